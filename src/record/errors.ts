@@ -1,0 +1,40 @@
+// Typed errors with stable codes: caught once at a door (CLI, HTTP, MCP) and turned into a message.
+
+/**
+ * Every internal error code. Each has one meaning; `docs/reason-codes.md` documents them and a
+ * test keeps the two in step.
+ */
+export const ERROR_CODES = {
+  INVALID_RECORD: "A record failed schema validation.",
+  RECORD_TOO_LARGE: "A record's canonical bytes exceed the 64 KiB leaf limit.",
+  INVALID_JSON: "Input was not valid JSON, or a value cannot be encoded as I-JSON (RFC 7493).",
+  INVALID_COMMITMENT: "A commitment or its salt is malformed or too weak.",
+  LEDGER_CORRUPT: "Stored ledger data does not match its hashes, signatures or checkpoints.",
+  LEDGER_UNAVAILABLE: "The ledger could not durably record an entry; the action must not proceed.",
+  INCONSISTENT_CHECKPOINT: "A new checkpoint is not consistent with the last signed one.",
+  DATA_DIR_INVALID: "The data directory is missing, foreign or damaged.",
+  NOT_FOUND: "The requested entry, record or object does not exist.",
+  INDEX_OUT_OF_RANGE: "An index or tree size lies outside the ledger.",
+  PROOF_INVALID: "A proof, signature or checkpoint failed verification.",
+  NOTE_INVALID: "A signed note or key is malformed or not signed by the expected key.",
+  BUNDLE_INVALID: "An evidence bundle is malformed or fails verification.",
+  USAGE: "A command or request was used incorrectly.",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class ArbiterError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = "ArbiterError";
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isArbiterError(err: unknown): err is ArbiterError {
+  return err instanceof ArbiterError;
+}

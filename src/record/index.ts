@@ -1,0 +1,59 @@
+// The record capability's front door: vocabulary, record schemas, canonical leaf bytes and commitments.
+export { ArbiterError, ERROR_CODES, isArbiterError, type ErrorCode } from "./errors.js";
+export {
+  CONTROLS,
+  IDENTITY_TYPES,
+  OUTCOMES,
+  controlSchema,
+  identityTypeSchema,
+  importedIdentityTypeSchema,
+  outcomeSchema,
+  type Control,
+  type IdentityType,
+  type Outcome,
+} from "./vocabulary.js";
+export {
+  REASON_CODES,
+  decisionReasonCodeSchema,
+  isFinding,
+  reasonCodeSchema,
+  type DecisionReasonCode,
+  type FindingCode,
+  type ReasonCode,
+  type ReasonCodeInfo,
+} from "./reason-codes.js";
+export {
+  RECORD_KINDS,
+  RECORD_VERSION,
+  recordInputSchema,
+  storedRecordSchema,
+  type ApprovalRecord,
+  type DecisionRecord,
+  type EnforcementRecord,
+  type EventRecord,
+  type GrantRecord,
+  type ImportedRecord,
+  type LifecycleRecord,
+  type PolicyChangeRecord,
+  type RecordInput,
+  type RecordKind,
+  type RecordOfKind,
+  type StoredRecord,
+} from "./schema.js";
+export type {
+  Correlation,
+  Credential,
+  Delegation,
+  Obligation,
+  Pep,
+  Policy,
+  Resource,
+  Subject,
+} from "./parts.js";
+export type { JsonObject, JsonValue } from "./json-value.js";
+export { prepareRecord, type PrepareOptions, type PreparedRecord, type RawValue } from "./prepare.js";
+export { LEAF_LIMIT_BYTES, decodeRecord, isCanonical } from "./leaf.js";
+export { canonicalBytes, canonicalize } from "./canonical.js";
+export { commitValue, verifyCommitment, type Commitment } from "./commitment.js";
+export { newRecordId } from "./record-id.js";
+export { normalizeTimestamp } from "./time.js";

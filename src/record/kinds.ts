@@ -1,0 +1,169 @@
+// The body of each record kind; schema.ts adds the common envelope. A new kind is one entry here and one line there.
+import { z } from "zod";
+import {
+  approvalRefSchema,
+  breakGlassSchema,
+  countSchema,
+  credentialSchema,
+  delegationSchema,
+  detectorCountsSchema,
+  digestSchema,
+  grantRefSchema,
+  importedSubjectSchema,
+  obligationSchema,
+  pepSchema,
+  policySchema,
+  recordIdSchema,
+  resourceSchema,
+  subjectSchema,
+  textSchema,
+} from "./parts.js";
+import { decisionReasonCodeSchema } from "./reason-codes.js";
+import { timestampSchema } from "./time.js";
+import { controlSchema, outcomeSchema } from "./vocabulary.js";
+
+/** A decision Arbiter's PDP made and a PEP applied. */
+const decision = {
+  kind: z.literal("decision"),
+  subject: subjectSchema,
+  delegation: delegationSchema.optional(),
+  action: textSchema,
+  resource: resourceSchema,
+  pep: pepSchema.optional(),
+  outcome: outcomeSchema,
+  control: controlSchema,
+  reason_code: decisionReasonCodeSchema,
+  note: textSchema,
+  policy: policySchema,
+  obligations: z.array(obligationSchema).optional(),
+  grant: grantRefSchema.optional(),
+  approval: approvalRefSchema.optional(),
+  break_glass: breakGlassSchema.optional(),
+  /** Seconds until a rate-limited or held call may be retried. */
+  retry_after: countSchema.optional(),
+};
+
+/** What a PEP did with a decision, linked to it by decision_id. */
+const enforcement = {
+  kind: z.literal("enforcement"),
+  decision_id: recordIdSchema,
+  subject: subjectSchema.optional(),
+  action: textSchema.optional(),
+  resource: resourceSchema.optional(),
+  pep: pepSchema,
+  status: z.enum(["executed", "blocked", "failed", "held"]),
+  upstream: z
+    .strictObject({
+      /** HTTP status, or the JSON-RPC error code of an MCP upstream. */
+      status: z.number().int().optional(),
+      error: textSchema.optional(),
+    })
+    .optional(),
+  masked: z
+    .strictObject({
+      fields: z.array(textSchema),
+      detectors: detectorCountsSchema,
+    })
+    .optional(),
+  duration_ms: z.number().min(0).optional(),
+};
+
+const approval = {
+  kind: z.literal("approval"),
+  request_id: textSchema,
+  state: z.enum(["requested", "approved", "denied", "expired"]),
+  requester: subjectSchema,
+  approver: textSchema.optional(),
+  action: textSchema,
+  resource: resourceSchema,
+  args_digest: digestSchema.optional(),
+  policy_set_version: textSchema.optional(),
+  expires_at: timestampSchema,
+  /** A human sentence shown to the approver; not a secret (secrets go in `sensitive`). */
+  justification: textSchema.optional(),
+};
+
+const grant = {
+  kind: z.literal("grant"),
+  grant_id: textSchema,
+  state: z.enum(["issued", "used", "expired", "revoked"]),
+  subject: subjectSchema,
+  action: textSchema,
+  resource: resourceSchema,
+  args_digest: digestSchema.optional(),
+  approval_request_id: textSchema.optional(),
+  uses_remaining: countSchema.optional(),
+  expires_at: timestampSchema,
+};
+
+const lifecycle = {
+  kind: z.literal("lifecycle"),
+  event: z.enum([
+    "created",
+    "credential_issued",
+    "rotated",
+    "suspended",
+    "reactivated",
+    "revoked",
+    "offboarded",
+    "owner_changed",
+  ]),
+  identity: subjectSchema,
+  actor: subjectSchema,
+  credential: credentialSchema.optional(),
+  note: textSchema.optional(),
+};
+
+const policyChange = {
+  kind: z.literal("policy_change"),
+  from_version: textSchema.nullable(),
+  to_version: textSchema,
+  actor: subjectSchema,
+  diff_hash: digestSchema,
+  note: textSchema.optional(),
+};
+
+/** A decision of another decision point, or an event from another system's log. */
+const imported = {
+  kind: z.literal("imported"),
+  source: z.strictObject({
+    system: textSchema,
+    id: textSchema.optional(),
+    file: textSchema.optional(),
+    line: z.number().int().min(1).optional(),
+  }),
+  subject: importedSubjectSchema,
+  action: textSchema,
+  resource: resourceSchema,
+  outcome: outcomeSchema.optional(),
+  reason_code: decisionReasonCodeSchema.optional(),
+  policy: policySchema.optional(),
+  original_time: timestampSchema.optional(),
+};
+
+/** An event an enforcement point outside this process reported (`arbiter log append`). */
+const event = {
+  kind: z.literal("event"),
+  source: textSchema,
+  subject: subjectSchema,
+  action: textSchema,
+  resource: resourceSchema,
+  outcome: outcomeSchema,
+  control: controlSchema.optional(),
+  reason_code: decisionReasonCodeSchema.optional(),
+  note: textSchema.optional(),
+  pep: pepSchema.optional(),
+  policy: policySchema.optional(),
+  delegation: delegationSchema.optional(),
+};
+
+export const KIND_SHAPES = {
+  decision,
+  enforcement,
+  approval,
+  grant,
+  lifecycle,
+  policy_change: policyChange,
+  imported,
+  event,
+};
