@@ -1,0 +1,18 @@
+// The enforcement ledger: RFC 6962 Merkle log with C2SP checkpoints, proofs, verify and bundles.
+export { Ledger, type Appended, type LedgerOptions, type SignedCheckpoint } from "./ledger.js";
+export {
+  DEFAULT_CHECKPOINT_INTERVAL_MS,
+  initLedgerDir,
+  openLedger,
+  type InitOptions,
+  type InitResult,
+  type OpenLedgerOptions,
+  type OpenedLedger,
+} from "./open.js";
+export { MAX_LEAF_BYTES, verifyLedger, type LedgerProblem, type LedgerVerification } from "./verify.js";
+export { BUNDLE_FORMAT, exportBundle, type BundleManifest, type ExportOptions } from "./bundle.js";
+export { verifyBundle, type BundleVerification, type BundleVerifyOptions } from "./bundle-verify.js";
+export { openCheckpoint, parseCheckpoint, type Checkpoint } from "./checkpoint.js";
+export { generateKeyPair, verifierFromVkey, type NoteVerifier } from "./note.js";
+export { parseInclusionProof, verifyInclusionProofText, verifyConsistencyProofText } from "./proof-text.js";
+export { leafHash } from "./merkle/index.js";

@@ -1,0 +1,321 @@
+// The enforcement ledger: durable group-committed appends, signed checkpoints and proofs.
+import { prepareRecord, type PreparedRecord } from "../record/index.js";
+import { ArbiterError, isArbiterError } from "../record/errors.js";
+import type { EntryWrite, LedgerReader, LedgerStore, StoredCheckpoint } from "../store/index.js";
+import { openCheckpoint, signCheckpoint } from "./checkpoint.js";
+import {
+  CompactRange,
+  consistencyProof,
+  inclusionProof,
+  leafHash,
+  peakAddresses,
+  treeHash,
+  verifyConsistency,
+} from "./merkle/index.js";
+import type { NoteSigner, NoteVerifier } from "./note.js";
+import { formatConsistencyProof, formatInclusionProof } from "./proof-text.js";
+
+export interface LedgerOptions {
+  origin: string;
+  signer: NoteSigner;
+  verifier: NoteVerifier;
+  /** The verifier key in its C2SP text form, published beside checkpoints. */
+  vkey: string;
+  /** Sign a checkpoint at most this often while entries arrive; 0 turns the timer off. */
+  checkpointIntervalMs: number;
+  /** Group concurrent appends into one transaction (default). Off: one fsync'd transaction per record. */
+  groupCommit?: boolean;
+  /** Largest batch one transaction takes; bounds the latency of the first append in it. */
+  maxBatch?: number;
+  now?: () => Date;
+}
+
+export interface Appended {
+  index: number;
+  id: string;
+}
+
+export interface SignedCheckpoint {
+  origin: string;
+  size: number;
+  root: Buffer;
+  note: string;
+  signedAt: string;
+}
+
+interface PendingAppend {
+  prepared: PreparedRecord;
+  resolve: (appended: Appended) => void;
+  reject: (err: unknown) => void;
+}
+
+const DEFAULT_MAX_BATCH = 8192;
+
+function subjectIdOf(prepared: PreparedRecord): string | null {
+  const record = prepared.record as { subject?: { id?: unknown }; identity?: { id?: unknown } };
+  const id = record.subject?.id ?? record.identity?.id;
+  return typeof id === "string" ? id : null;
+}
+
+function unavailable(err: unknown): ArbiterError {
+  if (isArbiterError(err)) return err;
+  const reason = err instanceof Error ? err.message : String(err);
+  return new ArbiterError("LEDGER_UNAVAILABLE", `the ledger could not record the entry: ${reason}`);
+}
+
+export class Ledger {
+  readonly origin: string;
+  readonly verifier: NoteVerifier;
+  readonly vkey: string;
+  private readonly store: LedgerStore;
+  private readonly signer: NoteSigner;
+  private readonly groupCommit: boolean;
+  private readonly maxBatch: number;
+  private readonly now: () => Date;
+  private pending: PendingAppend[] = [];
+  private flushScheduled = false;
+  private edge: CompactRange | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(store: LedgerStore, options: LedgerOptions) {
+    this.store = store;
+    this.origin = options.origin;
+    this.signer = options.signer;
+    this.verifier = options.verifier;
+    this.vkey = options.vkey;
+    this.groupCommit = options.groupCommit ?? true;
+    this.maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+    this.now = options.now ?? (() => new Date());
+    if (options.checkpointIntervalMs > 0) {
+      this.timer = setInterval(() => this.checkpointIfGrown(), options.checkpointIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  /** The store behind the ledger, for read-only queries by other capabilities. */
+  get reader(): LedgerStore {
+    return this.store;
+  }
+
+  size(): number {
+    return this.store.size();
+  }
+
+  /** Validates, commits and appends one record; resolves once it is durable, with its index. */
+  append(input: unknown): Promise<Appended> {
+    let prepared: PreparedRecord;
+    try {
+      prepared = prepareRecord(input, { now: this.now() });
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return this.appendPrepared(prepared);
+  }
+
+  appendPrepared(prepared: PreparedRecord): Promise<Appended> {
+    if (this.closed) {
+      return Promise.reject(new ArbiterError("LEDGER_UNAVAILABLE", "the ledger is closed"));
+    }
+    return new Promise<Appended>((resolve, reject) => {
+      this.pending.push({ prepared, resolve, reject });
+      if (!this.groupCommit) {
+        this.flush();
+      } else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // setImmediate lets every append queued in this turn of the event loop join one transaction.
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, this.maxBatch);
+      try {
+        const start = this.commit(batch);
+        batch.forEach((p, i) => p.resolve({ index: start + i, id: p.prepared.record.id }));
+      } catch (err) {
+        if (batch.length === 1) {
+          batch[0]?.reject(unavailable(err));
+        } else {
+          // One bad record (say a duplicate id) must not fail the others that shared its transaction.
+          for (const p of batch) {
+            try {
+              const index = this.commit([p]);
+              p.resolve({ index, id: p.prepared.record.id });
+            } catch (singleErr) {
+              p.reject(unavailable(singleErr));
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** One durable transaction; returns the index of the first entry. */
+  private commit(batch: readonly PendingAppend[]): number {
+    let edge: CompactRange | undefined;
+    let start = 0;
+    try {
+      this.store.write((writer) => {
+        start = writer.size();
+        // Another process may have appended since our last commit: reload the right edge then.
+        edge = this.edge?.size === start ? this.edge.clone() : this.loadEdge(writer, start);
+        const writes: EntryWrite[] = batch.map(({ prepared }) => {
+          const completed = (edge as CompactRange).append(leafHash(prepared.bytes));
+          const subjectId = subjectIdOf(prepared);
+          return {
+            data: prepared.bytes,
+            hashes: Buffer.concat(completed),
+            recordId: prepared.record.id,
+            kind: prepared.record.kind,
+            time: prepared.record.time,
+            subjectId,
+            raw: prepared.raw.map((raw) => ({
+              commitment: raw.commitment,
+              recordId: prepared.record.id,
+              subjectId,
+              field: raw.field,
+              salt: raw.salt,
+              value: JSON.stringify(raw.value),
+            })),
+          };
+        });
+        writer.insertEntries(start, writes);
+      });
+    } catch (err) {
+      this.edge = undefined;
+      throw err;
+    }
+    this.edge = edge;
+    return start;
+  }
+
+  /** Waits for every queued append to be durable. */
+  async drain(): Promise<void> {
+    while (this.pending.length > 0 || this.flushScheduled) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  latestCheckpoint(): SignedCheckpoint | undefined {
+    const stored = this.store.latestCheckpoint();
+    return stored && this.toSigned(stored);
+  }
+
+  /**
+   * Signs a checkpoint of the whole ledger if it grew since the last one, else returns the last.
+   * Refuses (INCONSISTENT_CHECKPOINT) to sign a tree that does not extend the last signed tree.
+   */
+  checkpoint(): SignedCheckpoint {
+    const stored = this.store.write((writer) => {
+      const size = writer.size();
+      const last = writer.latestCheckpoint();
+      if (last && last.size === size) return last;
+      if (last && last.size > size) {
+        throw new ArbiterError(
+          "INCONSISTENT_CHECKPOINT",
+          `the ledger holds ${size} entries but a checkpoint of size ${last.size} was signed: entries were removed`,
+          { index: size },
+        );
+      }
+      const root = treeHash(size, (a) => writer.readHashes(a));
+      if (last) this.assertExtends(writer, last, size, root, "INCONSISTENT_CHECKPOINT");
+      const note = signCheckpoint({ origin: this.origin, size, root, extensions: [] }, this.signer);
+      const signed: StoredCheckpoint = { size, root, note, signedAt: this.now().toISOString() };
+      writer.insertCheckpoint(signed);
+      return signed;
+    });
+    return this.toSigned(stored);
+  }
+
+  /** Throws unless the tree of `size` with `root`, read from stored hashes, extends the last signed checkpoint. */
+  private assertExtends(reader: LedgerReader, last: StoredCheckpoint, size: number, root: Buffer, code: "INCONSISTENT_CHECKPOINT" | "LEDGER_CORRUPT"): void {
+    try {
+      if (last.size > size) throw new Error(`entries were removed: ${size} stored`);
+      openCheckpoint(last.note, this.verifier, this.origin);
+      const proof = consistencyProof(last.size, size, (a) => reader.readHashes(a));
+      verifyConsistency(last.size, size, last.root, root, proof);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      const verb = code === "LEDGER_CORRUPT" ? "refusing to append" : `refusing to sign size ${size}`;
+      throw new ArbiterError(code, `${verb}: the stored tree is not consistent with the checkpoint signed at size ${last.size} (${reason}); run \`arbiter log verify\``, {
+        lastSize: last.size,
+        size,
+      });
+    }
+  }
+
+  /** The right edge read from the store, checked against the last signed checkpoint before anything is built on it. */
+  private loadEdge(reader: LedgerReader, size: number): CompactRange {
+    const edge = new CompactRange(size, reader.readHashes(peakAddresses(size)));
+    const last = reader.latestCheckpoint();
+    if (last) this.assertExtends(reader, last, size, edge.root(), "LEDGER_CORRUPT");
+    return edge;
+  }
+
+  private checkpointIfGrown(): void {
+    const last = this.store.latestCheckpoint();
+    if (this.store.size() === (last?.size ?? 0)) return;
+    try {
+      this.checkpoint();
+    } catch {
+      // The next explicit checkpoint or `arbiter log verify` reports the cause; a timer has no caller.
+    }
+  }
+
+  private toSigned(stored: StoredCheckpoint): SignedCheckpoint {
+    return { origin: this.origin, size: stored.size, root: stored.root, note: stored.note, signedAt: stored.signedAt };
+  }
+
+  /** A checkpoint that covers `index`, signing a new one on demand. */
+  private checkpointCovering(index: number): SignedCheckpoint {
+    const latest = this.latestCheckpoint();
+    return latest && latest.size > index ? latest : this.checkpoint();
+  }
+
+  entry(index: number): Buffer {
+    const data = this.store.entry(index);
+    if (!data) {
+      throw new ArbiterError("INDEX_OUT_OF_RANGE", `entry ${index} does not exist (the ledger holds ${this.size()} entries)`, { index });
+    }
+    return data;
+  }
+
+  /** c2sp.org/tlog-proof@v1 text for entry `index` against the latest checkpoint. */
+  proveInclusion(index: number): string {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.size()) {
+      throw new ArbiterError("INDEX_OUT_OF_RANGE", `entry ${index} does not exist (the ledger holds ${this.size()} entries)`, { index });
+    }
+    const cp = this.checkpointCovering(index);
+    const proof = inclusionProof(index, cp.size, (a) => this.store.readHashes(a));
+    return formatInclusionProof(index, proof, cp.note);
+  }
+
+  /** "old N", hashes, blank line, checkpoint: the proof that the latest tree extends size `oldSize`. */
+  proveConsistency(oldSize: number): string {
+    const cp = this.checkpoint();
+    if (!Number.isSafeInteger(oldSize) || oldSize < 1 || oldSize > cp.size) {
+      throw new ArbiterError("INDEX_OUT_OF_RANGE", `old size must be between 1 and ${cp.size}`, { oldSize });
+    }
+    const proof = consistencyProof(oldSize, cp.size, (a) => this.store.readHashes(a));
+    return formatConsistencyProof(oldSize, proof, cp.note);
+  }
+
+  /** Deletes raw sensitive values kept beside the leaves; leaves, hashes and proofs are untouched. */
+  eraseRawValues(selector: { subjectId: string } | { recordId: string }): number {
+    return this.store.write(() => this.store.eraseRawValues(selector));
+  }
+
+  /** Flushes queued appends, signs a final checkpoint if the ledger grew, and releases the store. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.drain();
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.checkpointIfGrown();
+    this.store.close();
+  }
+}

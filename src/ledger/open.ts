@@ -1,0 +1,102 @@
+// Creating and opening a ledger in a data directory.
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { ArbiterError } from "../record/errors.js";
+import {
+  DATA_FILES,
+  DATA_FORMAT,
+  SqliteLedgerStore,
+  createDataDir,
+  inspectDataDir,
+  openDatabase,
+  readConfig,
+  readPublicFile,
+  readSecretFile,
+  writePublicFile,
+  writeSecretFile,
+  type DataDirConfig,
+} from "../store/index.js";
+import { Ledger } from "./ledger.js";
+import { generateKeyPair, signerFromSkey, verifierFromVkey } from "./note.js";
+
+export const DEFAULT_CHECKPOINT_INTERVAL_MS = 1000;
+
+export interface InitOptions {
+  origin?: string;
+  checkpointIntervalMs?: number;
+}
+
+export interface InitResult {
+  created: boolean;
+  dir: string;
+  config: DataDirConfig;
+  vkey: string;
+}
+
+/** Creates the data directory, signing key (0600), verifier key, config and store; idempotent. */
+export function initLedgerDir(dir: string, options: InitOptions = {}): InitResult {
+  const state = inspectDataDir(dir);
+  if (state === "arbiter") {
+    const config = readConfig(dir);
+    if (options.origin !== undefined && options.origin !== config.origin) {
+      throw new ArbiterError(
+        "USAGE",
+        `${dir} is already initialised with origin ${config.origin}; a log's origin never changes`,
+        { dir },
+      );
+    }
+    readSecretFile(join(dir, DATA_FILES.signingKey));
+    openDatabase(join(dir, DATA_FILES.database), { create: false }).close();
+    return { created: false, dir, config, vkey: readPublicFile(join(dir, DATA_FILES.verifierKey)) };
+  }
+  const origin = options.origin ?? `arbiter.local/${randomBytes(4).toString("hex")}`;
+  const { skey, vkey } = generateKeyPair(origin);
+  const config: DataDirConfig = {
+    format: DATA_FORMAT,
+    origin,
+    checkpoint_interval_ms: options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS,
+    created_at: new Date().toISOString(),
+  };
+  createDataDir(dir, config);
+  writeSecretFile(join(dir, DATA_FILES.signingKey), `${skey}\n`);
+  writePublicFile(join(dir, DATA_FILES.verifierKey), `${vkey}\n`);
+  openDatabase(join(dir, DATA_FILES.database), { create: true }).close();
+  return { created: true, dir, config, vkey };
+}
+
+export interface OpenLedgerOptions {
+  /** Overrides the configured interval; 0 signs only on demand and on close. */
+  checkpointIntervalMs?: number;
+  groupCommit?: boolean;
+}
+
+export interface OpenedLedger {
+  ledger: Ledger;
+  config: DataDirConfig;
+  vkey: string;
+}
+
+/** Opens an initialised data directory; refuses missing, foreign or damaged ones without writing. */
+export function openLedger(dir: string, options: OpenLedgerOptions = {}): OpenedLedger {
+  const state = inspectDataDir(dir);
+  if (state !== "arbiter") {
+    throw new ArbiterError("DATA_DIR_INVALID", `${dir} is not initialised; run \`arbiter init --data ${dir}\``, { dir });
+  }
+  const config = readConfig(dir);
+  const signer = signerFromSkey(readSecretFile(join(dir, DATA_FILES.signingKey)));
+  const vkey = readPublicFile(join(dir, DATA_FILES.verifierKey));
+  const verifier = verifierFromVkey(vkey);
+  if (signer.name !== config.origin || verifier.name !== config.origin || signer.keyId !== verifier.keyId) {
+    throw new ArbiterError("DATA_DIR_INVALID", `${dir}: the signing key, verifier key and origin do not belong together`, { dir });
+  }
+  const store = new SqliteLedgerStore(openDatabase(join(dir, DATA_FILES.database), { create: false }));
+  const ledger = new Ledger(store, {
+    origin: config.origin,
+    signer,
+    verifier,
+    vkey,
+    checkpointIntervalMs: options.checkpointIntervalMs ?? config.checkpoint_interval_ms,
+    groupCommit: options.groupCommit ?? true,
+  });
+  return { ledger, config, vkey };
+}

@@ -1,0 +1,112 @@
+// Full verification of a stored ledger: recompute the tree from the leaves and check everything kept.
+import type { LedgerStore, StoredCheckpoint } from "../store/index.js";
+import { openCheckpoint } from "./checkpoint.js";
+import { CompactRange, HASH_SIZE, leafHash } from "./merkle/index.js";
+import type { NoteVerifier } from "./note.js";
+
+export const MAX_LEAF_BYTES = 65536;
+
+export interface LedgerProblem {
+  /** The first entry that cannot be trusted (for a checkpoint mismatch: the first not covered by a good one). */
+  index: number;
+  problem: string;
+}
+
+export interface LedgerVerification {
+  ok: boolean;
+  entries: number;
+  checkpoints: number;
+  root: string;
+  failure?: LedgerProblem;
+}
+
+export type VerifyProgress = (done: number, total: number) => void;
+
+function checkCheckpoint(cp: StoredCheckpoint, edge: CompactRange, verifier: NoteVerifier, origin: string, goodUpTo: number): LedgerProblem | undefined {
+  try {
+    const opened = openCheckpoint(cp.note, verifier, origin);
+    if (opened.size !== cp.size || !opened.root.equals(cp.root)) {
+      return { index: goodUpTo, problem: `checkpoint at size ${cp.size}: stored root and size differ from the signed note` };
+    }
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return { index: goodUpTo, problem: `checkpoint at size ${cp.size}: signature does not verify (${reason})` };
+  }
+  if (!edge.root().equals(cp.root)) {
+    return {
+      index: goodUpTo,
+      problem: `checkpoint at size ${cp.size}: signed root ${cp.root.toString("base64")} differs from the root recomputed from entries (${edge.root().toString("base64")}); an entry in ${goodUpTo}..${cp.size - 1} was changed`,
+    };
+  }
+  return undefined;
+}
+
+function firstMismatch(stored: Buffer, completed: readonly Buffer[]): { level: number; problem: string } | undefined {
+  if (stored.length !== completed.length * HASH_SIZE) {
+    return { level: completed.length - 1, problem: `${stored.length / HASH_SIZE} stored hashes where ${completed.length} belong` };
+  }
+  for (let level = 0; level < completed.length; level++) {
+    if (!stored.subarray(level * HASH_SIZE, (level + 1) * HASH_SIZE).equals(completed[level] as Buffer)) {
+      const what = level === 0 ? "leaf hash" : `level-${level} subtree hash`;
+      return { level, problem: `stored ${what} does not match the hash recomputed from the entries` };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Recomputes every leaf and interior hash from the stored entries, compares each with what is
+ * stored, and checks every stored checkpoint's signature and root. Stops at the first problem.
+ */
+export function verifyLedger(store: LedgerStore, verifier: NoteVerifier, origin: string, onProgress?: VerifyProgress): LedgerVerification {
+  const total = store.size();
+  const checkpoints = store.checkpoints();
+  const edge = CompactRange.empty();
+  let nextCheckpoint = 0;
+  let goodUpTo = 0;
+  const result = (failure?: LedgerProblem): LedgerVerification => ({
+    ok: failure === undefined,
+    entries: edge.size,
+    checkpoints: nextCheckpoint,
+    root: edge.root().toString("base64"),
+    ...(failure ? { failure } : {}),
+  });
+
+  const visitCheckpoints = (): LedgerProblem | undefined => {
+    for (let cp = checkpoints[nextCheckpoint]; cp && cp.size === edge.size; cp = checkpoints[nextCheckpoint]) {
+      const problem = checkCheckpoint(cp, edge, verifier, origin, goodUpTo);
+      if (problem) return problem;
+      goodUpTo = cp.size;
+      nextCheckpoint++;
+    }
+    return undefined;
+  };
+
+  let problem = visitCheckpoints();
+  if (problem) return result(problem);
+  for (const row of store.entries(0, Number.MAX_SAFE_INTEGER)) {
+    const index = edge.size;
+    if (row.index !== index) return result({ index, problem: `entry ${index} is missing (next stored entry is ${row.index})` });
+    if (row.data.length > MAX_LEAF_BYTES) return result({ index, problem: `entry ${index} is ${row.data.length} bytes, over the ${MAX_LEAF_BYTES}-byte leaf limit` });
+    const completed = edge.append(leafHash(row.data));
+    const mismatch = firstMismatch(row.hashes, completed);
+    if (mismatch !== undefined) {
+      // A subtree hash covers 2^level entries ending here; without the original we only know one of them changed.
+      const first = index - 2 ** mismatch.level + 1;
+      const span = first === index ? `entry ${index}` : `entries ${first}..${index}`;
+      return result({ index: first, problem: `${span}: ${mismatch.problem}` });
+    }
+    problem = visitCheckpoints();
+    if (problem) return result(problem);
+    if (onProgress && (index & 0x3fff) === 0) onProgress(index + 1, total);
+  }
+  onProgress?.(edge.size, total);
+  const unreached = checkpoints[nextCheckpoint];
+  if (unreached) {
+    return result({
+      index: edge.size,
+      problem: `a checkpoint was signed at size ${unreached.size} but only ${edge.size} entries are stored: entries from ${edge.size} on were removed`,
+    });
+  }
+  return result();
+}

@@ -1,0 +1,28 @@
+// Persistence behind one interface: the embedded SQLite store and the data directory around it.
+export type {
+  EntryWrite,
+  LedgerReader,
+  LedgerStore,
+  LedgerWriter,
+  RawValueRow,
+  RecordLocation,
+  StoredCheckpoint,
+  StoredEntry,
+  SubtreeAddress,
+} from "./types.js";
+export {
+  DATA_FILES,
+  DATA_FORMAT,
+  createDataDir,
+  inspectDataDir,
+  readConfig,
+  readPublicFile,
+  readSecretFile,
+  resolveDataDir,
+  writePublicFile,
+  writeSecretFile,
+  type DataDirConfig,
+  type DataDirState,
+} from "./data-dir.js";
+export { openDatabase, type SqliteDatabase } from "./sqlite/database.js";
+export { SqliteLedgerStore } from "./sqlite/ledger-store.js";

@@ -1,0 +1,132 @@
+import Database from "better-sqlite3";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { verifyConsistencyProofText, verifyInclusionProofText, verifyLedger } from "../../src/ledger/index.js";
+import { openCheckpoint } from "../../src/ledger/checkpoint.js";
+import { ArbiterError } from "../../src/record/errors.js";
+import { eventLine, freshLedger } from "../support/ledger.js";
+
+describe("Ledger", () => {
+  it("appends concurrently in one group commit and numbers entries in call order", async () => {
+    const { ledger } = freshLedger();
+    const results = await Promise.all(Array.from({ length: 500 }, (_, i) => ledger.append(eventLine(i))));
+    expect(results.map((r) => r.index)).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    expect(new Set(results.map((r) => r.id)).size).toBe(500);
+    expect(ledger.size()).toBe(500);
+    const stored = JSON.parse(ledger.entry(42).toString("utf8")) as { resource: { id: string }; id: string };
+    expect(stored.resource.id).toBe("svc-42");
+    expect(stored.id).toBe(results[42]?.id);
+    await ledger.close();
+  });
+
+  it("appends one transaction per record when group commit is off", async () => {
+    const { ledger } = freshLedger({ groupCommit: false });
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => ledger.append(eventLine(i))));
+    expect(results.map((r) => r.index)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(verifyLedger(ledger.reader, ledger.verifier, ledger.origin).ok).toBe(true);
+    await ledger.close();
+  });
+
+  it("rejects an invalid record without failing the others in its batch", async () => {
+    const { ledger } = freshLedger();
+    const settled = await Promise.allSettled([
+      ledger.append(eventLine(0)),
+      ledger.append({ kind: "nonsense" }),
+      ledger.append(eventLine(2, { id: "fixed-id" })),
+      ledger.append(eventLine(3, { id: "fixed-id" })),
+      ledger.append(eventLine(4)),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled", "rejected", "fulfilled"]);
+    const duplicate = settled[3] as PromiseRejectedResult;
+    expect(duplicate.reason).toBeInstanceOf(ArbiterError);
+    expect(ledger.size()).toBe(3);
+    expect(verifyLedger(ledger.reader, ledger.verifier, ledger.origin).ok).toBe(true);
+    await ledger.close();
+  });
+
+  it("serves inclusion proofs that verify against a signed checkpoint", async () => {
+    const { ledger } = freshLedger();
+    await Promise.all(Array.from({ length: 37 }, (_, i) => ledger.append(eventLine(i))));
+    for (const index of [0, 1, 17, 36]) {
+      const text = ledger.proveInclusion(index);
+      const included = verifyInclusionProofText(text, ledger.entry(index), ledger.verifier);
+      expect(included.index).toBe(index);
+      expect(included.size).toBe(37);
+    }
+    expect(() => ledger.proveInclusion(37)).toThrow(/does not exist/);
+    await ledger.close();
+  });
+
+  it("proves consistency from every older size to the latest checkpoint", async () => {
+    const { ledger } = freshLedger();
+    const olds: { size: number; note: string }[] = [];
+    for (let i = 0; i < 30; i++) {
+      await ledger.append(eventLine(i));
+      if (i % 7 === 3) olds.push(ledger.checkpoint());
+    }
+    for (const old of olds) {
+      const oldCheckpoint = openCheckpoint(old.note, ledger.verifier);
+      const latest = verifyConsistencyProofText(ledger.proveConsistency(old.size), oldCheckpoint, ledger.verifier);
+      expect(latest.size).toBe(30);
+    }
+    await ledger.close();
+  });
+
+  it("signs a checkpoint only when the ledger grew", async () => {
+    const { ledger } = freshLedger();
+    await ledger.append(eventLine(0));
+    const first = ledger.checkpoint();
+    expect(ledger.checkpoint().note).toBe(first.note);
+    await ledger.append(eventLine(1));
+    expect(ledger.checkpoint().size).toBe(2);
+    expect(ledger.reader.checkpoints().map((c) => c.size)).toEqual([1, 2]);
+    await ledger.close();
+  });
+
+  it("refuses to sign a checkpoint that is not consistent with the last one it signed", async () => {
+    const { ledger, dir } = freshLedger();
+    await Promise.all(Array.from({ length: 3 }, (_, i) => ledger.append(eventLine(i))));
+    ledger.checkpoint();
+    // Another writer damages the stored leaf hash of entry 2 behind the ledger's back.
+    const db = new Database(join(dir, "arbiter.db"));
+    db.prepare("UPDATE entries SET hashes = ? WHERE idx = 2").run(Buffer.alloc(32, 9));
+    db.close();
+    await ledger.append(eventLine(3));
+    expect(() => ledger.checkpoint()).toThrow(expect.objectContaining({ code: "INCONSISTENT_CHECKPOINT" }) as Error);
+    expect(ledger.latestCheckpoint()?.size).toBe(3);
+    await ledger.close();
+  });
+
+  it("signs checkpoints on its timer while entries arrive", async () => {
+    const { ledger } = freshLedger({ checkpointIntervalMs: 20 });
+    await ledger.append(eventLine(0));
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(ledger.latestCheckpoint()?.size).toBe(1);
+    await ledger.close();
+  });
+
+  it("keeps sensitive values out of the leaf and erases them without breaking proofs", async () => {
+    const { ledger } = freshLedger();
+    const secret = "card 4111 1111 1111 1111 for alice@example.com";
+    const { index, id } = await ledger.append(eventLine(0, { sensitive: { arguments: { text: secret } } }));
+    await ledger.append(eventLine(1));
+    const leaf = ledger.entry(index).toString("utf8");
+    expect(leaf).not.toContain("4111");
+    expect(leaf).toMatch(/"commitments":\{"arguments":"sha256:[0-9a-f]{64}"\}/);
+    const proofBefore = ledger.proveInclusion(index);
+    expect(ledger.reader.rawValuesOf(id)).toHaveLength(1);
+
+    expect(ledger.eraseRawValues({ subjectId: "bot-0" })).toBe(1);
+    expect(ledger.reader.rawValuesOf(id)).toHaveLength(0);
+    expect(ledger.proveInclusion(index)).toBe(proofBefore);
+    expect(verifyInclusionProofText(proofBefore, ledger.entry(index), ledger.verifier).index).toBe(index);
+    expect(verifyLedger(ledger.reader, ledger.verifier, ledger.origin).ok).toBe(true);
+    await ledger.close();
+  });
+
+  it("fails closed when closed: nothing is acknowledged", async () => {
+    const { ledger } = freshLedger();
+    await ledger.close();
+    await expect(ledger.append(eventLine(0))).rejects.toMatchObject({ code: "LEDGER_UNAVAILABLE" });
+  });
+});
