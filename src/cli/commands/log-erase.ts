@@ -1,0 +1,44 @@
+// `arbiter log erase`: delete raw sensitive values of a subject or a record; every proof stays valid.
+import { Command } from "commander";
+import { ArbiterError } from "../../record/errors.js";
+import { action, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
+import { withLedger } from "../session.js";
+
+interface EraseOptions extends DataOption, JsonOption {
+  subject?: string;
+  record?: string;
+  reason?: string;
+}
+
+export function eraseCommand(): Command {
+  return withJson(withData(new Command("erase")))
+    .description("erase the raw sensitive values kept beside the leaves for a subject or a record")
+    .option("--subject <id>", "erase every raw value recorded for this subject")
+    .option("--record <id>", "erase the raw values of this record")
+    .option("--reason <text>", "why (kept in the ledger's erasure record)", "erasure requested")
+    .action(
+      action(async (options: EraseOptions) => {
+        if ((options.subject === undefined) === (options.record === undefined)) {
+          throw new ArbiterError("USAGE", "give exactly one of --subject ID or --record ID");
+        }
+        const selector = options.subject !== undefined ? { subjectId: options.subject } : { recordId: options.record as string };
+        const result = await withLedger(options, async (ledger) => {
+          const erased = ledger.eraseRawValues(selector);
+          // The erasure itself is evidence: who asked for what to be forgotten, with no erased value in it.
+          const appended = await ledger.append({
+            kind: "event",
+            source: "arbiter",
+            subject: { id: process.env.USER ?? "operator", type: "human" },
+            action: "erase_raw_values",
+            resource: { id: options.subject ?? options.record ?? "", type: options.subject ? "subject" : "record" },
+            outcome: "allow",
+            note: options.reason,
+            attributes: { erased_values: erased },
+          });
+          return { erased, record_index: appended.index };
+        });
+        if (options.json) printJson(result);
+        else process.stdout.write(`erased ${result.erased} raw value(s); erasure recorded at index ${result.record_index}\n`);
+      }),
+    );
+}

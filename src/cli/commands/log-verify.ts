@@ -1,0 +1,92 @@
+// `arbiter log verify|export|verify-bundle`: checking the stored ledger and offline evidence bundles.
+import { readFileSync, existsSync } from "node:fs";
+import { Command } from "commander";
+import { exportBundle, verifyBundle, verifyLedger } from "../../ledger/index.js";
+import { ArbiterError } from "../../record/errors.js";
+import { EXIT, action, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
+import { progressBar } from "../progress.js";
+import { withLedger } from "../session.js";
+
+type Options = DataOption & JsonOption;
+
+export function verifyCommand(): Command {
+  return withJson(withData(new Command("verify")))
+    .description("recompute the tree from the stored entries; check every stored hash and checkpoint")
+    .action(
+      action(async (options: Options) => {
+        const progress = progressBar("verify");
+        const report = await withLedger(options, (ledger) => verifyLedger(ledger.reader, ledger.verifier, ledger.origin, progress));
+        progress.stop();
+        if (options.json) printJson(report);
+        else if (report.ok) process.stdout.write(`ok: ${report.entries} entries and ${report.checkpoints} checkpoints verify; root ${report.root}\n`);
+        else process.stderr.write(`FAILED at index ${report.failure?.index}: ${report.failure?.problem}\n`);
+        if (!report.ok) process.exitCode = EXIT.failed;
+      }),
+    );
+}
+
+interface ExportOptions extends Options {
+  out: string;
+  from?: string;
+  to?: string;
+}
+
+function isoTime(value: string | undefined, flag: string): string | undefined {
+  if (value === undefined) return undefined;
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime())) throw new ArbiterError("USAGE", `${flag} must be an RFC 3339 time, got ${JSON.stringify(value)}`);
+  return time.toISOString();
+}
+
+export function exportCommand(): Command {
+  return withJson(withData(new Command("export")))
+    .description("write an offline evidence bundle: entries, inclusion proofs, checkpoint and verifier key")
+    .requiredOption("--out <dir>", "new directory for the bundle")
+    .option("--from <time>", "first record time to include (RFC 3339)")
+    .option("--to <time>", "record time to stop before (RFC 3339)")
+    .action(
+      action(async (options: ExportOptions) => {
+        const from = isoTime(options.from, "--from");
+        const to = isoTime(options.to, "--to");
+        const progress = progressBar("export");
+        const manifest = await withLedger(options, (ledger) =>
+          exportBundle(ledger, options.out, { ...(from ? { from } : {}), ...(to ? { to } : {}), onProgress: progress }),
+        );
+        progress.stop();
+        if (options.json) printJson({ out: options.out, count: manifest.count, tree_size: manifest.tree_size, root: manifest.root });
+        else process.stdout.write(`exported ${manifest.count} entries against checkpoint size ${manifest.tree_size} to ${options.out}\n`);
+      }),
+    );
+}
+
+interface VerifyBundleOptions extends JsonOption {
+  vkey?: string;
+}
+
+function trustedKey(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return existsSync(value) ? readFileSync(value, "utf8").trim() : value;
+}
+
+export function verifyBundleCommand(): Command {
+  return withJson(new Command("verify-bundle"))
+    .description("verify an evidence bundle offline, from its files alone")
+    .argument("<dir>", "bundle directory")
+    .option("--vkey <key-or-file>", "the verifier key you trust (recommended; default: the bundle's own copy)")
+    .action(
+      action((dir: string, options: VerifyBundleOptions) => {
+        const progress = progressBar("verify-bundle");
+        const vkey = trustedKey(options.vkey);
+        const report = verifyBundle(dir, { ...(vkey ? { trustedVkey: vkey } : {}), onProgress: progress });
+        progress.stop();
+        if (options.json) printJson(report);
+        else {
+          for (const failure of report.failures) process.stderr.write(`FAILED: ${failure.problem}\n`);
+          for (const name of report.unlisted) process.stderr.write(`warning: ${name} is not listed in the manifest and was not verified\n`);
+          if (!report.keyPinned) process.stderr.write("warning: verified with the bundle's own key; pass --vkey with the key you trust\n");
+          if (report.ok) process.stdout.write(`ok: ${report.verified} entries included in ${report.origin} at size ${report.treeSize}\n`);
+        }
+        if (!report.ok) process.exitCode = EXIT.failed;
+      }),
+    );
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// The `arbiter` command.
+import { Command, CommanderError } from "commander";
+import { initCommand } from "./commands/init.js";
+import { logCommand } from "./commands/log.js";
+import { EXIT, reportFailure } from "./door.js";
+
+const program = new Command("arbiter")
+  .description("Decide every agent and machine call before it runs; prove that the control fired.")
+  .version("0.1.0")
+  .addCommand(initCommand())
+  .addCommand(logCommand());
+
+function overrideExits(command: Command): void {
+  command.exitOverride();
+  command.commands.forEach(overrideExits);
+}
+overrideExits(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // commander has already printed its own message (unknown option, missing argument, --help).
+    process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else {
+    reportFailure(err);
+  }
+}
