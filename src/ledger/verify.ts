@@ -1,5 +1,5 @@
 // Full verification of a stored ledger: recompute the tree from the leaves and check everything kept.
-import type { LedgerStore, StoredCheckpoint } from "../store/index.js";
+import { completedHashCount, type LedgerStore, type StoredCheckpoint } from "../store/index.js";
 import { openCheckpoint } from "./checkpoint.js";
 import { CompactRange, HASH_SIZE, leafHash } from "./merkle/index.js";
 import type { NoteVerifier } from "./note.js";
@@ -54,6 +54,26 @@ function firstMismatch(stored: Buffer, completed: readonly Buffer[]): { level: n
   return undefined;
 }
 
+/** How far from its place a moved row is looked for: inserts, deletes and swaps of a few rows. */
+const MOVE_SEARCH = 64;
+
+/**
+ * The index at which a row's body was originally appended, if it was moved: its first slot holds
+ * the leaf hash of its bytes when split at that index's hash count. Renumbering rows (an insert or
+ * a delete) or swapping them leaves exactly this trace.
+ */
+function originalIndexOf(index: number, body: Buffer): number | undefined {
+  for (let distance = 1; distance <= MOVE_SEARCH; distance++) {
+    for (const candidate of [index - distance, index + distance]) {
+      if (candidate < 0) continue;
+      const split = completedHashCount(candidate) * HASH_SIZE;
+      if (body.length <= split) continue;
+      if (leafHash(body.subarray(split)).equals(body.subarray(0, HASH_SIZE))) return candidate;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Recomputes every leaf and interior hash from the stored entries, compares each with what is
  * stored, and checks every stored checkpoint's signature and root. Stops at the first problem.
@@ -90,6 +110,14 @@ export function verifyLedger(store: LedgerStore, verifier: NoteVerifier, origin:
     if (row.data.length > MAX_LEAF_BYTES) return result({ index, problem: `entry ${index} is ${row.data.length} bytes, over the ${MAX_LEAF_BYTES}-byte leaf limit` });
     const completed = edge.append(leafHash(row.data));
     const mismatch = firstMismatch(row.hashes, completed);
+    if (mismatch?.level === 0) {
+      const original = originalIndexOf(index, Buffer.concat([row.hashes, row.data]));
+      if (original !== undefined) {
+        const first = Math.min(index, original);
+        const how = original < index ? `entries were inserted at or before ${first}` : `entry ${index} was removed or swapped`;
+        return result({ index: first, problem: `entry ${index} holds the entry appended at ${original}: ${how}` });
+      }
+    }
     if (mismatch !== undefined) {
       // A subtree hash covers 2^level entries ending here; without the original we only know one of them changed.
       const first = index - 2 ** mismatch.level + 1;

@@ -25,4 +25,4 @@ export {
   type DataDirState,
 } from "./data-dir.js";
 export { openDatabase, type SqliteDatabase } from "./sqlite/database.js";
-export { SqliteLedgerStore } from "./sqlite/ledger-store.js";
+export { SqliteLedgerStore, completedHashCount } from "./sqlite/ledger-store.js";

@@ -5,6 +5,7 @@ import { verifyConsistencyProofText, verifyInclusionProofText, verifyLedger } fr
 import { openCheckpoint } from "../../src/ledger/checkpoint.js";
 import { ArbiterError } from "../../src/record/errors.js";
 import { eventLine, freshLedger } from "../support/ledger.js";
+import { readRow, writeRow } from "../support/rows.js";
 
 describe("Ledger", () => {
   it("appends concurrently in one group commit and numbers entries in call order", async () => {
@@ -89,7 +90,7 @@ describe("Ledger", () => {
     ledger.checkpoint();
     // Another writer damages the stored leaf hash of entry 2 behind the ledger's back.
     const db = new Database(join(dir, "arbiter.db"));
-    db.prepare("UPDATE entries SET hashes = ? WHERE idx = 2").run(Buffer.alloc(32, 9));
+    writeRow(db, 2, { ...readRow(db, 2), hashes: Buffer.alloc(32, 9) });
     db.close();
     await ledger.append(eventLine(3));
     expect(() => ledger.checkpoint()).toThrow(expect.objectContaining({ code: "INCONSISTENT_CHECKPOINT" }) as Error);

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { leafHash } from "../../src/ledger/index.js";
 import { arbiter, tempDir } from "../support/cli.js";
 import { eventLine } from "../support/ledger.js";
+import { readRow, writeRow } from "../support/rows.js";
 
 const ENTRIES = 100;
 let pristine: string;
@@ -43,15 +44,16 @@ describe("arbiter log verify on a tampered SQLite file", () => {
 
   it("reports an edited entry at its index", () => {
     const dir = tampered("edit", (db) => {
-      db.prepare("UPDATE entries SET data = CAST(replace(CAST(data AS TEXT), '\"deploy\"', '\"delete\"') AS BLOB) WHERE idx = 42").run();
+      const row = readRow(db, 42);
+      writeRow(db, 42, { ...row, data: Buffer.from(row.data.toString().replace('"deploy"', '"delete"')) });
     });
     expect(verify(dir)).toMatchObject({ status: 1, ok: false, failure: { index: 42 } });
   });
 
   it("reports an edit whose leaf hash was recomputed by the attacker at the start of the subtree it broke", () => {
     const dir = tampered("edit-rehashed", (db) => {
-      const data = Buffer.from((db.prepare("SELECT data FROM entries WHERE idx = 42").pluck().get() as Buffer).toString().replace('"deploy"', '"delete"'));
-      db.prepare("UPDATE entries SET data = ?, hashes = ? WHERE idx = 42").run(data, leafHash(data));
+      const data = Buffer.from(readRow(db, 42).data.toString().replace('"deploy"', '"delete"'));
+      writeRow(db, 42, { data, hashes: leafHash(data) });
     });
     const result = verify(dir);
     expect(result).toMatchObject({ status: 1, ok: false, failure: { index: 42 } });
@@ -65,6 +67,17 @@ describe("arbiter log verify on a tampered SQLite file", () => {
     expect(verify(dir)).toMatchObject({ status: 1, ok: false, failure: { index: 50, problem: expect.stringMatching(/missing/) as unknown } });
   });
 
+  it("reports a deleted entry whose successors were renumbered to close the gap", () => {
+    const dir = tampered("delete-renumber", (db) => {
+      db.prepare("DELETE FROM entries WHERE idx = 30").run();
+      db.prepare("UPDATE entries SET idx = -idx + 1 WHERE idx > 30").run();
+      db.prepare("UPDATE entries SET idx = -idx WHERE idx < 0").run();
+    });
+    const result = verify(dir);
+    expect(result).toMatchObject({ status: 1, ok: false, failure: { index: 30 } });
+    expect(result.failure?.problem).toMatch(/entry 30 holds the entry appended at 31/);
+  });
+
   it("reports deleted trailing entries that a checkpoint covered", () => {
     const dir = tampered("truncate", (db) => {
       db.prepare("DELETE FROM entries WHERE idx >= 90").run();
@@ -74,15 +87,15 @@ describe("arbiter log verify on a tampered SQLite file", () => {
 
   it("reports reordered entries at the first of them", () => {
     const dir = tampered("reorder", (db) => {
-      const a = db.prepare("SELECT data FROM entries WHERE idx = 10").pluck().get() as Buffer;
-      const b = db.prepare("SELECT data FROM entries WHERE idx = 11").pluck().get() as Buffer;
-      db.prepare("UPDATE entries SET data = ? WHERE idx = 10").run(b);
-      db.prepare("UPDATE entries SET data = ? WHERE idx = 11").run(a);
+      const a = readRow(db, 10);
+      const b = readRow(db, 11);
+      writeRow(db, 10, { ...a, data: b.data });
+      writeRow(db, 11, { ...b, data: a.data });
     });
     expect(verify(dir)).toMatchObject({ status: 1, ok: false, failure: { index: 10 } });
   });
 
-  it("reports swapped whole rows (data and hashes) at the first of them", () => {
+  it("reports swapped whole rows (leaf and hashes) at the first of them", () => {
     const dir = tampered("swap-rows", (db) => {
       db.prepare("UPDATE entries SET idx = -1 WHERE idx = 20").run();
       db.prepare("UPDATE entries SET idx = 20 WHERE idx = 21").run();
@@ -96,7 +109,7 @@ describe("arbiter log verify on a tampered SQLite file", () => {
       db.prepare("UPDATE entries SET idx = -idx - 1 WHERE idx >= 60").run();
       db.prepare("UPDATE entries SET idx = -idx WHERE idx < 0").run();
       const forged = Buffer.from(JSON.stringify({ kind: "event", forged: true }));
-      db.prepare("INSERT INTO entries (idx, data, hashes) VALUES (60, ?, ?)").run(forged, leafHash(forged));
+      writeRow(db, 60, { data: forged, hashes: leafHash(forged) });
     });
     expect(verify(dir)).toMatchObject({ status: 1, ok: false, failure: { index: 60 } });
   });
@@ -111,7 +124,7 @@ describe("arbiter log verify on a tampered SQLite file", () => {
 
   it("refuses to append on a stored tree that does not extend the last checkpoint", () => {
     const dir = tampered("inconsistent", (db) => {
-      db.prepare("UPDATE entries SET hashes = ? WHERE idx = 99").run(Buffer.alloc(32 * 3, 7));
+      writeRow(db, 99, { ...readRow(db, 99), hashes: Buffer.alloc(32 * 3, 7) });
     });
     const appended = arbiter(["log", "append", "--data", dir], { input: JSON.stringify(eventLine(100)) });
     expect(appended.status).toBe(1);

@@ -16,6 +16,8 @@ import type {
 import type { SqliteDatabase } from "./database.js";
 
 const HASH_SIZE = 32;
+/** Rows read per query while scanning: one query per row costs more than the row itself. */
+const SCAN_CHUNK = 8192;
 
 interface CheckpointRow {
   size: number;
@@ -40,6 +42,18 @@ function toLocation(row: LocationRow): RecordLocation {
   return { recordId: row.record_id, index: row.idx, kind: row.kind, time: row.time, subjectId: row.subject_id };
 }
 
+/** How many hashes entry `index` completed: its leaf hash and one parent per trailing 1 bit of index. */
+export function completedHashCount(index: number): number {
+  let count = 1;
+  for (let n = index + 1; n % 2 === 0; n /= 2) count++;
+  return count;
+}
+
+function splitBody(index: number, body: Buffer): StoredEntry {
+  const split = Math.min(body.length, completedHashCount(index) * HASH_SIZE);
+  return { index, hashes: body.subarray(0, split), data: body.subarray(split) };
+}
+
 /** The entry that completes a perfect subtree stores its root: entry (k+1)*2^L - 1, slot L. */
 function storageSlot(address: SubtreeAddress): { row: number; offset: number } {
   return { row: (address.index + 1) * 2 ** address.level - 1, offset: address.level * HASH_SIZE };
@@ -49,10 +63,10 @@ export class SqliteLedgerStore implements LedgerStore {
   private readonly db: SqliteDatabase;
   private readonly stmt: {
     size: Statement<[], number | null>;
-    hashesOf: Statement<[number], Buffer | undefined>;
-    entry: Statement<[number], Buffer | undefined>;
-    entries: Statement<[number, number], StoredEntry>;
-    insertEntry: Statement<[number, Buffer, Buffer]>;
+    hashAt: Statement<[number, number], Buffer | undefined>;
+    entry: Statement<[number, number], Buffer | undefined>;
+    scan: Statement<[number, number], [number, Buffer]>;
+    insertEntry: Statement<[number, Buffer]>;
     insertLocation: Statement<[string, number, string, string, string | null]>;
     insertRaw: Statement<[string, string, string | null, string, string, string]>;
     latestCheckpoint: Statement<[], CheckpointRow | undefined>;
@@ -71,12 +85,13 @@ export class SqliteLedgerStore implements LedgerStore {
     this.db = db;
     this.stmt = {
       size: db.prepare<[], number | null>("SELECT max(idx) + 1 FROM entries").pluck(),
-      hashesOf: db.prepare<[number], Buffer | undefined>("SELECT hashes FROM entries WHERE idx = ?").pluck(),
-      entry: db.prepare<[number], Buffer | undefined>("SELECT data FROM entries WHERE idx = ?").pluck(),
-      entries: db.prepare<[number, number], StoredEntry>(
-        "SELECT idx AS 'index', data, hashes FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx",
-      ),
-      insertEntry: db.prepare("INSERT INTO entries (idx, data, hashes) VALUES (?, ?, ?)"),
+      // substr() on a BLOB counts bytes and returns a BLOB (1-based offsets).
+      hashAt: db.prepare<[number, number], Buffer | undefined>("SELECT substr(body, ?, 32) FROM entries WHERE idx = ?").pluck(),
+      entry: db.prepare<[number, number], Buffer | undefined>("SELECT substr(body, ?) FROM entries WHERE idx = ?").pluck(),
+      scan: db
+        .prepare<[number, number], [number, Buffer]>(`SELECT idx, body FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx LIMIT ${SCAN_CHUNK}`)
+        .raw(),
+      insertEntry: db.prepare("INSERT INTO entries (idx, body) VALUES (?, ?)"),
       insertLocation: db.prepare(
         "INSERT INTO record_index (record_id, idx, kind, time, subject_id) VALUES (?, ?, ?, ?, ?)",
       ),
@@ -121,11 +136,11 @@ export class SqliteLedgerStore implements LedgerStore {
   readHashes(addresses: readonly SubtreeAddress[]): Buffer[] {
     return addresses.map((address) => {
       const { row, offset } = storageSlot(address);
-      const hashes = this.stmt.hashesOf.get(row);
-      if (hashes === undefined || hashes.length < offset + HASH_SIZE) {
+      const hash = this.stmt.hashAt.get(offset + 1, row);
+      if (hash === undefined || hash.length !== HASH_SIZE) {
         throw new ArbiterError("LEDGER_CORRUPT", `stored hash of subtree level ${address.level} index ${address.index} is missing (entry ${row})`, { index: row });
       }
-      return hashes.subarray(offset, offset + HASH_SIZE);
+      return hash;
     });
   }
 
@@ -145,7 +160,7 @@ export class SqliteLedgerStore implements LedgerStore {
     }
     writes.forEach((write, offset) => {
       const index = start + offset;
-      this.stmt.insertEntry.run(index, write.data, write.hashes);
+      this.stmt.insertEntry.run(index, Buffer.concat([write.hashes, write.data]));
       this.stmt.insertLocation.run(write.recordId, index, write.kind, write.time, write.subjectId);
       for (const raw of write.raw) {
         this.stmt.insertRaw.run(raw.commitment, raw.recordId, raw.subjectId, raw.field, raw.salt, raw.value);
@@ -154,11 +169,17 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   entry(index: number): Buffer | undefined {
-    return this.stmt.entry.get(index);
+    if (!Number.isSafeInteger(index) || index < 0) return undefined;
+    return this.stmt.entry.get(completedHashCount(index) * HASH_SIZE + 1, index);
   }
 
-  entries(from: number, to: number): IterableIterator<StoredEntry> {
-    return this.stmt.entries.iterate(from, to);
+  *entries(from: number, to: number): IterableIterator<StoredEntry> {
+    for (let next = from; next < to; ) {
+      const rows = this.stmt.scan.all(next, to);
+      for (const [index, body] of rows) yield splitBody(index, body);
+      if (rows.length < SCAN_CHUNK) return;
+      next = (rows[rows.length - 1] as [number, Buffer])[0] + 1;
+    }
   }
 
   checkpoints(): StoredCheckpoint[] {

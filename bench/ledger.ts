@@ -1,0 +1,99 @@
+// npm run bench:ledger — durable appends/s (group commit vs one transaction per record),
+// proof latency at 1M entries, and full verify of 1M entries, in one run.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { initLedgerDir, openLedger, verifyLedger, type Ledger } from "../src/ledger/index.js";
+import { fmt, machineLine, percentile } from "./machine.js";
+
+const LARGE = Number(process.env.BENCH_ENTRIES ?? 1_000_000);
+const BASELINE_RECORDS = 5_000;
+const WINDOW = 4096;
+
+function decisionLike(i: number): Record<string, unknown> {
+  return {
+    kind: "decision",
+    subject: { id: `agent-${i % 100}`, type: "agent", owner: "alice@example.com" },
+    action: "tools/call:read_file",
+    resource: { id: `fs/docs/${i}.md`, type: "file" },
+    outcome: i % 10 === 0 ? "deny" : "allow",
+    control: "access",
+    reason_code: i % 10 === 0 ? "POLICY_FORBID" : "POLICY_PERMIT",
+    note: i % 10 === 0 ? "Agents may not read restricted files." : "Agents may read project docs.",
+    policy: { set_version: "sha256:8d3f", determining: ["docs-read"] },
+    correlation: { trace_id: "4bf92f3577b34da6a3ce929d0e0e4736" },
+  };
+}
+
+/** Appends `count` records with up to WINDOW in flight, as concurrent callers would. */
+async function appendMany(ledger: Ledger, count: number, onProgress?: (done: number) => void): Promise<number> {
+  const started = process.hrtime.bigint();
+  const inFlight: Promise<unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    inFlight.push(ledger.append(decisionLike(i)));
+    if (inFlight.length >= WINDOW) {
+      await Promise.all(inFlight.splice(0));
+      onProgress?.(i + 1);
+    }
+  }
+  await Promise.all(inFlight);
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+function freshDir(name: string): string {
+  const dir = join(mkdtempSync(join(tmpdir(), "arbiter-bench-")), name);
+  initLedgerDir(dir, { origin: `bench.arbiter.example/${name}` });
+  return dir;
+}
+
+function timeEach(n: number, fn: (i: number) => void): number[] {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = process.hrtime.bigint();
+    fn(i);
+    samples.push(Number(process.hrtime.bigint() - t) / 1e3);
+  }
+  return samples.sort((a, b) => a - b);
+}
+
+async function main(): Promise<void> {
+  console.log(`bench:ledger | ${machineLine()}`);
+  const dirs: string[] = [];
+
+  const baselineDir = freshDir("baseline");
+  dirs.push(baselineDir);
+  const baseline = openLedger(baselineDir, { groupCommit: false, checkpointIntervalMs: 0 }).ledger;
+  const baselineSeconds = await appendMany(baseline, BASELINE_RECORDS);
+  await baseline.close();
+  const baselineRate = BASELINE_RECORDS / baselineSeconds;
+
+  const largeDir = freshDir("group");
+  dirs.push(largeDir);
+  const { ledger } = openLedger(largeDir, { checkpointIntervalMs: 1000 });
+  const groupSeconds = await appendMany(ledger, LARGE, (done) => {
+    if (process.stderr.isTTY && done % 65536 < WINDOW) process.stderr.write(`\rappending ${done}/${LARGE}`);
+  });
+  if (process.stderr.isTTY) process.stderr.write("\n");
+  const groupRate = LARGE / groupSeconds;
+
+  console.log("\ndurable appends (fsync'd, SQLite WAL synchronous=FULL)");
+  console.log(`  one transaction per record: ${fmt(baselineRate, 0)} appends/s (${BASELINE_RECORDS} records)`);
+  console.log(`  group commit:               ${fmt(groupRate, 0)} appends/s (${LARGE} records)`);
+  console.log(`  ratio:                      ${fmt(groupRate / baselineRate)}x   target >= 20,000 appends/s: ${groupRate >= 20_000 ? "met" : "MISSED"}`);
+
+  const cp = ledger.checkpoint();
+  const inclusion = timeEach(2000, () => ledger.proveInclusion(Math.floor(Math.random() * cp.size)));
+  const consistency = timeEach(2000, () => ledger.proveConsistency(1 + Math.floor(Math.random() * (cp.size - 1))));
+  console.log(`\nproofs at ${cp.size} entries (tlog-proof text, stored hashes)`);
+  console.log(`  inclusion:   p50 ${fmt(percentile(inclusion, 50))} us  p99 ${fmt(percentile(inclusion, 99))} us   target p50 < 1 ms: ${percentile(inclusion, 50) < 1000 ? "met" : "MISSED"}`);
+  console.log(`  consistency: p50 ${fmt(percentile(consistency, 50))} us  p99 ${fmt(percentile(consistency, 99))} us`);
+
+  const started = process.hrtime.bigint();
+  const report = verifyLedger(ledger.reader, ledger.verifier, ledger.origin);
+  const verifySeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  console.log(`\nfull verify of ${report.entries} entries and ${report.checkpoints} checkpoints: ${fmt(verifySeconds, 2)} s (${report.ok ? "ok" : "FAILED"})   target < 15 s: ${verifySeconds < 15 ? "met" : "MISSED"}`);
+  await ledger.close();
+  for (const dir of dirs) rmSync(join(dir, ".."), { recursive: true, force: true });
+}
+
+await main();
