@@ -1,5 +1,5 @@
 // The enforcement ledger: RFC 6962 Merkle log with C2SP checkpoints, proofs, verify and bundles.
-export { Ledger, type Appended, type LedgerOptions, type SignedCheckpoint } from "./ledger.js";
+export { Ledger, type AppendOptions, type Appended, type LedgerOptions, type SignedCheckpoint } from "./ledger.js";
 export {
   DEFAULT_CHECKPOINT_INTERVAL_MS,
   initLedgerDir,

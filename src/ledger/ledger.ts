@@ -14,6 +14,7 @@ import {
 } from "./merkle/index.js";
 import type { NoteSigner, NoteVerifier } from "./note.js";
 import { formatConsistencyProof, formatInclusionProof } from "./proof-text.js";
+import { indexFieldsOf } from "./record-index.js";
 
 export interface LedgerOptions {
   origin: string;
@@ -43,19 +44,23 @@ export interface SignedCheckpoint {
   signedAt: string;
 }
 
+/** Options of one append. */
+export interface AppendOptions {
+  /**
+   * A state change that commits atomically with this record, inside the ledger's transaction
+   * (see EntryWrite.effect). If it throws, this record is refused and nothing of it is stored.
+   */
+  effect?: () => void;
+}
+
 interface PendingAppend {
   prepared: PreparedRecord;
+  effect: (() => void) | undefined;
   resolve: (appended: Appended) => void;
   reject: (err: unknown) => void;
 }
 
 const DEFAULT_MAX_BATCH = 8192;
-
-function subjectIdOf(prepared: PreparedRecord): string | null {
-  const record = prepared.record as { subject?: { id?: unknown }; identity?: { id?: unknown } };
-  const id = record.subject?.id ?? record.identity?.id;
-  return typeof id === "string" ? id : null;
-}
 
 function unavailable(err: unknown): ArbiterError {
   if (isArbiterError(err)) return err;
@@ -103,22 +108,22 @@ export class Ledger {
   }
 
   /** Validates, commits and appends one record; resolves once it is durable, with its index. */
-  append(input: unknown): Promise<Appended> {
+  append(input: unknown, options: AppendOptions = {}): Promise<Appended> {
     let prepared: PreparedRecord;
     try {
       prepared = prepareRecord(input, { now: this.now() });
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    return this.appendPrepared(prepared);
+    return this.appendPrepared(prepared, options);
   }
 
-  appendPrepared(prepared: PreparedRecord): Promise<Appended> {
+  appendPrepared(prepared: PreparedRecord, options: AppendOptions = {}): Promise<Appended> {
     if (this.closed) {
       return Promise.reject(new ArbiterError("LEDGER_UNAVAILABLE", "the ledger is closed"));
     }
     return new Promise<Appended>((resolve, reject) => {
-      this.pending.push({ prepared, resolve, reject });
+      this.pending.push({ prepared, effect: options.effect, resolve, reject });
       if (!this.groupCommit) {
         this.flush();
       } else if (!this.flushScheduled) {
@@ -163,16 +168,18 @@ export class Ledger {
         start = writer.size();
         // Another process may have appended since our last commit: reload the right edge then.
         edge = this.edge?.size === start ? this.edge.clone() : this.loadEdge(writer, start);
-        const writes: EntryWrite[] = batch.map(({ prepared }) => {
+        const writes: EntryWrite[] = batch.map(({ prepared, effect }) => {
           const completed = (edge as CompactRange).append(leafHash(prepared.bytes));
-          const subjectId = subjectIdOf(prepared);
+          const fields = indexFieldsOf(prepared.record);
+          const subjectId = fields.subjectId;
           return {
             data: prepared.bytes,
             hashes: Buffer.concat(completed),
             recordId: prepared.record.id,
             kind: prepared.record.kind,
             time: prepared.record.time,
-            subjectId,
+            fields,
+            ...(effect ? { effect } : {}),
             raw: prepared.raw.map((raw) => ({
               commitment: raw.commitment,
               recordId: prepared.record.id,

@@ -15,6 +15,7 @@ import {
   writePublicFile,
   writeSecretFile,
   type DataDirConfig,
+  type SqliteDatabase,
 } from "../store/index.js";
 import { Ledger } from "./ledger.js";
 import { generateKeyPair, signerFromSkey, verifierFromVkey } from "./note.js";
@@ -74,6 +75,8 @@ export interface OpenedLedger {
   ledger: Ledger;
   config: DataDirConfig;
   vkey: string;
+  /** The store's connection: other capabilities keep their tables here, so their changes can commit with ledger entries. */
+  db: SqliteDatabase;
 }
 
 /** Opens an initialised data directory; refuses missing, foreign or damaged ones without writing. */
@@ -89,7 +92,8 @@ export function openLedger(dir: string, options: OpenLedgerOptions = {}): Opened
   if (signer.name !== config.origin || verifier.name !== config.origin || signer.keyId !== verifier.keyId) {
     throw new ArbiterError("DATA_DIR_INVALID", `${dir}: the signing key, verifier key and origin do not belong together`, { dir });
   }
-  const store = new SqliteLedgerStore(openDatabase(join(dir, DATA_FILES.database), { create: false }));
+  const db = openDatabase(join(dir, DATA_FILES.database), { create: false });
+  const store = new SqliteLedgerStore(db);
   const ledger = new Ledger(store, {
     origin: config.origin,
     signer,
@@ -98,5 +102,5 @@ export function openLedger(dir: string, options: OpenLedgerOptions = {}): Opened
     checkpointIntervalMs: options.checkpointIntervalMs ?? config.checkpoint_interval_ms,
     groupCommit: options.groupCommit ?? true,
   });
-  return { ledger, config, vkey };
+  return { ledger, config, vkey, db };
 }

@@ -19,6 +19,18 @@ export const ERROR_CODES = {
   NOTE_INVALID: "A signed note or key is malformed or not signed by the expected key.",
   BUNDLE_INVALID: "An evidence bundle is malformed or fails verification.",
   USAGE: "A command or request was used incorrectly.",
+  REQUEST_INVALID: "A request body, query or parameter does not match its schema.",
+  PAYLOAD_TOO_LARGE: "A request or message exceeds its size limit.",
+  UNAUTHENTICATED: "No valid operator or caller credential was presented.",
+  FORBIDDEN: "The authenticated operator lacks the role this operation needs.",
+  CONFLICT: "The object already exists, or its state does not allow this operation.",
+  NO_OWNER: "A non-human identity must have an accountable human owner.",
+  UNKNOWN_PRINCIPAL: "The named identity does not exist.",
+  UNKNOWN_ACTION: "The action is not declared in the active policy schema.",
+  UNKNOWN_RESOURCE_TYPE: "The resource type is not declared, or the action does not apply to it.",
+  POLICY_INVALID: "A policy set failed to parse or validate against its schema; the running set stays active.",
+  NO_ACTIVE_POLICY: "No policy set has been activated, so no decision can be made.",
+  APPROVAL_NOT_ALLOWED: "The approver may not decide this request (not an approver, the requester, or the requester's owner).",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

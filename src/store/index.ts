@@ -5,7 +5,9 @@ export type {
   LedgerStore,
   LedgerWriter,
   RawValueRow,
+  RecordIndexFields,
   RecordLocation,
+  RecordQuery,
   StoredCheckpoint,
   StoredEntry,
   SubtreeAddress,
@@ -25,4 +27,5 @@ export {
   type DataDirState,
 } from "./data-dir.js";
 export { openDatabase, type SqliteDatabase } from "./sqlite/database.js";
+export type { Migration } from "./sqlite/migrations.js";
 export { SqliteLedgerStore, completedHashCount } from "./sqlite/ledger-store.js";

@@ -23,14 +23,35 @@ export interface RawValueRow {
   value: string;
 }
 
+/** Query columns of a record, derived from its leaf. */
+export interface RecordIndexFields {
+  subjectId: string | null;
+  action: string | null;
+  resourceId: string | null;
+  outcome: string | null;
+  reasonCode: string | null;
+  control: string | null;
+  policyVersion: string | null;
+  determining: readonly string[];
+  traceId: string | null;
+  taskId: string | null;
+  decisionId: string | null;
+}
+
 export interface EntryWrite {
   data: Buffer;
   hashes: Buffer;
   recordId: string;
   kind: string;
   time: string;
-  subjectId: string | null;
+  fields: RecordIndexFields;
   raw: readonly RawValueRow[];
+  /**
+   * State changes that must commit together with this entry (an identity revoked with its
+   * lifecycle record, a grant consumed with its decision). Runs inside the write transaction,
+   * before the entry is inserted; it must only write to this store and may throw to refuse.
+   */
+  effect?: () => void;
 }
 
 export interface StoredCheckpoint {
@@ -46,6 +67,27 @@ export interface RecordLocation {
   kind: string;
   time: string;
   subjectId: string | null;
+}
+
+/** Filters over the record index; every given filter must hold. Times are RFC 3339 (from inclusive, to exclusive). */
+export interface RecordQuery {
+  kind?: string;
+  subjectId?: string;
+  action?: string;
+  resourceId?: string;
+  outcome?: string;
+  reasonCode?: string;
+  control?: string;
+  policyId?: string;
+  policyVersion?: string;
+  traceId?: string;
+  taskId?: string;
+  decisionId?: string;
+  from?: string;
+  to?: string;
+  /** Only entries with index below this (for paging backwards from the newest). */
+  before?: number;
+  limit: number;
 }
 
 /** Reads that are valid at any moment; a write transaction sees the same through LedgerWriter. */
@@ -76,6 +118,8 @@ export interface LedgerStore extends LedgerReader {
   checkpointAt(size: number): StoredCheckpoint | undefined;
   locateRecord(recordId: string): RecordLocation | undefined;
   recordsBetween(fromTime: string, toTime: string): RecordLocation[];
+  /** Matching records, newest first. */
+  queryRecords(query: RecordQuery): RecordLocation[];
   rawValuesOf(recordId: string): RawValueRow[];
   /** Deletes raw values of a subject or a record; returns how many were deleted. */
   eraseRawValues(selector: { subjectId: string } | { recordId: string }): number;

@@ -125,6 +125,31 @@ describe("Ledger", () => {
     await ledger.close();
   });
 
+  it("commits an effect atomically with its record, and refuses the record when the effect throws", async () => {
+    const { ledger, db } = freshLedger();
+    db.exec("CREATE TABLE side (k TEXT PRIMARY KEY)");
+    const insert = db.prepare("INSERT INTO side (k) VALUES (?)");
+    const results = await Promise.allSettled([
+      ledger.append(eventLine(0), { effect: () => insert.run("a") }),
+      ledger.append(eventLine(1), { effect: () => insert.run("a") }),
+      ledger.append(eventLine(2), { effect: () => insert.run("b") }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(db.prepare("SELECT k FROM side ORDER BY k").pluck().all()).toEqual(["a", "b"]);
+    expect(ledger.size()).toBe(2);
+    await ledger.close();
+  });
+
+  it("answers record queries from the index, newest first", async () => {
+    const { ledger } = freshLedger();
+    await Promise.all(Array.from({ length: 20 }, (_, i) => ledger.append(eventLine(i, { policy: { set_version: "v1", determining: [i % 2 ? "odd" : "even"] }, correlation: { trace_id: "4bf92f3577b34da6a3ce929d0e0e4736" } }))));
+    const denied = ledger.reader.queryRecords({ outcome: "deny", limit: 10 });
+    expect(denied.map((r) => r.index)).toEqual([15, 10, 5, 0]);
+    expect(ledger.reader.queryRecords({ policyId: "odd", subjectId: "bot-1", limit: 10 }).map((r) => r.index)).toEqual([15, 1]);
+    expect(ledger.reader.queryRecords({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", limit: 3, before: 10 }).map((r) => r.index)).toEqual([9, 8, 7]);
+    await ledger.close();
+  });
+
   it("fails closed when closed: nothing is acknowledged", async () => {
     const { ledger } = freshLedger();
     await ledger.close();

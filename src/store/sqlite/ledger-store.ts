@@ -9,6 +9,7 @@ import type {
   LedgerWriter,
   RawValueRow,
   RecordLocation,
+  RecordQuery,
   StoredCheckpoint,
   StoredEntry,
   SubtreeAddress,
@@ -67,7 +68,8 @@ export class SqliteLedgerStore implements LedgerStore {
     entry: Statement<[number, number], Buffer | undefined>;
     scan: Statement<[number, number], [number, Buffer]>;
     insertEntry: Statement<[number, Buffer]>;
-    insertLocation: Statement<[string, number, string, string, string | null]>;
+    insertLocation: Statement<unknown[]>;
+    insertPolicy: Statement<[string, number]>;
     insertRaw: Statement<[string, string, string | null, string, string, string]>;
     latestCheckpoint: Statement<[], CheckpointRow | undefined>;
     checkpoints: Statement<[], CheckpointRow>;
@@ -93,8 +95,10 @@ export class SqliteLedgerStore implements LedgerStore {
         .raw(),
       insertEntry: db.prepare("INSERT INTO entries (idx, body) VALUES (?, ?)"),
       insertLocation: db.prepare(
-        "INSERT INTO record_index (record_id, idx, kind, time, subject_id) VALUES (?, ?, ?, ?, ?)",
+        `INSERT INTO record_index (record_id, idx, kind, time, subject_id, action, resource_id, outcome, reason_code,
+           control, policy_version, trace_id, task_id, decision_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      insertPolicy: db.prepare("INSERT OR IGNORE INTO record_policies (policy_id, idx) VALUES (?, ?)"),
       insertRaw: db.prepare(
         "INSERT INTO raw_values (commitment, record_id, subject_id, field, salt, value) VALUES (?, ?, ?, ?, ?, ?)",
       ),
@@ -161,7 +165,11 @@ export class SqliteLedgerStore implements LedgerStore {
     writes.forEach((write, offset) => {
       const index = start + offset;
       this.stmt.insertEntry.run(index, Buffer.concat([write.hashes, write.data]));
-      this.stmt.insertLocation.run(write.recordId, index, write.kind, write.time, write.subjectId);
+      write.effect?.();
+      const f = write.fields;
+      this.stmt.insertLocation.run(write.recordId, index, write.kind, write.time, f.subjectId, f.action, f.resourceId,
+        f.outcome, f.reasonCode, f.control, f.policyVersion, f.traceId, f.taskId, f.decisionId);
+      for (const policyId of f.determining) this.stmt.insertPolicy.run(policyId, index);
       for (const raw of write.raw) {
         this.stmt.insertRaw.run(raw.commitment, raw.recordId, raw.subjectId, raw.field, raw.salt, raw.value);
       }
@@ -198,6 +206,43 @@ export class SqliteLedgerStore implements LedgerStore {
 
   recordsBetween(fromTime: string, toTime: string): RecordLocation[] {
     return this.stmt.between.all(fromTime, toTime).map(toLocation);
+  }
+
+  queryRecords(query: RecordQuery): RecordLocation[] {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    const equal: [keyof RecordQuery, string][] = [
+      ["kind", "kind"], ["subjectId", "subject_id"], ["action", "action"], ["resourceId", "resource_id"],
+      ["outcome", "outcome"], ["reasonCode", "reason_code"], ["control", "control"], ["policyVersion", "policy_version"],
+      ["traceId", "trace_id"], ["taskId", "task_id"], ["decisionId", "decision_id"],
+    ];
+    for (const [key, column] of equal) {
+      const value = query[key];
+      if (typeof value === "string") {
+        where.push(`${column} = ?`);
+        params.push(value);
+      }
+    }
+    if (query.policyId !== undefined) {
+      where.push("idx IN (SELECT idx FROM record_policies WHERE policy_id = ?)");
+      params.push(query.policyId);
+    }
+    if (query.from !== undefined) {
+      where.push("time >= ?");
+      params.push(query.from);
+    }
+    if (query.to !== undefined) {
+      where.push("time < ?");
+      params.push(query.to);
+    }
+    if (query.before !== undefined) {
+      where.push("idx < ?");
+      params.push(query.before);
+    }
+    // Built from fixed column names only; every value is a bound parameter.
+    const sql = `SELECT record_id, idx, kind, time, subject_id FROM record_index
+      ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY idx DESC LIMIT ?`;
+    return this.db.prepare<unknown[], LocationRow>(sql).all(...params, query.limit).map(toLocation);
   }
 
   rawValuesOf(recordId: string): RawValueRow[] {
