@@ -69,6 +69,8 @@ export interface OpenLedgerOptions {
   /** Overrides the configured interval; 0 signs only on demand and on close. */
   checkpointIntervalMs?: number;
   groupCommit?: boolean;
+  /** See OpenOptions.busyTimeoutMs. */
+  busyTimeoutMs?: number;
 }
 
 export interface OpenedLedger {
@@ -92,7 +94,7 @@ export function openLedger(dir: string, options: OpenLedgerOptions = {}): Opened
   if (signer.name !== config.origin || verifier.name !== config.origin || signer.keyId !== verifier.keyId) {
     throw new ArbiterError("DATA_DIR_INVALID", `${dir}: the signing key, verifier key and origin do not belong together`, { dir });
   }
-  const db = openDatabase(join(dir, DATA_FILES.database), { create: false });
+  const db = openDatabase(join(dir, DATA_FILES.database), { create: false, ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}) });
   const store = new SqliteLedgerStore(db);
   const ledger = new Ledger(store, {
     origin: config.origin,

@@ -50,7 +50,8 @@ export type {
   Resource,
   Subject,
 } from "./parts.js";
-export type { JsonObject, JsonValue } from "./json-value.js";
+export { findJsonProblem, type JsonObject, type JsonValue } from "./json-value.js";
+export { argsDigestSchema, correlationSchema, pepSchema } from "./parts.js";
 export { prepareRecord, type PrepareOptions, type PreparedRecord, type RawValue } from "./prepare.js";
 export { LEAF_LIMIT_BYTES, decodeRecord, isCanonical } from "./leaf.js";
 export { canonicalBytes, canonicalize } from "./canonical.js";

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import {
   approvalRefSchema,
+  argsDigestSchema,
   breakGlassSchema,
   countSchema,
   credentialSchema,
@@ -25,7 +26,8 @@ import { controlSchema, outcomeSchema } from "./vocabulary.js";
 /** A decision Arbiter's PDP made and a PEP applied. */
 const decision = {
   kind: z.literal("decision"),
-  subject: subjectSchema,
+  /** `unknown` type only when the caller could not be identified (CREDENTIAL_INVALID, UNKNOWN_PRINCIPAL). */
+  subject: importedSubjectSchema,
   delegation: delegationSchema.optional(),
   action: textSchema,
   resource: resourceSchema,
@@ -41,6 +43,12 @@ const decision = {
   break_glass: breakGlassSchema.optional(),
   /** Seconds until a rate-limited or held call may be retried. */
   retry_after: countSchema.optional(),
+  /** Binds the decision to the exact arguments (see argsDigestSchema). */
+  args_digest: argsDigestSchema.optional(),
+  /** On a challenge for approval: the request the approver will decide. */
+  approval_request: z.strictObject({ request_id: textSchema, expires_at: timestampSchema }).optional(),
+  /** On a step-up challenge: what a fresh credential must show. */
+  step_up: z.strictObject({ max_auth_age: countSchema.optional(), acr: textSchema.optional() }).optional(),
 };
 
 /** What a PEP did with a decision, linked to it by decision_id. */
@@ -76,7 +84,7 @@ const approval = {
   approver: textSchema.optional(),
   action: textSchema,
   resource: resourceSchema,
-  args_digest: digestSchema.optional(),
+  args_digest: argsDigestSchema.optional(),
   policy_set_version: textSchema.optional(),
   expires_at: timestampSchema,
   /** A human sentence shown to the approver; not a secret (secrets go in `sensitive`). */
@@ -90,7 +98,7 @@ const grant = {
   subject: subjectSchema,
   action: textSchema,
   resource: resourceSchema,
-  args_digest: digestSchema.optional(),
+  args_digest: argsDigestSchema.optional(),
   approval_request_id: textSchema.optional(),
   uses_remaining: countSchema.optional(),
   expires_at: timestampSchema,
@@ -107,6 +115,7 @@ const lifecycle = {
     "revoked",
     "offboarded",
     "owner_changed",
+    "updated",
   ]),
   identity: subjectSchema,
   actor: subjectSchema,

@@ -19,6 +19,15 @@ export const digestSchema = z
   .string()
   .regex(COMMITMENT_PATTERN, { error: 'expected "sha256:" followed by 64 lowercase hex digits' });
 
+/**
+ * The digest that binds an approval or grant to exact arguments. Keyed (HMAC-SHA256 with a secret
+ * of the data directory) when Arbiter computes it, so that a short argument cannot be recovered
+ * from a leaf by guessing; plain SHA-256 is accepted from outside writers.
+ */
+export const argsDigestSchema = z
+  .string()
+  .regex(/^(hmac-sha256|sha256):[0-9a-f]{64}$/, { error: 'expected "hmac-sha256:" or "sha256:" followed by 64 lowercase hex digits' });
+
 /** Names of committed fields, e.g. "prompt" or "args.query". */
 const FIELD_NAME = {
   pattern: /^[A-Za-z0-9_.$[\]-]{1,128}$/,
@@ -133,6 +142,8 @@ export const approvalRefSchema = z.strictObject({
 });
 
 export const breakGlassSchema = z.strictObject({
+  /** The break-glass session this decision ran under. */
+  session_id: textSchema.optional(),
   justification_commitment: digestSchema.optional(),
   note: textSchema.optional(),
   expires_at: timestampSchema,
@@ -140,12 +151,14 @@ export const breakGlassSchema = z.strictObject({
 });
 
 export const obligationSchema = z.discriminatedUnion("type", [
-  z.strictObject({
-    type: z.literal("mask"),
-    /** JSON paths of the fields to mask. */
-    fields: z.array(textSchema).min(1),
-    detectors: z.array(detectorNameSchema),
-  }),
+  z
+    .strictObject({
+      type: z.literal("mask"),
+      /** JSON paths of the fields to mask. */
+      fields: z.array(textSchema),
+      detectors: z.array(detectorNameSchema),
+    })
+    .refine((mask) => mask.fields.length + mask.detectors.length > 0, { error: "a mask names at least one field or detector" }),
   z.strictObject({ type: z.literal("rate"), remaining: countSchema, reset_at: timestampSchema }),
   z.strictObject({ type: z.literal("grant_use"), grant_id: textSchema }),
 ]);

@@ -60,7 +60,11 @@ export interface OpenOptions {
   /** Create the file if it does not exist (only `arbiter init` does). */
   create: boolean;
   readonly?: boolean;
+  /** How long a write waits for another process's transaction before the ledger reports itself unavailable. */
+  busyTimeoutMs?: number;
 }
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
 
 export function openDatabase(path: string, options: OpenOptions): SqliteDatabase {
   const exists = existsSync(path);
@@ -76,7 +80,7 @@ export function openDatabase(path: string, options: OpenOptions): SqliteDatabase
       // FULL: a commit is fsync'd before it returns, which is what makes an acknowledged append durable.
       db.pragma("synchronous = FULL");
     }
-    db.pragma("busy_timeout = 10000");
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`);
     // Reads through a memory map skip a copy per page; a full verify reads every page once.
     db.pragma("mmap_size = 1073741824");
   } catch (err) {

@@ -1,0 +1,134 @@
+// `arbiter identity ...`: identities, their owners, lifecycle and credentials.
+import { Command } from "commander";
+import type { CreateIdentityInput, Identity, ListFilter, UpdateIdentityInput } from "../../identity/index.js";
+import { action, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
+import { identityRow, identityText } from "./identity-format.js";
+import { keyCommand, rotateCommand } from "./identity-keys.js";
+import { revokeCredentialCommand, transitionCommand } from "./identity-lifecycle.js";
+import { actorOf, attributesOf, collect, withActor, withAttributes, withDirectory, type ActorOption, type AttributeOptions } from "./identity-session.js";
+
+interface FieldOptions extends ActorOption, AttributeOptions {
+  owner?: string;
+  group?: string[];
+  role?: string[];
+  name?: string;
+  reason?: string;
+}
+
+function withFields(command: Command): Command {
+  return withAttributes(
+    withActor(command)
+      .option("--owner <human>", "the accountable human owner (required for every non-human identity)")
+      .option("--group <group>", "a group the identity belongs to (repeatable)", collect)
+      .option("--role <role>", "an operator role: admin, approver, auditor or pep (repeatable)", collect)
+      .option("--name <text>", "a display name"),
+  );
+}
+
+function createCommand(): Command {
+  return withFields(new Command("create"))
+    .description("create an active identity; a non-human one needs --owner, an active human identity")
+    .requiredOption("--id <id>", "its id: 1 to 128 letters, digits or . _ @ : -")
+    .requiredOption("--type <type>", "agent, service_account, api_key, workload, pipeline or human")
+    .action(
+      action(async (options: FieldOptions & { id: string; type: string }) => {
+        const attributes = attributesOf(options);
+        const input = {
+          id: options.id,
+          type: options.type,
+          ...(options.owner !== undefined ? { owner: options.owner } : {}),
+          ...(options.group !== undefined ? { groups: options.group } : {}),
+          ...(options.role !== undefined ? { roles: options.role } : {}),
+          ...(attributes !== undefined ? { attributes } : {}),
+          ...(options.name !== undefined ? { display_name: options.name } : {}),
+        } as CreateIdentityInput;
+        const identity = await withDirectory(options, (directory) => directory.create(input, actorOf(directory, options)));
+        if (options.json) printJson(identity);
+        else process.stdout.write(identityText(identity));
+      }),
+    );
+}
+
+function updateCommand(): Command {
+  return withFields(new Command("update"))
+    .description("change an identity's owner, groups, roles, attributes or name (each given option replaces the stored value)")
+    .argument("<id>", "the identity")
+    .option("--reason <text>", "why (kept in the ledger when the owner changes)")
+    .action(
+      action(async (id: string, options: FieldOptions) => {
+        const attributes = attributesOf(options);
+        const patch = {
+          ...(options.owner !== undefined ? { owner: options.owner } : {}),
+          ...(options.group !== undefined ? { groups: options.group } : {}),
+          ...(options.role !== undefined ? { roles: options.role } : {}),
+          ...(attributes !== undefined ? { attributes } : {}),
+          ...(options.name !== undefined ? { display_name: options.name } : {}),
+        } as UpdateIdentityInput;
+        const identity = await withDirectory(options, (directory) => directory.update(id, patch, actorOf(directory, options), options.reason));
+        if (options.json) printJson(identity);
+        else process.stdout.write(identityText(identity));
+      }),
+    );
+}
+
+interface ListOptions extends DataOption, JsonOption {
+  type?: string;
+  status?: string;
+  owner?: string;
+  group?: string;
+}
+
+function listCommand(): Command {
+  return withJson(withData(new Command("list")))
+    .description("list identities, one line each: id, type, status, owner, groups")
+    .option("--type <type>", "only this type")
+    .option("--status <status>", "only this status: active, suspended, revoked or offboarded")
+    .option("--owner <human>", "only those this human owns")
+    .option("--group <group>", "only members of this group")
+    .action(
+      action(async (options: ListOptions) => {
+        const filter = {
+          ...(options.type !== undefined ? { type: options.type } : {}),
+          ...(options.status !== undefined ? { status: options.status } : {}),
+          ...(options.owner !== undefined ? { owner: options.owner } : {}),
+          ...(options.group !== undefined ? { group: options.group } : {}),
+        } as ListFilter;
+        const identities = await withDirectory(options, (directory) => directory.list(filter));
+        if (options.json) printJson(identities);
+        else for (const identity of identities) process.stdout.write(`${identityRow(identity)}\n`);
+      }),
+    );
+}
+
+function showCommand(): Command {
+  return withJson(withData(new Command("show")))
+    .description("one identity with its credentials (ids and states, never secrets)")
+    .argument("<id>", "the identity")
+    .action(
+      action(async (id: string, options: DataOption & JsonOption) => {
+        const { identity, credentials } = await withDirectory(options, (directory) => {
+          const credentials = directory.credentials(id);
+          // credentials() has refused an unknown id, so the identity exists.
+          return { identity: directory.get(id) as Identity, credentials };
+        });
+        if (options.json) printJson({ ...identity, credentials });
+        else process.stdout.write(identityText(identity, credentials));
+      }),
+    );
+}
+
+export function identityCommand(): Command {
+  return new Command("identity")
+    .description("identities, their accountable owners, lifecycle and credentials")
+    .addCommand(createCommand())
+    .addCommand(listCommand())
+    .addCommand(showCommand())
+    .addCommand(updateCommand())
+    .addCommand(keyCommand())
+    .addCommand(rotateCommand())
+    .addCommand(transitionCommand("suspend", "suspend an active identity: its credentials stop working until it is reactivated"))
+    .addCommand(transitionCommand("reactivate", "make a suspended identity active again"))
+    .addCommand(transitionCommand("revoke", "revoke an identity and every credential it has, for good"))
+    .addCommand(transitionCommand("offboard", "offboard an identity (terminal; kept for the audit trail); a human must first hand over what they own"))
+    .addCommand(revokeCredentialCommand());
+}

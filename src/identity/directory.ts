@@ -1,0 +1,248 @@
+// The identity directory: identities and their owners, lifecycle, credentials and authentication, on the shared store.
+import type { Ledger } from "../ledger/index.js";
+import { ArbiterError } from "../record/index.js";
+import type { SqliteDatabase } from "../store/index.js";
+import { authenticateCredential, type AuthContext, type AuthResult } from "./authenticate.js";
+import { parseInput, requireIdentity, requireNothingOwned, requireOwner, type ChangeContext } from "./changes.js";
+import { issueApiKey, revokeCredential, rotateApiKey, type IssuedApiKey, type RotatedApiKey } from "./key-issue.js";
+import { TRANSITION_EVENT, nextStatus, type Transition } from "./lifecycle.js";
+import { lifecycleRecord } from "./records.js";
+import { IdentityRows } from "./rows.js";
+import {
+  createIdentitySchema,
+  identityIdSchema,
+  listFilterSchema,
+  updateIdentitySchema,
+  type Actor,
+  type CreateIdentityInput,
+  type CredentialInfo,
+  type Identity,
+  type ListFilter,
+  type UpdateIdentityInput,
+} from "./schema.js";
+import { ensureTokenKey, loadTokenKey, type PublicJwk, type TokenKey } from "./signing-key.js";
+import {
+  DEFAULT_TOKEN_SETTINGS,
+  exchangeToken,
+  issueToken,
+  type IssueTokenOptions,
+  type IssuedToken,
+  type TokenContext,
+  type TokenExchangeRequest,
+  type TokenSettings,
+} from "./token-issue.js";
+
+export interface IdentityDirectoryOptions {
+  /** The store's connection (OpenedLedger.db): changes commit in the ledger's transactions. */
+  db: SqliteDatabase;
+  ledger: Ledger;
+  /** Where `token.key` lives. */
+  dataDir: string;
+  /** The `iss` of tokens; every process sharing the data directory must use the same (its origin). */
+  issuer: string;
+  now?: () => Date;
+  tokens?: Partial<TokenSettings>;
+}
+
+export class IdentityDirectory {
+  readonly issuer: string;
+  private readonly rows: IdentityRows;
+  private readonly ledger: Ledger;
+  private readonly dataDir: string;
+  private readonly now: () => Date;
+  private readonly tokenContext: TokenContext;
+  private readonly authContext: AuthContext;
+  private key: TokenKey | undefined;
+
+  constructor(options: IdentityDirectoryOptions) {
+    this.rows = new IdentityRows(options.db);
+    this.ledger = options.ledger;
+    this.dataDir = options.dataDir;
+    this.issuer = options.issuer;
+    this.now = options.now ?? (() => new Date());
+    const settings = { ...DEFAULT_TOKEN_SETTINGS, ...options.tokens };
+    this.authContext = {
+      rows: this.rows,
+      issuer: this.issuer,
+      leewaySeconds: settings.leewaySeconds,
+      // Once the key exists it never changes, so it is the one thing kept between calls.
+      tokenKey: () => (this.key ??= loadTokenKey(this.dataDir)),
+    };
+    this.tokenContext = {
+      ...this.changeContext(),
+      issuer: this.issuer,
+      settings,
+      signingKey: () => (this.key ??= ensureTokenKey(this.dataDir)),
+      authenticate: (credential, now) => this.authenticate(credential, now),
+    };
+  }
+
+  private changeContext(): ChangeContext {
+    return { rows: this.rows, ledger: this.ledger, now: this.now };
+  }
+
+  /** The actor of a change: the identity `id` with its type, or a human operator of that name the directory does not hold. */
+  actorNamed(id: string): Actor {
+    const valid = parseInput(identityIdSchema, id, "actor");
+    return { id: valid, type: this.rows.identity(valid)?.type ?? "human" };
+  }
+
+  get(id: string): Identity | undefined {
+    return this.rows.identity(id);
+  }
+
+  list(filter: ListFilter = {}): Identity[] {
+    return this.rows.list(parseInput(listFilterSchema, filter, "identity filter"));
+  }
+
+  /** Credentials of an identity, oldest first; never secrets or hashes. */
+  credentials(identityId: string): CredentialInfo[] {
+    requireIdentity(this.rows, identityId);
+    return this.rows.credentialsOf(identityId);
+  }
+
+  /** Creates an active identity. A non-human one needs an active human owner (NO_OWNER otherwise). */
+  async create(input: CreateIdentityInput, actor: Actor): Promise<Identity> {
+    const parsed = parseInput(createIdentitySchema, input, "identity");
+    const at = this.now().toISOString();
+    const identity: Identity = {
+      id: parsed.id,
+      type: parsed.type,
+      owner: parsed.owner ?? null,
+      status: "active",
+      display_name: parsed.display_name ?? null,
+      groups: parsed.groups,
+      roles: parsed.roles,
+      attributes: parsed.attributes,
+      credentials_not_before: null,
+      credentials_grace_until: null,
+      created_at: at,
+      updated_at: at,
+    };
+    const check = (): void => {
+      if (this.rows.identity(identity.id) !== undefined) {
+        throw new ArbiterError("CONFLICT", `identity ${identity.id} already exists`, { id: identity.id });
+      }
+      requireOwner(this.rows, identity.type, identity.owner);
+    };
+    check();
+    await this.ledger.append(lifecycleRecord("created", identity, actor), {
+      effect: () => {
+        check();
+        this.rows.insertIdentity(identity);
+      },
+    });
+    return identity;
+  }
+
+  /**
+   * Replaces the given fields. An owner change (to an active human) appends `owner_changed`; any
+   * other change appends `updated` with what changed, so that a role or group grant is evidence too.
+   */
+  async update(id: string, patch: UpdateIdentityInput, actor: Actor, reason?: string): Promise<Identity> {
+    const parsed = parseInput(updateIdentitySchema, patch, "identity update");
+    const before = requireIdentity(this.rows, id);
+    if (before.status === "offboarded") throw new ArbiterError("CONFLICT", `identity ${id} is offboarded and kept only for the audit trail`, { id });
+    const after: Identity = {
+      ...before,
+      owner: parsed.owner ?? before.owner,
+      display_name: parsed.display_name === undefined ? before.display_name : parsed.display_name,
+      groups: parsed.groups ?? before.groups,
+      roles: parsed.roles ?? before.roles,
+      attributes: parsed.attributes ?? before.attributes,
+      updated_at: this.now().toISOString(),
+    };
+    const ownerChanged = after.owner !== before.owner;
+    if (ownerChanged) requireOwner(this.rows, after.type, after.owner);
+    const write = (): void => {
+      const current = requireIdentity(this.rows, id);
+      if (current.updated_at !== before.updated_at) {
+        throw new ArbiterError("CONFLICT", `identity ${id} changed while it was being updated; run the update again`, { id });
+      }
+      if (ownerChanged) requireOwner(this.rows, after.type, after.owner);
+      this.rows.setFields(after);
+    };
+    if (ownerChanged) {
+      const note = reason ?? `owner ${before.owner ?? "(none)"} → ${after.owner ?? "(none)"}`;
+      await this.ledger.append(lifecycleRecord("owner_changed", after, actor, { note, attributes: { previous_owner: before.owner } }), { effect: write });
+    } else {
+      const changed = (["display_name", "groups", "roles", "attributes"] as const).filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));
+      const note = reason ?? `changed ${changed.join(", ") || "nothing"}`;
+      const previous = Object.fromEntries(changed.map((field) => [field, before[field]]));
+      await this.ledger.append(lifecycleRecord("updated", after, actor, { note, attributes: { previous } }), { effect: write });
+    }
+    return after;
+  }
+
+  suspend(id: string, actor: Actor, reason?: string): Promise<Identity> {
+    return this.transition(id, "suspend", actor, reason);
+  }
+
+  reactivate(id: string, actor: Actor, reason?: string): Promise<Identity> {
+    return this.transition(id, "reactivate", actor, reason);
+  }
+
+  /** Ends the identity's credentials for good; only offboarding may follow. */
+  revoke(id: string, actor: Actor, reason?: string): Promise<Identity> {
+    return this.transition(id, "revoke", actor, reason);
+  }
+
+  /** Terminal: credentials revoked, identity kept for the audit trail. A human must first hand over what they own. */
+  offboard(id: string, actor: Actor, reason?: string): Promise<Identity> {
+    return this.transition(id, "offboard", actor, reason);
+  }
+
+  private async transition(id: string, transition: Transition, actor: Actor, reason?: string): Promise<Identity> {
+    const check = (): Identity => {
+      const identity = requireIdentity(this.rows, id);
+      if (nextStatus(identity.status, transition) === undefined) {
+        throw new ArbiterError("CONFLICT", `cannot ${transition} ${id}: it is ${identity.status}`, { id, status: identity.status });
+      }
+      if (transition === "offboard") requireNothingOwned(this.rows, identity);
+      return identity;
+    };
+    const before = check();
+    const at = this.now().toISOString();
+    const after: Identity = { ...before, status: nextStatus(before.status, transition) as Identity["status"], updated_at: at };
+    const note = reason !== undefined && reason !== "" ? { note: reason } : {};
+    await this.ledger.append(lifecycleRecord(TRANSITION_EVENT[transition], after, actor, note), {
+      effect: () => {
+        if (check().status !== before.status) throw new ArbiterError("CONFLICT", `identity ${id} changed while being updated; try again`, { id });
+        this.rows.setStatus(id, after.status, at);
+        if (after.status === "revoked" || after.status === "offboarded") this.rows.revokeAllOf(id, at);
+      },
+    });
+    return after;
+  }
+
+  issueApiKey(id: string, actor: Actor): Promise<IssuedApiKey> {
+    return issueApiKey(this.changeContext(), id, actor);
+  }
+
+  rotateApiKey(id: string, actor: Actor, options: { graceSeconds?: number; reason?: string } = {}): Promise<RotatedApiKey> {
+    return rotateApiKey(this.changeContext(), id, actor, options);
+  }
+
+  revokeCredential(credentialId: string, actor: Actor, reason?: string): Promise<CredentialInfo> {
+    return revokeCredential(this.changeContext(), credentialId, actor, reason);
+  }
+
+  issueToken(id: string, options: IssueTokenOptions, actor: Actor): Promise<IssuedToken> {
+    return issueToken(this.tokenContext, id, options, actor);
+  }
+
+  exchangeToken(request: TokenExchangeRequest): Promise<IssuedToken> {
+    return exchangeToken(this.tokenContext, request);
+  }
+
+  /** The hot path: never throws for any input; reads current state on every call. */
+  authenticate(credential: string, now?: Date): Promise<AuthResult> {
+    return authenticateCredential(this.authContext, credential, now ?? this.now());
+  }
+
+  /** The JWK Set (RFC 7517 §5) of the token signing key, creating the key on first use. */
+  jwks(): { keys: PublicJwk[] } {
+    this.key ??= ensureTokenKey(this.dataDir);
+    return { keys: [this.key.jwk] };
+  }
+}

@@ -1,0 +1,36 @@
+// The identity capability's front door: identities, owners, lifecycle, API keys, tokens, delegation and authentication.
+export { IdentityDirectory, type IdentityDirectoryOptions } from "./directory.js";
+export type { AuthFailureReason, AuthResult, Authenticated } from "./authenticate.js";
+export { MAX_DELEGATION_DEPTH, type DelegationLink } from "./delegation.js";
+export { MAX_GRACE_SECONDS, type IssuedApiKey, type RotatedApiKey } from "./key-issue.js";
+export {
+  DEFAULT_TOKEN_SETTINGS,
+  type IssueTokenOptions,
+  type IssuedToken,
+  type TokenExchangeRequest,
+  type TokenSettings,
+} from "./token-issue.js";
+export { TOKEN_AUDIENCE } from "./jwt.js";
+export { TOKEN_KEY_FILE, type PublicJwk } from "./signing-key.js";
+export {
+  ATTRIBUTES_LIMIT_BYTES,
+  ROLES,
+  actorSchema,
+  createIdentitySchema,
+  identityIdSchema,
+  identityStatusSchema,
+  listFilterSchema,
+  roleSchema,
+  updateIdentitySchema,
+  type Actor,
+  type CreateIdentityInput,
+  type CredentialInfo,
+  type CredentialKind,
+  type CredentialStatus,
+  type Identity,
+  type IdentityStatus,
+  type ListFilter,
+  type ManagedType,
+  type Role,
+  type UpdateIdentityInput,
+} from "./schema.js";

@@ -1,0 +1,44 @@
+// The `lifecycle` record of each identity change: who, what, by whom, which credential. Never a secret or a hash.
+import type { JsonObject, LifecycleRecord, RecordInput } from "../record/index.js";
+import type { Actor, CredentialInfo, Identity } from "./schema.js";
+
+export type LifecycleEvent = LifecycleRecord["event"];
+
+export interface LifecycleDetail {
+  credential?: CredentialInfo;
+  note?: string;
+  /** Detail with no field of its own (the replaced keys of a rotation, a grace period, changed fields). */
+  attributes?: JsonObject;
+}
+
+/** The subject form of an identity, as records carry it. */
+export function subjectOf(identity: Identity): { id: string; type: Identity["type"]; owner?: string; groups?: string[] } {
+  return {
+    id: identity.id,
+    type: identity.type,
+    ...(identity.owner !== null ? { owner: identity.owner } : {}),
+    ...(identity.groups.length > 0 ? { groups: identity.groups } : {}),
+  };
+}
+
+export function lifecycleRecord(event: LifecycleEvent, identity: Identity, actor: Actor, detail: LifecycleDetail = {}): RecordInput {
+  const { credential, note, attributes } = detail;
+  return {
+    kind: "lifecycle",
+    event,
+    identity: subjectOf(identity),
+    actor: { id: actor.id, type: actor.type },
+    ...(credential !== undefined
+      ? {
+          credential: {
+            id: credential.id,
+            kind: credential.kind,
+            issued_at: credential.created_at,
+            ...(credential.expires_at !== null ? { expires_at: credential.expires_at } : {}),
+          },
+        }
+      : {}),
+    ...(note !== undefined && note !== "" ? { note } : {}),
+    ...(attributes !== undefined ? { attributes } : {}),
+  };
+}

@@ -1,0 +1,248 @@
+// The identity tables in SQLite: prepared statements on the shared connection, rows in and out.
+// Nothing here caches state: another process may change a row at any moment and every read must see it.
+import type { Statement } from "better-sqlite3";
+import type { JsonObject } from "../record/index.js";
+import type { SqliteDatabase } from "../store/index.js";
+import type { CredentialInfo, CredentialKind, Identity, IdentityStatus, ListFilter, ManagedType } from "./schema.js";
+
+interface IdentityRow {
+  id: string;
+  type: ManagedType;
+  owner: string | null;
+  status: IdentityStatus;
+  display_name: string | null;
+  groups: string;
+  roles: string;
+  attributes: string;
+  credentials_not_before: string | null;
+  credentials_grace_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CredentialRow extends CredentialInfo {
+  secret_hash: Buffer | null;
+}
+
+/** An identity with the type and status of its owner (undefined: no owner, or an owner the store does not hold). */
+export interface Holder {
+  identity: Identity;
+  owner: { type: ManagedType; status: IdentityStatus } | undefined;
+}
+
+export interface NewCredential {
+  id: string;
+  identityId: string;
+  kind: CredentialKind;
+  secretHash: Buffer | null;
+  createdAt: string;
+  expiresAt: string | null;
+}
+
+const IDENTITY_COLUMNS = `id, type, owner, status, display_name, groups, roles, attributes, credentials_not_before,
+  credentials_grace_until, created_at, updated_at`;
+const CREDENTIAL_COLUMNS = "id, identity_id, kind, status, created_at, expires_at, rotated_at, revoked_at, replaced_by";
+
+interface HolderRow extends IdentityRow {
+  owner_type: ManagedType | null;
+  owner_status: IdentityStatus | null;
+}
+
+interface CredentialHolderRow extends Partial<HolderRow> {
+  c_id: string;
+  c_identity_id: string;
+  c_kind: CredentialKind;
+  c_status: CredentialInfo["status"];
+  c_created_at: string;
+  c_expires_at: string | null;
+  c_rotated_at: string | null;
+  c_revoked_at: string | null;
+  c_replaced_by: string | null;
+  c_secret_hash: Buffer | null;
+}
+
+// One statement per lookup on the hot path: each costs ~10 µs however many rows it joins (measured).
+const HOLDER_SELECT = `SELECT ${IDENTITY_COLUMNS.replace(/(\w+)/g, "i.$1")}, o.type AS owner_type, o.status AS owner_status`;
+const CREDENTIAL_HOLDER_SQL = `${HOLDER_SELECT},
+    c.id AS c_id, c.identity_id AS c_identity_id, c.kind AS c_kind, c.status AS c_status, c.created_at AS c_created_at,
+    c.expires_at AS c_expires_at, c.rotated_at AS c_rotated_at, c.revoked_at AS c_revoked_at, c.replaced_by AS c_replaced_by,
+    c.secret_hash AS c_secret_hash
+  FROM credentials c LEFT JOIN identities i ON i.id = c.identity_id LEFT JOIN identities o ON o.id = i.owner
+  WHERE c.id = ?`;
+
+function toHolder(row: HolderRow): Holder {
+  const owner = row.owner_type !== null && row.owner_status !== null ? { type: row.owner_type, status: row.owner_status } : undefined;
+  return { identity: toIdentity(row), owner };
+}
+
+function toIdentity(row: IdentityRow): Identity {
+  return {
+    id: row.id,
+    type: row.type,
+    owner: row.owner,
+    status: row.status,
+    display_name: row.display_name,
+    groups: JSON.parse(row.groups) as string[],
+    roles: JSON.parse(row.roles) as string[],
+    attributes: JSON.parse(row.attributes) as JsonObject,
+    credentials_not_before: row.credentials_not_before,
+    credentials_grace_until: row.credentials_grace_until,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+export class IdentityRows {
+  private readonly stmt: {
+    identity: Statement<[string], IdentityRow | undefined>;
+    holder: Statement<[string], HolderRow | undefined>;
+    credentialHolder: Statement<[string], CredentialHolderRow | undefined>;
+    list: Statement<[Record<"type" | "status" | "owner" | "group", string | null>], IdentityRow>;
+    liveOwned: Statement<[string], string>;
+    insertIdentity: Statement<unknown[]>;
+    setStatus: Statement<[IdentityStatus, string, string]>;
+    setFields: Statement<[string | null, string | null, string, string, string, string, string]>;
+    setNotBefore: Statement<[string, string | null, string, string]>;
+    credential: Statement<[string], CredentialRow | undefined>;
+    credentialsOf: Statement<[string], CredentialInfo>;
+    activeKeysOf: Statement<[string], string>;
+    insertCredential: Statement<[string, string, CredentialKind, Buffer | null, string, string | null]>;
+    rotateKey: Statement<[string, string, string, string]>;
+    revokeCredential: Statement<[string, string]>;
+    revokeAllOf: Statement<[string, string]>;
+  };
+
+  constructor(db: SqliteDatabase) {
+    this.stmt = {
+      identity: db.prepare(`SELECT ${IDENTITY_COLUMNS} FROM identities WHERE id = ?`),
+      holder: db.prepare(`${HOLDER_SELECT} FROM identities i LEFT JOIN identities o ON o.id = i.owner WHERE i.id = ?`),
+      credentialHolder: db.prepare(CREDENTIAL_HOLDER_SQL),
+      list: db.prepare(
+        `SELECT ${IDENTITY_COLUMNS} FROM identities
+         WHERE (@type IS NULL OR type = @type) AND (@status IS NULL OR status = @status) AND (@owner IS NULL OR owner = @owner)
+           AND (@group IS NULL OR EXISTS (SELECT 1 FROM json_each(groups) WHERE value = @group))
+         ORDER BY id`,
+      ),
+      liveOwned: db
+        .prepare<[string], string>(
+          "SELECT id FROM identities WHERE owner = ? AND type != 'human' AND status IN ('active', 'suspended') ORDER BY id",
+        )
+        .pluck(),
+      insertIdentity: db.prepare(
+        `INSERT INTO identities (${IDENTITY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)`,
+      ),
+      setStatus: db.prepare("UPDATE identities SET status = ?, updated_at = ? WHERE id = ?"),
+      setFields: db.prepare(
+        "UPDATE identities SET owner = ?, display_name = ?, groups = ?, roles = ?, attributes = ?, updated_at = ? WHERE id = ?",
+      ),
+      setNotBefore: db.prepare(
+        "UPDATE identities SET credentials_not_before = ?, credentials_grace_until = ?, updated_at = ? WHERE id = ?",
+      ),
+      credential: db.prepare(`SELECT ${CREDENTIAL_COLUMNS}, secret_hash FROM credentials WHERE id = ?`),
+      credentialsOf: db.prepare(`SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE identity_id = ? ORDER BY created_at, id`),
+      activeKeysOf: db
+        .prepare<[string], string>("SELECT id FROM credentials WHERE identity_id = ? AND kind = 'api_key' AND status = 'active' ORDER BY id")
+        .pluck(),
+      insertCredential: db.prepare(
+        `INSERT INTO credentials (id, identity_id, kind, secret_hash, status, created_at, expires_at)
+         VALUES (?, ?, ?, ?, 'active', ?, ?)`,
+      ),
+      rotateKey: db.prepare(
+        "UPDATE credentials SET status = 'rotated', rotated_at = ?, expires_at = ?, replaced_by = ? WHERE id = ? AND status = 'active'",
+      ),
+      revokeCredential: db.prepare("UPDATE credentials SET status = 'revoked', revoked_at = ? WHERE id = ? AND status != 'revoked'"),
+      revokeAllOf: db.prepare(
+        "UPDATE credentials SET status = 'revoked', revoked_at = ? WHERE identity_id = ? AND status != 'revoked'",
+      ),
+    };
+  }
+
+  identity(id: string): Identity | undefined {
+    const row = this.stmt.identity.get(id);
+    return row && toIdentity(row);
+  }
+
+  /** The identity with its owner's type and status, in one read. */
+  holder(id: string): Holder | undefined {
+    const row = this.stmt.holder.get(id);
+    return row && toHolder(row);
+  }
+
+  /** A credential with its identity and that identity's owner, in one read; holder is undefined if the identity is gone. */
+  credentialWithHolder(id: string): { credential: CredentialRow; holder: Holder | undefined } | undefined {
+    const row = this.stmt.credentialHolder.get(id);
+    if (row === undefined) return undefined;
+    const credential: CredentialRow = {
+      id: row.c_id,
+      identity_id: row.c_identity_id,
+      kind: row.c_kind,
+      status: row.c_status,
+      created_at: row.c_created_at,
+      expires_at: row.c_expires_at,
+      rotated_at: row.c_rotated_at,
+      revoked_at: row.c_revoked_at,
+      replaced_by: row.c_replaced_by,
+      secret_hash: row.c_secret_hash,
+    };
+    return { credential, holder: typeof row.id === "string" ? toHolder(row as HolderRow) : undefined };
+  }
+
+  list(filter: ListFilter): Identity[] {
+    const params = { type: filter.type ?? null, status: filter.status ?? null, owner: filter.owner ?? null, group: filter.group ?? null };
+    return this.stmt.list.all(params).map(toIdentity);
+  }
+
+  /** Non-human identities owned by `owner` that can act or come back (active or suspended). */
+  liveOwned(owner: string): string[] {
+    return this.stmt.liveOwned.all(owner);
+  }
+
+  insertIdentity(identity: Identity): void {
+    this.stmt.insertIdentity.run(identity.id, identity.type, identity.owner, identity.status, identity.display_name,
+      JSON.stringify(identity.groups), JSON.stringify(identity.roles), JSON.stringify(identity.attributes),
+      identity.created_at, identity.updated_at);
+  }
+
+  setStatus(id: string, status: IdentityStatus, at: string): void {
+    this.stmt.setStatus.run(status, at, id);
+  }
+
+  setFields(identity: Identity): void {
+    this.stmt.setFields.run(identity.owner, identity.display_name, JSON.stringify(identity.groups), JSON.stringify(identity.roles),
+      JSON.stringify(identity.attributes), identity.updated_at, identity.id);
+  }
+
+  setNotBefore(id: string, notBefore: string, graceUntil: string | null, at: string): void {
+    this.stmt.setNotBefore.run(notBefore, graceUntil, at, id);
+  }
+
+  credential(id: string): CredentialRow | undefined {
+    return this.stmt.credential.get(id);
+  }
+
+  credentialsOf(identityId: string): CredentialInfo[] {
+    return this.stmt.credentialsOf.all(identityId);
+  }
+
+  activeKeysOf(identityId: string): string[] {
+    return this.stmt.activeKeysOf.all(identityId);
+  }
+
+  insertCredential(c: NewCredential): void {
+    this.stmt.insertCredential.run(c.id, c.identityId, c.kind, c.secretHash, c.createdAt, c.expiresAt);
+  }
+
+  /** Marks an active API key rotated; it stays usable until `validUntil`. */
+  rotateKey(id: string, at: string, validUntil: string, replacedBy: string): void {
+    this.stmt.rotateKey.run(at, validUntil, replacedBy, id);
+  }
+
+  revokeCredential(id: string, at: string): boolean {
+    return this.stmt.revokeCredential.run(at, id).changes > 0;
+  }
+
+  revokeAllOf(identityId: string, at: string): void {
+    this.stmt.revokeAllOf.run(at, identityId);
+  }
+}
+

@@ -1,0 +1,112 @@
+// What an identity and a credential are, and the inputs that create or change one (shared by CLI and HTTP).
+import { z } from "zod";
+import { identityTypeSchema, type JsonObject } from "../record/index.js";
+
+/** Ids travel in URLs, CLI arguments, Cedar entity ids and JWT `sub` claims, hence this small alphabet. */
+export const identityIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._@:-]{1,128}$/, { error: "expected 1 to 128 letters, digits or . _ @ : -" });
+
+/** Identity types Arbiter manages (`unknown` exists only in imported records). */
+export const managedTypeSchema = identityTypeSchema;
+export type ManagedType = z.infer<typeof managedTypeSchema>;
+
+export const identityStatusSchema = z.enum(["active", "suspended", "revoked", "offboarded"]);
+export type IdentityStatus = z.infer<typeof identityStatusSchema>;
+
+/** Operator roles: who may administer, approve, audit, or ask for decisions as an enforcement point. */
+export const ROLES = ["admin", "approver", "auditor", "pep"] as const;
+export const roleSchema = z.enum(ROLES);
+export type Role = z.infer<typeof roleSchema>;
+
+/** Attributes are read by policies on every decision; the bound keeps each request small. */
+export const ATTRIBUTES_LIMIT_BYTES = 8192;
+
+const labelSchema = z.string().regex(/^[\x21-\x7e]{1,128}$/, { error: "expected 1 to 128 visible ASCII characters" });
+
+const attributesSchema = z
+  .record(z.string().min(1).max(128), z.json())
+  .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= ATTRIBUTES_LIMIT_BYTES, {
+    error: `attributes exceed ${ATTRIBUTES_LIMIT_BYTES} bytes of JSON`,
+  });
+
+const displayNameSchema = z.string().min(1).max(256);
+
+function unique<T>(items: readonly T[]): T[] {
+  return [...new Set(items)];
+}
+
+/** Input of `create`: a non-human identity names its accountable human owner; a human has none. */
+export const createIdentitySchema = z.strictObject({
+  id: identityIdSchema,
+  type: managedTypeSchema,
+  owner: identityIdSchema.optional(),
+  display_name: displayNameSchema.optional(),
+  groups: z.array(labelSchema).max(64).transform(unique).default([]),
+  roles: z.array(roleSchema).transform(unique).default([]),
+  attributes: attributesSchema.default({}),
+});
+export type CreateIdentityInput = z.input<typeof createIdentitySchema>;
+
+/** Input of `update`: each given field replaces the stored one; `display_name: null` clears it. */
+export const updateIdentitySchema = z
+  .strictObject({
+    owner: identityIdSchema.optional(),
+    display_name: displayNameSchema.nullable().optional(),
+    groups: z.array(labelSchema).max(64).transform(unique).optional(),
+    roles: z.array(roleSchema).transform(unique).optional(),
+    attributes: attributesSchema.optional(),
+  })
+  .refine((patch) => Object.values(patch).some((v) => v !== undefined), { error: "nothing to update" });
+export type UpdateIdentityInput = z.input<typeof updateIdentitySchema>;
+
+export const listFilterSchema = z.strictObject({
+  type: managedTypeSchema.optional(),
+  status: identityStatusSchema.optional(),
+  owner: identityIdSchema.optional(),
+  group: labelSchema.optional(),
+});
+export type ListFilter = z.infer<typeof listFilterSchema>;
+
+export interface Identity {
+  id: string;
+  type: ManagedType;
+  /** The accountable human; null for humans. */
+  owner: string | null;
+  status: IdentityStatus;
+  display_name: string | null;
+  groups: string[];
+  /** Operator roles, each one of ROLES (checked on the way in; typed loosely so a policy's role name can be looked up). */
+  roles: string[];
+  attributes: JsonObject;
+  /** Tokens issued before this instant are refused (CREDENTIAL_ROTATED) once the grace below has passed. */
+  credentials_not_before: string | null;
+  credentials_grace_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type CredentialKind = "api_key" | "token";
+export type CredentialStatus = "active" | "rotated" | "revoked";
+
+/** A credential as stored: never a secret, never a hash. */
+export interface CredentialInfo {
+  id: string;
+  identity_id: string;
+  kind: CredentialKind;
+  status: CredentialStatus;
+  created_at: string;
+  /** Tokens: their `exp`. API keys: null, or the end of the grace period once rotated. */
+  expires_at: string | null;
+  rotated_at: string | null;
+  revoked_at: string | null;
+  replaced_by: string | null;
+}
+
+/** Who makes a change; recorded as the `actor` of the lifecycle record. */
+export interface Actor {
+  id: string;
+  type: ManagedType;
+}
+
+export const actorSchema = z.strictObject({ id: identityIdSchema, type: managedTypeSchema });
