@@ -1,0 +1,156 @@
+// `arbiter policy diff|activate|show|versions`: policy set versions in the data directory.
+import { Command } from "commander";
+import { existsSync } from "node:fs";
+import { userInfo } from "node:os";
+import type { PolicyDiff, PolicySet, PolicySetContent, PolicyStore, RateLimitRule } from "../../policy/index.js";
+import { ArbiterError } from "../../record/errors.js";
+import { printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
+import { withPolicyStore } from "../session.js";
+import { DEFAULT_POLICY_DIR, policyAction } from "./policy-output.js";
+
+type Options = DataOption & JsonOption;
+
+function defaultActor(): string {
+  try {
+    return process.env.USER ?? userInfo().username;
+  } catch {
+    return "unknown";
+  }
+}
+
+async function loadDir(dir: string): Promise<PolicySet> {
+  const { loadPolicyDir } = await import("../../policy/index.js");
+  return loadPolicyDir(dir);
+}
+
+function stored(store: PolicyStore, version: string): PolicySetContent {
+  const content = store.content(version);
+  if (!content) throw new ArbiterError("NOT_FOUND", `no policy set version ${version} in the data directory`, { version });
+  return content;
+}
+
+interface DiffOptions extends Options {
+  from?: string;
+  to?: string;
+}
+
+function printDiff(diff: PolicyDiff, fromLabel: string, toLabel: string): void {
+  const line = (label: string, ids: string[]) => (ids.length ? `${label} ${ids.join(", ")}\n` : "");
+  process.stdout.write(`from: ${diff.from_version ?? "(none)"} ${fromLabel}\nto:   ${diff.to_version} ${toLabel}\n`);
+  if (diff.from_version === diff.to_version) {
+    process.stdout.write("no changes\n");
+    return;
+  }
+  process.stdout.write(
+    line("added:  ", diff.added) + line("removed:", diff.removed) + line("changed:", diff.changed) +
+    `schema: ${diff.schema_changed ? "changed" : "unchanged"}\nlimits: ${diff.limits_changed ? "changed" : "unchanged"}\n`,
+  );
+}
+
+export function diffCommand(): Command {
+  return withJson(withData(new Command("diff")))
+    .description("compare two policy sets by policy id, schema and limits")
+    .option("--from <version|dir>", "a stored version or a policy directory (default: the active version)")
+    .option("--to <dir>", "policy directory", DEFAULT_POLICY_DIR)
+    .action(
+      policyAction(async (options: DiffOptions) => {
+        const { diffPolicySets } = await import("../../policy/index.js");
+        const to = await loadDir(options.to ?? DEFAULT_POLICY_DIR);
+        let from: PolicySetContent | undefined;
+        let fromLabel: string;
+        if (options.from !== undefined && !options.from.startsWith("sha256:") && existsSync(options.from)) {
+          from = (await loadDir(options.from)).content;
+          fromLabel = `(${options.from})`;
+        } else {
+          const wanted = options.from;
+          [from, fromLabel] = await withPolicyStore(options, (store) => {
+            const version = wanted ?? store.activeVersion();
+            return version === null ? [undefined, "(nothing active)"] : [stored(store, version), wanted ? "(stored)" : "(active)"];
+          });
+        }
+        const diff = diffPolicySets(from, to.content);
+        if (options.json) printJson(diff);
+        else printDiff(diff, fromLabel, `(${options.to ?? DEFAULT_POLICY_DIR})`);
+      }),
+    );
+}
+
+interface ActivateOptions extends Options {
+  actor?: string;
+  note?: string;
+}
+
+export function activateCommand(): Command {
+  return withJson(withData(new Command("activate")))
+    .description("validate a policy directory and make it the active set; records a policy_change in the ledger")
+    .argument("<dir>", "policy directory")
+    .option("--actor <name>", "who activates (default: $USER)")
+    .option("--note <text>", "a sentence for the policy_change record")
+    .action(
+      policyAction(async (dir: string, options: ActivateOptions) => {
+        const set = await loadDir(dir);
+        const actor = { id: options.actor ?? defaultActor(), type: "human" as const };
+        const result = await withPolicyStore(options, (store) => store.activate(set, actor, options.note));
+        if (options.json) {
+          printJson({ from: result.from, to: result.to, changed: result.changed, diff: result.diff, ...(result.index !== undefined ? { index: result.index, record_id: result.recordId } : {}) });
+        } else if (!result.changed) {
+          process.stdout.write(`already active: ${result.to}\n`);
+        } else {
+          process.stdout.write(`activated: ${result.to}\nprevious: ${result.from ?? "(none)"}\n${result.diff.added.length} added, ${result.diff.removed.length} removed, ${result.diff.changed.length} changed; ledger entry ${result.index}\n`);
+        }
+      }),
+    );
+}
+
+function describeLimit(l: RateLimitRule): string {
+  const budget = l.rate ? `rate ${l.rate.count}/${l.rate.perSeconds}s burst ${l.burst ?? l.rate.count}` : `quota ${l.quota?.count}/${l.quota?.perSeconds}s`;
+  const match = Object.entries(l.match).map(([k, v]) => `${k}=${(v as string[]).join("|")}`).join(" ");
+  return `${l.id}  ${budget}${match ? `  ${match}` : ""}`;
+}
+
+export function showCommand(): Command {
+  return withJson(withData(new Command("show")))
+    .description("show the active (or a stored) policy set: its policies and limits")
+    // A positional argument: `--version` belongs to the program (it prints Arbiter's version).
+    .argument("[version]", "a stored version (default: the active one)")
+    .action(
+      policyAction(async (wanted: string | undefined, options: Options) => {
+        const shown = await withPolicyStore(options, (store) => {
+          const version = wanted ?? store.activeVersion();
+          if (version === null) throw new ArbiterError("NO_ACTIVE_POLICY", "no policy set is active; run `arbiter policy activate DIR`");
+          const set = store.get(version);
+          if (!set) throw new ArbiterError("NOT_FOUND", `no policy set version ${version} in the data directory`, { version });
+          return { set, active: version === store.activeVersion() };
+        });
+        const { set, active } = shown;
+        if (options.json) {
+          printJson({ version: set.version, active, sources: set.sources, content: set.content });
+          return;
+        }
+        process.stdout.write(`version: ${set.version}${active ? " (active)" : ""}\npolicies: ${set.rules.length}\n`);
+        for (const r of set.rules) {
+          process.stdout.write(`  ${r.id}  ${r.effect}  ${r.reason}  ${r.control}${r.file ? `  ${r.file}:${r.line ?? 1}` : ""}\n      ${r.note}\n`);
+        }
+        process.stdout.write(`limits: ${set.limits.length}\n`);
+        for (const l of set.limits) process.stdout.write(`  ${describeLimit(l)}\n`);
+      }),
+    );
+}
+
+export function versionsCommand(): Command {
+  return withJson(withData(new Command("versions")))
+    .description("list stored policy set versions and the history of activations")
+    .action(
+      policyAction(async (options: Options) => {
+        const { versions, history } = await withPolicyStore(options, (store) => ({ versions: store.versions(), history: store.history() }));
+        if (options.json) {
+          printJson({ versions, activations: history });
+          return;
+        }
+        if (versions.length === 0) process.stdout.write("no policy set was ever activated\n");
+        for (const v of versions) process.stdout.write(`${v.active ? "*" : " "} ${v.version}  ${v.created_at}  ${v.policies} policies\n`);
+        if (history.length > 0) process.stdout.write("activations:\n");
+        for (const h of history) process.stdout.write(`  ${h.activated_at}  ${h.version}  by ${h.actor.id} (${h.actor.type})  from ${h.previous ?? "(none)"}\n`);
+      }),
+    );
+}

@@ -1,0 +1,15 @@
+// `arbiter policy ...`: Cedar policy sets as code: validate, test, diff, activate, show, versions.
+import { Command } from "commander";
+import { testCommand, validateCommand } from "./policy-check.js";
+import { activateCommand, diffCommand, showCommand, versionsCommand } from "./policy-versions.js";
+
+export function policyCommand(): Command {
+  return new Command("policy")
+    .description("Cedar policy sets: validate, test, diff and activate them; show stored versions")
+    .addCommand(validateCommand())
+    .addCommand(testCommand())
+    .addCommand(diffCommand())
+    .addCommand(activateCommand())
+    .addCommand(showCommand())
+    .addCommand(versionsCommand());
+}

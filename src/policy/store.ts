@@ -1,0 +1,135 @@
+// Policy set versions in the store and their activation, each activation recorded in the ledger in the same transaction.
+import type { Ledger } from "../ledger/index.js";
+import { ArbiterError, newRecordId, type IdentityType } from "../record/index.js";
+import type { SqliteDatabase } from "../store/index.js";
+import { compilePolicySet, type PolicySet, type PolicySource } from "./compile.js";
+import { diffHash, diffPolicySets, type PolicyDiff, type PolicySetContent } from "./content.js";
+
+export interface PolicyActor {
+  id: string;
+  type: Exclude<IdentityType, "unknown">;
+}
+
+export interface Activation {
+  from: string | null;
+  to: string;
+  /** False when the set was already active: nothing was written. */
+  changed: boolean;
+  diff: PolicyDiff;
+  /** The policy_change record and its ledger index, when changed. */
+  recordId?: string;
+  index?: number;
+}
+
+export interface StoredVersion {
+  version: string;
+  created_at: string;
+  policies: number;
+  active: boolean;
+}
+
+export interface ActivationEntry {
+  seq: number;
+  version: string;
+  previous: string | null;
+  actor: PolicyActor;
+  activated_at: string;
+  record_id: string;
+}
+
+/** Compiled sets kept in memory; a running server needs one or two, replays a few more. */
+const CACHE_SIZE = 8;
+
+export class PolicyStore {
+  private readonly db: SqliteDatabase;
+  private readonly ledger: Ledger;
+  private readonly cache = new Map<string, PolicySet>();
+
+  constructor(db: SqliteDatabase, ledger: Ledger) {
+    this.db = db;
+    this.ledger = ledger;
+  }
+
+  /** The active version; one indexed read, cheap enough to check per request for activations by another process. */
+  activeVersion(): string | null {
+    const row = this.db.prepare("SELECT version FROM policy_activations ORDER BY seq DESC LIMIT 1").pluck().get() as string | undefined;
+    return row ?? null;
+  }
+
+  active(): PolicySet | undefined {
+    const version = this.activeVersion();
+    return version === null ? undefined : this.get(version);
+  }
+
+  /** A stored version, compiled (and cached); undefined if it was never activated here. */
+  get(version: string): PolicySet | undefined {
+    const cached = this.cache.get(version);
+    if (cached) return cached;
+    const row = this.db.prepare("SELECT content, sources FROM policy_versions WHERE version = ?").get(version) as { content: string; sources: string } | undefined;
+    if (!row) return undefined;
+    const set = compilePolicySet(JSON.parse(row.content) as PolicySetContent, JSON.parse(row.sources) as Record<string, PolicySource>);
+    if (set.version !== version) {
+      throw new ArbiterError("POLICY_INVALID", `stored policy set ${version} now hashes to ${set.version}: its content was altered`, { version });
+    }
+    this.cache.set(version, set);
+    if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
+    return set;
+  }
+
+  content(version: string): PolicySetContent | undefined {
+    const text = this.db.prepare("SELECT content FROM policy_versions WHERE version = ?").pluck().get(version) as string | undefined;
+    return text === undefined ? undefined : (JSON.parse(text) as PolicySetContent);
+  }
+
+  /** Every stored version, newest first. */
+  versions(): StoredVersion[] {
+    const active = this.activeVersion();
+    const rows = this.db.prepare("SELECT version, content, created_at FROM policy_versions ORDER BY created_at DESC, rowid DESC").all() as { version: string; content: string; created_at: string }[];
+    return rows.map((r) => ({ version: r.version, created_at: r.created_at, policies: (JSON.parse(r.content) as PolicySetContent).policies.length, active: r.version === active }));
+  }
+
+  /** Every activation, newest first. */
+  history(): ActivationEntry[] {
+    const rows = this.db.prepare("SELECT seq, version, previous, actor, activated_at, record_id FROM policy_activations ORDER BY seq DESC").all() as (Omit<ActivationEntry, "actor"> & { actor: string })[];
+    return rows.map((r) => ({ ...r, actor: JSON.parse(r.actor) as PolicyActor }));
+  }
+
+  /**
+   * Makes `set` the active version. Appends a policy_change record whose effect stores the version
+   * and the activation row, so both commit with the record or neither does. Activating the active
+   * version is a no-op. Refuses (CONFLICT) when another process activated a version meanwhile.
+   */
+  async activate(set: PolicySet, actor: PolicyActor, note?: string): Promise<Activation> {
+    const from = this.activeVersion();
+    const diff = diffPolicySets(from === null ? undefined : this.content(from), set.content);
+    if (from === set.version) return { from, to: set.version, changed: false, diff };
+    const now = new Date();
+    const recordId = newRecordId(now.getTime());
+    const summary = [
+      `Activated policy set ${set.version} (${set.rules.length} policies`,
+      `: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`,
+      diff.schema_changed ? ", schema changed" : "",
+      diff.limits_changed ? ", limits changed" : "",
+      ").",
+      note ? ` ${note}` : "",
+    ].join("");
+    const effect = () => {
+      const current = this.activeVersion();
+      if (current !== from) {
+        throw new ArbiterError("CONFLICT", `policy set ${current ?? "none"} was activated meanwhile; activate again`, { active: current });
+      }
+      this.db
+        .prepare("INSERT OR IGNORE INTO policy_versions (version, content, sources, created_at) VALUES (?, ?, ?, ?)")
+        .run(set.version, JSON.stringify(set.content), JSON.stringify(set.sources), now.toISOString());
+      this.db
+        .prepare("INSERT INTO policy_activations (version, previous, actor, activated_at, record_id) VALUES (?, ?, ?, ?, ?)")
+        .run(set.version, from, JSON.stringify(actor), now.toISOString(), recordId);
+    };
+    const appended = await this.ledger.append(
+      { kind: "policy_change", id: recordId, from_version: from, to_version: set.version, actor: { id: actor.id, type: actor.type }, diff_hash: diffHash(diff), note: summary },
+      { effect },
+    );
+    this.cache.set(set.version, set);
+    return { from, to: set.version, changed: true, diff, recordId, index: appended.index };
+  }
+}

@@ -1,0 +1,83 @@
+// The sliced engine on the sample set: refusals before Cedar, slices, exclusions, failures and disposal.
+import { afterAll, describe, expect, it } from "vitest";
+import { buildCedarRequest, interpret, loadPolicyDir, PolicyEngine, type RequestInput } from "../../src/policy/index.js";
+import { EXAMPLES } from "./policy-dirs.js";
+
+const set = loadPolicyDir(EXAMPLES);
+const engine = new PolicyEngine(set);
+afterAll(() => engine.dispose());
+
+const TUESDAY = new Date("2025-01-07T10:00:00Z");
+const base: RequestInput = {
+  principal: { id: "release-bot", type: "pipeline", owner: "carol@example.com", status: "active", groups: ["release-pipelines"] },
+  action: "deploy",
+  resource: { type: "Environment", id: "prod", attributes: { tier: "production" } },
+  now: TUESDAY,
+  auth: { method: "api_key", age_seconds: 0, acr: "" },
+  args_digest: "",
+};
+const request = (patch: Partial<RequestInput> = {}) => buildCedarRequest({ ...base, ...patch });
+
+describe("PolicyEngine", () => {
+  it("refuses an undeclared action before Cedar, naming the declared ones", () => {
+    expect(() => engine.evaluate(request({ action: "deploy_all" }))).toThrowError(
+      expect.objectContaining({ code: "UNKNOWN_ACTION", details: { action: "deploy_all", allowed: set.actions() } }) as Error,
+    );
+  });
+
+  it("refuses a resource type the action does not apply to, naming the allowed ones", () => {
+    expect(() => engine.evaluate(request({ resource: { type: "Tool", id: "x" } }))).toThrowError(
+      expect.objectContaining({ code: "UNKNOWN_RESOURCE_TYPE", message: 'action deploy does not apply to resource type "Tool"; it applies to Environment', details: { action: "deploy", resource_type: "Tool", allowed: ["Environment"] } }) as Error,
+    );
+  });
+
+  it("refuses a resource parent the schema does not allow", () => {
+    expect(() => engine.evaluate(request({ resource: { type: "Environment", id: "prod", attributes: { tier: "production" }, parents: [{ type: "Group", id: "x" }] } }))).toThrowError(
+      expect.objectContaining({ code: "REQUEST_INVALID" }) as Error,
+    );
+  });
+
+  it("denies a principal type the action does not apply to without consulting Cedar", () => {
+    const e = engine.evaluate(request({ principal: { ...base.principal, type: "agent" } }));
+    expect(e).toMatchObject({ decision: "deny", determining: [], evaluated: 0 });
+  });
+
+  it("evaluates each request against its slice only, including policies scoped by action group", () => {
+    const read = engine.evaluate(request({ principal: { ...base.principal, id: "a", type: "agent", groups: [] }, action: "read_file", resource: { type: "Tool", id: "fs", attributes: { server: "fs", sensitivity: "low" } }, args: { path: "/workspace/.env" } }));
+    expect(read).toMatchObject({ decision: "deny", determining: ["no-credential-files"], evaluated: 2 });
+    expect(engine.evaluate(request())).toMatchObject({ decision: "deny", determining: ["production-approval"], evaluated: 3 });
+  });
+
+  it("sets policies aside by reason, in a slice of their own", () => {
+    const before = engine.sliceCount;
+    const e = engine.evaluate(request(), { excludeReasons: ["APPROVAL_REQUIRED"] });
+    expect(e).toMatchObject({ decision: "allow", determining: ["pipelines-deploy"], evaluated: 2 });
+    expect(engine.sliceCount).toBe(before + 1);
+    engine.evaluate(request(), { excludeReasons: ["APPROVAL_REQUIRED", "APPROVAL_REQUIRED"] });
+    expect(engine.sliceCount).toBe(before + 1);
+  });
+
+  it("reports a forbid that cannot be evaluated, and interpret fails closed on it", () => {
+    const e = engine.evaluate(request({ resource: { type: "Environment", id: "prod" } }));
+    expect(e.errors.map((x) => x.policyId)).toEqual(["production-approval"]);
+    expect(e.errors[0]?.message).toMatch(/tier/);
+    expect(interpret(set, e)).toMatchObject({ outcome: "error", reason_code: "DECISION_ERROR", determining: ["pipelines-deploy", "production-approval"] });
+  });
+
+  it("keeps engines apart: disposing one leaves another working", () => {
+    const a = new PolicyEngine(set);
+    const b = new PolicyEngine(set);
+    expect(a.evaluate(request()).determining).toEqual(["production-approval"]);
+    expect(b.evaluate(request()).determining).toEqual(["production-approval"]);
+    a.dispose();
+    expect(() => a.evaluate(request())).toThrowError(/after dispose/);
+    expect(b.evaluate(request()).determining).toEqual(["production-approval"]);
+    b.dispose();
+  });
+
+  it("gives the same answers unsliced", () => {
+    const whole = new PolicyEngine(set, { slicing: false });
+    expect(whole.evaluate(request())).toMatchObject({ decision: "deny", determining: ["production-approval"], evaluated: 12 });
+    whole.dispose();
+  });
+});
