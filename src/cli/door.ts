@@ -28,6 +28,11 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   INCONSISTENT_CHECKPOINT: EXIT.failed,
   DATA_DIR_INVALID: EXIT.environment,
   LEDGER_UNAVAILABLE: EXIT.environment,
+  NO_ACTIVE_POLICY: EXIT.environment,
+  REQUEST_INVALID: EXIT.usage,
+  POLICY_INVALID: EXIT.failed,
+  UNKNOWN_ACTION: EXIT.usage,
+  UNKNOWN_RESOURCE_TYPE: EXIT.usage,
 };
 
 export interface DataOption {

@@ -1,14 +1,29 @@
 #!/usr/bin/env node
 // The `arbiter` command.
 import { Command, CommanderError } from "commander";
+import { approvalsCommand } from "./commands/approvals.js";
+import { breakGlassCommand } from "./commands/breakglass.js";
+import { decideCommand, explainCommand } from "./commands/decide.js";
+import { identityCommand } from "./commands/identity.js";
 import { initCommand } from "./commands/init.js";
 import { logCommand } from "./commands/log.js";
+import { policyCommand } from "./commands/policy.js";
+import { serveCommand } from "./commands/serve.js";
+import { tokenCommand } from "./commands/token.js";
 import { EXIT, reportFailure } from "./door.js";
 
 const program = new Command("arbiter")
   .description("Decide every agent and machine call before it runs; prove that the control fired.")
   .version("0.1.0")
   .addCommand(initCommand())
+  .addCommand(serveCommand())
+  .addCommand(identityCommand())
+  .addCommand(tokenCommand())
+  .addCommand(policyCommand())
+  .addCommand(decideCommand())
+  .addCommand(explainCommand())
+  .addCommand(approvalsCommand())
+  .addCommand(breakGlassCommand())
   .addCommand(logCommand());
 
 function overrideExits(command: Command): void {

@@ -1,0 +1,122 @@
+// `arbiter decide` and `arbiter explain`: a decision made and recorded locally, and why a recorded one came out as it did.
+import { readFileSync } from "node:fs";
+import { Command } from "commander";
+import { ArbiterError } from "../../record/index.js";
+import { action, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
+import { withRuntime } from "../session.js";
+
+interface DecideOptions extends DataOption, JsonOption {
+  request?: string;
+  subject?: string;
+  credential?: string;
+  action?: string;
+  resource?: string;
+  resourceAttr?: string[];
+  context?: string;
+  args?: string;
+  intent?: string;
+  trace?: string;
+}
+
+function parseJsonOption(value: string | undefined, flag: string): unknown {
+  if (value === undefined) return undefined;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch (err) {
+    throw new ArbiterError("USAGE", `${flag} must be JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** TYPE::ID, as Cedar writes entity references. */
+function parseResource(value: string): { type: string; id: string } {
+  const at = value.indexOf("::");
+  if (at <= 0 || at === value.length - 2) throw new ArbiterError("USAGE", `--resource must be TYPE::ID, got ${JSON.stringify(value)}`);
+  return { type: value.slice(0, at), id: value.slice(at + 2).replace(/^"(.*)"$/, "$1") };
+}
+
+function requestFrom(options: DecideOptions): unknown {
+  if (options.request !== undefined) {
+    const text = options.request === "-" ? readFileSync(0, "utf8") : readFileSync(options.request, "utf8");
+    return parseJsonOption(text, "--request");
+  }
+  if (!options.action || !options.resource || (options.subject === undefined) === (options.credential === undefined)) {
+    throw new ArbiterError("USAGE", "give --request FILE, or --action, --resource TYPE::ID and exactly one of --subject ID or --credential KEY");
+  }
+  const attributes = Object.fromEntries(
+    (options.resourceAttr ?? []).map((pair) => {
+      const eq = pair.indexOf("=");
+      if (eq <= 0) throw new ArbiterError("USAGE", `--resource-attr must be key=value, got ${JSON.stringify(pair)}`);
+      return [pair.slice(0, eq), pair.slice(eq + 1)];
+    }),
+  );
+  return {
+    subject: options.subject !== undefined ? { id: options.subject } : { credential: options.credential },
+    action: options.action,
+    resource: { ...parseResource(options.resource), ...(Object.keys(attributes).length ? { attributes } : {}) },
+    ...(options.context ? { context: parseJsonOption(options.context, "--context") } : {}),
+    ...(options.args ? { args: parseJsonOption(options.args, "--args") } : {}),
+    ...(options.intent ? { intent: options.intent } : {}),
+    ...(options.trace ? { correlation: { trace_id: options.trace } } : {}),
+    pep: { id: "arbiter-cli", kind: "cli" },
+  };
+}
+
+export function decideCommand(): Command {
+  return withJson(withData(new Command("decide")))
+    .description("decide one request under the active policy and record it in the ledger")
+    .option("--request <file>", "the request as JSON (the body of POST /v1/decisions), or - for stdin")
+    .option("--subject <id>", "the identity asking (asserted, as a trusted PEP would)")
+    .option("--credential <key>", "the caller's API key or token, to authenticate")
+    .option("--action <name>", "the action")
+    .option("--resource <type::id>", "the resource, e.g. Environment::prod")
+    .option("--resource-attr <key=value>", "a resource attribute (repeatable)", collect)
+    .option("--context <json>", "extra context declared by the policy schema")
+    .option("--args <json>", "the call's arguments")
+    .option("--intent <text>", "the task intent")
+    .option("--trace <trace-id>", "W3C trace id to correlate")
+    .action(
+      action(async (options: DecideOptions) => {
+        const { decisionRequestSchema } = await import("../../decide/index.js");
+        const parsed = decisionRequestSchema.safeParse(requestFrom(options));
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          throw new ArbiterError("REQUEST_INVALID", `${issue?.path.join(".") || "request"}: ${issue?.message ?? "invalid"}`);
+        }
+        const decision = await withRuntime(options, (runtime) => runtime.engine.decide(parsed.data));
+        if (options.json) printJson(decision);
+        else {
+          process.stdout.write(`${decision.outcome} ${decision.reason_code} (${decision.control}) — ${decision.note}\n`);
+          process.stdout.write(`decision ${decision.decision_id} at ledger index ${decision.ledger.index}; policies: ${decision.policy.determining.join(", ") || "none"}\n`);
+          if (decision.approval_request) process.stdout.write(`approval request ${decision.approval_request.id} (${decision.approval_request.state}) until ${decision.approval_request.expires_at}\n`);
+          if (decision.retry_after !== undefined) process.stdout.write(`retry after ${decision.retry_after} s\n`);
+        }
+        if (decision.outcome !== "allow") process.exitCode = 1;
+      }),
+    );
+}
+
+export function explainCommand(): Command {
+  return withJson(withData(new Command("explain")))
+    .description("explain a recorded decision: the determining policies, related records and its inclusion proof")
+    .argument("<decision-id>")
+    .action(
+      action(async (id: string, options: DataOption & JsonOption) => {
+        const explained = await withRuntime(options, (runtime) => runtime.decisions.explain(id));
+        if (options.json) {
+          printJson({ index: explained.index, decision: explained.record, explanation: explained.explanation, related: explained.related, inclusion_proof: explained.proof });
+          return;
+        }
+        const out: string[] = [explained.explanation.summary, ""];
+        for (const policy of explained.explanation.policies) {
+          out.push(`policy ${policy.id} (${policy.effect}, ${policy.reason}, ${policy.control})${policy.frameworks.length ? ` [${policy.frameworks.join(", ")}]` : ""}`, `  ${policy.note}`, ...policy.text.split("\n").map((l) => `  | ${l}`), "");
+        }
+        for (const related of explained.related) out.push(`related #${related.index}: ${related.record.kind} ${JSON.stringify(related.record).slice(0, 160)}`);
+        out.push(`ledger index ${explained.index}; inclusion proof:`, explained.proof);
+        process.stdout.write(`${out.join("\n")}`);
+      }),
+    );
+}

@@ -1,0 +1,157 @@
+// Approval requests: bound to one exact call, decided once by an eligible approver, kept in the store.
+import type { Statement } from "better-sqlite3";
+import { ArbiterError, type IdentityType } from "../record/index.js";
+import type { SqliteDatabase } from "../store/index.js";
+import type { CallBinding } from "./binding.js";
+
+export type ApprovalState = "pending" | "approved" | "denied" | "expired";
+
+export interface ApprovalRequest {
+  id: string;
+  state: ApprovalState;
+  requesterId: string;
+  requesterType: IdentityType;
+  requesterOwner: string | null;
+  action: string;
+  resourceType: string;
+  resourceId: string;
+  argsDigest: string;
+  policyVersion: string;
+  gatePolicy: string;
+  approverRole: string;
+  allowOwner: boolean;
+  grantUses: number;
+  grantTtlSeconds: number;
+  decisionId: string;
+  createdAt: string;
+  expiresAt: string;
+  decidedAt: string | null;
+  approver: string | null;
+  justification: string | null;
+}
+
+interface ApprovalRow {
+  id: string;
+  state: ApprovalState;
+  requester_id: string;
+  requester_type: IdentityType;
+  requester_owner: string | null;
+  action: string;
+  resource_type: string;
+  resource_id: string;
+  args_digest: string;
+  policy_version: string;
+  gate_policy: string;
+  approver_role: string;
+  allow_owner: number;
+  grant_uses: number;
+  grant_ttl_seconds: number;
+  decision_id: string;
+  created_at: string;
+  expires_at: string;
+  decided_at: string | null;
+  approver: string | null;
+  justification: string | null;
+}
+
+function fromRow(row: ApprovalRow): ApprovalRequest {
+  return {
+    id: row.id,
+    state: row.state,
+    requesterId: row.requester_id,
+    requesterType: row.requester_type,
+    requesterOwner: row.requester_owner,
+    action: row.action,
+    resourceType: row.resource_type,
+    resourceId: row.resource_id,
+    argsDigest: row.args_digest,
+    policyVersion: row.policy_version,
+    gatePolicy: row.gate_policy,
+    approverRole: row.approver_role,
+    allowOwner: row.allow_owner === 1,
+    grantUses: row.grant_uses,
+    grantTtlSeconds: row.grant_ttl_seconds,
+    decisionId: row.decision_id,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    decidedAt: row.decided_at,
+    approver: row.approver,
+    justification: row.justification,
+  };
+}
+
+const BINDING = "requester_id = ? AND action = ? AND resource_type = ? AND resource_id = ? AND args_digest = ?";
+
+const bindingParams = (b: CallBinding): [string, string, string, string, string] => [b.subjectId, b.action, b.resourceType, b.resourceId, b.argsDigest];
+
+export interface ApprovalFilter {
+  state?: ApprovalState;
+  requesterId?: string;
+  limit: number;
+}
+
+export class ApprovalBook {
+  private readonly db: SqliteDatabase;
+  private readonly stmt: {
+    get: Statement<[string], ApprovalRow | undefined>;
+    latestFor: Statement<[string, string, string, string, string], ApprovalRow | undefined>;
+    insert: Statement<unknown[]>;
+    decide: Statement<[string, string, string | null, string | null, string]>;
+  };
+
+  constructor(db: SqliteDatabase) {
+    this.db = db;
+    this.stmt = {
+      get: db.prepare("SELECT * FROM approvals WHERE id = ?"),
+      latestFor: db.prepare(`SELECT * FROM approvals WHERE ${BINDING} ORDER BY created_at DESC, rowid DESC LIMIT 1`),
+      insert: db.prepare(`INSERT INTO approvals (id, state, requester_id, requester_type, requester_owner, action, resource_type, resource_id,
+        args_digest, policy_version, gate_policy, approver_role, allow_owner, grant_uses, grant_ttl_seconds, decision_id,
+        created_at, expires_at) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      decide: db.prepare("UPDATE approvals SET state = ?, decided_at = ?, approver = ?, justification = ? WHERE id = ? AND state = 'pending'"),
+    };
+  }
+
+  get(id: string): ApprovalRequest | undefined {
+    const row = this.stmt.get.get(id);
+    return row && fromRow(row);
+  }
+
+  /** The newest request for exactly this call, whatever its state. */
+  latestFor(binding: CallBinding): ApprovalRequest | undefined {
+    const row = this.stmt.latestFor.get(...bindingParams(binding));
+    return row && fromRow(row);
+  }
+
+  list(filter: ApprovalFilter): ApprovalRequest[] {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (filter.state) {
+      where.push("state = ?");
+      params.push(filter.state);
+    }
+    if (filter.requesterId) {
+      where.push("requester_id = ?");
+      params.push(filter.requesterId);
+    }
+    const sql = `SELECT * FROM approvals ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, rowid DESC LIMIT ?`;
+    return this.db.prepare<unknown[], ApprovalRow>(sql).all(...params, filter.limit).map(fromRow);
+  }
+
+  /** Inserts a pending request; run as the ledger effect of its `approval` record. */
+  insertEffect(request: Omit<ApprovalRequest, "state" | "decidedAt" | "approver" | "justification">): () => void {
+    return () => {
+      this.stmt.insert.run(request.id, request.requesterId, request.requesterType, request.requesterOwner, request.action, request.resourceType,
+        request.resourceId, request.argsDigest, request.policyVersion, request.gatePolicy, request.approverRole,
+        request.allowOwner ? 1 : 0, request.grantUses, request.grantTtlSeconds, request.decisionId, request.createdAt, request.expiresAt);
+    };
+  }
+
+  /** Moves a pending request to its final state; refuses (CONFLICT) if someone else decided it first. */
+  decideEffect(id: string, state: Exclude<ApprovalState, "pending">, at: string, approver: string | null, justification: string | null): () => void {
+    return () => {
+      if (this.stmt.decide.run(state, at, approver, justification, id).changes !== 1) {
+        throw new ArbiterError("CONFLICT", `approval request ${id} is no longer pending`, { id });
+      }
+    };
+  }
+}

@@ -1,0 +1,129 @@
+// Opening, ending and reviewing break-glass sessions; each step is a ledger record.
+import type { Identity } from "../identity/index.js";
+import type { Ledger } from "../ledger/index.js";
+import { buildCedarRequest, interpret } from "../policy/index.js";
+import { ArbiterError, newRecordId } from "../record/index.js";
+import type { BreakGlassBook, BreakGlassSession } from "./break-glass.js";
+import { decisionRecord } from "./decision-record.js";
+import type { DecisionEngine } from "./engine.js";
+import type { DecisionRequest, SubjectRef } from "./request.js";
+import { verdict, type Verdict } from "./verdict.js";
+
+export const BREAK_GLASS_ACTION = "break_glass";
+export const BREAK_GLASS_RESOURCE = { type: "System", id: "arbiter" } as const;
+const MIN_JUSTIFICATION = 10;
+export const MAX_BREAK_GLASS_SECONDS = 4 * 3600;
+
+export interface BreakGlassStart {
+  subject: SubjectRef;
+  justification: string;
+  durationSeconds: number;
+  correlation?: DecisionRequest["correlation"];
+}
+
+export interface BreakGlassOutcome {
+  decisionId: string;
+  outcome: Verdict["outcome"];
+  reason: Verdict["reason"];
+  note: string;
+  session: BreakGlassSession | undefined;
+  index: number;
+}
+
+function operator(actor: Identity | { id: string; type: Identity["type"] }): Record<string, unknown> {
+  return { id: actor.id, type: actor.type };
+}
+
+export class BreakGlassFlow {
+  constructor(
+    private readonly engine: DecisionEngine,
+    private readonly ledger: Ledger,
+    private readonly book: BreakGlassBook,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Opens a session if policy lets this identity break glass; the attempt is a decision either way. */
+  async start(start: BreakGlassStart): Promise<BreakGlassOutcome> {
+    const justification = start.justification.trim();
+    if (justification.length < MIN_JUSTIFICATION) {
+      throw new ArbiterError("REQUEST_INVALID", `break-glass needs a justification of at least ${MIN_JUSTIFICATION} characters`);
+    }
+    if (!Number.isInteger(start.durationSeconds) || start.durationSeconds < 60 || start.durationSeconds > MAX_BREAK_GLASS_SECONDS) {
+      throw new ArbiterError("REQUEST_INVALID", `break-glass lasts between 60 and ${MAX_BREAK_GLASS_SECONDS} seconds`);
+    }
+    const now = this.now();
+    const { set, engine } = this.engine.policy();
+    const subject = await this.engine.resolveSubject(start.subject, now);
+    const request: DecisionRequest = { subject: start.subject, action: BREAK_GLASS_ACTION, resource: { ...BREAK_GLASS_RESOURCE }, ...(start.correlation ? { correlation: start.correlation } : {}) };
+    const decisionId = newRecordId(now.getTime());
+    let v: Verdict;
+    let session: BreakGlassSession | undefined;
+    if (subject.failure) {
+      v = subject.failure;
+    } else {
+      const identity = subject.identity as Identity;
+      const policyVerdict = interpret(set, engine.evaluate(buildCedarRequest({
+        principal: { id: identity.id, type: identity.type, owner: identity.owner ?? "", status: identity.status, groups: identity.groups, attributes: identity.attributes },
+        action: BREAK_GLASS_ACTION,
+        resource: { ...BREAK_GLASS_RESOURCE },
+        now,
+        intent: justification,
+        auth: { method: subject.method, age_seconds: subject.authAgeSeconds, acr: subject.acr },
+        delegation: subject.auth?.delegation ?? [],
+        args_digest: "",
+      })));
+      if (policyVerdict.outcome === "allow") {
+        session = {
+          id: `bgl_${decisionId}`,
+          identityId: identity.id,
+          justification,
+          startedAt: now.toISOString(),
+          expiresAt: new Date(now.getTime() + start.durationSeconds * 1000).toISOString(),
+          endedAt: null,
+          reviewedAt: null,
+          reviewer: null,
+          reviewNote: null,
+          decisionCount: 0,
+        };
+        v = verdict({
+          outcome: "allow",
+          control: "break_glass",
+          reason: "BREAK_GLASS",
+          note: `Break-glass session ${session.id} opened for ${identity.id} until ${session.expiresAt}: ${justification}`,
+          determining: policyVerdict.determining,
+          breakGlass: { sessionId: session.id, expiresAt: session.expiresAt, justification },
+        });
+        v.effects.push(this.book.insertEffect(session));
+      } else {
+        v = verdict({ outcome: policyVerdict.outcome === "error" ? "error" : "deny", control: "break_glass", reason: policyVerdict.reason_code, note: `${identity.id} may not break glass: ${policyVerdict.note}`, determining: policyVerdict.determining });
+      }
+    }
+    const record = decisionRecord({ id: decisionId, now, request, subject, setVersion: set.version, argsDigest: "", verdict: v });
+    const effects = v.effects;
+    const appended = await this.ledger.append(record, effects.length ? { effect: () => effects.forEach((e) => e()) } : {});
+    return { decisionId, outcome: v.outcome, reason: v.reason, note: v.note, session, index: appended.index };
+  }
+
+  async end(id: string, actor: { id: string; type: Identity["type"] }, note = "ended"): Promise<BreakGlassSession> {
+    const at = this.now().toISOString();
+    await this.ledger.append(
+      { kind: "event", source: "arbiter", subject: operator(actor), action: "break_glass_end", resource: { id, type: "break_glass_session" }, outcome: "allow", note },
+      { effect: this.book.endEffect(id, at) },
+    );
+    return this.book.get(id) as BreakGlassSession;
+  }
+
+  /** Every session is reviewed after the fact; the review is itself evidence. */
+  async review(id: string, reviewer: { id: string; type: Identity["type"] }, note: string): Promise<BreakGlassSession> {
+    if (note.trim().length === 0) throw new ArbiterError("REQUEST_INVALID", "a review needs a note");
+    const session = this.book.get(id);
+    if (!session) throw new ArbiterError("NOT_FOUND", `break-glass session ${id} does not exist`, { id });
+    if (session.identityId === reviewer.id) throw new ArbiterError("APPROVAL_NOT_ALLOWED", "a session cannot be reviewed by the identity that broke glass");
+    const at = this.now().toISOString();
+    await this.ledger.append(
+      { kind: "event", source: "arbiter", subject: operator(reviewer), action: "break_glass_review", resource: { id, type: "break_glass_session" }, outcome: "allow", note, attributes: { decisions_under_session: session.decisionCount } },
+      { effect: this.book.reviewEffect(id, at, reviewer.id, note) },
+    );
+    return this.book.get(id) as BreakGlassSession;
+  }
+}

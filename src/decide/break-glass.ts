@@ -1,0 +1,117 @@
+// Break-glass sessions: a time-bound, justified override of policy denials, listed until reviewed.
+import type { Statement } from "better-sqlite3";
+import { ArbiterError } from "../record/index.js";
+import type { SqliteDatabase } from "../store/index.js";
+
+export interface BreakGlassSession {
+  id: string;
+  identityId: string;
+  justification: string;
+  startedAt: string;
+  expiresAt: string;
+  endedAt: string | null;
+  reviewedAt: string | null;
+  reviewer: string | null;
+  reviewNote: string | null;
+  decisionCount: number;
+}
+
+interface SessionRow {
+  id: string;
+  identity_id: string;
+  justification: string;
+  started_at: string;
+  expires_at: string;
+  ended_at: string | null;
+  reviewed_at: string | null;
+  reviewer: string | null;
+  review_note: string | null;
+  decision_count: number;
+}
+
+function fromRow(row: SessionRow): BreakGlassSession {
+  return {
+    id: row.id,
+    identityId: row.identity_id,
+    justification: row.justification,
+    startedAt: row.started_at,
+    expiresAt: row.expires_at,
+    endedAt: row.ended_at,
+    reviewedAt: row.reviewed_at,
+    reviewer: row.reviewer,
+    reviewNote: row.review_note,
+    decisionCount: row.decision_count,
+  };
+}
+
+export class BreakGlassBook {
+  private readonly db: SqliteDatabase;
+  private readonly stmt: {
+    get: Statement<[string], SessionRow | undefined>;
+    active: Statement<[string, string], SessionRow | undefined>;
+    insert: Statement<[string, string, string, string, string]>;
+    end: Statement<[string, string]>;
+    review: Statement<[string, string, string, string]>;
+    used: Statement<[string]>;
+  };
+
+  constructor(db: SqliteDatabase) {
+    this.db = db;
+    this.stmt = {
+      get: db.prepare("SELECT * FROM break_glass WHERE id = ?"),
+      active: db.prepare("SELECT * FROM break_glass WHERE identity_id = ? AND ended_at IS NULL AND expires_at > ? ORDER BY started_at DESC LIMIT 1"),
+      insert: db.prepare("INSERT INTO break_glass (id, identity_id, justification, started_at, expires_at) VALUES (?, ?, ?, ?, ?)"),
+      end: db.prepare("UPDATE break_glass SET ended_at = ? WHERE id = ? AND ended_at IS NULL"),
+      review: db.prepare("UPDATE break_glass SET reviewed_at = ?, reviewer = ?, review_note = ? WHERE id = ? AND reviewed_at IS NULL"),
+      used: db.prepare("UPDATE break_glass SET decision_count = decision_count + 1 WHERE id = ?"),
+    };
+  }
+
+  get(id: string): BreakGlassSession | undefined {
+    const row = this.stmt.get.get(id);
+    return row && fromRow(row);
+  }
+
+  activeFor(identityId: string, now: Date): BreakGlassSession | undefined {
+    const row = this.stmt.active.get(identityId, now.toISOString());
+    return row && fromRow(row);
+  }
+
+  list(filter: { unreviewed?: boolean; identityId?: string; limit: number }): BreakGlassSession[] {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (filter.unreviewed) where.push("reviewed_at IS NULL");
+    if (filter.identityId) {
+      where.push("identity_id = ?");
+      params.push(filter.identityId);
+    }
+    const sql = `SELECT * FROM break_glass ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY started_at DESC LIMIT ?`;
+    return this.db.prepare<unknown[], SessionRow>(sql).all(...params, filter.limit).map(fromRow);
+  }
+
+  insertEffect(session: { id: string; identityId: string; justification: string; startedAt: string; expiresAt: string }): () => void {
+    return () => {
+      this.stmt.insert.run(session.id, session.identityId, session.justification, session.startedAt, session.expiresAt);
+    };
+  }
+
+  usedEffect(id: string): () => void {
+    return () => {
+      this.stmt.used.run(id);
+    };
+  }
+
+  endEffect(id: string, at: string): () => void {
+    return () => {
+      if (this.stmt.end.run(at, id).changes !== 1) throw new ArbiterError("CONFLICT", `break-glass session ${id} has already ended`, { id });
+    };
+  }
+
+  reviewEffect(id: string, at: string, reviewer: string, note: string): () => void {
+    return () => {
+      if (this.stmt.review.run(at, reviewer, note, id).changes !== 1) {
+        throw new ArbiterError("CONFLICT", `break-glass session ${id} does not exist or was already reviewed`, { id });
+      }
+    };
+  }
+}

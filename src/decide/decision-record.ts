@@ -1,0 +1,98 @@
+// The decision as answered to a PEP, and as written to the ledger.
+import type { DecisionReasonCode, Obligation, Outcome, Control, IdentityType } from "../record/index.js";
+import type { ResolvedSubject } from "./engine.js";
+import type { DecisionRequest } from "./request.js";
+import type { Verdict } from "./verdict.js";
+
+export interface Decision {
+  decision_id: string;
+  time: string;
+  outcome: Outcome;
+  control: Control;
+  reason_code: DecisionReasonCode;
+  note: string;
+  subject: { id: string; type: IdentityType | "unknown"; owner?: string };
+  action: string;
+  resource: { type: string; id: string };
+  policy: { set_version: string; determining: string[] };
+  obligations: Obligation[];
+  args_digest: string;
+  retry_after?: number;
+  approval_request?: { id: string; state: string; expires_at: string };
+  approval?: { request_id: string; approver: string; decided_at: string };
+  grant?: { id: string; expires_at: string; uses_remaining: number };
+  step_up?: { max_auth_age?: number; acr?: string };
+  break_glass?: { session_id: string; expires_at: string };
+  /** Where the decision record sits in the ledger (prove it with GET /v1/log/proof/:index). */
+  ledger: { index: number };
+}
+
+const SENSITIVITY = new Set(["public", "internal", "confidential", "restricted"]);
+
+interface RecordArgs {
+  id: string;
+  now: Date;
+  request: DecisionRequest;
+  subject: ResolvedSubject;
+  setVersion: string;
+  argsDigest: string;
+  verdict: Verdict;
+}
+
+function subjectPart(subject: ResolvedSubject): Record<string, unknown> {
+  const identity = subject.identity;
+  if (!identity) return { id: subject.label, type: "unknown" };
+  const credential = subject.auth?.credential;
+  return {
+    id: identity.id,
+    type: identity.type,
+    ...(identity.owner ? { owner: identity.owner } : {}),
+    ...(identity.groups.length ? { groups: identity.groups } : {}),
+    ...(credential
+      ? {
+          credential: {
+            id: credential.id,
+            kind: credential.kind,
+            issued_at: credential.issued_at,
+            ...(credential.expires_at ? { expires_at: credential.expires_at } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** The `decision` record input; raw arguments go in `sensitive`, so only their salted commitment enters the leaf. */
+export function decisionRecord({ id, now, request, subject, setVersion, argsDigest, verdict: v }: RecordArgs): Record<string, unknown> {
+  const sensitivity = request.resource.attributes?.sensitivity;
+  const delegation = subject.auth?.delegation ?? [];
+  return {
+    kind: "decision",
+    id,
+    time: now.toISOString(),
+    subject: subjectPart(subject),
+    ...(delegation.length ? { delegation } : {}),
+    action: request.action,
+    resource: {
+      id: request.resource.id,
+      type: request.resource.type,
+      ...(typeof sensitivity === "string" && SENSITIVITY.has(sensitivity) ? { sensitivity } : {}),
+    },
+    ...(request.pep ? { pep: request.pep } : {}),
+    outcome: v.outcome,
+    control: v.control,
+    reason_code: v.reason,
+    note: v.note,
+    policy: { set_version: setVersion, determining: v.determining, engine: "arbiter" },
+    ...(v.obligations.length ? { obligations: v.obligations } : {}),
+    ...(v.grant ? { grant: { id: v.grant.id, expires_at: v.grant.expiresAt, uses_remaining: v.grant.usesRemaining } } : {}),
+    ...(v.approval ? { approval: { request_id: v.approval.requestId, approver: v.approval.approver, decided_at: v.approval.decidedAt } } : {}),
+    ...(v.breakGlass ? { break_glass: { session_id: v.breakGlass.sessionId, note: v.breakGlass.justification, expires_at: v.breakGlass.expiresAt, review_required: true } } : {}),
+    ...(v.retryAfter !== undefined ? { retry_after: v.retryAfter } : {}),
+    ...(argsDigest ? { args_digest: argsDigest } : {}),
+    ...(v.approvalRequest ? { approval_request: { request_id: v.approvalRequest.id, expires_at: v.approvalRequest.expiresAt } } : {}),
+    ...(v.stepUp ? { step_up: { ...(v.stepUp.maxAuthAge !== undefined ? { max_auth_age: v.stepUp.maxAuthAge } : {}), ...(v.stepUp.acr ? { acr: v.stepUp.acr } : {}) } } : {}),
+    ...(request.correlation ? { correlation: request.correlation } : {}),
+    ...(request.args !== undefined ? { sensitive: { args: request.args } } : {}),
+    ...(request.confirmation ? { attributes: { user_confirmation: request.confirmation } } : {}),
+  };
+}

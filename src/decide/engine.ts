@@ -1,0 +1,199 @@
+// The decision point: authenticate, evaluate Cedar policy, apply the stateful controls, record, answer.
+import type { Authenticated, Identity, IdentityDirectory } from "../identity/index.js";
+import type { Ledger } from "../ledger/index.js";
+import { buildCedarRequest, interpret, matchingLimits, PolicyEngine, type PolicySet, type PolicyStore } from "../policy/index.js";
+import { ArbiterError, newRecordId } from "../record/index.js";
+import { ApprovalFlow } from "./approval-flow.js";
+import type { ApprovalBook } from "./approvals.js";
+import { argsDigest, type CallBinding } from "./binding.js";
+import type { BreakGlassBook } from "./break-glass.js";
+import { decisionRecord, type Decision } from "./decision-record.js";
+import type { GrantBook } from "./grants.js";
+import type { RateLimiter } from "./rate-limit.js";
+import type { DecisionRequest, SubjectRef } from "./request.js";
+import { overridable, verdict, type Verdict } from "./verdict.js";
+
+export interface DecisionEngineDeps {
+  ledger: Ledger;
+  identities: IdentityDirectory;
+  policies: PolicyStore;
+  approvals: ApprovalBook;
+  grants: GrantBook;
+  breakGlass: BreakGlassBook;
+  limiter: RateLimiter;
+  bindingKey: Buffer;
+  now?: () => Date;
+}
+
+/** Who is asking, once the credential (or the PEP's assertion) has been checked. */
+export interface ResolvedSubject {
+  identity: Identity | undefined;
+  auth: Authenticated | undefined;
+  method: "api_key" | "token" | "asserted";
+  authAgeSeconds: number;
+  acr: string;
+  failure?: Verdict;
+  /** For the record when no identity could be found: the credential id, or "anonymous". */
+  label: string;
+}
+
+/** The `acr` policy sees when the person at the client confirmed the call (see DecisionRequest.confirmation). */
+export const USER_CONFIRMATION_ACR = "user_confirmation";
+
+/** Age used when nobody knows when the caller authenticated: never fresh enough for a step-up. */
+const UNKNOWN_AUTH_AGE = 2 ** 31 - 1;
+
+export class DecisionEngine {
+  private readonly deps: DecisionEngineDeps;
+  private readonly now: () => Date;
+  private readonly approvalFlow: ApprovalFlow;
+  private compiled: PolicyEngine | undefined;
+
+  constructor(deps: DecisionEngineDeps) {
+    this.deps = deps;
+    this.now = deps.now ?? (() => new Date());
+    this.approvalFlow = new ApprovalFlow(deps, this.now);
+  }
+
+  get approvals(): ApprovalFlow {
+    return this.approvalFlow;
+  }
+
+  /** The active policy set and its compiled, sliced engine (rebuilt when another process activates a new version). */
+  policy(): { set: PolicySet; engine: PolicyEngine } {
+    const set = this.deps.policies.active();
+    if (!set) throw new ArbiterError("NO_ACTIVE_POLICY", "no policy set is active; run `arbiter policy activate DIR`");
+    if (this.compiled?.set.version !== set.version) {
+      this.compiled?.dispose();
+      this.compiled = new PolicyEngine(set);
+    }
+    return { set, engine: this.compiled };
+  }
+
+  async resolveSubject(ref: SubjectRef, now: Date): Promise<ResolvedSubject> {
+    if ("credential" in ref) {
+      const result = await this.deps.identities.authenticate(ref.credential, now);
+      if (!result.ok) {
+        const failure = verdict({ outcome: "deny", control: "lifecycle", reason: result.reason, note: result.message });
+        return { identity: result.identity, auth: undefined, method: "token", authAgeSeconds: UNKNOWN_AUTH_AGE, acr: "", failure, label: result.credentialId ?? "anonymous" };
+      }
+      const { auth } = result;
+      const age = Math.max(0, Math.floor((now.getTime() - Date.parse(auth.credential.auth_time)) / 1000));
+      return { identity: auth.identity, auth, method: auth.credential.kind, authAgeSeconds: age, acr: auth.credential.acr, label: auth.identity.id };
+    }
+    const identity = this.deps.identities.get(ref.id);
+    if (!identity) throw new ArbiterError("UNKNOWN_PRINCIPAL", `no identity ${JSON.stringify(ref.id)} exists`, { id: ref.id });
+    const age = ref.authenticated_at ? Math.max(0, Math.floor((now.getTime() - Date.parse(ref.authenticated_at)) / 1000)) : UNKNOWN_AUTH_AGE;
+    const resolved: ResolvedSubject = { identity, auth: undefined, method: "asserted", authAgeSeconds: age, acr: ref.acr ?? "", label: identity.id };
+    if (identity.status !== "active") {
+      const reason = identity.status === "suspended" ? "IDENTITY_SUSPENDED" : identity.status === "revoked" ? "IDENTITY_REVOKED" : "IDENTITY_OFFBOARDED";
+      resolved.failure = verdict({ outcome: "deny", control: "lifecycle", reason, note: `Identity ${identity.id} is ${identity.status}.` });
+    }
+    return resolved;
+  }
+
+  /** Decides one request and returns only once the decision record is durable; fails closed otherwise. */
+  async decide(request: DecisionRequest): Promise<Decision> {
+    const now = this.now();
+    const decisionId = newRecordId(now.getTime());
+    const { set, engine } = this.policy();
+    const subject = await this.resolveSubject(request.subject, now);
+    const digest = argsDigest(this.deps.bindingKey, request.args);
+    const v = subject.failure ?? this.evaluate(request, subject, set, engine, decisionId, digest, now);
+    const record = decisionRecord({ id: decisionId, now, request, subject, setVersion: set.version, argsDigest: digest, verdict: v });
+    const effects = v.effects;
+    const [appended] = await Promise.all([
+      this.deps.ledger.append(record, effects.length ? { effect: () => effects.forEach((effect) => effect()) } : {}),
+      ...v.companions.map((c) => this.deps.ledger.append(c.input, c.effect ? { effect: c.effect } : {})),
+    ]);
+    return {
+      decision_id: decisionId,
+      time: now.toISOString(),
+      outcome: v.outcome,
+      control: v.control,
+      reason_code: v.reason,
+      note: v.note,
+      subject: { id: subject.identity?.id ?? subject.label, type: subject.identity?.type ?? "unknown", ...(subject.identity?.owner ? { owner: subject.identity.owner } : {}) },
+      action: request.action,
+      resource: { type: request.resource.type, id: request.resource.id },
+      policy: { set_version: set.version, determining: v.determining },
+      obligations: v.obligations,
+      args_digest: digest,
+      ...(v.retryAfter !== undefined ? { retry_after: v.retryAfter } : {}),
+      ...(v.approvalRequest ? { approval_request: { id: v.approvalRequest.id, state: v.approvalRequest.state, expires_at: v.approvalRequest.expiresAt } } : {}),
+      ...(v.approval ? { approval: { request_id: v.approval.requestId, approver: v.approval.approver, decided_at: v.approval.decidedAt } } : {}),
+      ...(v.grant ? { grant: { id: v.grant.id, expires_at: v.grant.expiresAt, uses_remaining: v.grant.usesRemaining } } : {}),
+      ...(v.stepUp ? { step_up: { ...(v.stepUp.maxAuthAge !== undefined ? { max_auth_age: v.stepUp.maxAuthAge } : {}), ...(v.stepUp.acr ? { acr: v.stepUp.acr } : {}) } } : {}),
+      ...(v.breakGlass ? { break_glass: { session_id: v.breakGlass.sessionId, expires_at: v.breakGlass.expiresAt } } : {}),
+      ledger: { index: appended.index },
+    };
+  }
+
+  private evaluate(request: DecisionRequest, subject: ResolvedSubject, set: PolicySet, engine: PolicyEngine, decisionId: string, digest: string, now: Date): Verdict {
+    const identity = subject.identity as Identity;
+    const cedarRequest = buildCedarRequest({
+      principal: { id: identity.id, type: identity.type, owner: identity.owner ?? "", status: identity.status, groups: identity.groups, attributes: identity.attributes },
+      action: request.action,
+      resource: { type: request.resource.type, id: request.resource.id, ...(request.resource.attributes ? { attributes: request.resource.attributes } : {}), ...(request.resource.parents ? { parents: request.resource.parents } : {}) },
+      ...(request.context ? { context: request.context } : {}),
+      now,
+      intent: request.intent ?? subject.auth?.intent ?? "",
+      auth: request.confirmation
+        ? { method: subject.method, age_seconds: Math.max(0, Math.floor((now.getTime() - Date.parse(request.confirmation.confirmed_at)) / 1000)), acr: USER_CONFIRMATION_ACR }
+        : { method: subject.method, age_seconds: subject.authAgeSeconds, acr: subject.acr },
+      delegation: subject.auth?.delegation ?? [],
+      ...(request.args !== undefined ? { args: request.args } : {}),
+      args_digest: digest,
+    });
+    const policyVerdict = interpret(set, engine.evaluate(cedarRequest));
+    let v = verdict({
+      outcome: policyVerdict.outcome,
+      control: policyVerdict.control,
+      reason: policyVerdict.reason_code,
+      note: policyVerdict.note,
+      determining: policyVerdict.determining,
+      obligations: policyVerdict.obligations,
+      ...(policyVerdict.stepUp ? { stepUp: { ...(policyVerdict.stepUp.maxAuthAgeSeconds !== undefined ? { maxAuthAge: policyVerdict.stepUp.maxAuthAgeSeconds } : {}), ...(policyVerdict.stepUp.acr ? { acr: policyVerdict.stepUp.acr } : {}) } } : {}),
+    });
+    const binding: CallBinding = { subjectId: identity.id, action: request.action, resourceType: request.resource.type, resourceId: request.resource.id, argsDigest: digest };
+
+    const session = overridable(v) ? this.deps.breakGlass.activeFor(identity.id, now) : undefined;
+    if (session) {
+      const override = verdict({
+        outcome: "allow",
+        control: "break_glass",
+        reason: "BREAK_GLASS",
+        note: `Break-glass session ${session.id} of ${identity.id} overrode ${v.reason} ("${v.note}"); justification: ${session.justification}`,
+        determining: v.determining,
+        breakGlass: { sessionId: session.id, expiresAt: session.expiresAt, justification: session.justification },
+      });
+      override.effects.push(this.deps.breakGlass.usedEffect(session.id));
+      return override;
+    }
+    if (v.outcome === "challenge" && policyVerdict.gate) {
+      v = this.approvalFlow.gate({ binding, identity, gate: policyVerdict.gate, verdict: v, decisionId, setVersion: set.version, now, retry: () => interpret(set, engine.evaluate(cedarRequest, { excludeReasons: ["APPROVAL_REQUIRED"] })) });
+    }
+    if (v.outcome === "allow") v = this.applyLimits(set, identity, request.action, v, now);
+    return v;
+  }
+
+  private applyLimits(set: PolicySet, identity: Identity, action: string, v: Verdict, now: Date): Verdict {
+    const limits = matchingLimits(set.limits, { principalType: identity.type, principalId: identity.id, groups: identity.groups, action });
+    if (limits.length === 0) return v;
+    const check = this.deps.limiter.take(limits, identity.id, action, now);
+    if (!check.allowed) {
+      return verdict({
+        outcome: "deny",
+        control: "rate_limit",
+        reason: check.kind === "quota" ? "QUOTA_EXCEEDED" : "RATE_LIMITED",
+        note: `${check.kind === "quota" ? "Quota" : "Rate limit"} ${check.limitId} (${check.limit}) is used up for ${identity.id} on ${action}; retry in ${check.retryAfterSeconds} s.`,
+        determining: v.determining,
+        retryAfter: check.retryAfterSeconds,
+      });
+    }
+    if (check.remaining !== undefined && check.resetAt) {
+      v.obligations.push({ type: "rate", remaining: check.remaining, reset_at: check.resetAt.toISOString() });
+    }
+    return v;
+  }
+}

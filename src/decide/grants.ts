@@ -1,0 +1,139 @@
+// Just-in-time grants: N uses of one exact call until an expiry, issued when an approver approves.
+import type { Statement } from "better-sqlite3";
+import { ArbiterError, type IdentityType } from "../record/index.js";
+import type { SqliteDatabase } from "../store/index.js";
+import type { CallBinding } from "./binding.js";
+
+export type GrantState = "issued" | "used" | "expired" | "revoked";
+
+export interface Grant {
+  id: string;
+  approvalId: string | null;
+  subjectId: string;
+  subjectType: IdentityType;
+  action: string;
+  resourceType: string;
+  resourceId: string;
+  argsDigest: string;
+  usesRemaining: number;
+  state: GrantState;
+  createdAt: string;
+  expiresAt: string;
+}
+
+interface GrantRow {
+  id: string;
+  approval_id: string | null;
+  subject_id: string;
+  subject_type: IdentityType;
+  action: string;
+  resource_type: string;
+  resource_id: string;
+  args_digest: string;
+  uses_remaining: number;
+  state: GrantState;
+  created_at: string;
+  expires_at: string;
+}
+
+function fromRow(row: GrantRow): Grant {
+  return {
+    id: row.id,
+    approvalId: row.approval_id,
+    subjectId: row.subject_id,
+    subjectType: row.subject_type,
+    action: row.action,
+    resourceType: row.resource_type,
+    resourceId: row.resource_id,
+    argsDigest: row.args_digest,
+    usesRemaining: row.uses_remaining,
+    state: row.state,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+const BINDING = "subject_id = ? AND action = ? AND resource_type = ? AND resource_id = ? AND args_digest = ?";
+
+export class GrantBook {
+  private readonly db: SqliteDatabase;
+  private readonly stmt: {
+    get: Statement<[string], GrantRow | undefined>;
+    usable: Statement<[string, string, string, string, string, string], GrantRow | undefined>;
+    expired: Statement<[string, string, string, string, string, string], GrantRow | undefined>;
+    insert: Statement<unknown[]>;
+    consume: Statement<[string, string]>;
+    revoke: Statement<[string]>;
+  };
+
+  constructor(db: SqliteDatabase) {
+    this.db = db;
+    this.stmt = {
+      get: db.prepare("SELECT * FROM grants WHERE id = ?"),
+      usable: db.prepare(`SELECT * FROM grants WHERE ${BINDING} AND state = 'issued' AND uses_remaining > 0 AND expires_at > ?
+        ORDER BY created_at LIMIT 1`),
+      expired: db.prepare(`SELECT * FROM grants WHERE ${BINDING} AND state = 'issued' AND uses_remaining > 0 AND expires_at <= ?
+        ORDER BY expires_at DESC LIMIT 1`),
+      insert: db.prepare(`INSERT INTO grants (id, approval_id, subject_id, subject_type, action, resource_type, resource_id,
+        args_digest, uses_remaining, state, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'issued', ?, ?)`),
+      consume: db.prepare(`UPDATE grants SET uses_remaining = uses_remaining - 1,
+        state = CASE WHEN uses_remaining = 1 THEN 'used' ELSE state END
+        WHERE id = ? AND state = 'issued' AND uses_remaining > 0 AND expires_at > ?`),
+      revoke: db.prepare("UPDATE grants SET state = 'revoked' WHERE id = ? AND state = 'issued'"),
+    };
+  }
+
+  get(id: string): Grant | undefined {
+    const row = this.stmt.get.get(id);
+    return row && fromRow(row);
+  }
+
+  /** An issued grant for exactly this call with a use left and time left. */
+  usableFor(binding: CallBinding, now: Date): Grant | undefined {
+    const row = this.stmt.usable.get(binding.subjectId, binding.action, binding.resourceType, binding.resourceId, binding.argsDigest, now.toISOString());
+    return row && fromRow(row);
+  }
+
+  /** The most recent grant for this call that ran out of time with uses left (GRANT_EXPIRED). */
+  expiredFor(binding: CallBinding, now: Date): Grant | undefined {
+    const row = this.stmt.expired.get(binding.subjectId, binding.action, binding.resourceType, binding.resourceId, binding.argsDigest, now.toISOString());
+    return row && fromRow(row);
+  }
+
+  list(filter: { subjectId?: string; state?: GrantState; limit: number }): Grant[] {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (filter.subjectId) {
+      where.push("subject_id = ?");
+      params.push(filter.subjectId);
+    }
+    if (filter.state) {
+      where.push("state = ?");
+      params.push(filter.state);
+    }
+    const sql = `SELECT * FROM grants ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC LIMIT ?`;
+    return this.db.prepare<unknown[], GrantRow>(sql).all(...params, filter.limit).map(fromRow);
+  }
+
+  insertEffect(grant: Omit<Grant, "state">): () => void {
+    return () => {
+      this.stmt.insert.run(grant.id, grant.approvalId, grant.subjectId, grant.subjectType, grant.action, grant.resourceType, grant.resourceId,
+        grant.argsDigest, grant.usesRemaining, grant.createdAt, grant.expiresAt);
+    };
+  }
+
+  /** Takes one use; refuses (CONFLICT) when a concurrent call took the last one or time ran out. */
+  consumeEffect(id: string, now: Date): () => void {
+    return () => {
+      if (this.stmt.consume.run(id, now.toISOString()).changes !== 1) {
+        throw new ArbiterError("CONFLICT", `grant ${id} has no use left`, { id });
+      }
+    };
+  }
+
+  revokeEffect(id: string): () => void {
+    return () => {
+      if (this.stmt.revoke.run(id).changes !== 1) throw new ArbiterError("CONFLICT", `grant ${id} is not active`, { id });
+    };
+  }
+}

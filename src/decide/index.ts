@@ -1,0 +1,13 @@
+// The decision point: requests in, recorded decisions out, plus approvals, grants, break-glass and the decision log.
+export { DecisionEngine, USER_CONFIRMATION_ACR, type DecisionEngineDeps, type ResolvedSubject } from "./engine.js";
+export { decisionRequestSchema, subjectRefSchema, type DecisionRequest, type SubjectRef } from "./request.js";
+export type { Decision } from "./decision-record.js";
+export { ApprovalBook, type ApprovalRequest, type ApprovalState } from "./approvals.js";
+export type { ApprovalFlow } from "./approval-flow.js";
+export { GrantBook, type Grant, type GrantState } from "./grants.js";
+export { BreakGlassBook, type BreakGlassSession } from "./break-glass.js";
+export { BreakGlassFlow, BREAK_GLASS_ACTION, MAX_BREAK_GLASS_SECONDS, type BreakGlassOutcome, type BreakGlassStart } from "./break-glass-flow.js";
+export { DecisionLog, type DecisionFilter, type EnforcementReport, type ExplainedDecision, type LoggedRecord } from "./decision-log.js";
+export { RateLimiter, type LimitSpec } from "./rate-limit.js";
+export { argsDigest, loadBindingKey } from "./binding.js";
+export { approvalView, grantView, sessionView } from "./views.js";

@@ -1,0 +1,62 @@
+// `arbiter serve --demo`: a data directory with the sample policies and identities that show every outcome.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Actor, CreateIdentityInput } from "../identity/index.js";
+import { initLedgerDir } from "../ledger/index.js";
+import { loadPolicyDir } from "../policy/index.js";
+import { readSecretFile, writeSecretFile } from "../store/index.js";
+import { openRuntime } from "./index.js";
+
+export const DEMO_POLICIES = fileURLToPath(new URL("../../examples/policies/", import.meta.url));
+export const DEMO_CREDENTIALS_FILE = "demo-credentials.json";
+
+const SEEDER: Actor = { id: "arbiter-demo", type: "human" };
+
+/** People first: every non-human identity needs an owner that already exists. */
+const IDENTITIES: CreateIdentityInput[] = [
+  { id: "alice", type: "human", display_name: "Alice (owns the agents)", groups: ["platform-admins"] },
+  { id: "bob", type: "human", display_name: "Bob (release approver)", roles: ["approver"], groups: ["release-approver"] },
+  { id: "carol", type: "human", display_name: "Carol (operator)", roles: ["admin", "auditor"] },
+  { id: "dave", type: "human", display_name: "Dave (on call)", groups: ["oncall"] },
+  { id: "support-agent", type: "agent", owner: "alice", groups: ["support"], attributes: { team: "support" } },
+  { id: "research-agent", type: "agent", owner: "alice", attributes: { team: "research" } },
+  { id: "release-pipeline", type: "pipeline", owner: "alice", groups: ["release-pipelines"] },
+  { id: "mcp-gateway", type: "service_account", owner: "carol", roles: ["pep"], display_name: "Enforcement points" },
+];
+
+const KEYS_FOR = ["support-agent", "research-agent", "release-pipeline", "mcp-gateway", "bob"];
+
+interface DemoCredentials {
+  admin_token: string;
+  api_keys: Record<string, string>;
+}
+
+function describe(credentials: DemoCredentials): string[] {
+  return [
+    "demo credentials (kept in demo-credentials.json in the data directory, mode 0600):",
+    `  operator (carol, admin+auditor) token, 24 h: ${credentials.admin_token}`,
+    ...Object.entries(credentials.api_keys).map(([id, key]) => `  ${id} API key: ${key}`),
+    "try: arbiter decide --subject support-agent --action query_customers --resource Dataset::crm --resource-attr classification=internal",
+  ];
+}
+
+/** Initialises the directory, loads the sample identities and policies once, and says how to use them. */
+export async function prepareDemo(dir: string): Promise<string[]> {
+  initLedgerDir(dir, { origin: "demo.arbiter.local/ledger" });
+  const credentialsPath = join(dir, DEMO_CREDENTIALS_FILE);
+  if (existsSync(credentialsPath)) return describe(JSON.parse(readSecretFile(credentialsPath)) as DemoCredentials);
+  const runtime = openRuntime(dir, { checkpointIntervalMs: 0 });
+  try {
+    for (const identity of IDENTITIES) if (!runtime.identities.get(identity.id)) await runtime.identities.create(identity, SEEDER);
+    await runtime.policies.activate(loadPolicyDir(DEMO_POLICIES), SEEDER);
+    const api_keys: Record<string, string> = {};
+    for (const id of KEYS_FOR) api_keys[id] = (await runtime.identities.issueApiKey(id, SEEDER)).key;
+    const admin = await runtime.identities.issueToken("carol", { ttlSeconds: 24 * 3600, reason: "demo operator token" }, SEEDER);
+    const credentials: DemoCredentials = { admin_token: admin.token, api_keys };
+    writeSecretFile(credentialsPath, `${JSON.stringify(credentials, null, 2)}\n`);
+    return describe(credentials);
+  } finally {
+    await runtime.close();
+  }
+}

@@ -1,0 +1,82 @@
+// The composition root: one data directory, one store connection, every capability wired to it.
+import {
+  ApprovalBook,
+  BreakGlassBook,
+  BreakGlassFlow,
+  DecisionEngine,
+  DecisionLog,
+  GrantBook,
+  RateLimiter,
+  loadBindingKey,
+} from "../decide/index.js";
+import { IdentityDirectory } from "../identity/index.js";
+import { openLedger, type Ledger } from "../ledger/index.js";
+import { PolicyStore } from "../policy/index.js";
+import type { DataDirConfig, SqliteDatabase } from "../store/index.js";
+
+export interface RuntimeOptions {
+  /** Overrides the configured checkpoint interval; 0 signs only on demand and on close. */
+  checkpointIntervalMs?: number;
+  busyTimeoutMs?: number;
+  now?: () => Date;
+}
+
+export interface Runtime {
+  dir: string;
+  config: DataDirConfig;
+  vkey: string;
+  db: SqliteDatabase;
+  ledger: Ledger;
+  identities: IdentityDirectory;
+  policies: PolicyStore;
+  engine: DecisionEngine;
+  decisions: DecisionLog;
+  approvals: ApprovalBook;
+  grants: GrantBook;
+  breakGlass: BreakGlassBook;
+  breakGlassFlow: BreakGlassFlow;
+  /** The clock every capability reads (tests move it). */
+  now: () => Date;
+  close(): Promise<void>;
+}
+
+export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime {
+  const { ledger, config, vkey, db } = openLedger(dir, {
+    ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
+    ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}),
+  });
+  const now = options.now ?? (() => new Date());
+  const identities = new IdentityDirectory({ db, ledger, dataDir: dir, issuer: config.origin, now });
+  const policies = new PolicyStore(db, ledger);
+  const approvals = new ApprovalBook(db);
+  const grants = new GrantBook(db);
+  const breakGlass = new BreakGlassBook(db);
+  const engine = new DecisionEngine({
+    ledger,
+    identities,
+    policies,
+    approvals,
+    grants,
+    breakGlass,
+    limiter: new RateLimiter(),
+    bindingKey: loadBindingKey(dir),
+    now,
+  });
+  return {
+    dir,
+    config,
+    vkey,
+    db,
+    ledger,
+    identities,
+    policies,
+    engine,
+    decisions: new DecisionLog(ledger, policies),
+    approvals,
+    grants,
+    breakGlass,
+    breakGlassFlow: new BreakGlassFlow(engine, ledger, breakGlass, now),
+    now,
+    close: () => ledger.close(),
+  };
+}

@@ -1,0 +1,46 @@
+// Operators authenticate with bearer credentials of their identity; each route names the roles it admits.
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
+import type { Identity, IdentityDirectory } from "../identity/index.js";
+import { problem, sendProblem } from "./problem.js";
+
+export type OperatorRole = "admin" | "approver" | "auditor" | "pep";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    operator?: Identity;
+  }
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+/** A preHandler that admits an active identity holding one of `roles`. */
+export function requireRole(identities: IdentityDirectory, ...roles: OperatorRole[]): preHandlerAsyncHookHandler {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const token = bearer(request);
+    if (!token) {
+      await sendProblem(reply, problem("UNAUTHENTICATED", "send an operator credential as `Authorization: Bearer <api key or token>`"));
+      return;
+    }
+    const result = await identities.authenticate(token);
+    if (!result.ok) {
+      await sendProblem(reply, problem("UNAUTHENTICATED", `the operator credential was refused: ${result.message}`, { reason_code: result.reason }));
+      return;
+    }
+    const identity = result.auth.identity;
+    if (!roles.some((role) => identity.roles.includes(role))) {
+      await sendProblem(reply, problem("FORBIDDEN", `${identity.id} needs one of the roles ${roles.join(", ")} for ${request.method} ${request.routeOptions.url ?? request.url}`));
+      return;
+    }
+    request.operator = identity;
+  };
+}
+
+export function operatorOf(request: FastifyRequest): Identity {
+  if (!request.operator) throw new Error("route registered without requireRole");
+  return request.operator;
+}

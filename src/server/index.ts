@@ -1,0 +1,4 @@
+// The HTTP door: Fastify app over a runtime.
+export { buildServer, DEFAULT_BODY_LIMIT, type ServerOptions } from "./app.js";
+export { STATUS_OF, problem, type Problem } from "./problem.js";
+export type { ArbiterApp } from "./context.js";

@@ -1,0 +1,60 @@
+// Approval API: pending requests for approvers, approve or deny with a justification.
+import { z } from "zod";
+import { approvalView } from "../../decide/index.js";
+import { ArbiterError } from "../../record/index.js";
+import { operatorOf, requireRole } from "../auth.js";
+import type { ServerContext } from "../context.js";
+
+const idParams = z.strictObject({ id: z.string().min(1).max(160) });
+const decisionBody = z.strictObject({ justification: z.string().min(3).max(2000) });
+const listQuery = z.strictObject({
+  state: z.enum(["pending", "approved", "denied", "expired"]).optional(),
+  requester: z.string().max(128).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+
+export function approvalRoutes({ app, runtime }: ServerContext): void {
+  const { engine, approvals, identities } = runtime;
+
+  app.get("/v1/approvals", {
+    schema: { querystring: listQuery, tags: ["approvals"], summary: "Approval requests, newest first" },
+    preHandler: requireRole(identities, "approver", "auditor", "admin"),
+    handler: (request) => {
+      const { state, requester, limit } = request.query;
+      // "pending" means still decidable: requests past expiry are left out.
+      const found = approvals.list({ ...(state && state !== "expired" ? { state } : {}), ...(requester ? { requesterId: requester } : {}), limit: state === "expired" ? 500 : limit });
+      const views = found.map((r) => approvalView(r, runtime.now())).filter((v) => state === undefined || v.state === state);
+      return { approvals: views.slice(0, limit) };
+    },
+  });
+
+  app.get("/v1/approvals/:id", {
+    schema: { params: idParams, tags: ["approvals"] },
+    // An enforcement point holding a call open polls the request it waits on.
+    preHandler: requireRole(identities, "approver", "auditor", "admin", "pep"),
+    handler: (request) => {
+      const found = approvals.get(request.params.id);
+      if (!found) throw new ArbiterError("NOT_FOUND", `approval request ${request.params.id} does not exist`);
+      return approvalView(found, runtime.now());
+    },
+  });
+
+  app.post("/v1/approvals/:id/approve", {
+    schema: { params: idParams, body: decisionBody, tags: ["approvals"], summary: "Approve: issues a JIT grant for exactly the requested call" },
+    preHandler: requireRole(identities, "approver"),
+    handler: async (request) => {
+      const { request: approved, grant } = await engine.approvals.approve(request.params.id, operatorOf(request), request.body.justification);
+      return {
+        approval: approvalView(approved, runtime.now()),
+        grant: { id: grant.id, subject: grant.subjectId, action: grant.action, resource: { type: grant.resourceType, id: grant.resourceId }, uses_remaining: grant.usesRemaining, expires_at: grant.expiresAt },
+      };
+    },
+  });
+
+  app.post("/v1/approvals/:id/deny", {
+    schema: { params: idParams, body: decisionBody, tags: ["approvals"] },
+    preHandler: requireRole(identities, "approver"),
+    handler: async (request) => approvalView(await engine.approvals.deny(request.params.id, operatorOf(request), request.body.justification), runtime.now()),
+  });
+}

@@ -1,0 +1,113 @@
+// Decision API: decide, report enforcement, list and explain.
+import { z } from "zod";
+import { decisionRequestSchema } from "../../decide/index.js";
+import { isArbiterError, pepSchema } from "../../record/index.js";
+import { requireRole } from "../auth.js";
+import { problem, sendProblem } from "../problem.js";
+import type { ServerContext } from "../context.js";
+
+const enforcementSchema = z.strictObject({
+  status: z.enum(["executed", "blocked", "failed", "held"]),
+  pep: pepSchema,
+  upstream: z.strictObject({ status: z.number().int().optional(), error: z.string().min(1).max(4096).optional() }).optional(),
+  masked: z.strictObject({ fields: z.array(z.string().min(1).max(512)).max(256), detectors: z.record(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/), z.number().int().min(0)) }).optional(),
+  duration_ms: z.number().min(0).optional(),
+  correlation: z.record(z.string(), z.string().max(256)).optional(),
+});
+
+const idParams = z.strictObject({ id: z.string().min(1).max(160) });
+
+const listQuery = z.strictObject({
+  subject: z.string().max(128).optional(),
+  action: z.string().max(256).optional(),
+  resource: z.string().max(1024).optional(),
+  outcome: z.enum(["allow", "deny", "challenge", "error"]).optional(),
+  reason: z.string().max(64).optional(),
+  control: z.string().max(32).optional(),
+  policy: z.string().max(256).optional(),
+  policy_version: z.string().max(128).optional(),
+  trace: z.string().max(64).optional(),
+  task: z.string().max(256).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  before: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+const iso = (value: string | undefined): string | undefined => (value === undefined ? undefined : new Date(value).toISOString());
+
+export function decisionRoutes({ app, runtime, metrics }: ServerContext): void {
+  const { engine, decisions, identities } = runtime;
+
+  app.post("/v1/decisions", {
+    schema: { body: decisionRequestSchema, tags: ["decisions"], summary: "Decide a request; answers only once the decision record is durable" },
+    preHandler: requireRole(identities, "pep", "admin"),
+    handler: async (request, reply) => {
+      const started = process.hrtime.bigint();
+      try {
+        const decision = await engine.decide(request.body);
+        metrics.decisions.inc({ outcome: decision.outcome, reason_code: decision.reason_code });
+        metrics.decisionSeconds.observe({ outcome: decision.outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+        return await reply.send(decision);
+      } catch (err) {
+        if (isArbiterError(err) && err.code === "LEDGER_UNAVAILABLE") {
+          // Fail closed: no durable record, no decision. The PEP must treat this as a deny.
+          metrics.decisions.inc({ outcome: "error", reason_code: "DECISION_ERROR" });
+          request.log.error({ code: err.code }, "decision not recorded; failing closed");
+          return sendProblem(reply, problem("LEDGER_UNAVAILABLE", `the decision could not be recorded, so it was not made: ${err.message}`, { outcome: "error", reason_code: "DECISION_ERROR" }));
+        }
+        throw err;
+      }
+    },
+  });
+
+  app.post("/v1/decisions/:id/enforcement", {
+    schema: { params: idParams, body: enforcementSchema, tags: ["decisions"], summary: "Report what the enforcement point did with a decision" },
+    preHandler: requireRole(identities, "pep", "admin"),
+    handler: async (request, reply) => {
+      const logged = await decisions.report(request.params.id, request.body);
+      return reply.status(201).send({ index: logged.index, id: logged.record.id, decision_id: request.params.id });
+    },
+  });
+
+  app.get("/v1/decisions", {
+    schema: { querystring: listQuery, tags: ["decisions"], summary: "Decisions, newest first, filtered" },
+    preHandler: requireRole(identities, "auditor", "admin"),
+    handler: (request) => {
+      const q = request.query;
+      const found = decisions.list({
+        ...(q.subject ? { subject: q.subject } : {}),
+        ...(q.action ? { action: q.action } : {}),
+        ...(q.resource ? { resource: q.resource } : {}),
+        ...(q.outcome ? { outcome: q.outcome } : {}),
+        ...(q.reason ? { reason: q.reason } : {}),
+        ...(q.control ? { control: q.control } : {}),
+        ...(q.policy ? { policy: q.policy } : {}),
+        ...(q.policy_version ? { policyVersion: q.policy_version } : {}),
+        ...(q.trace ? { trace: q.trace } : {}),
+        ...(q.task ? { task: q.task } : {}),
+        ...(q.from ? { from: iso(q.from) } : {}),
+        ...(q.to ? { to: iso(q.to) } : {}),
+        ...(q.before !== undefined ? { before: q.before } : {}),
+        limit: q.limit,
+      });
+      const last = found.at(-1);
+      return { decisions: found.map((d) => ({ index: d.index, ...d.record })), next_before: found.length === q.limit && last ? last.index : null };
+    },
+  });
+
+  app.get("/v1/decisions/:id", {
+    schema: { params: idParams, tags: ["decisions"], summary: "One decision with its explanation, related records and inclusion proof" },
+    preHandler: requireRole(identities, "auditor", "admin"),
+    handler: (request) => {
+      const explained = decisions.explain(request.params.id);
+      return {
+        index: explained.index,
+        decision: explained.record,
+        explanation: explained.explanation,
+        related: explained.related.map((r) => ({ index: r.index, ...r.record })),
+        inclusion_proof: explained.proof,
+      };
+    },
+  });
+}

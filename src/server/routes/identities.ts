@@ -1,0 +1,129 @@
+// Identity API: identities and their owners, lifecycle, API keys, tokens (RFC 8693 exchange) and the JWKS.
+import { z } from "zod";
+import { createIdentitySchema, identityIdSchema, listFilterSchema, updateIdentitySchema, type Identity } from "../../identity/index.js";
+import { ArbiterError } from "../../record/index.js";
+import { operatorOf, requireRole } from "../auth.js";
+import type { ServerContext } from "../context.js";
+
+const idParams = z.strictObject({ id: identityIdSchema });
+const credentialParams = z.strictObject({ id: z.string().min(1).max(160) });
+const reasonBody = z.strictObject({ reason: z.string().min(1).max(1000).optional() }).default({});
+const rotateBody = z.strictObject({ grace_seconds: z.number().int().min(0).optional(), reason: z.string().min(1).max(1000).optional() }).default({});
+const tokenBody = z.strictObject({
+  identity: identityIdSchema,
+  ttl_seconds: z.number().int().min(1).optional(),
+  act_for: z.array(identityIdSchema).max(5).optional(),
+  intent: z.string().min(1).max(1024).optional(),
+  acr: z.string().min(1).max(128).optional(),
+  scope: z.array(z.string().min(1).max(128)).max(32).optional(),
+});
+/** RFC 8693 §2.1 token exchange, as JSON: the bearer credential of the request is the actor's. */
+const exchangeBody = z.strictObject({
+  subject_token: z.string().min(1).max(8192),
+  ttl_seconds: z.number().int().min(1).optional(),
+  intent: z.string().min(1).max(1024).optional(),
+  scope: z.array(z.string().min(1).max(128)).max(32).optional(),
+});
+
+const actorOf = (operator: Identity) => ({ id: operator.id, type: operator.type });
+
+function found(identity: Identity | undefined, id: string): Identity {
+  if (!identity) throw new ArbiterError("NOT_FOUND", `identity ${id} does not exist`, { id });
+  return identity;
+}
+
+export function identityRoutes({ app, runtime }: ServerContext): void {
+  const { identities } = runtime;
+  const admin = requireRole(identities, "admin");
+  const reader = requireRole(identities, "admin", "auditor");
+
+  app.post("/v1/identities", {
+    schema: { body: createIdentitySchema, tags: ["identities"], summary: "Create an identity (non-human identities need an active human owner)" },
+    preHandler: admin,
+    handler: async (request, reply) => reply.status(201).send(await identities.create(request.body, actorOf(operatorOf(request)))),
+  });
+
+  app.get("/v1/identities", {
+    schema: { querystring: listFilterSchema, tags: ["identities"] },
+    preHandler: reader,
+    handler: (request) => ({ identities: identities.list(request.query) }),
+  });
+
+  app.get("/v1/identities/:id", {
+    schema: { params: idParams, tags: ["identities"], summary: "An identity with its credentials (never secrets)" },
+    preHandler: reader,
+    handler: (request) => ({ ...found(identities.get(request.params.id), request.params.id), credentials: identities.credentials(request.params.id) }),
+  });
+
+  app.patch("/v1/identities/:id", {
+    schema: { params: idParams, body: updateIdentitySchema, tags: ["identities"] },
+    preHandler: admin,
+    handler: async (request) => identities.update(request.params.id, request.body, actorOf(operatorOf(request))),
+  });
+
+  for (const transition of ["suspend", "reactivate", "revoke", "offboard"] as const) {
+    app.post(`/v1/identities/:id/${transition}`, {
+      schema: { params: idParams, body: reasonBody, tags: ["identities"], summary: `Lifecycle: ${transition} (takes effect at once)` },
+      preHandler: admin,
+      handler: async (request) => identities[transition](request.params.id, actorOf(operatorOf(request)), request.body.reason),
+    });
+  }
+
+  app.post("/v1/identities/:id/keys", {
+    schema: { params: idParams, tags: ["credentials"], summary: "Issue an API key; the key is in this response only" },
+    preHandler: admin,
+    handler: async (request, reply) => reply.status(201).send(await identities.issueApiKey(request.params.id, actorOf(operatorOf(request)))),
+  });
+
+  app.post("/v1/identities/:id/rotate", {
+    schema: { params: idParams, body: rotateBody, tags: ["credentials"], summary: "Rotate API keys: a new key, the old ones refused (after an optional grace)" },
+    preHandler: admin,
+    handler: async (request) =>
+      identities.rotateApiKey(request.params.id, actorOf(operatorOf(request)), {
+        ...(request.body.grace_seconds !== undefined ? { graceSeconds: request.body.grace_seconds } : {}),
+        ...(request.body.reason ? { reason: request.body.reason } : {}),
+      }),
+  });
+
+  app.get("/v1/identities/:id/credentials", {
+    schema: { params: idParams, tags: ["credentials"] },
+    preHandler: reader,
+    handler: (request) => ({ credentials: identities.credentials(found(identities.get(request.params.id), request.params.id).id) }),
+  });
+
+  app.post("/v1/credentials/:id/revoke", {
+    schema: { params: credentialParams, body: reasonBody, tags: ["credentials"] },
+    preHandler: admin,
+    handler: async (request) => identities.revokeCredential(request.params.id, actorOf(operatorOf(request)), request.body.reason),
+  });
+
+  app.post("/v1/tokens", {
+    schema: { body: tokenBody, tags: ["credentials"], summary: "Issue a short-lived token (EdDSA JWT) for an identity" },
+    preHandler: admin,
+    handler: async (request, reply) => {
+      const { identity, ttl_seconds, act_for, intent, acr, scope } = request.body;
+      const issued = await identities.issueToken(
+        identity,
+        { ...(ttl_seconds ? { ttlSeconds: ttl_seconds } : {}), ...(act_for ? { actFor: act_for } : {}), ...(intent ? { intent } : {}), ...(acr ? { acr } : {}), ...(scope ? { scope } : {}) },
+        actorOf(operatorOf(request)),
+      );
+      return reply.status(201).send(issued);
+    },
+  });
+
+  app.post("/v1/tokens/exchange", {
+    schema: { body: exchangeBody, tags: ["credentials"], summary: "RFC 8693 token exchange: the bearer (actor) gets a token to act for the subject_token's identity" },
+    handler: async (request, reply) => {
+      const actor = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")?.[1];
+      if (!actor) throw new ArbiterError("UNAUTHENTICATED", "the actor authenticates with `Authorization: Bearer <its api key or token>`");
+      const { subject_token, ttl_seconds, intent, scope } = request.body;
+      const issued = await identities.exchangeToken({ subjectToken: subject_token, actorCredential: actor, ...(ttl_seconds ? { ttlSeconds: ttl_seconds } : {}), ...(intent ? { intent } : {}), ...(scope ? { scope } : {}) });
+      return reply.status(201).send(issued);
+    },
+  });
+
+  app.get("/.well-known/jwks.json", {
+    schema: { tags: ["credentials"], summary: "Public keys that verify Arbiter-issued tokens" },
+    handler: () => identities.jwks(),
+  });
+}

@@ -1,0 +1,132 @@
+// Approval gates, JIT grants and break-glass through the HTTP API.
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Decision } from "../../src/decide/index.js";
+import { call, startTestServer, type TestServer } from "../support/server.js";
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+
+const deployProd = (who: string, args: unknown = { version: "1.4.2" }) => ({
+  subject: { credential: server.keys[who] as string },
+  action: "deploy",
+  resource: { type: "Environment", id: "production", attributes: { tier: "production" } },
+  args,
+});
+
+async function decide(request: Record<string, unknown>): Promise<Decision> {
+  const answer = await call<Decision>(server, "POST", "/v1/decisions", server.as.pep, request);
+  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+  return answer.body;
+}
+
+async function entry(index: number): Promise<Record<string, unknown>> {
+  return (await call(server, "GET", `/v1/log/entries/${index}`, server.as.admin)).body;
+}
+
+describe("approval gates", () => {
+  it("holds a production deploy for approval, then lets exactly that call through once", async () => {
+    const held = await decide(deployProd("release-pipeline"));
+    expect(held).toMatchObject({ outcome: "challenge", control: "approval", reason_code: "APPROVAL_REQUIRED", policy: { determining: ["production-approval"] } });
+    const requestId = held.approval_request?.id as string;
+    expect(requestId).toMatch(/^apr_/);
+
+    const again = await decide(deployProd("release-pipeline"));
+    expect(again.approval_request?.id).toBe(requestId);
+
+    const pending = await call<{ approvals: { id: string; requester: { id: string } }[] }>(server, "GET", "/v1/approvals?state=pending", server.as.approver);
+    expect(pending.body.approvals.map((a) => a.id)).toContain(requestId);
+
+    const approved = await call<{ grant: { id: string; uses_remaining: number } }>(server, "POST", `/v1/approvals/${requestId}/approve`, server.as.approver, { justification: "release 1.4.2 reviewed in CAB-118" });
+    expect(approved.status).toBe(200);
+    const grantId = approved.body.grant.id;
+
+    const changed = await decide(deployProd("release-pipeline", { version: "1.4.3" }));
+    expect(changed).toMatchObject({ outcome: "challenge", reason_code: "APPROVAL_REQUIRED" });
+    expect(changed.approval_request?.id).not.toBe(requestId);
+
+    const allowed = await decide(deployProd("release-pipeline"));
+    expect(allowed).toMatchObject({ outcome: "allow", control: "approval", reason_code: "APPROVAL_GRANTED", grant: { id: grantId, uses_remaining: 0 }, approval: { request_id: requestId, approver: "bob" } });
+    expect(allowed.policy.determining).toEqual(expect.arrayContaining(["production-approval", "pipelines-deploy"]));
+    expect(allowed.obligations).toContainEqual({ type: "grant_use", grant_id: grantId });
+    const record = await entry(allowed.ledger.index);
+    expect(record).toMatchObject({ reason_code: "APPROVAL_GRANTED", grant: { id: grantId }, approval: { request_id: requestId, approver: "bob" } });
+
+    const used = await decide(deployProd("release-pipeline"));
+    expect(used).toMatchObject({ outcome: "challenge", reason_code: "APPROVAL_REQUIRED" });
+
+    const explained = await call<{ related: { kind: string; state?: string }[] }>(server, "GET", `/v1/decisions/${held.decision_id}`, server.as.admin);
+    expect(explained.body.related).toContainEqual(expect.objectContaining({ kind: "approval", state: "requested" }));
+  });
+
+  it("denies the retried call after an approver denies the request", async () => {
+    const held = await decide(deployProd("release-pipeline", { version: "2.0.0" }));
+    const requestId = held.approval_request?.id as string;
+    const denied = await call(server, "POST", `/v1/approvals/${requestId}/deny`, server.as.approver, { justification: "not during the freeze" });
+    expect(denied.body).toMatchObject({ state: "denied", approver: "bob" });
+    const retry = await decide(deployProd("release-pipeline", { version: "2.0.0" }));
+    expect(retry).toMatchObject({ outcome: "deny", control: "approval", reason_code: "APPROVAL_DENIED" });
+    expect(retry.note).toMatch(/not during the freeze/);
+  });
+
+  it("refuses approval by the requester's owner and by someone without the approver role", async () => {
+    const held = await decide(deployProd("erin-pipeline", { version: "9" }));
+    const requestId = held.approval_request?.id as string;
+    const byOwner = await call(server, "POST", `/v1/approvals/${requestId}/approve`, server.as.erin, { justification: "my own pipeline" });
+    expect(byOwner).toMatchObject({ status: 403, body: { code: "APPROVAL_NOT_ALLOWED" } });
+    expect(String(byOwner.body.detail)).toMatch(/owns the requester/);
+    const byAdmin = await call(server, "POST", `/v1/approvals/${requestId}/approve`, server.as.admin, { justification: "admin override" });
+    expect(byAdmin).toMatchObject({ status: 403, body: { code: "FORBIDDEN" } });
+  });
+
+  it("lets an approval request expire", async () => {
+    const held = await decide(deployProd("release-pipeline", { version: "3.0.0" }));
+    server.clock.advance(3601);
+    try {
+      const late = await call(server, "POST", `/v1/approvals/${held.approval_request?.id}/approve`, server.as.approver, { justification: "too late" });
+      expect(late).toMatchObject({ status: 409, body: { code: "CONFLICT" } });
+      expect(String(late.body.detail)).toMatch(/expired/);
+    } finally {
+      server.clock.set("2026-11-24T10:00:00.000Z");
+    }
+  });
+});
+
+describe("break-glass", () => {
+  const deleteRecords = { subject: { id: "dave" }, action: "delete_records", resource: { type: "Dataset", id: "orders", attributes: { classification: "internal" } } };
+
+  it("overrides a denial for an on-call identity, marks the record and lists the session for review", async () => {
+    expect((await decide(deleteRecords)).reason_code).toBe("NO_MATCHING_PERMIT");
+    const opened = await call<{ session: { id: string }; reason_code: string }>(server, "POST", "/v1/breakglass", server.as.pep, { subject: { id: "dave" }, justification: "INC-4411: corrupted orders must be purged now", duration_seconds: 1800 });
+    expect(opened.status).toBe(201);
+    expect(opened.body.reason_code).toBe("BREAK_GLASS");
+    const sessionId = opened.body.session.id;
+
+    const overridden = await decide(deleteRecords);
+    expect(overridden).toMatchObject({ outcome: "allow", control: "break_glass", reason_code: "BREAK_GLASS", break_glass: { session_id: sessionId } });
+    const record = (await call(server, "GET", `/v1/log/entries/${overridden.ledger.index}`, server.as.admin)).body;
+    expect(record).toMatchObject({ break_glass: { session_id: sessionId, review_required: true } });
+
+    const queue = await call<{ sessions: { id: string; decisions: number; review: unknown }[] }>(server, "GET", "/v1/breakglass?unreviewed=true", server.as.admin);
+    expect(queue.body.sessions).toContainEqual(expect.objectContaining({ id: sessionId, decisions: 1, review: null }));
+    const reviewed = await call(server, "POST", `/v1/breakglass/${sessionId}/review`, server.as.admin, { note: "purge matched INC-4411, no other access" });
+    expect(reviewed.body).toMatchObject({ review: { reviewer: "carol" } });
+
+    server.clock.advance(1801);
+    try {
+      expect((await decide(deleteRecords)).reason_code).toBe("NO_MATCHING_PERMIT");
+    } finally {
+      server.clock.set("2026-11-24T10:00:00.000Z");
+    }
+  });
+
+  it("refuses break-glass to an identity policy does not allow, and records the attempt", async () => {
+    const refused = await call<{ outcome: string; decision_id: string }>(server, "POST", "/v1/breakglass", server.as.pep, { subject: { credential: server.keys["research-agent"] }, justification: "I would like more access please" });
+    expect(refused.status).toBe(403);
+    expect(refused.body.outcome).toBe("deny");
+    const logged = await call(server, "GET", `/v1/decisions/${refused.body.decision_id}`, server.as.admin);
+    expect(logged.body).toMatchObject({ decision: { action: "break_glass", outcome: "deny" } });
+  });
+});

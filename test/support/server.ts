@@ -1,0 +1,85 @@
+// A real Arbiter server on a free port over a fresh data directory with the sample policies and identities.
+import { join } from "node:path";
+import { afterAll } from "vitest";
+import type { CreateIdentityInput } from "../../src/identity/index.js";
+import { initLedgerDir } from "../../src/ledger/index.js";
+import { loadPolicyDir } from "../../src/policy/index.js";
+import { openRuntime, type Runtime } from "../../src/runtime/index.js";
+import { DEMO_POLICIES } from "../../src/runtime/demo.js";
+import { buildServer, type ArbiterApp } from "../../src/server/index.js";
+import { tempDir } from "./cli.js";
+
+/** A clock the test moves; every part of the runtime reads it. */
+export class TestClock {
+  private current: Date;
+  constructor(start: string) {
+    this.current = new Date(start);
+  }
+  now = (): Date => new Date(this.current);
+  set(iso: string): void {
+    this.current = new Date(iso);
+  }
+  advance(seconds: number): void {
+    this.current = new Date(this.current.getTime() + seconds * 1000);
+  }
+}
+
+/** Tuesday, inside the deploy window. */
+export const TUESDAY_10 = "2026-11-24T10:00:00.000Z";
+
+export const PEOPLE_AND_MACHINES: CreateIdentityInput[] = [
+  { id: "alice", type: "human", groups: ["platform-admins"] },
+  { id: "bob", type: "human", roles: ["approver"], groups: ["release-approver"] },
+  { id: "carol", type: "human", roles: ["admin", "auditor"] },
+  { id: "dave", type: "human", groups: ["oncall"] },
+  { id: "erin", type: "human", roles: ["approver"], groups: ["release-approver"] },
+  { id: "support-agent", type: "agent", owner: "alice", groups: ["support"] },
+  { id: "research-agent", type: "agent", owner: "alice" },
+  { id: "release-pipeline", type: "pipeline", owner: "alice", groups: ["release-pipelines"] },
+  { id: "erin-pipeline", type: "pipeline", owner: "erin", groups: ["release-pipelines"] },
+  { id: "gateway", type: "service_account", owner: "carol", roles: ["pep"] },
+];
+
+export interface TestServer {
+  url: string;
+  app: ArbiterApp;
+  runtime: Runtime;
+  clock: TestClock;
+  dir: string;
+  keys: Record<string, string>;
+  /** Bearer headers: pep (gateway), admin (carol), approver (bob). */
+  as: { pep: Record<string, string>; admin: Record<string, string>; approver: Record<string, string>; erin: Record<string, string> };
+}
+
+export async function startTestServer(options: { busyTimeoutMs?: number } = {}): Promise<TestServer> {
+  const dir = join(tempDir("arbiter-server-"), "data");
+  initLedgerDir(dir, { origin: "test.arbiter.example/ledger" });
+  const clock = new TestClock(TUESDAY_10);
+  const runtime = openRuntime(dir, { checkpointIntervalMs: 0, now: clock.now, ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}) });
+  const seeder = { id: "test-seeder", type: "human" as const };
+  for (const identity of PEOPLE_AND_MACHINES) await runtime.identities.create(identity, seeder);
+  await runtime.policies.activate(loadPolicyDir(DEMO_POLICIES), seeder);
+  const keys: Record<string, string> = {};
+  for (const { id } of PEOPLE_AND_MACHINES) keys[id] = (await runtime.identities.issueApiKey(id, seeder)).key;
+  const app = await buildServer(runtime, { logLevel: "silent" });
+  const url = await app.listen({ port: 0, host: "127.0.0.1" });
+  afterAll(async () => {
+    await app.close();
+    await runtime.close();
+  });
+  const bearer = (id: string): Record<string, string> => ({ authorization: `Bearer ${keys[id] ?? ""}`, "content-type": "application/json" });
+  return { url, app, runtime, clock, dir, keys, as: { pep: bearer("gateway"), admin: bearer("carol"), approver: bearer("bob"), erin: bearer("erin") } };
+}
+
+export interface Answer<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+  contentType: string;
+}
+
+export async function call<T = Record<string, unknown>>(server: TestServer, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<Answer<T>> {
+  const response = await fetch(`${server.url}${path}`, { method, headers, ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {}) });
+  const contentType = response.headers.get("content-type") ?? "";
+  const text = await response.text();
+  return { status: response.status, contentType, body: (contentType.includes("json") && text ? JSON.parse(text) : text) as T };
+}
