@@ -134,7 +134,7 @@ export class ApprovalFlow {
       control: "approval",
       reason: "APPROVAL_GRANTED",
       note: `Allowed by grant ${grant.id}, approved by ${approver}${approval?.justification ? ` ("${approval.justification}")` : ""}; ${retried.note}`,
-      determining: [...new Set([...input.verdict.determining, ...retried.determining])],
+      determining: [...new Set([...input.verdict.determining, ...retried.determining])].sort(),
       obligations: [...retried.obligations, { type: "grant_use", grant_id: grant.id }],
       grant: { id: grant.id, expiresAt: grant.expiresAt, usesRemaining: grant.usesRemaining - 1 },
       ...(approval?.decidedAt ? { approval: { requestId: approval.id, approver, decidedAt: approval.decidedAt } } : {}),

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { Actor, CreateIdentityInput } from "../identity/index.js";
 import { initLedgerDir } from "../ledger/index.js";
 import { loadPolicyDir } from "../policy/index.js";
-import { readSecretFile, writeSecretFile } from "../store/index.js";
+import { inspectDataDir, readSecretFile, writeSecretFile } from "../store/index.js";
 import { openRuntime } from "./index.js";
 
 export const DEMO_POLICIES = fileURLToPath(new URL("../../examples/policies/", import.meta.url));
@@ -25,37 +25,46 @@ const IDENTITIES: CreateIdentityInput[] = [
   { id: "mcp-gateway", type: "service_account", owner: "carol", roles: ["pep"], display_name: "Enforcement points" },
 ];
 
-const KEYS_FOR = ["support-agent", "research-agent", "release-pipeline", "mcp-gateway", "bob"];
+const KEYS_FOR = ["carol", "bob", "mcp-gateway", "support-agent", "research-agent", "release-pipeline"];
 
 interface DemoCredentials {
-  admin_token: string;
   api_keys: Record<string, string>;
 }
 
-function describe(credentials: DemoCredentials): string[] {
+const ROLE_OF: Record<string, string> = {
+  carol: "operator: admin + auditor",
+  bob: "release approver",
+  "mcp-gateway": "enforcement point: pep",
+  "support-agent": "agent",
+  "research-agent": "agent",
+  "release-pipeline": "pipeline",
+};
+
+function describe(credentials: DemoCredentials, url: string): string[] {
   return [
     "demo credentials (kept in demo-credentials.json in the data directory, mode 0600):",
-    `  operator (carol, admin+auditor) token, 24 h: ${credentials.admin_token}`,
-    ...Object.entries(credentials.api_keys).map(([id, key]) => `  ${id} API key: ${key}`),
-    "try: arbiter decide --subject support-agent --action query_customers --resource Dataset::crm --resource-attr classification=internal",
+    ...Object.entries(credentials.api_keys).map(([id, key]) => `  ${id} (${ROLE_OF[id] ?? "identity"}): ${key}`),
+    "try, with the mcp-gateway key as $PEP:",
+    `  curl -s ${url}/v1/decisions -H "authorization: Bearer $PEP" -H 'content-type: application/json' \\`,
+    `    -d '{"subject":{"id":"support-agent"},"action":"query_customers","resource":{"type":"Dataset","id":"crm","attributes":{"classification":"internal"}}}'`,
   ];
 }
 
 /** Initialises the directory, loads the sample identities and policies once, and says how to use them. */
-export async function prepareDemo(dir: string): Promise<string[]> {
-  initLedgerDir(dir, { origin: "demo.arbiter.local/ledger" });
+export async function prepareDemo(dir: string, url: string): Promise<string[]> {
+  // An existing data directory keeps its own origin; only a new one is named for the demo.
+  initLedgerDir(dir, inspectDataDir(dir) === "arbiter" ? {} : { origin: "demo.arbiter.local/ledger" });
   const credentialsPath = join(dir, DEMO_CREDENTIALS_FILE);
-  if (existsSync(credentialsPath)) return describe(JSON.parse(readSecretFile(credentialsPath)) as DemoCredentials);
+  if (existsSync(credentialsPath)) return describe(JSON.parse(readSecretFile(credentialsPath)) as DemoCredentials, url);
   const runtime = openRuntime(dir, { checkpointIntervalMs: 0 });
   try {
     for (const identity of IDENTITIES) if (!runtime.identities.get(identity.id)) await runtime.identities.create(identity, SEEDER);
     await runtime.policies.activate(loadPolicyDir(DEMO_POLICIES), SEEDER);
     const api_keys: Record<string, string> = {};
     for (const id of KEYS_FOR) api_keys[id] = (await runtime.identities.issueApiKey(id, SEEDER)).key;
-    const admin = await runtime.identities.issueToken("carol", { ttlSeconds: 24 * 3600, reason: "demo operator token" }, SEEDER);
-    const credentials: DemoCredentials = { admin_token: admin.token, api_keys };
+    const credentials: DemoCredentials = { api_keys };
     writeSecretFile(credentialsPath, `${JSON.stringify(credentials, null, 2)}\n`);
-    return describe(credentials);
+    return describe(credentials, url);
   } finally {
     await runtime.close();
   }

@@ -28,7 +28,7 @@ export function serveCommand(): Command {
         let greeting: string[] = [];
         if (options.demo) {
           const { prepareDemo } = await import("../../runtime/demo.js");
-          greeting = await prepareDemo(dir);
+          greeting = await prepareDemo(dir, `http://${options.host}:${port}`);
         }
         const runtime = openRuntime(dir, options.checkpointInterval !== undefined ? { checkpointIntervalMs: parseIndex(options.checkpointInterval, "--checkpoint-interval") } : {});
         const app = await buildServer(runtime, { logLevel: options.logLevel });
