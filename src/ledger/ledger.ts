@@ -79,6 +79,9 @@ export class Ledger {
   private readonly now: () => Date;
   private pending: PendingAppend[] = [];
   private flushScheduled = false;
+  /** Committed but not yet known to be on disk: not acknowledged yet. */
+  private committed: { pending: PendingAppend; appended: Appended }[] = [];
+  private syncing = false;
   private edge: CompactRange | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -140,7 +143,7 @@ export class Ledger {
       const batch = this.pending.splice(0, this.maxBatch);
       try {
         const start = this.commit(batch);
-        batch.forEach((p, i) => p.resolve({ index: start + i, id: p.prepared.record.id }));
+        batch.forEach((p, i) => this.committed.push({ pending: p, appended: { index: start + i, id: p.prepared.record.id } }));
       } catch (err) {
         if (batch.length === 1) {
           batch[0]?.reject(unavailable(err));
@@ -149,7 +152,7 @@ export class Ledger {
           for (const p of batch) {
             try {
               const index = this.commit([p]);
-              p.resolve({ index, id: p.prepared.record.id });
+              this.committed.push({ pending: p, appended: { index, id: p.prepared.record.id } });
             } catch (singleErr) {
               p.reject(unavailable(singleErr));
             }
@@ -157,9 +160,33 @@ export class Ledger {
         }
       }
     }
+    this.syncCommitted();
   }
 
-  /** One durable transaction; returns the index of the first entry. */
+  /**
+   * Acknowledges committed appends once an fsync that started after their commit has finished. One
+   * sync runs at a time; whatever commits meanwhile waits for the next one, so a slow disk makes
+   * batches bigger rather than appends slower one by one.
+   */
+  private syncCommitted(): void {
+    if (this.syncing || this.committed.length === 0) return;
+    const covered = this.committed;
+    this.committed = [];
+    this.syncing = true;
+    this.store
+      .sync()
+      .then(
+        () => covered.forEach(({ pending, appended }) => pending.resolve(appended)),
+        (err: unknown) => covered.forEach(({ pending }) => pending.reject(unavailable(err))),
+      )
+      .finally(() => {
+        this.syncing = false;
+        this.syncCommitted();
+      })
+      .catch(() => undefined);
+  }
+
+  /** One transaction (durable at once when group commit is off); returns the index of the first entry. */
   private commit(batch: readonly PendingAppend[]): number {
     let edge: CompactRange | undefined;
     let start = 0;
@@ -191,7 +218,7 @@ export class Ledger {
           };
         });
         writer.insertEntries(start, writes);
-      });
+      }, { durable: !this.groupCommit });
     } catch (err) {
       this.edge = undefined;
       throw err;
@@ -202,7 +229,7 @@ export class Ledger {
 
   /** Waits for every queued append to be durable. */
   async drain(): Promise<void> {
-    while (this.pending.length > 0 || this.flushScheduled) {
+    while (this.pending.length > 0 || this.flushScheduled || this.committed.length > 0 || this.syncing) {
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
@@ -217,6 +244,7 @@ export class Ledger {
    * Refuses (INCONSISTENT_CHECKPOINT) to sign a tree that does not extend the last signed tree.
    */
   checkpoint(): SignedCheckpoint {
+    // Durable at once: a checkpoint may be published as soon as this returns.
     const stored = this.store.write((writer) => {
       const size = writer.size();
       const last = writer.latestCheckpoint();
@@ -234,7 +262,7 @@ export class Ledger {
       const signed: StoredCheckpoint = { size, root, note, signedAt: this.now().toISOString() };
       writer.insertCheckpoint(signed);
       return signed;
-    });
+    }, { durable: true });
     return this.toSigned(stored);
   }
 
@@ -313,7 +341,7 @@ export class Ledger {
 
   /** Deletes raw sensitive values kept beside the leaves; leaves, hashes and proofs are untouched. */
   eraseRawValues(selector: { subjectId: string } | { recordId: string }): number {
-    return this.store.write(() => this.store.eraseRawValues(selector));
+    return this.store.write(() => this.store.eraseRawValues(selector), { durable: true });
   }
 
   /** Flushes queued appends, signs a final checkpoint if the ledger grew, and releases the store. */

@@ -71,6 +71,8 @@ export interface OpenLedgerOptions {
   groupCommit?: boolean;
   /** See OpenOptions.busyTimeoutMs. */
   busyTimeoutMs?: number;
+  /** Fold the WAL into the database on a worker thread (long-running processes such as `serve`). */
+  backgroundCheckpoints?: boolean;
 }
 
 export interface OpenedLedger {
@@ -95,7 +97,7 @@ export function openLedger(dir: string, options: OpenLedgerOptions = {}): Opened
     throw new ArbiterError("DATA_DIR_INVALID", `${dir}: the signing key, verifier key and origin do not belong together`, { dir });
   }
   const db = openDatabase(join(dir, DATA_FILES.database), { create: false, ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}) });
-  const store = new SqliteLedgerStore(db);
+  const store = new SqliteLedgerStore(db, { backgroundCheckpoints: options.backgroundCheckpoints ?? false });
   const ledger = new Ledger(store, {
     origin: config.origin,
     signer,

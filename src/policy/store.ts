@@ -1,4 +1,5 @@
 // Policy set versions in the store and their activation, each activation recorded in the ledger in the same transaction.
+import type { Statement } from "better-sqlite3";
 import type { Ledger } from "../ledger/index.js";
 import { ArbiterError, newRecordId, type IdentityType } from "../record/index.js";
 import type { SqliteDatabase } from "../store/index.js";
@@ -44,16 +45,17 @@ export class PolicyStore {
   private readonly db: SqliteDatabase;
   private readonly ledger: Ledger;
   private readonly cache = new Map<string, PolicySet>();
+  private readonly activeStatement: Statement<[], string | undefined>;
 
   constructor(db: SqliteDatabase, ledger: Ledger) {
     this.db = db;
     this.ledger = ledger;
+    this.activeStatement = db.prepare<[], string | undefined>("SELECT version FROM policy_activations ORDER BY seq DESC LIMIT 1").pluck();
   }
 
-  /** The active version; one indexed read, cheap enough to check per request for activations by another process. */
+  /** The active version; one indexed read with a statement prepared once, cheap enough to check per request. */
   activeVersion(): string | null {
-    const row = this.db.prepare("SELECT version FROM policy_activations ORDER BY seq DESC LIMIT 1").pluck().get() as string | undefined;
-    return row ?? null;
+    return this.activeStatement.get() ?? null;
   }
 
   active(): PolicySet | undefined {

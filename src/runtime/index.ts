@@ -18,6 +18,8 @@ export interface RuntimeOptions {
   /** Overrides the configured checkpoint interval; 0 signs only on demand and on close. */
   checkpointIntervalMs?: number;
   busyTimeoutMs?: number;
+  /** See OpenLedgerOptions.backgroundCheckpoints. */
+  backgroundCheckpoints?: boolean;
   now?: () => Date;
 }
 
@@ -44,6 +46,7 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
   const { ledger, config, vkey, db } = openLedger(dir, {
     ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
     ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}),
+    ...(options.backgroundCheckpoints !== undefined ? { backgroundCheckpoints: options.backgroundCheckpoints } : {}),
   });
   const now = options.now ?? (() => new Date());
   const identities = new IdentityDirectory({ db, ledger, dataDir: dir, issuer: config.origin, now });

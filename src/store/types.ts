@@ -107,8 +107,13 @@ export interface LedgerWriter extends LedgerReader {
 }
 
 export interface LedgerStore extends LedgerReader {
-  /** Runs fn in one exclusive, durable transaction: all of it is on disk when write returns, or none of it. */
-  write<T>(fn: (writer: LedgerWriter) => T): T;
+  /**
+   * Runs fn in one exclusive transaction: all of it is committed when write returns, or none of it.
+   * Committed is not yet durable: call sync() (appends) or pass durable (rare writes that must not wait).
+   */
+  write<T>(fn: (writer: LedgerWriter) => T, options?: { durable?: boolean }): T;
+  /** Resolves once every transaction committed before the call is on stable storage. */
+  sync(): Promise<void>;
   /** The exact leaf bytes of entry `index`, or undefined past the end. */
   entry(index: number): Buffer | undefined;
   /** Entries in index order from `from` (inclusive) to `to` (exclusive), as stored (gaps and all). */

@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { copyFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { verifyConsistencyProofText, verifyInclusionProofText, verifyLedger } from "../../src/ledger/index.js";
@@ -147,6 +148,32 @@ describe("Ledger", () => {
     expect(denied.map((r) => r.index)).toEqual([15, 10, 5, 0]);
     expect(ledger.reader.queryRecords({ policyId: "odd", subjectId: "bot-1", limit: 10 }).map((r) => r.index)).toEqual([15, 1]);
     expect(ledger.reader.queryRecords({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", limit: 3, before: 10 }).map((r) => r.index)).toEqual([9, 8, 7]);
+    await ledger.close();
+  });
+
+  it("folds the WAL into the database on a background thread when asked to", async () => {
+    const { ledger, dir } = freshLedger({ backgroundCheckpoints: true });
+    await Promise.all(Array.from({ length: 3000 }, (_, i) => ledger.append(eventLine(i))));
+    // The database file alone (without its -wal) holds only what a checkpoint has folded in, and
+    // this ledger's own connection never checkpoints: only the background thread can have done it.
+    const inFile = (): number => {
+      const copy = join(dir, "..", "without-wal.db");
+      copyFileSync(join(dir, "arbiter.db"), copy);
+      try {
+        const probe = new Database(copy, { readonly: true });
+        const rows = probe.prepare("SELECT count(*) FROM entries").pluck().get() as number;
+        probe.close();
+        return rows;
+      } catch {
+        return -1; // copied in the middle of a checkpoint's write: look again
+      } finally {
+        rmSync(copy, { force: true });
+      }
+    };
+    const deadline = Date.now() + 10_000;
+    while (inFile() < 3000 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(inFile()).toBe(3000);
+    expect(verifyLedger(ledger.reader, ledger.verifier, ledger.origin).ok).toBe(true);
     await ledger.close();
   });
 

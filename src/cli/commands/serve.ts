@@ -30,7 +30,10 @@ export function serveCommand(): Command {
           const { prepareDemo } = await import("../../runtime/demo.js");
           greeting = await prepareDemo(dir, `http://${options.host}:${port}`);
         }
-        const runtime = openRuntime(dir, options.checkpointInterval !== undefined ? { checkpointIntervalMs: parseIndex(options.checkpointInterval, "--checkpoint-interval") } : {});
+        const runtime = openRuntime(dir, {
+          backgroundCheckpoints: true,
+          ...(options.checkpointInterval !== undefined ? { checkpointIntervalMs: parseIndex(options.checkpointInterval, "--checkpoint-interval") } : {}),
+        });
         const app = await buildServer(runtime, { logLevel: options.logLevel });
         const shutdown = async (): Promise<void> => {
           await app.close();

@@ -77,8 +77,9 @@ export function openDatabase(path: string, options: OpenOptions): SqliteDatabase
     db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: exists });
     if (!options.readonly) {
       db.pragma("journal_mode = WAL");
-      // FULL: a commit is fsync'd before it returns, which is what makes an acknowledged append durable.
-      db.pragma("synchronous = FULL");
+      // NORMAL: COMMIT does not fsync; the ledger syncs the WAL itself off the event loop and
+      // acknowledges an append only after that (see wal-sync.ts). Checkpoints stay synced by SQLite.
+      db.pragma("synchronous = NORMAL");
     }
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`);
     // Reads through a memory map skip a copy per page; a full verify reads every page once.

@@ -15,6 +15,8 @@ import type {
   SubtreeAddress,
 } from "../types.js";
 import type { SqliteDatabase } from "./database.js";
+import { BackgroundCheckpointer } from "./checkpointer.js";
+import { WalSync } from "./wal-sync.js";
 
 const HASH_SIZE = 32;
 /** Rows read per query while scanning: one query per row costs more than the row itself. */
@@ -82,9 +84,17 @@ export class SqliteLedgerStore implements LedgerStore {
     eraseByRecord: Statement<[string]>;
   };
   private readonly writer: LedgerWriter;
+  private readonly wal: WalSync;
+  private checkpointer: BackgroundCheckpointer | undefined;
 
-  constructor(db: SqliteDatabase) {
+  /** backgroundCheckpoints: for long-running processes; one-shot commands keep SQLite's automatic checkpoint. */
+  constructor(db: SqliteDatabase, options: { backgroundCheckpoints?: boolean } = {}) {
     this.db = db;
+    this.wal = new WalSync(db.name);
+    if (options.backgroundCheckpoints) {
+      db.pragma("wal_autocheckpoint = 0");
+      this.checkpointer = new BackgroundCheckpointer(db.name);
+    }
     this.stmt = {
       size: db.prepare<[], number | null>("SELECT max(idx) + 1 FROM entries").pluck(),
       // substr() on a BLOB counts bytes and returns a BLOB (1-based offsets).
@@ -153,8 +163,18 @@ export class SqliteLedgerStore implements LedgerStore {
     return row && toCheckpoint(row);
   }
 
-  write<T>(fn: (writer: LedgerWriter) => T): T {
-    return this.db.transaction(() => fn(this.writer)).immediate();
+  write<T>(fn: (writer: LedgerWriter) => T, options: { durable?: boolean } = {}): T {
+    if (!options.durable) return this.db.transaction(() => fn(this.writer)).immediate();
+    this.db.pragma("synchronous = FULL");
+    try {
+      return this.db.transaction(() => fn(this.writer)).immediate();
+    } finally {
+      this.db.pragma("synchronous = NORMAL");
+    }
+  }
+
+  sync(): Promise<void> {
+    return this.wal.sync();
   }
 
   private insertEntries(start: number, writes: readonly EntryWrite[]): void {
@@ -258,6 +278,14 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   close(): void {
+    this.wal.close();
+    if (this.checkpointer) {
+      void this.checkpointer.stop();
+      this.checkpointer = undefined;
+      // The worker's final checkpoint may still run; ours makes sure the WAL is folded in before we go.
+      this.db.pragma("wal_autocheckpoint = 1000");
+      this.db.pragma("wal_checkpoint(PASSIVE)");
+    }
     this.db.close();
   }
 }

@@ -3,12 +3,13 @@ import { ledgerMigration } from "./migrations/001-ledger.js";
 import { identityMigration } from "./migrations/002-identity.js";
 import { policyMigration } from "./migrations/003-policy.js";
 import { decideMigration } from "./migrations/004-decide.js";
+import { linkageMigration } from "./migrations/005-linkage.js";
 import type { Migration } from "./migrations/migration.js";
 
 export type { Migration } from "./migrations/migration.js";
 
 export const STORE_FORMAT = "arbiter-store/v1";
 
-export const MIGRATIONS: readonly Migration[] = [ledgerMigration, identityMigration, policyMigration, decideMigration];
+export const MIGRATIONS: readonly Migration[] = [ledgerMigration, identityMigration, policyMigration, decideMigration, linkageMigration];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);
