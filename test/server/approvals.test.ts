@@ -1,7 +1,7 @@
 // Approval gates, JIT grants and break-glass through the HTTP API.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Decision } from "../../src/decide/index.js";
-import { call, startTestServer, type TestServer } from "../support/server.js";
+import { call, expectRecorded, startTestServer, type TestServer } from "../support/server.js";
 
 let server: TestServer;
 
@@ -22,14 +22,12 @@ async function decide(request: Record<string, unknown>): Promise<Decision> {
   return answer.body;
 }
 
-async function entry(index: number): Promise<Record<string, unknown>> {
-  return (await call(server, "GET", `/v1/log/entries/${index}`, server.as.admin)).body;
-}
-
 describe("approval gates", () => {
   it("holds a production deploy for approval, then lets exactly that call through once", async () => {
     const held = await decide(deployProd("release-pipeline"));
     expect(held).toMatchObject({ outcome: "challenge", control: "approval", reason_code: "APPROVAL_REQUIRED", policy: { determining: ["production-approval"] } });
+    expect(held.note).toMatch(/needs the approval of a release approver/);
+    await expectRecorded(server, held);
     const requestId = held.approval_request?.id as string;
     expect(requestId).toMatch(/^apr_/);
 
@@ -51,7 +49,7 @@ describe("approval gates", () => {
     expect(allowed).toMatchObject({ outcome: "allow", control: "approval", reason_code: "APPROVAL_GRANTED", grant: { id: grantId, uses_remaining: 0 }, approval: { request_id: requestId, approver: "bob" } });
     expect(allowed.policy.determining).toEqual(expect.arrayContaining(["production-approval", "pipelines-deploy"]));
     expect(allowed.obligations).toContainEqual({ type: "grant_use", grant_id: grantId });
-    const record = await entry(allowed.ledger.index);
+    const record = await expectRecorded(server, allowed);
     expect(record).toMatchObject({ reason_code: "APPROVAL_GRANTED", grant: { id: grantId }, approval: { request_id: requestId, approver: "bob" } });
 
     const used = await decide(deployProd("release-pipeline"));
@@ -68,6 +66,7 @@ describe("approval gates", () => {
     expect(denied.body).toMatchObject({ state: "denied", approver: "bob" });
     const retry = await decide(deployProd("release-pipeline", { version: "2.0.0" }));
     expect(retry).toMatchObject({ outcome: "deny", control: "approval", reason_code: "APPROVAL_DENIED" });
+    await expectRecorded(server, retry);
     expect(retry.note).toMatch(/not during the freeze/);
   });
 
@@ -105,6 +104,7 @@ describe("break-glass", () => {
     const sessionId = opened.body.session.id;
 
     const overridden = await decide(deleteRecords);
+    await expectRecorded(server, overridden);
     expect(overridden).toMatchObject({ outcome: "allow", control: "break_glass", reason_code: "BREAK_GLASS", break_glass: { session_id: sessionId } });
     const record = (await call(server, "GET", `/v1/log/entries/${overridden.ledger.index}`, server.as.admin)).body;
     expect(record).toMatchObject({ break_glass: { session_id: sessionId, review_required: true } });

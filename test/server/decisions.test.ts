@@ -1,8 +1,7 @@
 // Every outcome and control through the real HTTP API, each checked against its ledger record and proof.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Decision } from "../../src/decide/index.js";
-import { verifierFromVkey, verifyInclusionProofText } from "../../src/ledger/index.js";
-import { call, startTestServer, type TestServer } from "../support/server.js";
+import { call, expectRecorded, startTestServer, type TestServer } from "../support/server.js";
 
 let server: TestServer;
 
@@ -18,19 +17,6 @@ async function decide(request: Request, headers = server.as.pep): Promise<Decisi
   return answer.body;
 }
 
-/** The decision is in the ledger under its id, with the same outcome, and its inclusion proof verifies. */
-async function expectRecorded(decision: Decision): Promise<Record<string, unknown>> {
-  const entry = await fetch(`${server.url}/v1/log/entries/${decision.ledger.index}`, { headers: server.as.admin });
-  const bytes = Buffer.from(await entry.arrayBuffer());
-  const record = JSON.parse(bytes.toString("utf8")) as Record<string, unknown>;
-  expect(record).toMatchObject({ kind: "decision", id: decision.decision_id, outcome: decision.outcome, reason_code: decision.reason_code, note: decision.note });
-  expect((record.policy as { determining: string[] }).determining).toEqual(decision.policy.determining);
-  const proof = (await call<string>(server, "GET", `/v1/log/proof/${decision.ledger.index}`, {})).body;
-  const vkey = (await call<string>(server, "GET", "/v1/log/vkey", {})).body.trim();
-  expect(verifyInclusionProofText(proof, bytes, verifierFromVkey(vkey)).index).toBe(decision.ledger.index);
-  return record;
-}
-
 const key = (id: string): { credential: string } => ({ credential: server.keys[id] as string });
 const readFile = (who: string, path: string, extra: Request = {}): Request => ({ subject: key(who), action: "read_file", resource: { type: "Tool", id: "filesystem/read_file", attributes: { server: "filesystem", sensitivity: "internal" } }, args: { path }, ...extra });
 
@@ -38,7 +24,7 @@ describe("outcomes over HTTP", () => {
   it("allows with POLICY_PERMIT and records the determining policy", async () => {
     const decision = await decide(readFile("research-agent", "/workspace/notes.md"));
     expect(decision).toMatchObject({ outcome: "allow", control: "access", reason_code: "POLICY_PERMIT", note: "Agents may read files under /workspace.", policy: { determining: ["agents-read-workspace"] } });
-    const record = await expectRecorded(decision);
+    const record = await expectRecorded(server, decision);
     expect(record.subject).toMatchObject({ id: "research-agent", type: "agent", owner: "alice", credential: { kind: "api_key" } });
     expect(JSON.stringify(record)).not.toContain("/workspace/notes.md");
     expect(record.commitments).toMatchObject({ args: expect.stringMatching(/^sha256:/) as unknown });
@@ -48,26 +34,26 @@ describe("outcomes over HTTP", () => {
     const decision = await decide({ subject: key("support-agent"), action: "delete_records", resource: { type: "Dataset", id: "crm", attributes: { classification: "internal" } } });
     expect(decision).toMatchObject({ outcome: "deny", control: "access", reason_code: "NO_MATCHING_PERMIT", policy: { determining: [] } });
     expect(decision.note).toMatch(/delete_records/);
-    await expectRecorded(decision);
+    await expectRecorded(server, decision);
   });
 
   it("denies with POLICY_FORBID when a forbid matches", async () => {
     const decision = await decide(readFile("research-agent", "/workspace/.env"));
     expect(decision).toMatchObject({ outcome: "deny", reason_code: "POLICY_FORBID", note: "No identity may read or write .env files or anything under a secrets directory.", policy: { determining: ["no-credential-files"] } });
-    await expectRecorded(decision);
+    await expectRecorded(server, decision);
   });
 
   it("denies with INTENT_MISMATCH when the task's intent forbids the action", async () => {
     const decision = await decide({ ...readFile("research-agent", "/workspace/out.md"), action: "write_file", intent: "read-only research" });
     expect(decision).toMatchObject({ outcome: "deny", control: "usage", reason_code: "INTENT_MISMATCH", policy: { determining: ["read-only-intent"] } });
-    await expectRecorded(decision);
+    await expectRecorded(server, decision);
   });
 
   it("allows with DATA_MASKED and a mask obligation", async () => {
     const decision = await decide({ subject: key("support-agent"), action: "query_customers", resource: { type: "Dataset", id: "crm", attributes: { classification: "internal" } } });
     expect(decision).toMatchObject({ outcome: "allow", control: "masking", reason_code: "DATA_MASKED", policy: { determining: ["support-query-customers"] } });
     expect(decision.obligations).toContainEqual({ type: "mask", fields: ["$.customers[*].email"], detectors: ["payment_card"] });
-    await expectRecorded(decision);
+    await expectRecorded(server, decision);
   });
 
   it("denies with OUTSIDE_TIME_WINDOW on a Saturday", async () => {
@@ -75,7 +61,7 @@ describe("outcomes over HTTP", () => {
     try {
       const decision = await decide({ subject: key("release-pipeline"), action: "deploy", resource: { type: "Environment", id: "staging", attributes: { tier: "staging" } } });
       expect(decision).toMatchObject({ outcome: "deny", control: "usage", reason_code: "OUTSIDE_TIME_WINDOW", policy: { determining: ["deploy-window"] } });
-      await expectRecorded(decision);
+      await expectRecorded(server, decision);
     } finally {
       server.clock.set("2026-11-24T10:00:00.000Z");
     }
@@ -91,7 +77,7 @@ describe("outcomes over HTTP", () => {
     expect(limited).toMatchObject({ outcome: "deny", control: "rate_limit", reason_code: "RATE_LIMITED" });
     expect(limited.retry_after).toBeGreaterThanOrEqual(1);
     expect(limited.note).toMatch(/agent-search/);
-    await expectRecorded(limited);
+    await expectRecorded(server, limited);
     server.clock.advance(60);
     expect((await decide(search)).outcome).toBe("allow");
   });
@@ -100,9 +86,9 @@ describe("outcomes over HTTP", () => {
     const rotate = { action: "rotate_secret", resource: { type: "Secret", id: "db-password", attributes: { environment: "production" } } };
     const stale = await decide({ subject: { id: "alice" }, ...rotate });
     expect(stale).toMatchObject({ outcome: "challenge", control: "step_up", reason_code: "STEP_UP_REQUIRED", step_up: { max_auth_age: 300, acr: "mfa" }, policy: { determining: ["rotate-needs-fresh-mfa"] } });
-    await expectRecorded(stale);
+    await expectRecorded(server, stale);
     const fresh = await decide({ subject: { id: "alice", authenticated_at: new Date(Date.parse("2026-11-24T10:00:00.000Z") - 60_000).toISOString(), acr: "mfa" }, ...rotate });
     expect(fresh).toMatchObject({ outcome: "allow", reason_code: "POLICY_PERMIT", policy: { determining: ["platform-rotates-secrets"] } });
-    await expectRecorded(fresh);
+    await expectRecorded(server, fresh);
   });
 });

@@ -1,7 +1,7 @@
 // Identity lifecycle through the HTTP API takes effect on the very next decision.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Decision } from "../../src/decide/index.js";
-import { call, startTestServer, type TestServer } from "../support/server.js";
+import { call, expectRecorded, startTestServer, type TestServer } from "../support/server.js";
 
 let server: TestServer;
 
@@ -30,14 +30,18 @@ describe("identity lifecycle", () => {
     expect((await decide(search(first.body.key))).outcome).toBe("allow");
     const rotated = await call<{ key: string }>(server, "POST", "/v1/identities/rotating-bot/rotate", server.as.admin, {});
     const old = await decide(search(first.body.key));
-    expect(old).toMatchObject({ outcome: "deny", control: "lifecycle", reason_code: "CREDENTIAL_ROTATED" });
+    expect(old).toMatchObject({ outcome: "deny", control: "lifecycle", reason_code: "CREDENTIAL_ROTATED", policy: { determining: [] } });
+    expect(old.note).toMatch(/was replaced by key_\w+; use the new key/);
+    await expectRecorded(server, old);
     expect((await decide(search(rotated.body.key))).outcome).toBe("allow");
   });
 
   it("refuses a suspended identity at once and allows it again when reactivated", async () => {
     const key = server.keys["support-agent"] as string;
     await call(server, "POST", "/v1/identities/support-agent/suspend", server.as.admin, { reason: "investigating INC-77" });
-    expect(await decide(search(key))).toMatchObject({ outcome: "deny", reason_code: "IDENTITY_SUSPENDED" });
+    const suspended = await decide(search(key));
+    expect(suspended).toMatchObject({ outcome: "deny", reason_code: "IDENTITY_SUSPENDED" });
+    await expectRecorded(server, suspended);
     await call(server, "POST", "/v1/identities/support-agent/reactivate", server.as.admin, {});
     expect((await decide(search(key))).outcome).toBe("allow");
   });
@@ -46,7 +50,9 @@ describe("identity lifecycle", () => {
     await call(server, "POST", "/v1/identities", server.as.admin, { id: "revoked-bot", type: "agent", owner: "alice" });
     const issued = await call<{ key: string; credential: { id: string } }>(server, "POST", "/v1/identities/revoked-bot/keys", server.as.admin);
     await call(server, "POST", `/v1/credentials/${issued.body.credential.id}/revoke`, server.as.admin, { reason: "leaked in a log" });
-    expect(await decide(search(issued.body.key))).toMatchObject({ outcome: "deny", reason_code: "CREDENTIAL_REVOKED" });
+    const revoked = await decide(search(issued.body.key));
+    expect(revoked).toMatchObject({ outcome: "deny", reason_code: "CREDENTIAL_REVOKED" });
+    await expectRecorded(server, revoked);
   });
 
   it("refuses an expired token with CREDENTIAL_EXPIRED", async () => {
@@ -55,7 +61,9 @@ describe("identity lifecycle", () => {
     expect((await decide(search(issued.body.token))).outcome).toBe("allow");
     server.clock.advance(3600);
     try {
-      expect(await decide(search(issued.body.token))).toMatchObject({ outcome: "deny", reason_code: "CREDENTIAL_EXPIRED" });
+      const expired = await decide(search(issued.body.token));
+      expect(expired).toMatchObject({ outcome: "deny", reason_code: "CREDENTIAL_EXPIRED" });
+      await expectRecorded(server, expired);
     } finally {
       server.clock.set("2026-11-24T10:00:00.000Z");
     }

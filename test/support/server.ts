@@ -1,8 +1,9 @@
 // A real Arbiter server on a free port over a fresh data directory with the sample policies and identities.
 import { join } from "node:path";
-import { afterAll } from "vitest";
+import { afterAll, expect } from "vitest";
+import type { Decision } from "../../src/decide/index.js";
 import type { CreateIdentityInput } from "../../src/identity/index.js";
-import { initLedgerDir } from "../../src/ledger/index.js";
+import { initLedgerDir, verifierFromVkey, verifyInclusionProofText } from "../../src/ledger/index.js";
 import { loadPolicyDir } from "../../src/policy/index.js";
 import { openRuntime, type Runtime } from "../../src/runtime/index.js";
 import { DEMO_POLICIES } from "../../src/runtime/demo.js";
@@ -83,3 +84,17 @@ export async function call<T = Record<string, unknown>>(server: TestServer, meth
   const text = await response.text();
   return { status: response.status, contentType, body: (contentType.includes("json") && text ? JSON.parse(text) : text) as T };
 }
+
+/** The decision is in the ledger under its id, with the same outcome, and its inclusion proof verifies. */
+export async function expectRecorded(server: TestServer, decision: Decision): Promise<Record<string, unknown>> {
+  const entry = await fetch(`${server.url}/v1/log/entries/${decision.ledger.index}`, { headers: server.as.admin });
+  const bytes = Buffer.from(await entry.arrayBuffer());
+  const record = JSON.parse(bytes.toString("utf8")) as Record<string, unknown>;
+  expect(record).toMatchObject({ kind: "decision", id: decision.decision_id, outcome: decision.outcome, reason_code: decision.reason_code, note: decision.note });
+  expect((record.policy as { determining: string[] }).determining).toEqual(decision.policy.determining);
+  const proof = (await call<string>(server, "GET", `/v1/log/proof/${decision.ledger.index}`, {})).body;
+  const vkey = (await call<string>(server, "GET", "/v1/log/vkey", {})).body.trim();
+  expect(verifyInclusionProofText(proof, bytes, verifierFromVkey(vkey)).index).toBe(decision.ledger.index);
+  return record;
+}
+
