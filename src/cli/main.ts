@@ -6,7 +6,9 @@ import { breakGlassCommand } from "./commands/breakglass.js";
 import { decideCommand, explainCommand } from "./commands/decide.js";
 import { identityCommand } from "./commands/identity.js";
 import { initCommand } from "./commands/init.js";
+import { linkCommand } from "./commands/link.js";
 import { logCommand } from "./commands/log.js";
+import { mcpCommand } from "./commands/mcp.js";
 import { policyCommand } from "./commands/policy.js";
 import { serveCommand } from "./commands/serve.js";
 import { tokenCommand } from "./commands/token.js";
@@ -24,6 +26,8 @@ const program = new Command("arbiter")
   .addCommand(explainCommand())
   .addCommand(approvalsCommand())
   .addCommand(breakGlassCommand())
+  .addCommand(linkCommand())
+  .addCommand(mcpCommand())
   .addCommand(logCommand());
 
 function overrideExits(command: Command): void {

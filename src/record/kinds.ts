@@ -3,6 +3,7 @@ import { z } from "zod";
 import {
   approvalRefSchema,
   argsDigestSchema,
+  correlationSchema,
   breakGlassSchema,
   countSchema,
   credentialSchema,
@@ -19,7 +20,8 @@ import {
   subjectSchema,
   textSchema,
 } from "./parts.js";
-import { decisionReasonCodeSchema } from "./reason-codes.js";
+import { jsonObjectSchema } from "./json-value.js";
+import { decisionReasonCodeSchema, isFinding, REASON_CODES, type FindingCode } from "./reason-codes.js";
 import { timestampSchema } from "./time.js";
 import { controlSchema, outcomeSchema } from "./vocabulary.js";
 
@@ -166,6 +168,70 @@ const event = {
   delegation: delegationSchema.optional(),
 };
 
+/** Only the finding codes: what a `finding` record names (a decision never carries one). */
+const findingReasonCodeSchema = z.enum(
+  (Object.keys(REASON_CODES) as (keyof typeof REASON_CODES)[]).filter(isFinding) as [FindingCode, ...FindingCode[]],
+);
+
+/** What an outside log says happened: the source's own outcome, or what a service behind a PEP did. */
+const eventOutcomeSchema = z.enum(["allow", "deny", "error", "unknown", "executed", "failed"]);
+
+/** Where linkage read an event: the system, the file and the line (or record number in a JSON document). */
+const eventSourceSchema = z.strictObject({
+  system: textSchema,
+  file: textSchema.optional(),
+  line: z.number().int().min(1).optional(),
+});
+
+/** One outside event and the decision that explains it; ids and keys only, never the raw event. */
+const linkedEventSchema = z.strictObject({
+  line: z.number().int().min(1),
+  event_id: textSchema.optional(),
+  time: timestampSchema,
+  subject: textSchema,
+  action: textSchema,
+  resource: textSchema,
+  outcome: eventOutcomeSchema,
+  decision_id: recordIdSchema,
+  key: z.enum(["decision_id", "trace_id", "credential", "subject_action_resource"]),
+  confidence: z.number().min(0).max(1),
+  /** The W3C trace-id the event carried, so one request's story can be told from the ledger. */
+  trace_id: correlationSchema.shape.trace_id,
+});
+
+/**
+ * Outside events joined to decisions by one linkage run. Several links share a leaf because one
+ * leaf per event caps a run at the ledger's append rate (measured: ~23k small records/s).
+ */
+const link = {
+  kind: z.literal("link"),
+  run_id: textSchema,
+  source: eventSourceSchema.omit({ line: true }),
+  links: z.array(linkedEventSchema).min(1).max(256),
+};
+
+/** Something linkage found that no decision explains, or that contradicts the decision that does. */
+const finding = {
+  kind: z.literal("finding"),
+  run_id: textSchema,
+  reason_code: findingReasonCodeSchema,
+  control: controlSchema,
+  subject: importedSubjectSchema,
+  action: textSchema,
+  resource: resourceSchema,
+  event: z.strictObject({
+    source: eventSourceSchema,
+    id: textSchema.optional(),
+    time: timestampSchema,
+    outcome: eventOutcomeSchema,
+  }),
+  /** The decision the event was linked to, when there is one. */
+  decision_id: recordIdSchema.optional(),
+  /** What was checked: the boundary and the event time, the key used, the bound and the actual values. */
+  evidence: jsonObjectSchema,
+  note: textSchema,
+};
+
 export const KIND_SHAPES = {
   decision,
   enforcement,
@@ -175,4 +241,6 @@ export const KIND_SHAPES = {
   policy_change: policyChange,
   imported,
   event,
+  link,
+  finding,
 };

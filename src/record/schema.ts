@@ -39,6 +39,8 @@ function recordUnion<E extends z.core.$ZodShape>(envelope: E) {
     z.strictObject({ ...envelope, ...KIND_SHAPES.policy_change }),
     z.strictObject({ ...envelope, ...KIND_SHAPES.imported }),
     z.strictObject({ ...envelope, ...KIND_SHAPES.event }),
+    z.strictObject({ ...envelope, ...KIND_SHAPES.link }),
+    z.strictObject({ ...envelope, ...KIND_SHAPES.finding }),
   ]);
 }
 

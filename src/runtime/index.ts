@@ -11,6 +11,7 @@ import {
 } from "../decide/index.js";
 import { IdentityDirectory } from "../identity/index.js";
 import { openLedger, type Ledger } from "../ledger/index.js";
+import { Linkage } from "../linkage/index.js";
 import { PolicyStore } from "../policy/index.js";
 import type { DataDirConfig, SqliteDatabase } from "../store/index.js";
 
@@ -37,6 +38,7 @@ export interface Runtime {
   grants: GrantBook;
   breakGlass: BreakGlassBook;
   breakGlassFlow: BreakGlassFlow;
+  linkage: Linkage;
   /** The clock every capability reads (tests move it). */
   now: () => Date;
   close(): Promise<void>;
@@ -54,6 +56,7 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
   const approvals = new ApprovalBook(db);
   const grants = new GrantBook(db);
   const breakGlass = new BreakGlassBook(db);
+  const bindingKey = loadBindingKey(dir);
   const engine = new DecisionEngine({
     ledger,
     identities,
@@ -62,7 +65,7 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
     grants,
     breakGlass,
     limiter: new RateLimiter(),
-    bindingKey: loadBindingKey(dir),
+    bindingKey,
     now,
   });
   return {
@@ -79,6 +82,7 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
     grants,
     breakGlass,
     breakGlassFlow: new BreakGlassFlow(engine, ledger, breakGlass, now),
+    linkage: new Linkage({ db, ledger, identities, grants, bindingKey, now }),
     now,
     close: () => ledger.close(),
   };

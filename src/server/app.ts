@@ -13,7 +13,9 @@ import { decisionRoutes } from "./routes/decisions.js";
 import { grantRoutes } from "./routes/grants.js";
 import { healthRoutes } from "./routes/health.js";
 import { identityRoutes } from "./routes/identities.js";
+import { linkageRoutes } from "./routes/linkage.js";
 import { logRoutes } from "./routes/log.js";
+import { mcpRoutes } from "./routes/mcp.js";
 import { policyRoutes } from "./routes/policies.js";
 
 export interface ServerOptions {
@@ -69,8 +71,10 @@ export async function buildServer(runtime: Runtime, options: ServerOptions = {})
   breakGlassRoutes(context);
   identityRoutes(context);
   policyRoutes(context);
+  linkageRoutes(context);
   logRoutes(context);
   healthRoutes(context);
+  mcpRoutes(context);
 
   app.get("/openapi.json", () => app.swagger());
   app.get("/problems/:code", (request, reply) => {

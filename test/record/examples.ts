@@ -105,6 +105,37 @@ export const EXAMPLES = {
     resource: { id: "prod" },
     outcome: "allow",
   },
+  link: {
+    kind: "link",
+    run_id: "lnk_0193b8a0-6c00-7000-8000-00000000000a",
+    source: { system: "cloudtrail", file: "111122223333_CloudTrail_us-east-1_20261125T1000Z.json.gz" },
+    links: [
+      {
+        line: 3,
+        event_id: "3038ebd2-c98a-4c65-9b6e-e22506292313",
+        time: "2026-11-25T10:00:01Z",
+        subject: "support-agent",
+        action: "s3:GetObject",
+        resource: "arn:aws:s3:::exports/customers.csv",
+        outcome: "allow",
+        decision_id: "0193b8a0-6c00-7000-8000-000000000001",
+        key: "decision_id",
+        confidence: 1,
+      },
+    ],
+  },
+  finding: {
+    kind: "finding",
+    run_id: "lnk_0193b8a0-6c00-7000-8000-00000000000a",
+    reason_code: "CREDENTIAL_REVOKED_AT_USE",
+    control: "lifecycle",
+    subject: { id: "support-agent", type: "agent", credential: { id: "key_5f1c0d2a9b7e4c31", kind: "api_key" } },
+    action: "GET /v1/orders",
+    resource: { id: "/v1/orders" },
+    event: { source: { system: "orders-api", file: "access.log", line: 42 }, time: "2026-11-25T10:05:00Z", outcome: "executed" },
+    evidence: { credential_id: "key_5f1c0d2a9b7e4c31", revoked_at: "2026-11-25T10:00:00.000Z", event_time: "2026-11-25T10:05:00.000Z", margin_ms: 300000 },
+    note: "key_5f1c0d2a9b7e4c31 was used 300 s after it was revoked.",
+  },
 } satisfies { [K in RecordKind]: RecordInput & { kind: K } };
 
 /** The smallest line `arbiter log append` accepts, as documented. */
