@@ -1,0 +1,180 @@
+// `arbiter mcp wrap|add|list|remove`: the MCP gateway in front of one stdio server, and the upstreams `arbiter serve` exposes at /mcp/NAME.
+import { Command } from "commander";
+import { ArbiterError } from "../../record/index.js";
+import { action, dataDir, parseIndex, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
+
+/** Where `--credential` is read from when the flag is absent (keeps the agent's key out of process listings). */
+export const AGENT_CREDENTIAL_ENV = "ARBITER_AGENT_CREDENTIAL";
+
+const SENSITIVITIES = ["public", "internal", "confidential", "restricted"];
+
+interface WrapCliOptions extends DataOption {
+  credential?: string;
+  serverName?: string;
+  url?: string;
+  sensitivity?: string;
+  server?: string;
+  pepCredential?: string;
+  approvalTimeout: string;
+  callTimeout: string;
+}
+
+interface AddOptions extends DataOption {
+  url?: string;
+  approvalTimeout?: string;
+  callTimeout?: string;
+  header: string[];
+  env: string[];
+  cwd?: string;
+  sensitivity?: string;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function pairs(values: readonly string[], what: string): Record<string, string> | undefined {
+  if (values.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const at = v.indexOf("=");
+    if (at <= 0) throw new ArbiterError("USAGE", `${what} must look like NAME=VALUE, got ${JSON.stringify(v)}`);
+    out[v.slice(0, at)] = v.slice(at + 1);
+  }
+  return out;
+}
+
+function seconds(text: string, what: string): number {
+  const n = parseIndex(text, what);
+  if (n === 0 || n > 86_400) throw new ArbiterError("USAGE", `${what} must be between 1 and 86400 seconds`);
+  return n * 1000;
+}
+
+function checkSensitivity(value: string | undefined): void {
+  if (value !== undefined && !SENSITIVITIES.includes(value)) throw new ArbiterError("USAGE", `--sensitivity must be one of ${SENSITIVITIES.join(", ")}`);
+}
+
+function wrapCommand(): Command {
+  return withData(new Command("wrap"))
+    .description("serve MCP on stdin/stdout in front of an upstream MCP server, deciding every call before it runs")
+    .argument("[command...]", "the upstream server's command and arguments, after --")
+    .option("--credential <key>", `the agent's API key or token (default: $${AGENT_CREDENTIAL_ENV})`)
+    .option("--server-name <name>", "the upstream's name in resource ids, e.g. filesystem (default: the name the upstream reports)")
+    .option("--url <url>", "reach a Streamable HTTP upstream instead of spawning a command")
+    .option("--sensitivity <level>", `sensitivity of the upstream's tools in records: ${SENSITIVITIES.join(", ")}`)
+    .option("--server <url>", "decide and record through a running Arbiter instead of the local data directory")
+    .option("--pep-credential <key>", "with --server: this gateway's own credential, an identity with the pep role (default: $ARBITER_PEP_CREDENTIAL)")
+    .option("--approval-timeout <seconds>", "how long a call is held open for an approver", "120")
+    .option("--call-timeout <seconds>", "how long the upstream may take to answer one call", "60")
+    .action(
+      action(async (command: string[], options: WrapCliOptions) => {
+        const [{ runWrap, upstreamEnvironment, DEFAULT_LIMITS, SERVER_NAME }, { LocalDecisionPoint, RemoteDecisionPoint, PEP_CREDENTIAL_ENV }] = await Promise.all([
+          import("../../enforce/mcp/index.js"),
+          import("../../enforce/decision-point/index.js"),
+        ]);
+        const credential = options.credential ?? process.env[AGENT_CREDENTIAL_ENV];
+        if (!credential) throw new ArbiterError("USAGE", `give the agent's credential with --credential or $${AGENT_CREDENTIAL_ENV}`);
+        const [program, ...args] = command;
+        if ((program === undefined) === (options.url === undefined)) throw new ArbiterError("USAGE", "give either the upstream command after -- or --url, not both");
+        if (options.serverName !== undefined && !SERVER_NAME.test(options.serverName)) throw new ArbiterError("USAGE", "--server-name must be 1 to 64 letters, digits, . _ or -");
+        checkSensitivity(options.sensitivity);
+        const limits = { ...DEFAULT_LIMITS, approvalTimeoutMs: seconds(options.approvalTimeout, "--approval-timeout"), callTimeoutMs: seconds(options.callTimeout, "--call-timeout") };
+        let point;
+        if (options.server !== undefined) {
+          const pep = options.pepCredential ?? process.env[PEP_CREDENTIAL_ENV];
+          if (!pep) throw new ArbiterError("USAGE", `--server needs the gateway's credential: --pep-credential or $${PEP_CREDENTIAL_ENV}`);
+          point = new RemoteDecisionPoint(options.server, pep);
+        } else {
+          // A long-running process, like serve: WAL checkpoints on a worker, never inside a decision's commit.
+          point = LocalDecisionPoint.open(dataDir(options), { backgroundCheckpoints: true });
+        }
+        try {
+          await runWrap({
+            upstream: program !== undefined ? { kind: "stdio", command: program, args, env: upstreamEnvironment() } : { kind: "http", url: options.url as string },
+            credential,
+            point,
+            limits,
+            ...(options.serverName !== undefined ? { serverName: options.serverName } : {}),
+            ...(options.sensitivity !== undefined ? { sensitivity: options.sensitivity } : {}),
+          });
+        } finally {
+          await point.close();
+        }
+      }),
+    );
+}
+
+function addCommand(): Command {
+  return withData(new Command("add"))
+    .description("configure an upstream that `arbiter serve` exposes at /mcp/NAME over Streamable HTTP")
+    .argument("<name>", "the upstream's name: the URL path segment and the server in resource ids")
+    .argument("[command...]", "the upstream server's command and arguments, after -- (spawned once per session)")
+    .option("--url <url>", "a Streamable HTTP upstream instead of a command")
+    .option("--header <name=value>", "a header sent to an HTTP upstream (repeatable)", collect, [])
+    .option("--env <name=value>", "an environment variable of the upstream command (repeatable)", collect, [])
+    .option("--cwd <dir>", "the upstream command's working directory")
+    .option("--sensitivity <level>", `sensitivity of the upstream's tools in records: ${SENSITIVITIES.join(", ")}`)
+    .option("--approval-timeout <seconds>", "how long a call is held open for an approver (default 120)")
+    .option("--call-timeout <seconds>", "how long the upstream may take to answer one call (default 60)")
+    .action(
+      action(async (name: string, command: string[], options: AddOptions) => {
+        const { addUpstream } = await import("../../enforce/mcp/index.js");
+        const [program, ...args] = command;
+        if ((program === undefined) === (options.url === undefined)) throw new ArbiterError("USAGE", "give either the upstream command after -- or --url, not both");
+        checkSensitivity(options.sensitivity);
+        const sensitivity = options.sensitivity as "public" | "internal" | "confidential" | "restricted" | undefined;
+        const headers = pairs(options.header, "--header");
+        const env = pairs(options.env, "--env");
+        const common = {
+          ...(sensitivity ? { sensitivity } : {}),
+          ...(options.approvalTimeout !== undefined ? { approval_timeout: seconds(options.approvalTimeout, "--approval-timeout") / 1000 } : {}),
+          ...(options.callTimeout !== undefined ? { call_timeout: seconds(options.callTimeout, "--call-timeout") / 1000 } : {}),
+        };
+        addUpstream(dataDir(options), name, program !== undefined
+          ? { command: program, args, ...(env ? { env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}), ...common }
+          : { url: options.url as string, ...(headers ? { headers } : {}), ...common });
+        process.stdout.write(`upstream ${name} added; \`arbiter serve\` exposes it at /mcp/${name}\n`);
+      }),
+    );
+}
+
+function listCommand(): Command {
+  return withJson(withData(new Command("list")))
+    .description("the configured upstreams (environment values and headers are not printed)")
+    .action(
+      action(async (options: DataOption & JsonOption) => {
+        const { readUpstreams } = await import("../../enforce/mcp/index.js");
+        const upstreams = Object.entries(readUpstreams(dataDir(options))).map(([name, c]) => ({
+          name,
+          path: `/mcp/${name}`,
+          ...("url" in c ? { url: c.url } : { command: c.command, args: c.args, ...(c.cwd ? { cwd: c.cwd } : {}), env: Object.keys(c.env ?? {}) }),
+          ...(c.sensitivity ? { sensitivity: c.sensitivity } : {}),
+        }));
+        if (options.json) printJson({ upstreams });
+        else if (upstreams.length === 0) process.stdout.write("no MCP upstreams configured (arbiter mcp add NAME -- COMMAND ...)\n");
+        else for (const u of upstreams) process.stdout.write(`${u.name}  ${u.path}  ${"url" in u ? u.url : [u.command, ...u.args].join(" ")}\n`);
+      }),
+    );
+}
+
+function removeCommand(): Command {
+  return withData(new Command("remove"))
+    .description("remove a configured upstream (open sessions keep running until they end)")
+    .argument("<name>")
+    .action(
+      action(async (name: string, options: DataOption) => {
+        const { removeUpstream } = await import("../../enforce/mcp/index.js");
+        removeUpstream(dataDir(options), name);
+        process.stdout.write(`upstream ${name} removed\n`);
+      }),
+    );
+}
+
+export function mcpCommand(): Command {
+  return new Command("mcp")
+    .description("the MCP enforcement gateway: wrap a stdio server, or configure upstreams for `arbiter serve`")
+    .addCommand(wrapCommand())
+    .addCommand(addCommand())
+    .addCommand(listCommand())
+    .addCommand(removeCommand());
+}

@@ -1,0 +1,60 @@
+// The decision point in this process: the engine over a data directory, every decision durable before it is returned.
+import { approvalView, decisionRequestSchema, type Decision, type DecisionRequest, type EnforcementReport, type SubjectRef } from "../../decide/index.js";
+import { ArbiterError } from "../../record/index.js";
+import { openRuntime, type Runtime, type RuntimeOptions } from "../../runtime/index.js";
+import type { ApprovalStatus, DecisionPoint } from "./point.js";
+import { visibleTo, type Candidate, type Visibility } from "./visibility.js";
+
+export interface LocalDecisionPointOptions {
+  /** Close the runtime with the point (set when the point opened it). */
+  ownsRuntime?: boolean;
+  /** Told of each decision and how long it took to make it durable (the server's metrics). */
+  observe?: (decision: Decision, seconds: number) => void;
+}
+
+export class LocalDecisionPoint implements DecisionPoint {
+  private readonly runtime: Runtime;
+  private readonly options: LocalDecisionPointOptions;
+
+  constructor(runtime: Runtime, options: LocalDecisionPointOptions = {}) {
+    this.runtime = runtime;
+    this.options = options;
+  }
+
+  /** Opens the data directory; the point owns the runtime and closes it (signing a checkpoint) on close(). */
+  static open(dir: string, options: RuntimeOptions = {}): LocalDecisionPoint {
+    return new LocalDecisionPoint(openRuntime(dir, options), { ownsRuntime: true });
+  }
+
+  async decide(request: DecisionRequest): Promise<Decision> {
+    const started = process.hrtime.bigint();
+    // The same validation as POST /v1/decisions, so both modes refuse the same requests the same way.
+    const parsed = decisionRequestSchema.safeParse(request);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ArbiterError("REQUEST_INVALID", `decision request ${issue ? `${issue.path.join(".")}: ${issue.message}` : "is invalid"}`);
+    }
+    const decision = await this.runtime.engine.decide(parsed.data);
+    this.options.observe?.(decision, Number(process.hrtime.bigint() - started) / 1e9);
+    return decision;
+  }
+
+  async report(decisionId: string, report: EnforcementReport): Promise<void> {
+    await this.runtime.decisions.report(decisionId, report);
+  }
+
+  approval(id: string): Promise<ApprovalStatus | undefined> {
+    const request = this.runtime.approvals.get(id);
+    if (!request) return Promise.resolve(undefined);
+    const view = approvalView(request, this.runtime.now());
+    return Promise.resolve({ state: view.state as ApprovalStatus["state"], expires_at: request.expiresAt });
+  }
+
+  visible(subject: SubjectRef, candidates: readonly Candidate[]): Promise<Visibility> {
+    return visibleTo(this.runtime, subject, candidates);
+  }
+
+  async close(): Promise<void> {
+    if (this.options.ownsRuntime) await this.runtime.close();
+  }
+}

@@ -1,0 +1,88 @@
+// The decision point of a running Arbiter, reached over HTTP with a PEP credential; anything but a clean answer refuses the call.
+import type { Decision, DecisionRequest, EnforcementReport, SubjectRef } from "../../decide/index.js";
+import { ArbiterError, ERROR_CODES, type ErrorCode } from "../../record/index.js";
+import type { ApprovalStatus, DecisionPoint } from "./point.js";
+import type { Candidate, Visibility } from "./visibility.js";
+
+/** Where `--pep-credential` is read from when the flag is absent (keeps the key out of process listings). */
+export const PEP_CREDENTIAL_ENV = "ARBITER_PEP_CREDENTIAL";
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === "string" && Object.hasOwn(ERROR_CODES, code);
+}
+
+export class RemoteDecisionPoint implements DecisionPoint {
+  private readonly base: string;
+  private readonly headers: Record<string, string>;
+  private readonly timeoutMs: number;
+
+  constructor(url: string, pepCredential: string, options: { timeoutMs?: number } = {}) {
+    this.base = url.replace(/\/+$/, "");
+    this.headers = { authorization: `Bearer ${pepCredential}`, "content-type": "application/json", accept: "application/json" };
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /**
+   * One API call. A problem answer becomes the ArbiterError it names; a network failure, a timeout or
+   * an answer that is not JSON becomes LEDGER_UNAVAILABLE: no durable decision was obtained.
+   */
+  private async call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(`${this.base}${path}`, {
+        method,
+        headers: this.headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      text = await response.text();
+    } catch (err) {
+      throw new ArbiterError("LEDGER_UNAVAILABLE", `Arbiter at ${this.base} could not be reached: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      throw new ArbiterError("LEDGER_UNAVAILABLE", `Arbiter at ${this.base} answered ${method} ${path} with ${response.status} and a body that is not JSON`);
+    }
+    if (response.status >= 200 && response.status < 300) return { status: response.status, body: parsed as T };
+    const problem = (parsed ?? {}) as { code?: unknown; detail?: unknown };
+    const detail = typeof problem.detail === "string" ? problem.detail : `HTTP ${response.status}`;
+    throw new ArbiterError(isErrorCode(problem.code) ? problem.code : "LEDGER_UNAVAILABLE", `Arbiter refused ${method} ${path}: ${detail}`, { status: response.status });
+  }
+
+  async decide(request: DecisionRequest): Promise<Decision> {
+    const answer = await this.call<Decision>("POST", "/v1/decisions", request);
+    const d = answer.body;
+    // Only a complete, recorded decision counts; anything else is treated as no decision at all.
+    if (typeof d?.decision_id !== "string" || typeof d.outcome !== "string" || typeof d.ledger?.index !== "number") {
+      throw new ArbiterError("LEDGER_UNAVAILABLE", `Arbiter at ${this.base} answered POST /v1/decisions without a recorded decision`);
+    }
+    return d;
+  }
+
+  async report(decisionId: string, report: EnforcementReport): Promise<void> {
+    await this.call("POST", `/v1/decisions/${encodeURIComponent(decisionId)}/enforcement`, report);
+  }
+
+  async approval(id: string): Promise<ApprovalStatus | undefined> {
+    try {
+      const answer = await this.call<ApprovalStatus>("GET", `/v1/approvals/${encodeURIComponent(id)}`);
+      return { state: answer.body.state, expires_at: answer.body.expires_at };
+    } catch (err) {
+      if (err instanceof ArbiterError && err.code === "NOT_FOUND") return undefined;
+      throw err;
+    }
+  }
+
+  async visible(subject: SubjectRef, candidates: readonly Candidate[]): Promise<Visibility> {
+    return (await this.call<Visibility>("POST", "/v1/visibility", { subject, candidates })).body;
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

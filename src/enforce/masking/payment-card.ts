@@ -1,0 +1,88 @@
+// Payment card numbers: 13 to 19 digits, optionally grouped by spaces or dashes, masked only when the Luhn check holds.
+
+/** ISO/IEC 7812-1 Annex B (the Luhn formula): true when the digit string's check digit is right. */
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return digits.length > 0 && sum % 10 === 0;
+}
+
+const MIN_DIGITS = 13;
+const MAX_DIGITS = 19;
+const MIN_GROUP = 3;
+
+/** Digit groups joined by single spaces or dashes, not touching another digit. */
+const RUN = /(?<!\d)\d+(?:[ -]\d+)*(?!\d)/g;
+
+interface Group {
+  start: number;
+  end: number;
+  digits: number;
+}
+
+/**
+ * Spans [start, end) of every window of whole digit groups (each but the last of 3 or more
+ * digits) holding 13 to 19 digits that passes the Luhn check. A longer run ("order 12 4111 1111 1111 1111") is searched window by window, so a
+ * card inside it is found whatever digits stand around it.
+ */
+function cardSpans(run: string, offset: number): [number, number][] {
+  const groups: Group[] = [];
+  for (const m of run.matchAll(/\d+/g)) groups.push({ start: m.index, end: m.index + m[0].length, digits: m[0].length });
+  const spans: [number, number][] = [];
+  for (let i = 0; i < groups.length; i++) {
+    let count = 0;
+    for (let j = i; j < groups.length; j++) {
+      // Printed cards group digits by 4 to 6 with a shorter last group at most; a run of tiny groups is a list of numbers, not a card.
+      if (j > i && (groups[j - 1] as Group).digits < MIN_GROUP) break;
+      count += (groups[j] as Group).digits;
+      if (count > MAX_DIGITS) break;
+      if (count < MIN_DIGITS) continue;
+      const start = (groups[i] as Group).start;
+      const end = (groups[j] as Group).end;
+      if (luhnValid(run.slice(start, end).replace(/[ -]/g, ""))) spans.push([offset + start, offset + end]);
+    }
+  }
+  return spans;
+}
+
+/** Replaces every Luhn-valid card number in `text` by `marker`; overlapping finds merge into one. */
+export function maskPaymentCards(text: string, marker: string): { text: string; count: number } {
+  const spans: [number, number][] = [];
+  for (const m of text.matchAll(RUN)) {
+    if (m[0].replace(/[ -]/g, "").length >= MIN_DIGITS) spans.push(...cardSpans(m[0], m.index));
+  }
+  if (spans.length === 0) return { text, count: 0 };
+  spans.sort((a, b) => a[0] - b[0]);
+  let out = "";
+  let at = 0;
+  let count = 0;
+  let current: [number, number] | undefined;
+  for (const span of spans) {
+    if (current && span[0] < current[1]) {
+      current[1] = Math.max(current[1], span[1]);
+      continue;
+    }
+    if (current) {
+      out += text.slice(at, current[0]) + marker;
+      at = current[1];
+      count++;
+    }
+    current = [span[0], span[1]];
+  }
+  if (current) {
+    out += text.slice(at, current[0]) + marker;
+    at = current[1];
+    count++;
+  }
+  return { text: out + text.slice(at), count };
+}

@@ -1,0 +1,87 @@
+// MCP over Streamable HTTP at /mcp/NAME for the configured upstreams, and the visibility API a remote gateway filters its listings with.
+import type { FastifyError, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { LocalDecisionPoint, visibilityRequestSchema, visibleTo } from "../../enforce/decision-point/index.js";
+import { DEFAULT_LIMITS, MAX_MESSAGE_BYTES, McpHttpFront, UPSTREAM_NAME, readUpstreams, type Limits } from "../../enforce/mcp/index.js";
+import { requireRole } from "../auth.js";
+import type { ServerContext } from "../context.js";
+
+export interface McpRouteOptions {
+  /** Approval, call and polling timeouts of the gateway sessions (tests shorten them). */
+  limits?: Partial<Limits>;
+  maxSessions?: number;
+  idleMs?: number;
+}
+
+const nameParams = z.strictObject({ name: z.string().regex(UPSTREAM_NAME) });
+
+function bearer(request: FastifyRequest): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")?.[1];
+}
+
+/** JSON-RPC 2.0 §5.1 codes for what went wrong before a message reached a session. */
+function jsonRpcError(error: FastifyError): { status: number; code: number; message: string } {
+  if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") return { status: 413, code: -32600, message: `Invalid Request: message larger than ${MAX_MESSAGE_BYTES} bytes` };
+  if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return { status: 415, code: -32600, message: "Invalid Request: Content-Type must be application/json" };
+  if (error.validation) return { status: 404, code: -32600, message: "Invalid Request: not an MCP upstream name" };
+  if (error.statusCode === 400) return { status: 400, code: -32700, message: `Parse error: ${error.message}` };
+  return { status: 500, code: -32603, message: "Internal error" };
+}
+
+export function mcpRoutes({ app, runtime, metrics }: ServerContext, options: McpRouteOptions = {}): void {
+  const point = new LocalDecisionPoint(runtime, {
+    observe: (decision, seconds) => {
+      metrics.decisions.inc({ outcome: decision.outcome, reason_code: decision.reason_code });
+      metrics.decisionSeconds.observe({ outcome: decision.outcome }, seconds);
+    },
+  });
+  const front = new McpHttpFront({
+    point,
+    upstreams: () => readUpstreams(runtime.dir),
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    log: (line) => app.log.warn(line),
+    upstreamStderr: (name, line) => app.log.info({ upstream: name }, line),
+    ...(options.maxSessions !== undefined ? { maxSessions: options.maxSessions } : {}),
+    ...(options.idleMs !== undefined ? { idleMs: options.idleMs } : {}),
+  });
+  // Before the HTTP server stops: open SSE streams end, and queued enforcement records are written while the ledger is still open.
+  app.addHook("preClose", async () => front.close());
+
+  // Registered in their own scope: JSON-RPC bodies up to 4 MiB (the API's limit is 64 KiB) and JSON-RPC errors instead of problem+json.
+  void app.register((scope, _opts, done) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser("application/json", { parseAs: "string", bodyLimit: MAX_MESSAGE_BYTES }, (_request, text, parsed) => {
+      try {
+        parsed(null, JSON.parse(typeof text === "string" ? text : text.toString("utf8")));
+      } catch (err) {
+        parsed(Object.assign(new Error(err instanceof Error ? err.message : "invalid JSON"), { statusCode: 400 }), undefined);
+      }
+    });
+    scope.setErrorHandler((error: FastifyError, _request, reply) => {
+      const { status, code, message } = jsonRpcError(error);
+      return reply.status(status).type("application/json").send({ jsonrpc: "2.0", id: null, error: { code, message } });
+    });
+    scope.route({
+      method: ["GET", "POST", "DELETE"],
+      url: "/mcp/:name",
+      schema: { params: nameParams, hide: true },
+      handler: async (request, reply) => {
+        const { name } = request.params as z.infer<typeof nameParams>;
+        reply.hijack();
+        try {
+          await front.handle(name, bearer(request), request.raw, reply.raw, request.body);
+        } catch (err) {
+          request.log.error({ err }, "MCP session failed");
+          if (!reply.raw.headersSent) reply.raw.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32603, message: "Internal error" } }));
+        }
+      },
+    });
+    done();
+  });
+
+  app.post("/v1/visibility", {
+    schema: { body: visibilityRequestSchema, tags: ["decisions"], summary: "For each candidate action and resource, whether some call of it could be allowed to the subject (listings)" },
+    preHandler: requireRole(runtime.identities, "pep", "admin"),
+    handler: (request) => visibleTo(runtime, request.body.subject, request.body.candidates),
+  });
+}
