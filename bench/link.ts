@@ -6,9 +6,8 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { progressBar } from "../src/cli/progress.js";
-import { loadBindingKey } from "../src/decide/index.js";
 import { initLedgerDir, openLedger } from "../src/ledger/index.js";
-import { Linkage, syncDecisionKeys, type LinkageSummary } from "../src/linkage/index.js";
+import { syncDecisionKeys, type LinkageSummary } from "../src/linkage/index.js";
 import { openRuntime } from "../src/runtime/index.js";
 import { fmt, machineLine } from "./machine.js";
 
@@ -97,7 +96,7 @@ function peakRss(): number {
 /** The child: one linkage run over the file, as `arbiter link` would do it. */
 async function linkOnce(dir: string, eventsFile: string): Promise<void> {
   const runtime = openRuntime(dir, { checkpointIntervalMs: 0 });
-  const linkage = new Linkage({ db: runtime.db, ledger: runtime.ledger, identities: runtime.identities, grants: runtime.grants, bindingKey: loadBindingKey(dir), now: runtime.now });
+  const { linkage } = runtime;
   const progress = progressBar("link");
   const started = process.hrtime.bigint();
   const summary = await linkage.run({ path: eventsFile }, { format: "jsonl", actor: { id: "bench", type: "human" }, windowSeconds: 60, onProgress: progress });
@@ -115,7 +114,9 @@ async function main(): Promise<void> {
     const dir = join(root, "data");
     const eventsFile = join(root, "events.jsonl");
     const { buildSeconds, syncSeconds } = await build(dir, eventsFile);
-    const child = spawnSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "link.ts"), "--link", dir, eventsFile], { stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 << 20 });
+    // BENCH_PROFILE_DIR=dir writes a CPU profile of the linkage process there (for `node --cpu-prof` readers).
+    const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+    const child = spawnSync(process.execPath, [...profile, "--import", "tsx", join(import.meta.dirname, "link.ts"), "--link", dir, eventsFile], { stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 << 20 });
     if (child.status !== 0) throw new Error(`the linkage child failed with status ${String(child.status)}`);
     const result = JSON.parse(child.stdout.toString("utf8").trim().split("\n").at(-1) as string) as { summary: LinkageSummary; seconds: number; peak_rss: number };
     const s = result.summary;

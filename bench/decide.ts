@@ -1,0 +1,201 @@
+// npm run bench:decide — (a) in-process evaluation latency at 10/100/1,000 policies, sliced vs the whole
+// set through cedar-wasm directly; (b) POST /v1/decisions throughput and p99 at 16 connections, every
+// decision durable, against Cerbos (file audit log on) deciding an equivalent policy on this machine.
+import autocannon from "autocannon";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { initLedgerDir } from "../src/ledger/index.js";
+import { preparsePolicySet, statefulIsAuthorized } from "../src/policy/cedar.js";
+import { buildCedarRequest, loadPolicyCases, loadPolicyDir, PolicyEngine, type CedarRequest } from "../src/policy/index.js";
+import { openRuntime } from "../src/runtime/index.js";
+import { paddedPolicySet } from "./decide-policies.js";
+import { fmt, machineLine, percentile } from "./machine.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const EXAMPLES = join(ROOT, "examples", "policies");
+const CERBOS = join(ROOT, "node_modules", "@cerbos", "cerbos-linux-x64", "cerbos-linux-x64");
+const DURATION = Number(process.env.BENCH_SECONDS ?? 15);
+const CONNECTIONS = 16;
+const work = mkdtempSync(join(tmpdir(), "arbiter-bench-decide-"));
+
+function timeEach(count: number, fn: (i: number) => void): number[] {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = process.hrtime.bigint();
+    fn(i);
+    samples.push(Number(process.hrtime.bigint() - t) / 1e3);
+  }
+  return samples.sort((a, b) => a - b);
+}
+
+function sampleRequests(): { request: CedarRequest; exclude: readonly string[] }[] {
+  const cases = loadPolicyCases(join(EXAMPLES, "tests.yaml")).cases.filter((c) => !("error" in c.expect));
+  return cases.map((c) => ({
+    request: buildCedarRequest({
+      principal: { ...c.principal, attributes: c.principal.attributes ?? {}, groups: c.principal.groups },
+      action: c.action,
+      resource: c.resource,
+      ...(c.context ? { context: c.context } : {}),
+      now: new Date(c.now),
+      ...(c.intent !== undefined ? { intent: c.intent } : {}),
+      auth: c.auth,
+      delegation: c.delegation ?? [],
+      ...(c.args !== undefined ? { args: c.args } : {}),
+      args_digest: `hmac-sha256:${"ab".repeat(32)}`,
+    }),
+    exclude: c.exclude_reasons ?? [],
+  }));
+}
+
+function inProcess(): void {
+  console.log("\n(a) in-process evaluation, the sample test cases as requests; µs per decision");
+  console.log("   policies | sliced p50 / p99 | whole set via cedar-wasm p50 / p99 | ratio p50");
+  const requests = sampleRequests();
+  for (const size of [10, 100, 1000]) {
+    const set = loadPolicyDir(paddedPolicySet(EXAMPLES, join(work, "policies"), size));
+    const engine = new PolicyEngine(set);
+    const sliced = (i: number) => {
+      const r = requests[i % requests.length] as (typeof requests)[number];
+      engine.evaluate(r.request, { excludeReasons: r.exclude as never });
+    };
+    const wholeId = `bench-whole-${size}`;
+    preparsePolicySet(wholeId, { staticPolicies: Object.fromEntries(set.content.policies.map((p) => [p.id, p.text])) });
+    const whole = (i: number) => {
+      const { request } = requests[i % requests.length] as (typeof requests)[number];
+      statefulIsAuthorized({
+        principal: request.principal,
+        action: { type: "Action", id: request.action },
+        resource: request.resource,
+        context: request.context,
+        entities: request.entities,
+        preparsedPolicySetId: wholeId,
+      });
+    };
+    timeEach(2000, sliced);
+    timeEach(size >= 1000 ? 200 : 2000, whole);
+    const a = timeEach(20_000, sliced);
+    const b = timeEach(size >= 1000 ? 1000 : 10_000, whole);
+    const target = size === 1000 ? `  target p50 < 50 µs at 1,000: ${percentile(a, 50) < 50 ? "met" : "MISSED"}` : "";
+    console.log(`   ${String(set.rules.length).padStart(8)} | ${fmt(percentile(a, 50)).padStart(6)} / ${fmt(percentile(a, 99)).padStart(7)} | ${fmt(percentile(b, 50)).padStart(9)} / ${fmt(percentile(b, 99)).padStart(9)}${" ".repeat(12)} | ${fmt(percentile(b, 50) / percentile(a, 50))}x${target}`);
+    engine.dispose();
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${url}: the server exited (${child.exitCode})`);
+    try {
+      if ((await fetch(url)).status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+async function load(title: string, url: string, headers: Record<string, string>, body: string): Promise<autocannon.Result> {
+  await autocannon({ url, method: "POST", headers, body, connections: CONNECTIONS, duration: 2 });
+  const result = await autocannon({ url, method: "POST", headers, body, connections: CONNECTIONS, duration: DURATION });
+  console.log(`   ${title.padEnd(34)} ${fmt(result.requests.average, 0).padStart(8)} req/s   p50 ${fmt(result.latency.p50)} ms   p99 ${fmt(result.latency.p99)} ms   non-2xx ${result.non2xx}   errors ${result.errors}`);
+  return result;
+}
+
+async function arbiterOverHttp(): Promise<autocannon.Result> {
+  const dir = join(work, "arbiter-data");
+  initLedgerDir(dir, { origin: "bench.arbiter.example/decide" });
+  const runtime = openRuntime(dir, { checkpointIntervalMs: 0 });
+  const seeder = { id: "bench", type: "human" as const };
+  await runtime.identities.create({ id: "alice", type: "human" }, seeder);
+  await runtime.identities.create({ id: "research-agent", type: "agent", owner: "alice" }, seeder);
+  await runtime.identities.create({ id: "gateway", type: "service_account", owner: "alice", roles: ["pep"] }, seeder);
+  await runtime.policies.activate(loadPolicyDir(EXAMPLES), seeder);
+  const pep = (await runtime.identities.issueApiKey("gateway", seeder)).key;
+  await runtime.close();
+
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "serve", "--port", String(port), "--log-level", "warn", "--data", dir], { stdio: "inherit" });
+  try {
+    await waitFor(`http://127.0.0.1:${port}/healthz`, child);
+    const body = JSON.stringify({ subject: { id: "research-agent" }, action: "read_file", resource: { type: "Tool", id: "filesystem/read_file", attributes: { server: "filesystem", sensitivity: "internal" } }, args: { path: "/workspace/notes.md" } });
+    return await load("Arbiter POST /v1/decisions", `http://127.0.0.1:${port}/v1/decisions`, { authorization: `Bearer ${pep}`, "content-type": "application/json" }, body);
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((resolve) => child.once("exit", resolve));
+  }
+}
+
+const CERBOS_POLICY = `apiVersion: api.cerbos.dev/v1
+resourcePolicy:
+  version: default
+  resource: tool
+  rules:
+    - actions: ["read_file"]
+      effect: EFFECT_ALLOW
+      roles: ["agent"]
+      condition:
+        match:
+          expr: request.resource.attr.path.startsWith("/workspace/")
+    - actions: ["read_file", "write_file"]
+      effect: EFFECT_DENY
+      roles: ["*"]
+      condition:
+        match:
+          any:
+            of:
+              - expr: request.resource.attr.path.endsWith(".env")
+              - expr: request.resource.attr.path.contains("/secrets/")
+`;
+
+async function cerbosOverHttp(): Promise<autocannon.Result> {
+  const dir = join(work, "cerbos");
+  mkdirSync(join(dir, "policies"), { recursive: true });
+  writeFileSync(join(dir, "policies", "tool.yaml"), CERBOS_POLICY);
+  const port = await freePort();
+  const grpc = await freePort();
+  writeFileSync(
+    join(dir, "config.yaml"),
+    `server:\n  httpListenAddr: "127.0.0.1:${port}"\n  grpcListenAddr: "127.0.0.1:${grpc}"\nstorage:\n  driver: disk\n  disk:\n    directory: ${join(dir, "policies")}\n    watchForChanges: false\n` +
+      `audit:\n  enabled: true\n  accessLogsEnabled: true\n  decisionLogsEnabled: true\n  backend: file\n  file:\n    path: ${join(dir, "audit.log")}\n`,
+  );
+  const child = spawn(CERBOS, ["server", `--config=${join(dir, "config.yaml")}`, "--log-level=error"], { stdio: "inherit" });
+  try {
+    await waitFor(`http://127.0.0.1:${port}/_cerbos/health`, child);
+    const body = JSON.stringify({
+      requestId: "bench",
+      principal: { id: "research-agent", roles: ["agent"], attr: { owner: "alice" } },
+      resources: [{ actions: ["read_file"], resource: { kind: "tool", id: "filesystem/read_file", attr: { server: "filesystem", path: "/workspace/notes.md" } } }],
+    });
+    return await load("Cerbos POST /api/check/resources", `http://127.0.0.1:${port}/api/check/resources`, { "content-type": "application/json" }, body);
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((resolve) => child.once("exit", resolve));
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`bench:decide | ${machineLine()}`);
+  inProcess();
+  console.log(`\n(b) HTTP, ${CONNECTIONS} connections, ${DURATION} s after a 2 s warm-up, load generator in this process`);
+  const arbiter = await arbiterOverHttp();
+  const cerbos = await cerbosOverHttp();
+  const ratio = arbiter.requests.average / cerbos.requests.average;
+  console.log(`   throughput ratio Arbiter / Cerbos: ${fmt(ratio, 2)}x (target >= 1.5x: ${ratio >= 1.5 ? "met" : "MISSED"}); p99 ${fmt(arbiter.latency.p99)} vs ${fmt(cerbos.latency.p99)} ms (target: no higher: ${arbiter.latency.p99 <= cerbos.latency.p99 ? "met" : "MISSED"})`);
+  console.log("   every Arbiter answer above was sent only after its decision record was fsync'd to the ledger");
+  rmSync(work, { recursive: true, force: true });
+}
+
+await main();
