@@ -20,7 +20,9 @@ function field(value: unknown, ...path: string[]): string {
 /** One line per entry: index, time, kind, subject, action, resource, outcome, reason. */
 export function summarize(index: number, bytes: Buffer): string {
   const record = JSON.parse(bytes.toString("utf8")) as Json;
-  const subject = field(record, "subject", "id") !== "-" ? field(record, "subject", "id") : field(record, "identity", "id");
+  // Whoever the entry is about: the acting subject, the identity a lifecycle record changes, or the
+  // actor of a policy change or grant.
+  const subject = [field(record, "subject", "id"), field(record, "identity", "id"), field(record, "actor", "id")].find((s) => s !== "-") ?? "-";
   const outcome = field(record, "outcome") !== "-" ? field(record, "outcome") : field(record, "status");
   return [
     String(index).padStart(6),
