@@ -130,23 +130,28 @@ async function main(): Promise<void> {
     const before = runtime.ledger.size();
     await runtime.close();
 
+    // BENCH_PROFILE_DIR=dir writes a CPU profile of the stdio gateway there.
+    const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+    const stdio = (args: string[]) => new StdioClientTransport({ command: process.execPath, args, stderr: "ignore" });
+    const rows: Row[] = [
+      {
+        path: "stdio (`arbiter mcp wrap`)",
+        ...(await measure(stdio([EVERYTHING, "stdio"]), stdio([...profile, CLI, "mcp", "wrap", "--data", dir, "--credential", key, "--server-name", "everything", "--", process.execPath, EVERYTHING, "stdio"]))),
+      },
+      {
+        path: "stdio, decisions stubbed (gateway mechanics only, nothing recorded)",
+        ...(await measure(stdio([EVERYTHING, "stdio"]), stdio(["--import", "tsx", join(ROOT, "bench", "mcp.ts"), "--stub-gateway", process.execPath, EVERYTHING, "stdio"]))),
+      },
+    ];
+    // The HTTP servers start only now: a second process writing to the same ledger (serve signs
+    // checkpoints) is not part of the stdio path and would make its writes wait for locks.
     const upstreamPort = await freePort();
     children.push(await startChild(process.execPath, [EVERYTHING, "streamableHttp"], /listening on port/, { PORT: String(upstreamPort) }));
     const upstreamUrl = `http://127.0.0.1:${upstreamPort}/mcp`;
     addUpstream(dir, "everything", { url: upstreamUrl });
     const arbiterPort = await freePort();
     children.push(await startChild(process.execPath, [CLI, "serve", "--data", dir, "--port", String(arbiterPort), "--log-level", "error", "--checkpoint-interval", "1000"], /arbiter serving/));
-
-    const stdio = (args: string[]) => new StdioClientTransport({ command: process.execPath, args, stderr: "ignore" });
-    const rows: Row[] = [
-      {
-        path: "stdio (`arbiter mcp wrap`)",
-        ...(await measure(stdio([EVERYTHING, "stdio"]), stdio([CLI, "mcp", "wrap", "--data", dir, "--credential", key, "--server-name", "everything", "--", process.execPath, EVERYTHING, "stdio"]))),
-      },
-      {
-        path: "stdio, decisions stubbed (gateway mechanics only, nothing recorded)",
-        ...(await measure(stdio([EVERYTHING, "stdio"]), stdio(["--import", "tsx", join(ROOT, "bench", "mcp.ts"), "--stub-gateway", process.execPath, EVERYTHING, "stdio"]))),
-      },
+    rows.push(
       {
         path: "Streamable HTTP (`arbiter serve` /mcp/everything)",
         ...(await measure(
@@ -154,7 +159,7 @@ async function main(): Promise<void> {
           new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${arbiterPort}/mcp/everything`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }),
         )),
       },
-    ];
+    );
     for (const child of children.splice(0).reverse()) {
       child.kill("SIGTERM");
       await new Promise((resolve) => child.once("exit", resolve));

@@ -1,6 +1,6 @@
 // Reading decisions back: filters over the record index, one decision with its explanation and proof,
 // and the enforcement results PEPs report against it.
-import type { Ledger } from "../ledger/index.js";
+import type { AppendOptions, Ledger } from "../ledger/index.js";
 import type { PolicyStore } from "../policy/index.js";
 import { ArbiterError, type StoredRecord } from "../record/index.js";
 import type { RecordQuery } from "../store/index.js";
@@ -123,7 +123,7 @@ export class DecisionLog {
   }
 
   /** Appends what the PEP did with a decision, linked by decision_id, and the subject/action/resource it applied to. */
-  async report(decisionId: string, report: EnforcementReport): Promise<LoggedRecord> {
+  async report(decisionId: string, report: EnforcementReport, options: Pick<AppendOptions, "background"> = {}): Promise<LoggedRecord> {
     const decision = this.find(decisionId).record as Extract<StoredRecord, { kind: "decision" }>;
     const appended = await this.ledger.append({
       kind: "enforcement",
@@ -137,7 +137,7 @@ export class DecisionLog {
       ...(report.masked ? { masked: report.masked } : {}),
       ...(report.duration_ms !== undefined ? { duration_ms: report.duration_ms } : {}),
       correlation: { ...(decision.correlation ?? {}), ...(report.correlation ?? {}), parent_decision_id: decisionId },
-    });
+    }, options);
     return { index: appended.index, record: this.load(appended.index) };
   }
 }

@@ -114,6 +114,8 @@ export interface LedgerStore extends LedgerReader {
   write<T>(fn: (writer: LedgerWriter) => T, options?: { durable?: boolean }): T;
   /** Resolves once every transaction committed before the call is on stable storage. */
   sync(): Promise<void>;
+  /** The same, blocking the calling thread until it is done. */
+  syncNow(): void;
   /** The exact leaf bytes of entry `index`, or undefined past the end. */
   entry(index: number): Buffer | undefined;
   /** Entries in index order from `from` (inclusive) to `to` (exclusive), as stored (gaps and all). */

@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { copyFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { verifyConsistencyProofText, verifyInclusionProofText, verifyLedger } from "../../src/ledger/index.js";
 import { openCheckpoint } from "../../src/ledger/checkpoint.js";
 import { ArbiterError } from "../../src/record/errors.js";
@@ -26,6 +26,25 @@ describe("Ledger", () => {
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => ledger.append(eventLine(i))));
     expect(results.map((r) => r.index)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(verifyLedger(ledger.reader, ledger.verifier, ledger.origin).ok).toBe(true);
+    await ledger.close();
+  });
+
+  it("syncs a lone append on the spot, a group or a background append on the thread pool, acknowledging each only once durable", async () => {
+    const { ledger } = freshLedger();
+    const onThreadPool = vi.spyOn(ledger.reader, "sync");
+    const onTheSpot = vi.spyOn(ledger.reader, "syncNow");
+    expect((await ledger.append(eventLine(0))).index).toBe(0);
+    expect([onTheSpot.mock.calls.length, onThreadPool.mock.calls.length]).toEqual([1, 0]);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => ledger.append(eventLine(i + 1))));
+    expect(onThreadPool.mock.calls.length).toBeGreaterThanOrEqual(1);
+    const before = onThreadPool.mock.calls.length;
+    expect((await ledger.append(eventLine(11), { background: true })).index).toBe(11);
+    expect([onTheSpot.mock.calls.length, onThreadPool.mock.calls.length]).toEqual([1, before + 1]);
+
+    onTheSpot.mockImplementationOnce(() => {
+      throw new Error("EIO: i/o error, fdatasync");
+    });
+    await expect(ledger.append(eventLine(99))).rejects.toMatchObject({ code: "LEDGER_UNAVAILABLE" });
     await ledger.close();
   });
 

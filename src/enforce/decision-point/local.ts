@@ -40,7 +40,8 @@ export class LocalDecisionPoint implements DecisionPoint {
   }
 
   async report(decisionId: string, report: EnforcementReport): Promise<void> {
-    await this.runtime.decisions.report(decisionId, report);
+    // Reported after the answer went out: its fsync must not hold up the next call's decision.
+    await this.runtime.decisions.report(decisionId, report, { background: true });
   }
 
   approval(id: string): Promise<ApprovalStatus | undefined> {

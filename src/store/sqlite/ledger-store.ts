@@ -177,6 +177,10 @@ export class SqliteLedgerStore implements LedgerStore {
     return this.wal.sync();
   }
 
+  syncNow(): void {
+    this.wal.syncNow();
+  }
+
   private insertEntries(start: number, writes: readonly EntryWrite[]): void {
     const size = this.size();
     if (size !== start) {
