@@ -1,4 +1,4 @@
-// The enforcement ledger: durable group-committed appends, signed checkpoints and proofs.
+// The enforcement ledger: appends (durable, group-committed: group-commit.ts), the tree edge, signed checkpoints and proofs.
 import { prepareRecord, type PreparedRecord } from "../record/index.js";
 import { ArbiterError, isArbiterError } from "../record/errors.js";
 import type { EntryWrite, LedgerReader, LedgerStore, StoredCheckpoint } from "../store/index.js";
@@ -13,6 +13,7 @@ import {
   verifyConsistency,
 } from "./merkle/index.js";
 import type { NoteSigner, NoteVerifier } from "./note.js";
+import { GroupCommit } from "./group-commit.js";
 import { formatConsistencyProof, formatInclusionProof } from "./proof-text.js";
 import { indexFieldsOf } from "./record-index.js";
 
@@ -58,12 +59,10 @@ export interface AppendOptions {
   background?: boolean;
 }
 
-interface PendingAppend {
+/** What one append commits: the prepared record and the state change that goes with it. */
+interface AppendItem {
   prepared: PreparedRecord;
   effect: (() => void) | undefined;
-  background: boolean;
-  resolve: (appended: Appended) => void;
-  reject: (err: unknown) => void;
 }
 
 const DEFAULT_MAX_BATCH = 8192;
@@ -81,13 +80,8 @@ export class Ledger {
   private readonly store: LedgerStore;
   private readonly signer: NoteSigner;
   private readonly groupCommit: boolean;
-  private readonly maxBatch: number;
+  private readonly appends: GroupCommit<AppendItem>;
   private readonly now: () => Date;
-  private pending: PendingAppend[] = [];
-  private flushScheduled = false;
-  /** Committed but not yet known to be on disk: not acknowledged yet. */
-  private committed: { pending: PendingAppend; appended: Appended }[] = [];
-  private syncing = false;
   private edge: CompactRange | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -99,7 +93,13 @@ export class Ledger {
     this.verifier = options.verifier;
     this.vkey = options.vkey;
     this.groupCommit = options.groupCommit ?? true;
-    this.maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+    this.appends = new GroupCommit<AppendItem>({
+      store,
+      commit: (batch) => this.commit(batch),
+      enabled: this.groupCommit,
+      maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
+      failure: unavailable,
+    });
     this.now = options.now ?? (() => new Date());
     if (options.checkpointIntervalMs > 0) {
       this.timer = setInterval(() => this.checkpointIfGrown(), options.checkpointIntervalMs);
@@ -131,83 +131,12 @@ export class Ledger {
     if (this.closed) {
       return Promise.reject(new ArbiterError("LEDGER_UNAVAILABLE", "the ledger is closed"));
     }
-    return new Promise<Appended>((resolve, reject) => {
-      this.pending.push({ prepared, effect: options.effect, background: options.background ?? false, resolve, reject });
-      if (!this.groupCommit) this.flush();
-      else this.scheduleFlush();
-    });
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // setImmediate lets every append queued in this turn of the event loop join one transaction.
-    setImmediate(() => this.flush());
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, this.maxBatch);
-      try {
-        const start = this.commit(batch);
-        batch.forEach((p, i) => this.committed.push({ pending: p, appended: { index: start + i, id: p.prepared.record.id } }));
-      } catch (err) {
-        if (batch.length === 1) {
-          batch[0]?.reject(unavailable(err));
-        } else {
-          // One bad record (say a duplicate id) must not fail the others that shared its transaction.
-          for (const p of batch) {
-            try {
-              const index = this.commit([p]);
-              this.committed.push({ pending: p, appended: { index, id: p.prepared.record.id } });
-            } catch (singleErr) {
-              p.reject(unavailable(singleErr));
-            }
-          }
-        }
-      }
-    }
-    this.syncCommitted();
-  }
-
-  /**
-   * Acknowledges committed appends once an fsync that started after their commit has finished. One
-   * sync runs at a time; whatever commits meanwhile waits for the next one, so a slow disk makes
-   * batches bigger rather than appends slower one by one.
-   */
-  private syncCommitted(): void {
-    if (this.syncing || this.committed.length === 0) return;
-    const covered = this.committed;
-    this.committed = [];
-    if (covered.length === 1 && this.pending.length === 0 && !covered[0]?.pending.background) {
-      // A lone append that someone waits on, with nothing queued behind it: no other work could overlap
-      // its fsync, and the round trip through the thread pool (≈ 90 µs measured) would only add to the wait.
-      try {
-        this.store.syncNow();
-      } catch (err) {
-        covered.forEach(({ pending }) => pending.reject(unavailable(err)));
-        return;
-      }
-      covered.forEach(({ pending, appended }) => pending.resolve(appended));
-      return;
-    }
-    this.syncing = true;
-    this.store
-      .sync()
-      .then(
-        () => covered.forEach(({ pending, appended }) => pending.resolve(appended)),
-        (err: unknown) => covered.forEach(({ pending }) => pending.reject(unavailable(err))),
-      )
-      .finally(() => {
-        this.syncing = false;
-        this.syncCommitted();
-      })
-      .catch(() => undefined);
+    const id = prepared.record.id;
+    return this.appends.submit({ prepared, effect: options.effect }, options.background ?? false).then((index) => ({ index, id }));
   }
 
   /** One transaction (durable at once when group commit is off); returns the index of the first entry. */
-  private commit(batch: readonly PendingAppend[]): number {
+  private commit(batch: readonly AppendItem[]): number {
     let edge: CompactRange | undefined;
     let start = 0;
     try {
@@ -249,7 +178,7 @@ export class Ledger {
 
   /** Waits for every queued append to be durable. */
   async drain(): Promise<void> {
-    while (this.pending.length > 0 || this.flushScheduled || this.committed.length > 0 || this.syncing) {
+    while (this.appends.busy) {
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
