@@ -1,6 +1,6 @@
 // Reading decisions back: filters over the record index, one decision with its explanation and proof,
 // and the enforcement results PEPs report against it.
-import type { AppendOptions, Ledger } from "../ledger/index.js";
+import type { AppendOptions, Appended, Ledger } from "../ledger/index.js";
 import type { PolicyStore } from "../policy/index.js";
 import { ArbiterError, type StoredRecord } from "../record/index.js";
 import type { RecordQuery } from "../store/index.js";
@@ -123,9 +123,9 @@ export class DecisionLog {
   }
 
   /** Appends what the PEP did with a decision, linked by decision_id, and the subject/action/resource it applied to. */
-  async report(decisionId: string, report: EnforcementReport, options: Pick<AppendOptions, "background"> = {}): Promise<LoggedRecord> {
+  async report(decisionId: string, report: EnforcementReport, options: Pick<AppendOptions, "deferred"> = {}): Promise<Appended> {
     const decision = this.find(decisionId).record as Extract<StoredRecord, { kind: "decision" }>;
-    const appended = await this.ledger.append({
+    return this.ledger.append({
       kind: "enforcement",
       decision_id: decisionId,
       subject: decision.subject.type === "unknown" ? undefined : decision.subject,
@@ -138,6 +138,5 @@ export class DecisionLog {
       ...(report.duration_ms !== undefined ? { duration_ms: report.duration_ms } : {}),
       correlation: { ...(decision.correlation ?? {}), ...(report.correlation ?? {}), parent_decision_id: decisionId },
     }, options);
-    return { index: appended.index, record: this.load(appended.index) };
   }
 }

@@ -2,6 +2,9 @@
 // acknowledged only once an fsync that started after its commit has finished.
 import type { LedgerStore } from "../store/index.js";
 
+/** How long a deferred item waits for company before it is committed alone. */
+const DEFERRED_MS = 10;
+
 export interface GroupCommitOptions<T> {
   store: Pick<LedgerStore, "sync" | "syncNow">;
   /** Commits a batch in one transaction and returns the index of its first entry; throws to refuse all of it. */
@@ -15,7 +18,7 @@ export interface GroupCommitOptions<T> {
 
 interface Queued<T> {
   item: T;
-  background: boolean;
+  deferred: boolean;
   resolve: (index: number) => void;
   reject: (err: Error) => void;
 }
@@ -27,26 +30,45 @@ export class GroupCommit<T> {
   /** Committed but not yet known to be on disk: not acknowledged yet. */
   private committed: { queued: Queued<T>; index: number }[] = [];
   private syncing = false;
+  private deferredTimer: NodeJS.Timeout | undefined;
 
   constructor(options: GroupCommitOptions<T>) {
     this.options = options;
   }
 
   /**
-   * Resolves with the item's index once it is durable. `background`: nobody waits on it to act, so
-   * its fsync never blocks the event loop (see syncCommitted).
+   * Resolves with the item's index once it is durable. A deferred item (nobody waits on it to act)
+   * joins the next item's transaction and fsync, or is committed alone after DEFERRED_MS.
    */
-  submit(item: T, background: boolean): Promise<number> {
+  submit(item: T, deferred = false): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      this.pending.push({ item, background, resolve, reject });
+      this.pending.push({ item, deferred, resolve, reject });
       if (!this.options.enabled) this.flush();
+      else if (deferred) this.scheduleDeferred();
       else this.scheduleFlush();
     });
   }
 
+  /** Commits deferred items now instead of waiting for company (closing, draining). */
+  hurry(): void {
+    if (this.deferredTimer) {
+      clearTimeout(this.deferredTimer);
+      this.deferredTimer = undefined;
+      this.scheduleFlush();
+    }
+  }
+
+  private scheduleDeferred(): void {
+    if (this.flushScheduled || this.deferredTimer) return;
+    this.deferredTimer = setTimeout(() => {
+      this.deferredTimer = undefined;
+      this.scheduleFlush();
+    }, DEFERRED_MS);
+  }
+
   /** True while anything submitted is not yet acknowledged. */
   get busy(): boolean {
-    return this.pending.length > 0 || this.flushScheduled || this.committed.length > 0 || this.syncing;
+    return this.pending.length > 0 || this.flushScheduled || this.deferredTimer !== undefined || this.committed.length > 0 || this.syncing;
   }
 
   private scheduleFlush(): void {
@@ -58,6 +80,10 @@ export class GroupCommit<T> {
 
   private flush(): void {
     this.flushScheduled = false;
+    if (this.deferredTimer) {
+      clearTimeout(this.deferredTimer);
+      this.deferredTimer = undefined;
+    }
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, this.options.maxBatch);
       try {
@@ -94,9 +120,10 @@ export class GroupCommit<T> {
       if (err === undefined) covered.forEach(({ queued, index }) => queued.resolve(index));
       else covered.forEach(({ queued }) => queued.reject(this.options.failure(err)));
     };
-    if (covered.length === 1 && this.pending.length === 0 && !covered[0]?.queued.background) {
-      // A lone append that someone waits on, with nothing queued behind it: no other work could overlap
-      // its fsync, and the round trip through the thread pool (≈ 90 µs measured) would only add to the wait.
+    if (this.pending.length === 0 && covered.filter((c) => !c.queued.deferred).length === 1) {
+      // One append waited on (deferred ones may ride along) and nothing queued behind it: no other work
+      // could overlap its fsync, and the round trip through the thread pool (≈ 90 µs measured) would
+      // only add to the wait.
       try {
         this.options.store.syncNow();
       } catch (err) {

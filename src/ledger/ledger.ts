@@ -53,10 +53,11 @@ export interface AppendOptions {
    */
   effect?: () => void;
   /**
-   * Nobody waits on this record to act (an enforcement result written after the answer went out):
-   * never block the event loop for its fsync, so the next decision is not held up behind it.
+   * Nobody waits on this record to act (an MCP call's enforcement result, written after the answer):
+   * it joins the next append's transaction and fsync instead of costing one of its own, or is
+   * committed alone a few milliseconds later. Its promise still resolves only once it is durable.
    */
-  background?: boolean;
+  deferred?: boolean;
 }
 
 /** What one append commits: the prepared record and the state change that goes with it. */
@@ -132,7 +133,7 @@ export class Ledger {
       return Promise.reject(new ArbiterError("LEDGER_UNAVAILABLE", "the ledger is closed"));
     }
     const id = prepared.record.id;
-    return this.appends.submit({ prepared, effect: options.effect }, options.background ?? false).then((index) => ({ index, id }));
+    return this.appends.submit({ prepared, effect: options.effect }, options.deferred ?? false).then((index) => ({ index, id }));
   }
 
   /** One transaction (durable at once when group commit is off); returns the index of the first entry. */
@@ -179,6 +180,7 @@ export class Ledger {
   /** Waits for every queued append to be durable. */
   async drain(): Promise<void> {
     while (this.appends.busy) {
+      this.appends.hurry();
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }

@@ -29,7 +29,7 @@ describe("Ledger", () => {
     await ledger.close();
   });
 
-  it("syncs a lone append on the spot, a group or a background append on the thread pool, acknowledging each only once durable", async () => {
+  it("syncs a lone append on the spot and a group on the thread pool, acknowledging each only once durable", async () => {
     const { ledger } = freshLedger();
     const onThreadPool = vi.spyOn(ledger.reader, "sync");
     const onTheSpot = vi.spyOn(ledger.reader, "syncNow");
@@ -37,15 +37,31 @@ describe("Ledger", () => {
     expect([onTheSpot.mock.calls.length, onThreadPool.mock.calls.length]).toEqual([1, 0]);
     await Promise.all(Array.from({ length: 10 }, (_, i) => ledger.append(eventLine(i + 1))));
     expect(onThreadPool.mock.calls.length).toBeGreaterThanOrEqual(1);
-    const before = onThreadPool.mock.calls.length;
-    expect((await ledger.append(eventLine(11), { background: true })).index).toBe(11);
-    expect([onTheSpot.mock.calls.length, onThreadPool.mock.calls.length]).toEqual([1, before + 1]);
 
     onTheSpot.mockImplementationOnce(() => {
       throw new Error("EIO: i/o error, fdatasync");
     });
     await expect(ledger.append(eventLine(99))).rejects.toMatchObject({ code: "LEDGER_UNAVAILABLE" });
     await ledger.close();
+  });
+
+  it("lets a deferred append ride with the next append's transaction and fsync, or commits it alone soon after", async () => {
+    const { ledger } = freshLedger();
+    const syncs = [vi.spyOn(ledger.reader, "sync"), vi.spyOn(ledger.reader, "syncNow")];
+    const count = () => syncs.reduce((n, spy) => n + spy.mock.calls.length, 0);
+    const deferred = ledger.append(eventLine(0), { deferred: true });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ledger.size()).toBe(0);
+    const urgent = ledger.append(eventLine(1));
+    expect((await Promise.all([deferred, urgent])).map((a) => a.index)).toEqual([0, 1]);
+    expect(count()).toBe(1);
+
+    expect((await ledger.append(eventLine(2), { deferred: true })).index).toBe(2);
+    expect(count()).toBe(2);
+
+    const atClose = ledger.append(eventLine(3), { deferred: true });
+    await ledger.close();
+    expect((await atClose).index).toBe(3);
   });
 
   it("rejects an invalid record without failing the others in its batch", async () => {

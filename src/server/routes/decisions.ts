@@ -66,7 +66,7 @@ export function decisionRoutes({ app, runtime, metrics }: ServerContext): void {
     preHandler: requireRole(identities, "pep", "admin"),
     handler: async (request, reply) => {
       const logged = await decisions.report(request.params.id, request.body);
-      return reply.status(201).send({ index: logged.index, id: logged.record.id, decision_id: request.params.id });
+      return reply.status(201).send({ index: logged.index, id: logged.id, decision_id: request.params.id });
     },
   });
 
