@@ -40,18 +40,19 @@ beforeAll(async () => {
 });
 
 describe("arbiter link", () => {
-  it("prints coverage and findings and writes the JSON and HTML report", () => {
-    const result = run(["link", "--source", log, "--format", "jsonl", "--out", root]);
+  it("prints coverage and findings and writes the JSON and HTML report, making the report directory", () => {
+    const reports = join(root, "reports", "nightly");
+    const result = run(["link", "--source", log, "--format", "jsonl", "--out", reports]);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^linkage run lnk_\S+ over .*orders-access\.jsonl \(jsonl\)$/m);
     expect(result.stdout).toContain("coverage 50.0%: 1 of 2 event(s) linked (decision_id 1, trace_id 0, credential 0, subject_action_resource 0)");
     expect(result.stdout).toMatch(/^findings: UNLINKED_ACTION 1$/m);
     expect(result.stdout).toMatch(/^ {2}UNLINKED_ACTION {2}orders-access\.jsonl:2 {2}No decision explains DELETE \/v1\/orders on o-7/m);
     const runId = /linkage run (lnk_\S+)/.exec(result.stdout)?.[1] as string;
-    const report = JSON.parse(readFileSync(join(root, `arbiter-link-${runId}.json`), "utf8")) as { summary: { coverage: number }; findings: { code: string }[] };
+    const report = JSON.parse(readFileSync(join(reports, `arbiter-link-${runId}.json`), "utf8")) as { summary: { coverage: number }; findings: { code: string }[] };
     expect(report.summary.coverage).toBe(0.5);
     expect(report.findings.map((f) => f.code)).toEqual(["UNLINKED_ACTION"]);
-    expect(readFileSync(join(root, `arbiter-link-${runId}.html`), "utf8")).toMatch(/^<!doctype html>[\s\S]*50\.0%[\s\S]*UNLINKED_ACTION/);
+    expect(readFileSync(join(reports, `arbiter-link-${runId}.html`), "utf8")).toMatch(/^<!doctype html>[\s\S]*50\.0%[\s\S]*UNLINKED_ACTION/);
 
     const shown = run(["link", "show", runId]);
     expect(shown.stdout).toContain("coverage 50.0%");
@@ -66,11 +67,16 @@ describe("arbiter link", () => {
     expect(run(["link", "--source", log, "--format", "jsonl", "--no-report", "--fail-on", "EXECUTED_DESPITE_DENY"]).status).toBe(0);
   });
 
-  it("refuses unknown finding codes and formats, and says when nothing in the file matched the format", () => {
+  it("refuses unknown finding codes and formats and an unwritable --out before running, and says when nothing in the file matched the format", () => {
     const badCode = run(["link", "--source", log, "--format", "jsonl", "--fail-on", "POLICY_PERMIT"]);
     expect(badCode.status).toBe(2);
     expect(badCode.stderr).toMatch(/--fail-on takes finding codes/);
     expect(run(["link", "--source", log, "--format", "syslog"]).status).toBe(2);
+    const runsBefore = run(["link", "runs", "--json"]).stdout;
+    const badOut = run(["link", "--source", log, "--format", "jsonl", "--out", join(log, "reports")]);
+    expect(badOut.status).toBe(2);
+    expect(badOut.stderr).toMatch(/--out .*cannot write reports there/);
+    expect(run(["link", "runs", "--json"]).stdout).toBe(runsBefore);
     const wrong = run(["link", "--source", K8S, "--format", "ocsf", "--no-report"]);
     expect(wrong.status).toBe(1);
     expect(wrong.stdout).toContain("skipped 5 line(s): wrong_format 5");

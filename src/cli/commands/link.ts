@@ -1,5 +1,5 @@
 // `arbiter link`: join outside logs to the decisions that explain them; `link runs|show|trace` read the results back.
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import type { LinkageSummary, LinkFormat, Mapping } from "../../linkage/index.js";
@@ -57,6 +57,15 @@ function printSummary(s: LinkageSummary, findings: { code: string; file: string;
   process.stdout.write(`${out.join("\n")}\n`);
 }
 
+/** The report directory, made before the run starts: a run must not be recorded and then lose its report. */
+function ensureDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new ArbiterError("USAGE", `--out ${dir}: cannot write reports there (${err instanceof Error ? err.message : String(err)})`);
+  }
+}
+
 function runAction() {
   return action(async (options: LinkOptions) => {
     if (options.source === undefined || options.format === undefined) throw new ArbiterError("USAGE", "give --source PATH and --format FORMAT (or a subcommand: runs, show, trace)");
@@ -66,6 +75,7 @@ function runAction() {
     const mapping: Mapping | undefined = options.map === undefined ? undefined : parseMapping(readFileSync(options.map, "utf8"), options.map);
     const window = parseDuration(options.window, "--window");
     const skew = parseDuration(options.skew, "--skew");
+    if (options.report) ensureDirectory(options.out);
     const progress = progressBar("link");
     const result = await withRuntime(options, async (runtime) => {
       const linkage = runtime.linkage;
