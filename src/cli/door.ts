@@ -66,8 +66,19 @@ export function parseIndex(text: string, what: string): number {
   return Number(text);
 }
 
+const FILE_ERRORS = new Set(["ENOENT", "EACCES", "EPERM", "EISDIR", "ENOTDIR"]);
+
+function isFileError(err: unknown): err is NodeJS.ErrnoException & { path: string; syscall: string } {
+  const e = err as NodeJS.ErrnoException;
+  return err instanceof Error && typeof e.code === "string" && FILE_ERRORS.has(e.code) && typeof e.path === "string" && typeof e.syscall === "string";
+}
+
 /** Prints an error the way a person wants to read it (no stack unless ARBITER_DEBUG is set) and sets the exit code. */
 export function reportFailure(err: unknown, json = false): void {
+  if (isFileError(err)) {
+    // A path the user gave that cannot be read or written is a usage problem, not an internal one.
+    err = new ArbiterError("USAGE", `cannot ${err.syscall === "open" || err.syscall === "stat" ? "read" : err.syscall} ${err.path}: ${err.message.replace(/^[A-Z]+: /, "").replace(/, \w+ '.*'$/, "")}`);
+  }
   const code: string = isArbiterError(err) ? err.code : "INTERNAL";
   const message = err instanceof Error ? err.message : String(err);
   if (json) {

@@ -72,6 +72,9 @@ describe("arbiter link", () => {
     expect(badCode.status).toBe(2);
     expect(badCode.stderr).toMatch(/--fail-on takes finding codes/);
     expect(run(["link", "--source", log, "--format", "syslog"]).status).toBe(2);
+    const noMap = run(["link", "--source", log, "--format", "jsonl", "--map", join(root, "missing-mapping.yaml")]);
+    expect(noMap.status).toBe(2);
+    expect(noMap.stderr).toMatch(/^arbiter: cannot read .*missing-mapping\.yaml: no such file or directory \[USAGE\]$/m);
     const runsBefore = run(["link", "runs", "--json"]).stdout;
     const badOut = run(["link", "--source", log, "--format", "jsonl", "--out", join(log, "reports")]);
     expect(badOut.status).toBe(2);
