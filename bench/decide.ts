@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { initLedgerDir } from "../src/ledger/index.js";
 import { preparsePolicySet, statefulIsAuthorized } from "../src/policy/cedar.js";
-import { buildCedarRequest, loadPolicyCases, loadPolicyDir, PolicyEngine, type CedarRequest } from "../src/policy/index.js";
+import { caseRequest, loadPolicyCases, loadPolicyDir, PolicyEngine, type CedarRequest } from "../src/policy/index.js";
 import { openRuntime } from "../src/runtime/index.js";
 import { paddedPolicySet } from "./decide-policies.js";
 import { fmt, machineLine, percentile } from "./machine.js";
@@ -34,21 +34,7 @@ function timeEach(count: number, fn: (i: number) => void): number[] {
 
 function sampleRequests(): { request: CedarRequest; exclude: readonly string[] }[] {
   const cases = loadPolicyCases(join(EXAMPLES, "tests.yaml")).cases.filter((c) => !("error" in c.expect));
-  return cases.map((c) => ({
-    request: buildCedarRequest({
-      principal: { ...c.principal, attributes: c.principal.attributes ?? {}, groups: c.principal.groups },
-      action: c.action,
-      resource: c.resource,
-      ...(c.context ? { context: c.context } : {}),
-      now: new Date(c.now),
-      ...(c.intent !== undefined ? { intent: c.intent } : {}),
-      auth: c.auth,
-      delegation: c.delegation ?? [],
-      ...(c.args !== undefined ? { args: c.args } : {}),
-      args_digest: `hmac-sha256:${"ab".repeat(32)}`,
-    }),
-    exclude: c.exclude_reasons ?? [],
-  }));
+  return cases.map((c) => ({ request: caseRequest(c), exclude: c.exclude_reasons ?? [] }));
 }
 
 function inProcess(): void {

@@ -21,7 +21,7 @@ import type { PolicySet } from "./compile.js";
 import { PolicyEngine } from "./engine.js";
 import { interpret } from "./interpret.js";
 import { policyInvalid } from "./problems.js";
-import { buildCedarRequest } from "./request.js";
+import { buildCedarRequest, type CedarRequest } from "./request.js";
 import { parseYaml } from "./yaml-source.js";
 
 /** When a case gives no time: a Monday, midday UTC, so time windows are predictable. */
@@ -104,20 +104,25 @@ function argsDigest(args: unknown): string {
   return args === undefined ? "" : `sha256:${createHash("sha256").update(canonicalBytes(args)).digest("hex")}`;
 }
 
+/** The Cedar request a policy test case describes (also the sample requests of bench:decide). */
+export function caseRequest(c: PolicyCase): CedarRequest {
+  return buildCedarRequest({
+    principal: { ...c.principal, attributes: c.principal.attributes ?? {} },
+    action: c.action,
+    resource: c.resource,
+    ...(c.context ? { context: c.context } : {}),
+    now: new Date(c.now),
+    ...(c.intent !== undefined ? { intent: c.intent } : {}),
+    auth: c.auth,
+    ...(c.delegation ? { delegation: c.delegation } : {}),
+    ...(c.args !== undefined ? { args: c.args } : {}),
+    args_digest: argsDigest(c.args),
+  });
+}
+
 function actualOf(engine: PolicyEngine, set: PolicySet, c: PolicyCase): CaseActual {
   try {
-    const request = buildCedarRequest({
-      principal: { ...c.principal, attributes: c.principal.attributes ?? {} },
-      action: c.action,
-      resource: c.resource,
-      ...(c.context ? { context: c.context } : {}),
-      now: new Date(c.now),
-      ...(c.intent !== undefined ? { intent: c.intent } : {}),
-      auth: c.auth,
-      ...(c.delegation ? { delegation: c.delegation } : {}),
-      ...(c.args !== undefined ? { args: c.args } : {}),
-      args_digest: argsDigest(c.args),
-    });
+    const request = caseRequest(c);
     const v = interpret(set, engine.evaluate(request, c.exclude_reasons ? { excludeReasons: c.exclude_reasons } : {}));
     return { outcome: v.outcome, reason: v.reason_code, control: v.control, policies: v.determining, note: v.note, obligations: v.obligations };
   } catch (err) {

@@ -21,5 +21,5 @@ export { PolicyEngine, type EngineOptions, type Evaluation, type EvaluateOptions
 export { interpret, type PolicyVerdict } from "./interpret.js";
 export { mayAllow, type MayAllowOptions } from "./may-allow.js";
 export { PolicyStore, type Activation, type ActivationEntry, type PolicyActor, type StoredVersion } from "./store.js";
-export { DEFAULT_CASE_TIME, loadPolicyCases, runPolicyCases, type CaseActual, type CaseResult, type PolicyCase, type PolicyCases } from "./cases.js";
+export { DEFAULT_CASE_TIME, caseRequest, loadPolicyCases, runPolicyCases, type CaseActual, type CaseResult, type PolicyCase, type PolicyCases } from "./cases.js";
 export { formatProblem, type PolicyProblem } from "./problems.js";
