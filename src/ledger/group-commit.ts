@@ -9,7 +9,7 @@ export interface GroupCommitOptions<T> {
   store: Pick<LedgerStore, "sync" | "syncNow">;
   /** Commits a batch in one transaction and returns the index of its first entry; throws to refuse all of it. */
   commit: (batch: readonly T[]) => number;
-  /** Off: every item is committed (and synced) on its own, at once. */
+  /** Off: every item is committed on its own, at once, and `commit` must make it durable itself. */
   enabled: boolean;
   maxBatch: number;
   /** The error an append is rejected with, from whatever the store threw. */
@@ -60,10 +60,7 @@ export class GroupCommit<T> {
 
   private scheduleDeferred(): void {
     if (this.flushScheduled || this.deferredTimer) return;
-    this.deferredTimer = setTimeout(() => {
-      this.deferredTimer = undefined;
-      this.scheduleFlush();
-    }, DEFERRED_MS);
+    this.deferredTimer = setTimeout(() => this.hurry(), DEFERRED_MS);
   }
 
   /** True while anything submitted is not yet acknowledged. */
@@ -116,10 +113,13 @@ export class GroupCommit<T> {
     if (this.syncing || this.committed.length === 0) return;
     const covered = this.committed;
     this.committed = [];
-    const settle = (err?: unknown): void => {
-      if (err === undefined) covered.forEach(({ queued, index }) => queued.resolve(index));
-      else covered.forEach(({ queued }) => queued.reject(this.options.failure(err)));
-    };
+    const acknowledge = (): void => covered.forEach(({ queued, index }) => queued.resolve(index));
+    const refuse = (err: unknown): void => covered.forEach(({ queued }) => queued.reject(this.options.failure(err)));
+    if (!this.options.enabled) {
+      // Each commit was durable on its own (see GroupCommitOptions.enabled): another fsync would only repeat it.
+      acknowledge();
+      return;
+    }
     if (this.pending.length === 0 && covered.filter((c) => !c.queued.deferred).length === 1) {
       // One append waited on (deferred ones may ride along) and nothing queued behind it: no other work
       // could overlap its fsync, and the round trip through the thread pool (≈ 90 µs measured) would
@@ -127,19 +127,16 @@ export class GroupCommit<T> {
       try {
         this.options.store.syncNow();
       } catch (err) {
-        settle(err ?? new Error("fsync failed"));
+        refuse(err);
         return;
       }
-      settle();
+      acknowledge();
       return;
     }
     this.syncing = true;
     this.options.store
       .sync()
-      .then(
-        () => settle(),
-        (err: unknown) => settle(err ?? new Error("fsync failed")),
-      )
+      .then(acknowledge, refuse)
       .finally(() => {
         this.syncing = false;
         this.syncCommitted();
