@@ -5,7 +5,7 @@ import type { Decision } from "../../src/decide/index.js";
 import type { CreateIdentityInput } from "../../src/identity/index.js";
 import { initLedgerDir, verifierFromVkey, verifyInclusionProofText } from "../../src/ledger/index.js";
 import { loadPolicyDir } from "../../src/policy/index.js";
-import { openRuntime, type Runtime } from "../../src/runtime/index.js";
+import { openRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime/index.js";
 import { DEMO_POLICIES } from "../../src/runtime/demo.js";
 import { buildServer, type ArbiterApp } from "../../src/server/index.js";
 import { tempDir } from "./cli.js";
@@ -52,21 +52,43 @@ export interface TestServer {
   as: { pep: Record<string, string>; admin: Record<string, string>; approver: Record<string, string>; erin: Record<string, string> };
 }
 
-export async function startTestServer(options: { busyTimeoutMs?: number } = {}): Promise<TestServer> {
-  const dir = join(tempDir("arbiter-server-"), "data");
-  initLedgerDir(dir, { origin: "test.arbiter.example/ledger" });
-  const clock = new TestClock(TUESDAY_10);
-  const runtime = openRuntime(dir, { checkpointIntervalMs: 0, now: clock.now, ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}) });
+export interface SeededServer {
+  runtime: Runtime;
+  app: ArbiterApp;
+  url: string;
+  /** Each identity's API key, by identity id. */
+  keys: Record<string, string>;
+}
+
+/**
+ * A fresh data directory at `dir` with `identities` (each given an API key) and `policies` active,
+ * served on a free port; server and runtime close after the test file.
+ */
+export async function serveSeeded(dir: string, options: { origin: string; identities: readonly CreateIdentityInput[]; policies: string; runtime?: RuntimeOptions }): Promise<SeededServer> {
+  initLedgerDir(dir, { origin: options.origin });
+  const runtime = openRuntime(dir, { checkpointIntervalMs: 0, ...options.runtime });
   const seeder = { id: "test-seeder", type: "human" as const };
-  for (const identity of PEOPLE_AND_MACHINES) await runtime.identities.create(identity, seeder);
-  await runtime.policies.activate(loadPolicyDir(DEMO_POLICIES), seeder);
+  for (const identity of options.identities) await runtime.identities.create(identity, seeder);
+  await runtime.policies.activate(loadPolicyDir(options.policies), seeder);
   const keys: Record<string, string> = {};
-  for (const { id } of PEOPLE_AND_MACHINES) keys[id] = (await runtime.identities.issueApiKey(id, seeder)).key;
+  for (const { id } of options.identities) keys[id] = (await runtime.identities.issueApiKey(id, seeder)).key;
   const app = await buildServer(runtime, { logLevel: "silent" });
   const url = await app.listen({ port: 0, host: "127.0.0.1" });
   afterAll(async () => {
     await app.close();
     await runtime.close();
+  });
+  return { runtime, app, url, keys };
+}
+
+export async function startTestServer(options: { busyTimeoutMs?: number } = {}): Promise<TestServer> {
+  const dir = join(tempDir("arbiter-server-"), "data");
+  const clock = new TestClock(TUESDAY_10);
+  const { runtime, app, url, keys } = await serveSeeded(dir, {
+    origin: "test.arbiter.example/ledger",
+    identities: PEOPLE_AND_MACHINES,
+    policies: DEMO_POLICIES,
+    runtime: { now: clock.now, ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}) },
   });
   const bearer = (id: string): Record<string, string> => ({ authorization: `Bearer ${keys[id] ?? ""}`, "content-type": "application/json" });
   return { url, app, runtime, clock, dir, keys, as: { pep: bearer("gateway"), admin: bearer("carol"), approver: bearer("bob"), erin: bearer("erin") } };

@@ -1,13 +1,12 @@
 // A data directory with the MCP fixture policies and identities, a real Arbiter server over it, and the real MCP servers from npm.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll } from "vitest";
 import type { CreateIdentityInput } from "../../../src/identity/index.js";
-import { initLedgerDir, verifyInclusionProofText } from "../../../src/ledger/index.js";
-import { loadPolicyDir } from "../../../src/policy/index.js";
-import { openRuntime, type Runtime } from "../../../src/runtime/index.js";
-import { buildServer, type ArbiterApp } from "../../../src/server/index.js";
+import { verifyInclusionProofText } from "../../../src/ledger/index.js";
+import type { Runtime } from "../../../src/runtime/index.js";
+import type { ArbiterApp } from "../../../src/server/index.js";
 import { CLI, ROOT, tempDir } from "../../support/cli.js";
+import { serveSeeded } from "../../support/server.js";
 
 export const POLICIES = join(ROOT, "test", "fixtures", "mcp", "policies");
 export const FLAKY_SERVER = join(ROOT, "test", "fixtures", "mcp", "flaky-server.js");
@@ -41,19 +40,7 @@ export async function startWorld(): Promise<World> {
   const dir = join(root, "data");
   const files = join(root, "files");
   mkdirSync(join(files, "workspace", "protected"), { recursive: true });
-  initLedgerDir(dir, { origin: "test.arbiter.example/mcp" });
-  const runtime = openRuntime(dir, { checkpointIntervalMs: 0 });
-  const seeder = { id: "test-seeder", type: "human" as const };
-  for (const identity of IDENTITIES) await runtime.identities.create(identity, seeder);
-  await runtime.policies.activate(loadPolicyDir(POLICIES), seeder);
-  const keys: Record<string, string> = {};
-  for (const { id } of IDENTITIES) keys[id] = (await runtime.identities.issueApiKey(id, seeder)).key;
-  const app = await buildServer(runtime, { logLevel: "silent" });
-  const url = await app.listen({ port: 0, host: "127.0.0.1" });
-  afterAll(async () => {
-    await app.close();
-    await runtime.close();
-  });
+  const { runtime, app, url, keys } = await serveSeeded(dir, { origin: "test.arbiter.example/mcp", identities: IDENTITIES, policies: POLICIES });
   return {
     dir,
     files,
