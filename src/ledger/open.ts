@@ -14,6 +14,7 @@ import {
   readSecretFile,
   writePublicFile,
   writeSecretFile,
+  type CheckpointerOptions,
   type DataDirConfig,
   type SqliteDatabase,
 } from "../store/index.js";
@@ -71,8 +72,8 @@ export interface OpenLedgerOptions {
   groupCommit?: boolean;
   /** See OpenOptions.busyTimeoutMs. */
   busyTimeoutMs?: number;
-  /** Fold the WAL into the database on a worker thread (long-running processes such as `serve`). */
-  backgroundCheckpoints?: boolean;
+  /** Fold the WAL into the database on a worker thread (long-running processes such as `serve`); options tune it. */
+  backgroundCheckpoints?: boolean | CheckpointerOptions;
 }
 
 export interface OpenedLedger {

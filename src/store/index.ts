@@ -28,4 +28,5 @@ export {
 } from "./data-dir.js";
 export { openDatabase, type SqliteDatabase } from "./sqlite/database.js";
 export type { Migration } from "./sqlite/migrations.js";
+export type { CheckpointerOptions } from "./sqlite/checkpointer.js";
 export { SqliteLedgerStore, completedHashCount } from "./sqlite/ledger-store.js";

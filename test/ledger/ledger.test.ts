@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { copyFileSync, rmSync } from "node:fs";
+import { copyFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { verifyConsistencyProofText, verifyInclusionProofText, verifyLedger } from "../../src/ledger/index.js";
@@ -208,6 +208,25 @@ describe("Ledger", () => {
     const deadline = Date.now() + 10_000;
     while (inFile() < 3000 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(inFile()).toBe(3000);
+    expect(verifyLedger(ledger.reader, ledger.verifier, ledger.origin).ok).toBe(true);
+    await ledger.close();
+  });
+
+  it("keeps the WAL bounded while appends keep coming (background checkpoints start it over)", async () => {
+    const restartFrames = 64;
+    const { ledger, dir } = freshLedger({ backgroundCheckpoints: { intervalMs: 5, restartFrames } });
+    const walBytes = (): number => statSync(join(dir, "arbiter.db-wal"), { throwIfNoEntry: false })?.size ?? 0;
+    let largest = 0;
+    // One append after another, as an agent's calls come: the writer never pauses long enough for
+    // a passive checkpoint alone to catch up, so without a restart every frame would stay in the file.
+    for (let i = 0; i < 2000; i++) {
+      await ledger.append(eventLine(i));
+      if (i % 100 === 0) largest = Math.max(largest, walBytes());
+    }
+    const frame = 4096 + 24;
+    expect(largest).toBeGreaterThan(0);
+    // 2,000 appends write well over 10,000 frames; restarts keep the file to a small multiple of restartFrames.
+    expect(largest).toBeLessThan(16 * restartFrames * frame);
     expect(verifyLedger(ledger.reader, ledger.verifier, ledger.origin).ok).toBe(true);
     await ledger.close();
   });

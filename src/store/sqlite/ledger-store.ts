@@ -15,7 +15,7 @@ import type {
   SubtreeAddress,
 } from "../types.js";
 import type { SqliteDatabase } from "./database.js";
-import { BackgroundCheckpointer } from "./checkpointer.js";
+import { BackgroundCheckpointer, type CheckpointerOptions } from "./checkpointer.js";
 import { WalSync } from "./wal-sync.js";
 
 const HASH_SIZE = 32;
@@ -88,12 +88,12 @@ export class SqliteLedgerStore implements LedgerStore {
   private checkpointer: BackgroundCheckpointer | undefined;
 
   /** backgroundCheckpoints: for long-running processes; one-shot commands keep SQLite's automatic checkpoint. */
-  constructor(db: SqliteDatabase, options: { backgroundCheckpoints?: boolean } = {}) {
+  constructor(db: SqliteDatabase, options: { backgroundCheckpoints?: boolean | CheckpointerOptions } = {}) {
     this.db = db;
     this.wal = new WalSync(db.name);
     if (options.backgroundCheckpoints) {
       db.pragma("wal_autocheckpoint = 0");
-      this.checkpointer = new BackgroundCheckpointer(db.name);
+      this.checkpointer = new BackgroundCheckpointer(db.name, options.backgroundCheckpoints === true ? {} : options.backgroundCheckpoints);
     }
     this.stmt = {
       size: db.prepare<[], number | null>("SELECT max(idx) + 1 FROM entries").pluck(),
