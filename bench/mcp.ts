@@ -1,7 +1,7 @@
 // npm run bench:mcp — the same sequence of tools/call made directly to a real upstream and through the gateway
 // (stdio: `arbiter mcp wrap`; Streamable HTTP: `arbiter serve` at /mcp/NAME), every decision durable; added p50/p99.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +23,8 @@ const POLICIES = join(ROOT, "test", "fixtures", "mcp", "policies");
 const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 200);
 const TARGET = { p50: 1, p99: 3 };
+/** BENCH_PART=stdio measures only the recorded stdio path (quicker, for profiling). */
+const PART = process.env.BENCH_PART ?? "all";
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -113,6 +115,23 @@ async function stubGateway(upstream: string[]): Promise<void> {
   await runWrap({ upstream: { kind: "stdio", command: command ?? process.execPath, args }, credential: "stub", serverName: "everything", point, limits: DEFAULT_LIMITS });
 }
 
+/** Streamable HTTP: the upstream's own HTTP server directly, and `arbiter serve` relaying to it at /mcp/everything. */
+async function measureHttp(dir: string, key: string, children: ChildProcess[]): Promise<Row> {
+  const upstreamPort = await freePort();
+  children.push(await startChild(process.execPath, [EVERYTHING, "streamableHttp"], /listening on port/, { PORT: String(upstreamPort) }));
+  const upstreamUrl = `http://127.0.0.1:${upstreamPort}/mcp`;
+  addUpstream(dir, "everything", { url: upstreamUrl });
+  const arbiterPort = await freePort();
+  children.push(await startChild(process.execPath, [CLI, "serve", "--data", dir, "--port", String(arbiterPort), "--log-level", "error", "--checkpoint-interval", "1000"], /arbiter serving/));
+  return {
+    path: "Streamable HTTP (`arbiter serve` /mcp/everything)",
+    ...(await measure(
+      new StreamableHTTPClientTransport(new URL(upstreamUrl)),
+      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${arbiterPort}/mcp/everything`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }),
+    )),
+  };
+}
+
 async function main(): Promise<void> {
   console.log(`bench:mcp | ${machineLine()}`);
   console.log(`${CALLS} sequential tools/call echo per path after ${WARMUP} warm-up calls, direct and through the gateway alternating call by call; gateway decisions in the local data directory, each durable (fsync) before the call is forwarded\n`);
@@ -133,33 +152,27 @@ async function main(): Promise<void> {
     // BENCH_PROFILE_DIR=dir writes a CPU profile of the stdio gateway there.
     const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
     const stdio = (args: string[]) => new StdioClientTransport({ command: process.execPath, args, stderr: "ignore" });
+    // The WAL must stay bounded while decisions stream in (checkpoints have to keep up with the writer).
+    let walPeak = 0;
+    const walWatch = setInterval(() => {
+      walPeak = Math.max(walPeak, statSync(join(dir, "arbiter.db-wal"), { throwIfNoEntry: false })?.size ?? 0);
+    }, 50);
     const rows: Row[] = [
       {
         path: "stdio (`arbiter mcp wrap`)",
         ...(await measure(stdio([EVERYTHING, "stdio"]), stdio([...profile, CLI, "mcp", "wrap", "--data", dir, "--credential", key, "--server-name", "everything", "--", process.execPath, EVERYTHING, "stdio"]))),
       },
-      {
+    ];
+    clearInterval(walWatch);
+    if (PART !== "stdio") {
+      rows.push({
         path: "stdio, decisions stubbed (gateway mechanics only, nothing recorded)",
         ...(await measure(stdio([EVERYTHING, "stdio"]), stdio(["--import", "tsx", join(ROOT, "bench", "mcp.ts"), "--stub-gateway", process.execPath, EVERYTHING, "stdio"]))),
-      },
-    ];
+      });
+    }
     // The HTTP servers start only now: a second process writing to the same ledger (serve signs
     // checkpoints) is not part of the stdio path and would make its writes wait for locks.
-    const upstreamPort = await freePort();
-    children.push(await startChild(process.execPath, [EVERYTHING, "streamableHttp"], /listening on port/, { PORT: String(upstreamPort) }));
-    const upstreamUrl = `http://127.0.0.1:${upstreamPort}/mcp`;
-    addUpstream(dir, "everything", { url: upstreamUrl });
-    const arbiterPort = await freePort();
-    children.push(await startChild(process.execPath, [CLI, "serve", "--data", dir, "--port", String(arbiterPort), "--log-level", "error", "--checkpoint-interval", "1000"], /arbiter serving/));
-    rows.push(
-      {
-        path: "Streamable HTTP (`arbiter serve` /mcp/everything)",
-        ...(await measure(
-          new StreamableHTTPClientTransport(new URL(upstreamUrl)),
-          new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${arbiterPort}/mcp/everything`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }),
-        )),
-      },
-    );
+    if (PART !== "stdio") rows.push(await measureHttp(dir, key, children));
     for (const child of children.splice(0).reverse()) {
       child.kill("SIGTERM");
       await new Promise((resolve) => child.once("exit", resolve));
@@ -173,8 +186,9 @@ async function main(): Promise<void> {
     const enforcements = check.ledger.reader.queryRecords({ kind: "enforcement", limit: 1_000_000 }).length;
     const appended = check.ledger.size() - before;
     await check.close();
-    const calls = 2 * (WARMUP + CALLS);
-    console.log(`\nledger: ${decisions} decision records and ${enforcements} enforcement records for ${calls} gateway calls (${appended} entries appended)`);
+    const calls = (PART === "stdio" ? 1 : 2) * (WARMUP + CALLS);
+    console.log(`\nWAL file at most ${(walPeak / 2 ** 20).toFixed(1)} MiB during the stdio run`);
+    console.log(`ledger: ${decisions} decision records and ${enforcements} enforcement records for ${calls} gateway calls (${appended} entries appended)`);
     const [stdioRow] = rows;
     if (stdioRow) {
       const added50 = percentile(stdioRow.gateway, 50) - percentile(stdioRow.direct, 50);
