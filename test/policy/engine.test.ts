@@ -75,6 +75,55 @@ describe("PolicyEngine", () => {
     b.dispose();
   });
 
+  describe("reusing Cedar's answers", () => {
+    const agentRead = (path: string, patch: Partial<RequestInput> = {}) =>
+      request({ principal: { ...base.principal, id: "a", type: "agent", groups: [] }, action: "read_file", resource: { type: "Tool", id: "fs", attributes: { server: "fs", sensitivity: "low" } }, args: { path }, ...patch });
+
+    it("answers a repeated request from the cache, with the same evaluation", () => {
+      const cached = new PolicyEngine(set);
+      const first = cached.evaluate(request());
+      const kept = cached.cachedAnswers;
+      expect(kept).toBe(1);
+      expect(cached.evaluate(request())).toEqual(first);
+      expect(cached.cachedAnswers).toBe(kept);
+      cached.dispose();
+    });
+
+    it("keys on what the slice reads: other arguments are evaluated afresh, other clocks the slice ignores are not", () => {
+      const cached = new PolicyEngine(set);
+      expect(cached.evaluate(agentRead("/workspace/.env"))).toMatchObject({ decision: "deny", determining: ["no-credential-files"] });
+      // The slice reads context.args: a different path is a different question, with a different answer.
+      expect(cached.evaluate(agentRead("/workspace/src/main.ts"))).toMatchObject({ decision: "allow" });
+      expect(cached.cachedAnswers).toBe(2);
+      // Nothing in this slice reads the clock or the caller's authentication: the answer is reused.
+      expect(cached.evaluate(agentRead("/workspace/.env", { now: new Date("2025-03-01T23:59:00Z"), auth: { method: "token", age_seconds: 9000, acr: "mfa" } }))).toMatchObject({ decision: "deny", determining: ["no-credential-files"] });
+      expect(cached.cachedAnswers).toBe(2);
+      cached.dispose();
+    });
+
+    it("keys on the principal and resource as given: a changed attribute is a new evaluation", () => {
+      const cached = new PolicyEngine(set);
+      expect(cached.evaluate(request())).toMatchObject({ decision: "deny", determining: ["production-approval"] });
+      expect(cached.evaluate(request({ resource: { type: "Environment", id: "prod", attributes: { tier: "staging" } } }))).toMatchObject({ decision: "allow", determining: ["pipelines-deploy"] });
+      expect(cached.evaluate(request({ principal: { ...base.principal, groups: [] } })).determining).not.toContain("pipelines-deploy");
+      expect(cached.cachedAnswers).toBe(3);
+      cached.dispose();
+    });
+
+    it("gives the same answers as an engine without the cache, on every sample case twice over", () => {
+      const cached = new PolicyEngine(set);
+      const plain = new PolicyEngine(set, { answerCache: false });
+      for (const round of [1, 2]) {
+        for (const r of [request(), agentRead("/workspace/.env"), agentRead("/tmp/x"), request({ resource: { type: "Environment", id: "prod" } })]) {
+          expect({ round, ...cached.evaluate(r) }).toEqual({ round, ...plain.evaluate(r) });
+        }
+      }
+      expect(plain.cachedAnswers).toBe(0);
+      cached.dispose();
+      plain.dispose();
+    });
+  });
+
   it("gives the same answers unsliced", () => {
     const whole = new PolicyEngine(set, { slicing: false });
     expect(whole.evaluate(request())).toMatchObject({ decision: "deny", determining: ["production-approval"], evaluated: 12 });
