@@ -86,6 +86,8 @@ export class SqliteLedgerStore implements LedgerStore {
   private readonly writer: LedgerWriter;
   private readonly wal: WalSync;
   private checkpointer: BackgroundCheckpointer | undefined;
+  /** The checkpointer found the WAL long: restart it after the next fsync (see restartWal). */
+  private restartWanted = false;
 
   /** backgroundCheckpoints: for long-running processes; one-shot commands keep SQLite's automatic checkpoint. */
   constructor(db: SqliteDatabase, options: { backgroundCheckpoints?: boolean | CheckpointerOptions } = {}) {
@@ -93,7 +95,8 @@ export class SqliteLedgerStore implements LedgerStore {
     this.wal = new WalSync(db.name);
     if (options.backgroundCheckpoints) {
       db.pragma("wal_autocheckpoint = 0");
-      this.checkpointer = new BackgroundCheckpointer(db.name, options.backgroundCheckpoints === true ? {} : options.backgroundCheckpoints);
+      const tuning = options.backgroundCheckpoints === true ? {} : options.backgroundCheckpoints;
+      this.checkpointer = new BackgroundCheckpointer(db.name, () => (this.restartWanted = true), tuning);
     }
     this.stmt = {
       size: db.prepare<[], number | null>("SELECT max(idx) + 1 FROM entries").pluck(),
@@ -173,12 +176,41 @@ export class SqliteLedgerStore implements LedgerStore {
     }
   }
 
-  sync(): Promise<void> {
-    return this.wal.sync();
+  async sync(): Promise<void> {
+    await this.wal.sync();
+    this.restartWalSoon();
   }
 
   syncNow(): void {
     this.wal.syncNow();
+    this.restartWalSoon();
+  }
+
+  /** After the appends just synced are acknowledged, and outside any transaction. */
+  private restartWalSoon(): void {
+    if (!this.restartWanted) return;
+    this.restartWanted = false;
+    setImmediate(() => this.restartWal());
+  }
+
+  /**
+   * Lets the next write start the WAL from its beginning. Run by the writer's own connection between
+   * commits, so no write of ours can meet the lock it holds; the worker's passive rounds have already
+   * copied nearly every frame, so it holds up the event loop only for the rest and one fsync of the
+   * database. busy_timeout 0: a reader or checkpoint of another connection in the way makes it give up
+   * at once (the worker asks again) rather than sleep on the event loop.
+   */
+  private restartWal(): void {
+    if (!this.db.open) return;
+    const timeout = this.db.pragma("busy_timeout", { simple: true }) as number;
+    this.db.pragma("busy_timeout = 0");
+    try {
+      this.db.pragma("wal_checkpoint(RESTART)");
+    } catch {
+      // Busy or failed: the WAL keeps growing until the worker's next request; nothing is lost.
+    } finally {
+      this.db.pragma(`busy_timeout = ${timeout}`);
+    }
   }
 
   private insertEntries(start: number, writes: readonly EntryWrite[]): void {
