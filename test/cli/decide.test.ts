@@ -30,7 +30,8 @@ describe("arbiter serve --demo", () => {
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    for (let i = 0; i < 200 && !/serving (http:\S+)/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+    // The greeting (demo credentials) follows the "serving" line in writes of its own: wait for both.
+    for (let i = 0; i < 200 && !/mcp-gateway \(enforcement point: pep\): arb_/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
     const url = /serving (http:\S+)/.exec(out)?.[1] as string;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(out).toMatch(/mcp-gateway \(enforcement point: pep\): arb_/);
