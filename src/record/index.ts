@@ -58,3 +58,5 @@ export { canonicalBytes, canonicalize } from "./canonical.js";
 export { commitValue, verifyCommitment, type Commitment } from "./commitment.js";
 export { newRecordId } from "./record-id.js";
 export { normalizeTimestamp } from "./time.js";
+export { DETECTOR_NAMES, detect, isDetectorName, markerOf, sensitiveKind, type DetectorName } from "./detectors.js";
+export { luhnValid, maskPaymentCards } from "./payment-card.js";

@@ -1,5 +1,4 @@
 // Masking for enforcement points: detectors and JSON paths applied to payloads before a model or an upstream sees them.
-export { DETECTOR_NAMES, detect, isDetectorName, markerOf, type DetectorName } from "./detectors.js";
-export { luhnValid, maskPaymentCards } from "./payment-card.js";
+export { DETECTOR_NAMES, detect, isDetectorName, luhnValid, markerOf, maskPaymentCards, type DetectorName } from "../../record/index.js";
 export { parsePath, type Segment } from "./json-path.js";
 export { ARGUMENTS_DETECTOR_PREFIX, ARGUMENTS_PATH, FIELD_COUNTER, MaskTally, isEmpty, maskJson, maskPlan, maskText, type MaskPlan, type MaskPlanResult, type MaskSpec } from "./mask.js";

@@ -1,6 +1,5 @@
 // Applying a mask obligation to a payload: JSON paths and detectors, counted by where they fired and how often, never keeping values.
-import type { Obligation } from "../../record/index.js";
-import { detect, isDetectorName, markerOf, type DetectorName } from "./detectors.js";
+import { detect, isDetectorName, markerOf, type DetectorName, type Obligation } from "../../record/index.js";
 import { parsePath, replaceAtPath, type Segment } from "./json-path.js";
 
 /** Obligation paths under this prefix address the arguments sent upstream; all others the payload coming back. */

@@ -1,7 +1,7 @@
 // Detectors: what each finds and what it must leave alone, and property tests that no planted value survives masking.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { detect, luhnValid, type DetectorName } from "../../../src/enforce/masking/index.js";
+import { detect, luhnValid, sensitiveKind, type DetectorName } from "../../src/record/index.js";
 
 function luhnDigit(body: string): string {
   for (let d = 0; d <= 9; d++) if (luhnValid(`${body}${d}`)) return String(d);
@@ -92,5 +92,18 @@ describe("detectors", () => {
         for (const d of ["email", "payment_card", "national_id", "secret"] as const) expect(detect(d, text)).toEqual({ text, count: 0 });
       }),
     );
+  });
+});
+
+describe("sensitiveKind", () => {
+  it.each([
+    ["bob@example.com", "email"],
+    ["card 4111 1111 1111 1111", "payment_card"],
+    ["ssn 123-45-6789", "national_id"],
+    ["key AKIAIOSFODNN7EXAMPLE", "secret"],
+    ["internal", undefined],
+    ["/workspace/notes-2026-11-24.md", undefined],
+  ])("%j: %s", (text, kind) => {
+    expect(sensitiveKind(text)).toBe(kind);
   });
 });

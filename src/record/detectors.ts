@@ -1,4 +1,4 @@
-// The value detectors a mask obligation can name: e-mail addresses, payment cards, national ids and secrets.
+// The value detectors a mask obligation can name (e-mail addresses, payment cards, national ids, secrets); records use them too, to keep such values out of leaves.
 import { maskPaymentCards } from "./payment-card.js";
 
 export const DETECTOR_NAMES = ["email", "payment_card", "national_id", "secret"] as const;
@@ -67,4 +67,10 @@ export function detect(detector: DetectorName, text: string): { text: string; co
     case "secret":
       return replaceAll(text, SECRETS, marker);
   }
+}
+
+/** The first detector that finds something in `text`, or undefined: a value that must not enter a leaf raw. */
+export function sensitiveKind(text: string): DetectorName | undefined {
+  for (const name of DETECTOR_NAMES) if (detect(name, text).count > 0) return name;
+  return undefined;
 }
