@@ -1,5 +1,5 @@
 // Opening, ending and reviewing break-glass sessions; each step is a ledger record.
-import type { Identity } from "../identity/index.js";
+import type { Identity, IdentityDirectory } from "../identity/index.js";
 import type { Ledger } from "../ledger/index.js";
 import { buildCedarRequest, interpret } from "../policy/index.js";
 import { ArbiterError, newRecordId } from "../record/index.js";
@@ -7,6 +7,7 @@ import type { BreakGlassBook, BreakGlassSession } from "./break-glass.js";
 import { decisionRecord } from "./decision-record.js";
 import type { DecisionEngine } from "./engine.js";
 import type { DecisionRequest, SubjectRef } from "./request.js";
+import { resolveSubject } from "./subject.js";
 import { verdict, type Verdict } from "./verdict.js";
 
 export const BREAK_GLASS_ACTION = "break_glass";
@@ -37,6 +38,7 @@ function operator(actor: Identity | { id: string; type: Identity["type"] }): Rec
 export class BreakGlassFlow {
   constructor(
     private readonly engine: DecisionEngine,
+    private readonly identities: IdentityDirectory,
     private readonly ledger: Ledger,
     private readonly book: BreakGlassBook,
     private readonly now: () => Date = () => new Date(),
@@ -53,7 +55,7 @@ export class BreakGlassFlow {
     }
     const now = this.now();
     const { set, engine } = this.engine.policy();
-    const subject = await this.engine.resolveSubject(start.subject, now);
+    const subject = await resolveSubject(this.identities, start.subject, now);
     const request: DecisionRequest = { subject: start.subject, action: BREAK_GLASS_ACTION, resource: { ...BREAK_GLASS_RESOURCE }, ...(start.correlation ? { correlation: start.correlation } : {}) };
     const decisionId = newRecordId(now.getTime());
     let v: Verdict;

@@ -1,6 +1,6 @@
 // The decision as answered to a PEP, and as written to the ledger.
 import type { DecisionReasonCode, Obligation, Outcome, Control, IdentityType } from "../record/index.js";
-import type { ResolvedSubject } from "./engine.js";
+import type { ResolvedSubject } from "./subject.js";
 import type { DecisionRequest } from "./request.js";
 import type { Verdict } from "./verdict.js";
 

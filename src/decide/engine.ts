@@ -1,5 +1,5 @@
 // The decision point: authenticate, evaluate Cedar policy, apply the stateful controls, record, answer.
-import type { Authenticated, Identity, IdentityDirectory } from "../identity/index.js";
+import type { Identity, IdentityDirectory } from "../identity/index.js";
 import type { Ledger } from "../ledger/index.js";
 import { buildCedarRequest, interpret, matchingLimits, PolicyEngine, type PolicySet, type PolicyStore } from "../policy/index.js";
 import { ArbiterError, newRecordId } from "../record/index.js";
@@ -10,7 +10,8 @@ import type { BreakGlassBook } from "./break-glass.js";
 import { decisionRecord, type Decision } from "./decision-record.js";
 import type { GrantBook } from "./grants.js";
 import type { RateLimiter } from "./rate-limit.js";
-import type { DecisionRequest, SubjectRef } from "./request.js";
+import type { DecisionRequest } from "./request.js";
+import { resolveSubject, secondsSince, type ResolvedSubject } from "./subject.js";
 import { overridable, verdict, type Verdict } from "./verdict.js";
 
 export interface DecisionEngineDeps {
@@ -25,23 +26,8 @@ export interface DecisionEngineDeps {
   now?: () => Date;
 }
 
-/** Who is asking, once the credential (or the PEP's assertion) has been checked. */
-export interface ResolvedSubject {
-  identity: Identity | undefined;
-  auth: Authenticated | undefined;
-  method: "api_key" | "token" | "asserted";
-  authAgeSeconds: number;
-  acr: string;
-  failure?: Verdict;
-  /** For the record when no identity could be found: the credential id, or "anonymous". */
-  label: string;
-}
-
 /** The `acr` policy sees when the person at the client confirmed the call (see DecisionRequest.confirmation). */
 export const USER_CONFIRMATION_ACR = "user_confirmation";
-
-/** Age used when nobody knows when the caller authenticated: never fresh enough for a step-up. */
-const UNKNOWN_AUTH_AGE = 2 ** 31 - 1;
 
 export class DecisionEngine {
   private readonly deps: DecisionEngineDeps;
@@ -70,34 +56,12 @@ export class DecisionEngine {
     return { set, engine: this.compiled };
   }
 
-  async resolveSubject(ref: SubjectRef, now: Date): Promise<ResolvedSubject> {
-    if ("credential" in ref) {
-      const result = await this.deps.identities.authenticate(ref.credential, now);
-      if (!result.ok) {
-        const failure = verdict({ outcome: "deny", control: "lifecycle", reason: result.reason, note: result.message });
-        return { identity: result.identity, auth: undefined, method: "token", authAgeSeconds: UNKNOWN_AUTH_AGE, acr: "", failure, label: result.credentialId ?? "anonymous" };
-      }
-      const { auth } = result;
-      const age = Math.max(0, Math.floor((now.getTime() - Date.parse(auth.credential.auth_time)) / 1000));
-      return { identity: auth.identity, auth, method: auth.credential.kind, authAgeSeconds: age, acr: auth.credential.acr, label: auth.identity.id };
-    }
-    const identity = this.deps.identities.get(ref.id);
-    if (!identity) throw new ArbiterError("UNKNOWN_PRINCIPAL", `no identity ${JSON.stringify(ref.id)} exists`, { id: ref.id });
-    const age = ref.authenticated_at ? Math.max(0, Math.floor((now.getTime() - Date.parse(ref.authenticated_at)) / 1000)) : UNKNOWN_AUTH_AGE;
-    const resolved: ResolvedSubject = { identity, auth: undefined, method: "asserted", authAgeSeconds: age, acr: ref.acr ?? "", label: identity.id };
-    if (identity.status !== "active") {
-      const reason = identity.status === "suspended" ? "IDENTITY_SUSPENDED" : identity.status === "revoked" ? "IDENTITY_REVOKED" : "IDENTITY_OFFBOARDED";
-      resolved.failure = verdict({ outcome: "deny", control: "lifecycle", reason, note: `Identity ${identity.id} is ${identity.status}.` });
-    }
-    return resolved;
-  }
-
   /** Decides one request and returns only once the decision record is durable; fails closed otherwise. */
   async decide(request: DecisionRequest): Promise<Decision> {
     const now = this.now();
     const decisionId = newRecordId(now.getTime());
     const { set, engine } = this.policy();
-    const subject = await this.resolveSubject(request.subject, now);
+    const subject = await resolveSubject(this.deps.identities, request.subject, now);
     const digest = argsDigest(this.deps.bindingKey, request.args);
     const v = subject.failure ?? this.evaluate(request, subject, set, engine, decisionId, digest, now);
     const record = decisionRecord({ id: decisionId, now, request, subject, setVersion: set.version, argsDigest: digest, verdict: v });
@@ -139,7 +103,7 @@ export class DecisionEngine {
       now,
       intent: request.intent ?? subject.auth?.intent ?? "",
       auth: request.confirmation
-        ? { method: subject.method, age_seconds: Math.max(0, Math.floor((now.getTime() - Date.parse(request.confirmation.confirmed_at)) / 1000)), acr: USER_CONFIRMATION_ACR }
+        ? { method: subject.method, age_seconds: secondsSince(request.confirmation.confirmed_at, now), acr: USER_CONFIRMATION_ACR }
         : { method: subject.method, age_seconds: subject.authAgeSeconds, acr: subject.acr },
       delegation: subject.auth?.delegation ?? [],
       ...(request.args !== undefined ? { args: request.args } : {}),

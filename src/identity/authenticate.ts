@@ -1,6 +1,6 @@
-// The hot path: a presented API key or token to an identity, or the reason it is refused.
-// State is read from the database on every call (primary-key reads), so a revocation committed by
-// any process on the same file takes effect on the next request.
+// The hot path: who is asking — a presented API key or token, or an identity a PEP asserts — or why they are refused.
+// The one place lifecycle is checked (status, credential, accountable owner, delegation links); state is read
+// from the database on every call (primary-key reads), so a change committed by any process takes effect at once.
 import { looksLikeApiKey, parseApiKey, secretMatches } from "./api-key.js";
 import { linksOf, type DelegationLink } from "./delegation.js";
 import type { Holder, IdentityRows } from "./rows.js";
@@ -54,6 +54,26 @@ const MAX_CREDENTIAL_CHARS = 8192;
 
 type Failure = Extract<AuthResult, { ok: false }>;
 
+/**
+ * How an enforcement point names the caller: the caller's own credential (Arbiter authenticates it),
+ * or the id of an identity the PEP authenticated by its own means, with how freshly it did so.
+ */
+export type SubjectRef = { credential: string } | { id: string; authenticated_at?: string; acr?: string };
+
+/** The caller once resolved: the identity, and how it was authenticated. */
+export interface Subject {
+  identity: Identity;
+  /** The checked credential; absent when the PEP asserted the identity. */
+  auth: Authenticated | undefined;
+  method: "api_key" | "token" | "asserted";
+  /** The credential's `acr`, or the one the PEP asserted ("" when none). */
+  acr: string;
+  /** When the caller last authenticated; undefined when nobody said (never fresh enough for a step-up). */
+  authTime: string | undefined;
+}
+
+export type SubjectResult = { ok: true; subject: Subject } | Failure;
+
 /** Says nothing about why: which part failed would help whoever is guessing. */
 function invalid(): Failure {
   return { ok: false, reason: "CREDENTIAL_INVALID", message: "the credential is not valid" };
@@ -104,6 +124,26 @@ function noOwner(holder: Holder, role: string): Problem | undefined {
 function rotatedAway(identity: Identity, issuedAt: string, now: Date): boolean {
   if (identity.credentials_not_before === null || issuedAt >= identity.credentials_not_before) return false;
   return identity.credentials_grace_until === null || now.toISOString() >= identity.credentials_grace_until;
+}
+
+/**
+ * Resolves either form with the same checks. An asserted identity has no credential Arbiter could
+ * check, so only its own status and its accountable owner apply: the PEP vouches for how the caller
+ * authenticated (docs/identities.md, "Who is asking"). To stop an identity in both forms, change the
+ * identity (suspend, revoke), not one credential.
+ */
+export async function resolveSubject(ctx: AuthContext, ref: SubjectRef, now: Date): Promise<SubjectResult> {
+  if ("credential" in ref) {
+    const result = await authenticateCredential(ctx, ref.credential, now);
+    if (!result.ok) return result;
+    const { auth } = result;
+    return { ok: true, subject: { identity: auth.identity, auth, method: auth.credential.kind, acr: auth.credential.acr, authTime: auth.credential.auth_time } };
+  }
+  const holder = ctx.rows.holder(ref.id);
+  if (holder === undefined) return fail("UNKNOWN_PRINCIPAL", `no identity ${JSON.stringify(ref.id)} exists`);
+  const problem = statusProblem(holder, "identity") ?? noOwner(holder, "identity");
+  if (problem !== undefined) return fail(problem.reason, problem.message, holder.identity);
+  return { ok: true, subject: { identity: holder.identity, auth: undefined, method: "asserted", acr: ref.acr ?? "", authTime: ref.authenticated_at } };
 }
 
 export async function authenticateCredential(ctx: AuthContext, credential: unknown, now: Date): Promise<AuthResult> {

@@ -2,7 +2,7 @@
 import type { Ledger } from "../ledger/index.js";
 import { ArbiterError } from "../record/index.js";
 import type { SqliteDatabase } from "../store/index.js";
-import { authenticateCredential, type AuthContext, type AuthResult } from "./authenticate.js";
+import { authenticateCredential, resolveSubject, type AuthContext, type AuthResult, type SubjectRef, type SubjectResult } from "./authenticate.js";
 import { parseInput, requireIdentity, requireNothingOwned, requireOwner, type ChangeContext } from "./changes.js";
 import { issueApiKey, revokeCredential, rotateApiKey, type IssuedApiKey, type RotatedApiKey } from "./key-issue.js";
 import { TRANSITION_EVENT, nextStatus, type Transition } from "./lifecycle.js";
@@ -238,6 +238,11 @@ export class IdentityDirectory {
   /** The hot path: never throws for any input; reads current state on every call. */
   authenticate(credential: string, now?: Date): Promise<AuthResult> {
     return authenticateCredential(this.authContext, credential, now ?? this.now());
+  }
+
+  /** Who is asking, in either form a PEP names the caller, with the same lifecycle checks; never throws. */
+  resolve(ref: SubjectRef, now?: Date): Promise<SubjectResult> {
+    return resolveSubject(this.authContext, ref, now ?? this.now());
   }
 
   /** The JWK Set (RFC 7517 §5) of the token signing key, creating the key on first use. */

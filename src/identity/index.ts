@@ -1,6 +1,6 @@
 // The identity capability's front door: identities, owners, lifecycle, API keys, tokens, delegation and authentication.
 export { IdentityDirectory, type IdentityDirectoryOptions } from "./directory.js";
-export type { AuthFailureReason, AuthResult, Authenticated } from "./authenticate.js";
+export type { AuthFailureReason, AuthResult, Authenticated, Subject, SubjectRef, SubjectResult } from "./authenticate.js";
 export { MAX_DELEGATION_DEPTH, type DelegationLink } from "./delegation.js";
 export { MAX_GRACE_SECONDS, type IssuedApiKey, type RotatedApiKey } from "./key-issue.js";
 export {

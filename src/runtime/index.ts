@@ -81,7 +81,7 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
     approvals,
     grants,
     breakGlass,
-    breakGlassFlow: new BreakGlassFlow(engine, ledger, breakGlass, now),
+    breakGlassFlow: new BreakGlassFlow(engine, identities, ledger, breakGlass, now),
     linkage: new Linkage({ db, ledger, identities, grants, bindingKey, now }),
     now,
     close: () => ledger.close(),

@@ -27,7 +27,6 @@ describe("problem+json answers", () => {
     ["an unknown field", JSON.stringify({ subject: { id: "research-agent" }, action: "search_docs", resource: { type: "Tool", id: "x" }, surprise: 1 }), 400, "REQUEST_INVALID"],
     ["an unknown action", JSON.stringify({ subject: { id: "research-agent" }, action: "launch_rockets", resource: { type: "Tool", id: "x" } }), 422, "UNKNOWN_ACTION"],
     ["a resource type the action does not apply to", JSON.stringify({ subject: { id: "research-agent" }, action: "search_docs", resource: { type: "Dataset", id: "x" } }), 422, "UNKNOWN_RESOURCE_TYPE"],
-    ["an unknown principal", JSON.stringify({ subject: { id: "nobody" }, action: "search_docs", resource: { type: "Tool", id: "x" } }), 422, "UNKNOWN_PRINCIPAL"],
     ["an oversized context", JSON.stringify({ subject: { id: "research-agent" }, action: "search_docs", resource: { type: "Tool", id: "x" }, context: { blob: "x".repeat(70_000) } }), 413, "PAYLOAD_TOO_LARGE"],
     ["a too deeply nested context", JSON.stringify({ subject: { id: "research-agent" }, action: "search_docs", resource: { type: "Tool", id: "x" }, context: { a: { b: { c: { d: { e: { f: { g: { h: { i: 1 } } } } } } } } } }), 400, "REQUEST_INVALID"],
   ])("answers %s with %i %s", async (_name, body, status, code) => {

@@ -1,6 +1,7 @@
 // What a caller may see in a listing: the tools, resources and prompts some call of which policy could allow.
 import { z } from "zod";
-import { subjectRefSchema, type BreakGlassBook, type DecisionEngine, type SubjectRef } from "../../decide/index.js";
+import { resolveSubject, subjectRefSchema, type BreakGlassBook, type DecisionEngine, type SubjectRef } from "../../decide/index.js";
+import type { IdentityDirectory } from "../../identity/index.js";
 import { buildCedarRequest, mayAllow, PRINCIPAL_ENTITY_TYPES, type PolicySet } from "../../policy/index.js";
 import type { DecisionReasonCode } from "../../record/index.js";
 
@@ -33,6 +34,7 @@ export interface Visibility {
 
 interface VisibilityDeps {
   engine: DecisionEngine;
+  identities: IdentityDirectory;
   breakGlass: BreakGlassBook;
   now: () => Date;
 }
@@ -61,7 +63,7 @@ function applies(set: PolicySet, principalType: string, candidate: Candidate): b
 export async function visibleTo(deps: VisibilityDeps, subject: SubjectRef, candidates: readonly Candidate[]): Promise<Visibility> {
   const now = deps.now();
   const { set } = deps.engine.policy();
-  const resolved = await deps.engine.resolveSubject(subject, now);
+  const resolved = await resolveSubject(deps.identities, subject, now);
   const identity = resolved.identity;
   if (resolved.failure || !identity) {
     const caller = { ok: false as const, reason: resolved.failure?.reason ?? "CREDENTIAL_INVALID", message: resolved.failure?.note ?? "the credential was refused" };
