@@ -71,7 +71,7 @@ function readFile(subject: DecisionRequest["subject"]): DecisionRequest {
   return { subject, action: "read_file", resource: { type: "Tool", id: "filesystem/read_file", attributes: { server: "filesystem" } }, args: { path: "/workspace/notes.md" } };
 }
 
-async function recorded(decision: Decision): Promise<Record<string, unknown>> {
+function recorded(decision: Decision): Record<string, unknown> {
   return JSON.parse(runtime.ledger.entry(decision.ledger.index).toString("utf8")) as Record<string, unknown>;
 }
 
@@ -87,7 +87,7 @@ describe("one subject resolver for both forms", () => {
         const outcome = reason === "POLICY_PERMIT" ? "allow" : "deny";
         expect({ form, outcome: decision.outcome, reason: decision.reason_code }).toEqual({ form, outcome, reason });
         if (outcome === "deny") expect(decision.control).toBe("lifecycle");
-        const record = await recorded(decision);
+        const record = recorded(decision);
         expect(record).toMatchObject({ kind: "decision", outcome, reason_code: reason, subject: { id, type: "agent" } });
       }
     });
@@ -98,6 +98,6 @@ describe("one subject resolver for both forms", () => {
     expect(forged).toMatchObject({ outcome: "deny", reason_code: "CREDENTIAL_INVALID" });
     const unknown = await runtime.engine.decide(readFile({ id: "nobody-at-all" }));
     expect(unknown).toMatchObject({ outcome: "deny", control: "access", reason_code: "UNKNOWN_PRINCIPAL", subject: { id: "nobody-at-all", type: "unknown" } });
-    expect(await recorded(unknown)).toMatchObject({ kind: "decision", reason_code: "UNKNOWN_PRINCIPAL", subject: { id: "nobody-at-all", type: "unknown" } });
+    expect(recorded(unknown)).toMatchObject({ kind: "decision", reason_code: "UNKNOWN_PRINCIPAL", subject: { id: "nobody-at-all", type: "unknown" } });
   });
 });
