@@ -3,6 +3,7 @@ import type { Ledger } from "../ledger/index.js";
 import { ArbiterError } from "../record/index.js";
 import type { SqliteDatabase } from "../store/index.js";
 import { authenticateCredential, resolveSubject, type AuthContext, type AuthResult, type SubjectRef, type SubjectResult } from "./authenticate.js";
+import { CredentialCache } from "./credential-cache.js";
 import { parseInput, requireIdentity, requireNothingOwned, requireOwner, type ChangeContext } from "./changes.js";
 import { issueApiKey, revokeCredential, rotateApiKey, type IssuedApiKey, type RotatedApiKey } from "./key-issue.js";
 import { TRANSITION_EVENT, nextStatus, type Transition } from "./lifecycle.js";
@@ -52,6 +53,7 @@ export class IdentityDirectory {
   private readonly now: () => Date;
   private readonly tokenContext: TokenContext;
   private readonly authContext: AuthContext;
+  private readonly operators: CredentialCache;
   private key: TokenKey | undefined;
 
   constructor(options: IdentityDirectoryOptions) {
@@ -68,6 +70,7 @@ export class IdentityDirectory {
       // Once the key exists it never changes, so it is the one thing kept between calls.
       tokenKey: () => (this.key ??= loadTokenKey(this.dataDir)),
     };
+    this.operators = new CredentialCache(() => this.rows.changeVersion(), (credential, now) => this.authenticate(credential, now));
     this.tokenContext = {
       ...this.changeContext(),
       issuer: this.issuer,
@@ -238,6 +241,14 @@ export class IdentityDirectory {
   /** The hot path: never throws for any input; reads current state on every call. */
   authenticate(credential: string, now?: Date): Promise<AuthResult> {
     return authenticateCredential(this.authContext, credential, now ?? this.now());
+  }
+
+  /**
+   * authenticate() for operators (the bearer of an API request), remembered until identity state
+   * changes in this process or another one: a revocation takes effect on the next request either way.
+   */
+  authenticateOperator(credential: string, now?: Date): Promise<AuthResult> {
+    return this.operators.lookup(credential, now ?? this.now());
   }
 
   /** Who is asking, in either form a PEP names the caller, with the same lifecycle checks; never throws. */

@@ -1,8 +1,10 @@
 // The identity tables in SQLite: prepared statements on the shared connection, rows in and out.
 // Nothing here caches state: another process may change a row at any moment and every read must see it.
+// Every write bumps the connection's change counter, so that caches of what these rows say (the operator
+// credentials a server remembers) are dropped by the next lookup.
 import type { Statement } from "better-sqlite3";
 import type { JsonObject } from "../record/index.js";
-import type { SqliteDatabase } from "../store/index.js";
+import { changeCounterOf, type ChangeCounter, type SqliteDatabase } from "../store/index.js";
 import type { CredentialInfo, CredentialKind, Identity, IdentityStatus, ListFilter, ManagedType } from "./schema.js";
 
 interface IdentityRow {
@@ -112,7 +114,10 @@ export class IdentityRows {
     revokeAllOf: Statement<[string, string]>;
   };
 
+  private readonly changes: ChangeCounter;
+
   constructor(db: SqliteDatabase) {
+    this.changes = changeCounterOf(db);
     this.stmt = {
       identity: db.prepare(`SELECT ${IDENTITY_COLUMNS} FROM identities WHERE id = ?`),
       holder: db.prepare(`${HOLDER_SELECT} FROM identities i LEFT JOIN identities o ON o.id = i.owner WHERE i.id = ?`),
@@ -157,6 +162,11 @@ export class IdentityRows {
     };
   }
 
+  /** Changes so far, this process's and any other connection's (see ChangeCounter). */
+  changeVersion(): number {
+    return this.changes.version();
+  }
+
   identity(id: string): Identity | undefined {
     const row = this.stmt.identity.get(id);
     return row && toIdentity(row);
@@ -198,21 +208,25 @@ export class IdentityRows {
   }
 
   insertIdentity(identity: Identity): void {
+    this.changes.bump();
     this.stmt.insertIdentity.run(identity.id, identity.type, identity.owner, identity.status, identity.display_name,
       JSON.stringify(identity.groups), JSON.stringify(identity.roles), JSON.stringify(identity.attributes),
       identity.created_at, identity.updated_at);
   }
 
   setStatus(id: string, status: IdentityStatus, at: string): void {
+    this.changes.bump();
     this.stmt.setStatus.run(status, at, id);
   }
 
   setFields(identity: Identity): void {
+    this.changes.bump();
     this.stmt.setFields.run(identity.owner, identity.display_name, JSON.stringify(identity.groups), JSON.stringify(identity.roles),
       JSON.stringify(identity.attributes), identity.updated_at, identity.id);
   }
 
   setNotBefore(id: string, notBefore: string, graceUntil: string | null, at: string): void {
+    this.changes.bump();
     this.stmt.setNotBefore.run(notBefore, graceUntil, at, id);
   }
 
@@ -229,19 +243,23 @@ export class IdentityRows {
   }
 
   insertCredential(c: NewCredential): void {
+    this.changes.bump();
     this.stmt.insertCredential.run(c.id, c.identityId, c.kind, c.secretHash, c.createdAt, c.expiresAt);
   }
 
   /** Marks an active API key rotated; it stays usable until `validUntil`. */
   rotateKey(id: string, at: string, validUntil: string, replacedBy: string): void {
+    this.changes.bump();
     this.stmt.rotateKey.run(at, validUntil, replacedBy, id);
   }
 
   revokeCredential(id: string, at: string): boolean {
+    this.changes.bump();
     return this.stmt.revokeCredential.run(at, id).changes > 0;
   }
 
   revokeAllOf(identityId: string, at: string): void {
+    this.changes.bump();
     this.stmt.revokeAllOf.run(at, identityId);
   }
 }

@@ -18,37 +18,12 @@ function bearer(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-/**
- * Operator credentials seen in the last second. An enforcement point sends the same credential with
- * every decision; checking it once a second instead of per request keeps within the one-second
- * propagation bound for revocations (docs/architecture.md) and takes a SQL read off the hot path.
- */
-const OPERATOR_CACHE_MS = 1000;
-const OPERATOR_CACHE_SIZE = 1024;
-
-interface CachedOperator {
-  identity: Identity;
-  until: number;
-}
-
-const operators = new WeakMap<IdentityDirectory, Map<string, CachedOperator>>();
-
 type OperatorCheck = { identity: Identity } | { refused: { reason: string; message: string } };
 
+/** The directory remembers a credential until identity state changes (in any process): see CredentialCache. */
 async function authenticateOperator(identities: IdentityDirectory, token: string): Promise<OperatorCheck> {
-  let cache = operators.get(identities);
-  if (!cache) operators.set(identities, (cache = new Map<string, CachedOperator>()));
-  const now = Date.now();
-  const hit = cache.get(token);
-  if (hit && hit.until > now) return { identity: hit.identity };
-  const result = await identities.authenticate(token);
-  if (!result.ok) {
-    cache.delete(token);
-    return { refused: { reason: result.reason, message: result.message } };
-  }
-  if (cache.size >= OPERATOR_CACHE_SIZE) cache.clear();
-  cache.set(token, { identity: result.auth.identity, until: now + OPERATOR_CACHE_MS });
-  return { identity: result.auth.identity };
+  const result = await identities.authenticateOperator(token);
+  return result.ok ? { identity: result.auth.identity } : { refused: { reason: result.reason, message: result.message } };
 }
 
 /** A preHandler that admits an active identity holding one of `roles`. */

@@ -30,3 +30,4 @@ export { openDatabase, type SqliteDatabase } from "./sqlite/database.js";
 export type { Migration } from "./sqlite/migrations.js";
 export type { CheckpointerOptions } from "./sqlite/checkpointer.js";
 export { SqliteLedgerStore, completedHashCount } from "./sqlite/ledger-store.js";
+export { ChangeBoundCache, ChangeCounter, changeCounterOf } from "./sqlite/change-counter.js";
