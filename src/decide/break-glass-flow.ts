@@ -2,7 +2,7 @@
 import type { Identity, IdentityDirectory } from "../identity/index.js";
 import type { Ledger } from "../ledger/index.js";
 import { buildCedarRequest, interpret } from "../policy/index.js";
-import { ArbiterError, newRecordId } from "../record/index.js";
+import { ArbiterError, newRecordId, type Caller } from "../record/index.js";
 import type { BreakGlassBook, BreakGlassSession } from "./break-glass.js";
 import { decisionRecord } from "./decision-record.js";
 import type { DecisionEngine } from "./engine.js";
@@ -44,8 +44,8 @@ export class BreakGlassFlow {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Opens a session if policy lets this identity break glass; the attempt is a decision either way. */
-  async start(start: BreakGlassStart): Promise<BreakGlassOutcome> {
+  /** Opens a session if policy lets this identity break glass; the attempt is a decision either way, naming who asked. */
+  async start(start: BreakGlassStart, caller: Caller): Promise<BreakGlassOutcome> {
     const justification = start.justification.trim();
     if (justification.length < MIN_JUSTIFICATION) {
       throw new ArbiterError("REQUEST_INVALID", `break-glass needs a justification of at least ${MIN_JUSTIFICATION} characters`);
@@ -100,7 +100,7 @@ export class BreakGlassFlow {
         v = verdict({ outcome: policyVerdict.outcome === "error" ? "error" : "deny", control: "break_glass", reason: policyVerdict.reason_code, note: `${identity.id} may not break glass: ${policyVerdict.note}`, determining: policyVerdict.determining });
       }
     }
-    const record = decisionRecord({ id: decisionId, now, request, subject, setVersion: set.version, argsDigest: "", verdict: v });
+    const record = decisionRecord({ id: decisionId, now, request, caller, subject, setVersion: set.version, argsDigest: "", verdict: v });
     const effects = v.effects;
     const appended = await this.ledger.append(record, effects.length ? { effect: () => effects.forEach((e) => e()) } : {});
     return { decisionId, outcome: v.outcome, reason: v.reason, note: v.note, session, index: appended.index };

@@ -2,7 +2,7 @@
 // and the enforcement results PEPs report against it.
 import type { AppendOptions, Appended, Ledger } from "../ledger/index.js";
 import type { PolicyStore } from "../policy/index.js";
-import { ArbiterError, type StoredRecord } from "../record/index.js";
+import { ArbiterError, type Caller, type StoredRecord } from "../record/index.js";
 import type { RecordQuery } from "../store/index.js";
 
 export interface DecisionFilter {
@@ -122,8 +122,8 @@ export class DecisionLog {
     };
   }
 
-  /** Appends what the PEP did with a decision, linked by decision_id, and the subject/action/resource it applied to. */
-  async report(decisionId: string, report: EnforcementReport, options: Pick<AppendOptions, "deferred"> = {}): Promise<Appended> {
+  /** Appends what the PEP did with a decision, linked by decision_id, and the subject/action/resource it applied to; `caller` is who reported it. */
+  async report(decisionId: string, report: EnforcementReport, caller: Caller, options: Pick<AppendOptions, "deferred"> = {}): Promise<Appended> {
     const decision = this.find(decisionId).record as Extract<StoredRecord, { kind: "decision" }>;
     return this.ledger.append({
       kind: "enforcement",
@@ -132,6 +132,7 @@ export class DecisionLog {
       action: decision.action,
       resource: decision.resource,
       pep: report.pep,
+      caller,
       status: report.status,
       ...(report.upstream ? { upstream: report.upstream } : {}),
       ...(report.masked ? { masked: report.masked } : {}),

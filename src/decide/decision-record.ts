@@ -1,5 +1,5 @@
 // The decision as answered to a PEP, and as written to the ledger.
-import type { DecisionReasonCode, Obligation, Outcome, Control, IdentityType } from "../record/index.js";
+import type { Caller, DecisionReasonCode, Obligation, Outcome, Control, IdentityType } from "../record/index.js";
 import type { ResolvedSubject } from "./subject.js";
 import type { DecisionRequest } from "./request.js";
 import type { Verdict } from "./verdict.js";
@@ -33,6 +33,7 @@ interface RecordArgs {
   id: string;
   now: Date;
   request: DecisionRequest;
+  caller: Caller;
   subject: ResolvedSubject;
   setVersion: string;
   argsDigest: string;
@@ -62,7 +63,7 @@ function subjectPart(subject: ResolvedSubject): Record<string, unknown> {
 }
 
 /** The `decision` record input; raw arguments go in `sensitive`, so only their salted commitment enters the leaf. */
-export function decisionRecord({ id, now, request, subject, setVersion, argsDigest, verdict: v }: RecordArgs): Record<string, unknown> {
+export function decisionRecord({ id, now, request, caller, subject, setVersion, argsDigest, verdict: v }: RecordArgs): Record<string, unknown> {
   const sensitivity = request.resource.attributes?.sensitivity;
   const delegation = subject.auth?.delegation ?? [];
   return {
@@ -78,6 +79,7 @@ export function decisionRecord({ id, now, request, subject, setVersion, argsDige
       ...(typeof sensitivity === "string" && SENSITIVITY.has(sensitivity) ? { sensitivity } : {}),
     },
     ...(request.pep ? { pep: request.pep } : {}),
+    caller,
     outcome: v.outcome,
     control: v.control,
     reason_code: v.reason,

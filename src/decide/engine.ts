@@ -2,7 +2,7 @@
 import type { Identity, IdentityDirectory } from "../identity/index.js";
 import type { Ledger } from "../ledger/index.js";
 import { buildCedarRequest, interpret, matchingLimits, PolicyEngine, type PolicySet, type PolicyStore } from "../policy/index.js";
-import { ArbiterError, newRecordId } from "../record/index.js";
+import { ArbiterError, newRecordId, type Caller } from "../record/index.js";
 import { ApprovalFlow } from "./approval-flow.js";
 import type { ApprovalBook } from "./approvals.js";
 import { argsDigest, type CallBinding } from "./binding.js";
@@ -56,15 +56,18 @@ export class DecisionEngine {
     return { set, engine: this.compiled };
   }
 
-  /** Decides one request and returns only once the decision record is durable; fails closed otherwise. */
-  async decide(request: DecisionRequest): Promise<Decision> {
+  /**
+   * Decides one request and returns only once the decision record is durable; fails closed otherwise.
+   * `caller` is who asked, as the door authenticated it (never taken from the request body).
+   */
+  async decide(request: DecisionRequest, caller: Caller): Promise<Decision> {
     const now = this.now();
     const decisionId = newRecordId(now.getTime());
     const { set, engine } = this.policy();
     const subject = await resolveSubject(this.deps.identities, request.subject, now);
     const digest = argsDigest(this.deps.bindingKey, request.args);
     const v = subject.failure ?? this.evaluate(request, subject, set, engine, decisionId, digest, now);
-    const record = decisionRecord({ id: decisionId, now, request, subject, setVersion: set.version, argsDigest: digest, verdict: v });
+    const record = decisionRecord({ id: decisionId, now, request, caller, subject, setVersion: set.version, argsDigest: digest, verdict: v });
     const effects = v.effects;
     const [appended] = await Promise.all([
       this.deps.ledger.append(record, effects.length ? { effect: () => effects.forEach((effect) => effect()) } : {}),

@@ -2,12 +2,12 @@
 import type { Ledger } from "../ledger/index.js";
 import { ArbiterError } from "../record/index.js";
 import type { SqliteDatabase } from "../store/index.js";
-import { authenticateCredential, resolveSubject, type AuthContext, type AuthResult, type SubjectRef, type SubjectResult } from "./authenticate.js";
+import { authenticateCredential, resolveSubject, type AuthContext, type AuthResult, type Authenticated, type SubjectRef, type SubjectResult } from "./authenticate.js";
 import { CredentialCache } from "./credential-cache.js";
 import { parseInput, requireIdentity, requireNothingOwned, requireOwner, type ChangeContext } from "./changes.js";
 import { issueApiKey, revokeCredential, rotateApiKey, type IssuedApiKey, type RotatedApiKey } from "./key-issue.js";
 import { TRANSITION_EVENT, nextStatus, type Transition } from "./lifecycle.js";
-import { lifecycleRecord } from "./records.js";
+import { lifecycleRecord, subjectOf } from "./records.js";
 import { IdentityRows } from "./rows.js";
 import {
   createIdentitySchema,
@@ -249,6 +249,25 @@ export class IdentityDirectory {
    */
   authenticateOperator(credential: string, now?: Date): Promise<AuthResult> {
     return this.operators.lookup(credential, now ?? this.now());
+  }
+
+  /**
+   * Records that an authenticated caller was refused an operation for want of an operator role
+   * (an `event`, reason ROLE_REQUIRED): who tried what they may not is evidence too.
+   */
+  async recordRoleRefusal(auth: Authenticated, operation: string, roles: readonly string[]): Promise<void> {
+    const { identity, credential } = auth;
+    await this.ledger.append({
+      kind: "event",
+      source: "arbiter",
+      subject: { ...subjectOf(identity), credential: { id: credential.id, kind: credential.kind } },
+      action: operation,
+      resource: { id: operation.slice(operation.indexOf(" ") + 1), type: "api_route" },
+      outcome: "deny",
+      control: "access",
+      reason_code: "ROLE_REQUIRED",
+      note: `${identity.id} needs the role ${roles.join(" or ")} for ${operation}`,
+    });
   }
 
   /** Who is asking, in either form a PEP names the caller, with the same lifecycle checks; never throws. */

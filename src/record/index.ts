@@ -41,6 +41,7 @@ export {
   type StoredRecord,
 } from "./schema.js";
 export type {
+  Caller,
   Correlation,
   Credential,
   Delegation,
@@ -51,7 +52,7 @@ export type {
   Subject,
 } from "./parts.js";
 export { findJsonProblem, type JsonObject, type JsonValue } from "./json-value.js";
-export { argsDigestSchema, correlationSchema, pepSchema } from "./parts.js";
+export { argsDigestSchema, callerSchema, correlationSchema, pepSchema } from "./parts.js";
 export { prepareRecord, type PrepareOptions, type PreparedRecord, type RawValue } from "./prepare.js";
 export { LEAF_LIMIT_BYTES, decodeRecord, isCanonical } from "./leaf.js";
 export { canonicalBytes, canonicalize } from "./canonical.js";

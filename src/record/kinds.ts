@@ -3,6 +3,7 @@ import { z } from "zod";
 import {
   approvalRefSchema,
   argsDigestSchema,
+  callerSchema,
   correlationSchema,
   breakGlassSchema,
   countSchema,
@@ -34,6 +35,8 @@ const decision = {
   action: textSchema,
   resource: resourceSchema,
   pep: pepSchema.optional(),
+  /** Who asked, as authenticated (absent in records written before it was recorded). */
+  caller: callerSchema.optional(),
   outcome: outcomeSchema,
   control: controlSchema,
   reason_code: decisionReasonCodeSchema,
@@ -61,6 +64,8 @@ const enforcement = {
   action: textSchema.optional(),
   resource: resourceSchema.optional(),
   pep: pepSchema,
+  /** Who reported it, as authenticated (absent in records written before it was recorded). */
+  caller: callerSchema.optional(),
   status: z.enum(["executed", "blocked", "failed", "held"]),
   upstream: z
     .strictObject({

@@ -113,6 +113,19 @@ export const resourceSchema = z.strictObject({
   owner_system: textSchema.optional(),
 });
 
+/**
+ * Who asked Arbiter for a decision, as Arbiter knows it (unlike `pep`, which is the label the request
+ * claims): the identity whose bearer credential an API request carried (`determined_by: credential`),
+ * or, for a process working on the data directory itself (`arbiter decide`, `mcp wrap`, the server's
+ * own MCP gateway), the local account and how it was determined.
+ */
+export const callerSchema = z.strictObject({
+  id: textSchema,
+  type: identityTypeSchema,
+  determined_by: z.enum(["credential", "actor_flag", "actor_env", "os_account"]),
+  credential: credentialSchema.optional(),
+});
+
 /** The enforcement point that asked or acted. */
 export const pepSchema = z.strictObject({
   id: textSchema,
@@ -183,6 +196,7 @@ export type Subject = z.infer<typeof importedSubjectSchema>;
 export type Delegation = z.infer<typeof delegationSchema>;
 export type Resource = z.infer<typeof resourceSchema>;
 export type Pep = z.infer<typeof pepSchema>;
+export type Caller = z.infer<typeof callerSchema>;
 export type Policy = z.infer<typeof policySchema>;
 export type Obligation = z.infer<typeof obligationSchema>;
 export type Correlation = z.infer<typeof correlationSchema>;

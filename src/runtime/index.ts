@@ -13,7 +13,11 @@ import { IdentityDirectory } from "../identity/index.js";
 import { openLedger, type Ledger } from "../ledger/index.js";
 import { Linkage } from "../linkage/index.js";
 import { PolicyStore } from "../policy/index.js";
+import type { Caller } from "../record/index.js";
 import type { DataDirConfig, SqliteDatabase } from "../store/index.js";
+import { localCaller } from "./local-caller.js";
+
+export { ACTOR_ENV } from "./local-caller.js";
 
 export interface RuntimeOptions {
   /** Overrides the configured checkpoint interval; 0 signs only on demand and on close. */
@@ -41,6 +45,8 @@ export interface Runtime {
   linkage: Linkage;
   /** The clock every capability reads (tests move it). */
   now: () => Date;
+  /** Who works on the data directory from this process, for records made without an API credential (see local-caller.ts). */
+  localCaller(actorFlag?: string): Caller;
   close(): Promise<void>;
 }
 
@@ -84,6 +90,7 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
     breakGlassFlow: new BreakGlassFlow(engine, identities, ledger, breakGlass, now),
     linkage: new Linkage({ db, ledger, identities, grants, bindingKey, now }),
     now,
+    localCaller: (actorFlag) => localCaller(identities, actorFlag),
     close: () => ledger.close(),
   };
 }

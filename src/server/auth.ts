@@ -1,6 +1,7 @@
 // Operators authenticate with bearer credentials of their identity; each route names the roles it admits.
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
 import type { Identity, IdentityDirectory } from "../identity/index.js";
+import type { Caller } from "../record/index.js";
 import { problem, sendProblem } from "./problem.js";
 
 export type OperatorRole = "admin" | "approver" | "auditor" | "pep";
@@ -8,6 +9,8 @@ export type OperatorRole = "admin" | "approver" | "auditor" | "pep";
 declare module "fastify" {
   interface FastifyRequest {
     operator?: Identity;
+    /** The operator as records name it: who asked, by which credential. */
+    caller?: Caller;
   }
 }
 
@@ -18,15 +21,13 @@ function bearer(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-type OperatorCheck = { identity: Identity } | { refused: { reason: string; message: string } };
-
-/** The directory remembers a credential until identity state changes (in any process): see CredentialCache. */
-async function authenticateOperator(identities: IdentityDirectory, token: string): Promise<OperatorCheck> {
-  const result = await identities.authenticateOperator(token);
-  return result.ok ? { identity: result.auth.identity } : { refused: { reason: result.reason, message: result.message } };
-}
-
-/** A preHandler that admits an active identity holding one of `roles`. */
+/**
+ * A hook that admits an active identity holding one of `roles`. Credentials are remembered by the
+ * directory until identity state changes in any process (see CredentialCache), so a revocation
+ * takes effect on the next request. An authenticated caller without the role is refused (403) and
+ * the refusal is recorded; an unauthenticated one is not, so that nobody without a credential can
+ * write to the ledger.
+ */
 export function requireRole(identities: IdentityDirectory, ...roles: OperatorRole[]): preHandlerAsyncHookHandler {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const token = bearer(request);
@@ -34,21 +35,34 @@ export function requireRole(identities: IdentityDirectory, ...roles: OperatorRol
       await sendProblem(reply, problem("UNAUTHENTICATED", "send an operator credential as `Authorization: Bearer <api key or token>`"));
       return;
     }
-    const check = await authenticateOperator(identities, token);
-    if ("refused" in check) {
-      await sendProblem(reply, problem("UNAUTHENTICATED", `the operator credential was refused: ${check.refused.message}`, { reason_code: check.refused.reason }));
+    const result = await identities.authenticateOperator(token);
+    if (!result.ok) {
+      await sendProblem(reply, problem("UNAUTHENTICATED", `the operator credential was refused: ${result.message}`, { reason_code: result.reason }));
       return;
     }
-    const identity = check.identity;
+    const { identity, credential } = result.auth;
     if (!roles.some((role) => identity.roles.includes(role))) {
-      await sendProblem(reply, problem("FORBIDDEN", `${identity.id} needs one of the roles ${roles.join(", ")} for ${request.method} ${request.routeOptions.url ?? request.url}`));
+      const operation = `${request.method} ${request.routeOptions.url ?? request.url.split("?")[0] ?? ""}`;
+      try {
+        await identities.recordRoleRefusal(result.auth, operation, roles);
+      } catch (err) {
+        // Refusing is safe without a record; say so in the log, never let it turn into an answer other than 403.
+        request.log.error({ err, code: "LEDGER_UNAVAILABLE" }, "role refusal not recorded");
+      }
+      await sendProblem(reply, problem("FORBIDDEN", `${identity.id} needs the role ${roles.join(" or ")} for ${operation}`, { reason_code: "ROLE_REQUIRED" }));
       return;
     }
     request.operator = identity;
+    request.caller = { id: identity.id, type: identity.type, determined_by: "credential", credential: { id: credential.id, kind: credential.kind } };
   };
 }
 
 export function operatorOf(request: FastifyRequest): Identity {
   if (!request.operator) throw new Error("route registered without requireRole");
   return request.operator;
+}
+
+export function callerOf(request: FastifyRequest): Caller {
+  if (!request.caller) throw new Error("route registered without requireRole");
+  return request.caller;
 }

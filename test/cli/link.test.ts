@@ -6,6 +6,7 @@ import { initLedgerDir } from "../../src/ledger/index.js";
 import { loadPolicyDir } from "../../src/policy/index.js";
 import { openRuntime } from "../../src/runtime/index.js";
 import { arbiter, tempDir } from "../support/cli.js";
+import { TEST_CALLER } from "../support/server.js";
 
 const root = tempDir("arbiter-link-cli-");
 const data = join(root, "data");
@@ -27,7 +28,7 @@ beforeAll(async () => {
     await runtime.identities.create({ id: "support-agent", type: "agent", owner: "alice" }, seeder);
     await runtime.policies.activate(loadPolicyDir(POLICIES), seeder);
     const { key } = await runtime.identities.issueApiKey("support-agent", seeder);
-    const decision = await runtime.engine.decide({ subject: { credential: key }, action: "GET /v1/orders", resource: { type: "Order", id: "o-7" }, correlation: { trace_id: TRACE } });
+    const decision = await runtime.engine.decide({ subject: { credential: key }, action: "GET /v1/orders", resource: { type: "Order", id: "o-7" }, correlation: { trace_id: TRACE } }, TEST_CALLER);
     const lines = [
       { time: decision.time, subject: "support-agent", action: "GET /v1/orders", resource: "o-7", status: 200, headers: { "x-arbiter-decision-id": decision.decision_id, traceparent: `00-${TRACE}-00f067aa0ba902b7-01` } },
       { time: decision.time, subject: "support-agent", action: "DELETE /v1/orders", resource: "o-7", status: 204 },

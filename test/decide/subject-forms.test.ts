@@ -8,7 +8,7 @@ import { loadPolicyDir } from "../../src/policy/index.js";
 import { DEMO_POLICIES } from "../../src/runtime/demo.js";
 import { openRuntime, type Runtime } from "../../src/runtime/index.js";
 import { tempDir } from "../support/cli.js";
-import { TestClock, TUESDAY_10 } from "../support/server.js";
+import { TEST_CALLER, TestClock, TUESDAY_10 } from "../support/server.js";
 
 const SEEDER = { id: "test-seeder", type: "human" as const };
 
@@ -83,7 +83,7 @@ describe("one subject resolver for both forms", () => {
         ["credential", { credential: credentials[row.state] as string }, row.credential],
         ["asserted", { id }, row.asserted],
       ] as const) {
-        const decision = await runtime.engine.decide(readFile(subject));
+        const decision = await runtime.engine.decide(readFile(subject), TEST_CALLER);
         const outcome = reason === "POLICY_PERMIT" ? "allow" : "deny";
         expect({ form, outcome: decision.outcome, reason: decision.reason_code }).toEqual({ form, outcome, reason });
         if (outcome === "deny") expect(decision.control).toBe("lifecycle");
@@ -94,9 +94,9 @@ describe("one subject resolver for both forms", () => {
   }
 
   it("an unknown identity is a recorded deny in both forms: CREDENTIAL_INVALID for a key never issued, UNKNOWN_PRINCIPAL for an id", async () => {
-    const forged = await runtime.engine.decide(readFile({ credential: `arb_0123456789abcdef_${"A".repeat(43)}` }));
+    const forged = await runtime.engine.decide(readFile({ credential: `arb_0123456789abcdef_${"A".repeat(43)}` }), TEST_CALLER);
     expect(forged).toMatchObject({ outcome: "deny", reason_code: "CREDENTIAL_INVALID" });
-    const unknown = await runtime.engine.decide(readFile({ id: "nobody-at-all" }));
+    const unknown = await runtime.engine.decide(readFile({ id: "nobody-at-all" }), TEST_CALLER);
     expect(unknown).toMatchObject({ outcome: "deny", control: "access", reason_code: "UNKNOWN_PRINCIPAL", subject: { id: "nobody-at-all", type: "unknown" } });
     expect(recorded(unknown)).toMatchObject({ kind: "decision", reason_code: "UNKNOWN_PRINCIPAL", subject: { id: "nobody-at-all", type: "unknown" } });
   });

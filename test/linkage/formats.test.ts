@@ -5,6 +5,7 @@ import { gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { StoredRecord } from "../../src/record/index.js";
 import { accessLine, FIXTURES, makeWorld, type World } from "./world.js";
+import { TEST_CALLER } from "../support/server.js";
 
 let world: World;
 const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -72,7 +73,7 @@ describe("AWS CloudTrail", () => {
 describe("Kubernetes audit log", () => {
   it("joins a service account's read by subject+action+resource, ignores intermediate stages and the control plane", async () => {
     world.clock.set("2026-11-24T10:01:50.000Z");
-    const decision = await world.runtime.engine.decide({ subject: { id: "system:serviceaccount:payments:report-bot" }, action: "get", resource: { type: "K8sObject", id: "payments/db-password" } });
+    const decision = await world.runtime.engine.decide({ subject: { id: "system:serviceaccount:payments:report-bot" }, action: "get", resource: { type: "K8sObject", id: "payments/db-password" } }, TEST_CALLER);
     expect(decision.outcome).toBe("allow");
     const summary = await world.link(join(FIXTURES, "k8s", "audit.jsonl"), "k8s");
     expect(summary).toMatchObject({ items: 5, events: 3, linked: 1, unlinked: 1, unlinked_denied: 1, by_key: { subject_action_resource: 1 }, ignored: { "k8s stage RequestReceived": 1, "k8s control-plane user": 1 } });

@@ -10,7 +10,7 @@ import { loadPolicyDir } from "../../src/policy/index.js";
 import type { StoredRecord } from "../../src/record/index.js";
 import { openRuntime, type Runtime } from "../../src/runtime/index.js";
 import { tempDir } from "../support/cli.js";
-import { TestClock, TUESDAY_10 } from "../support/server.js";
+import { TEST_CALLER, TestClock, TUESDAY_10 } from "../support/server.js";
 
 export const POLICIES = join(import.meta.dirname, "..", "fixtures", "linkage", "policies");
 export const FIXTURES = join(import.meta.dirname, "..", "fixtures", "linkage");
@@ -63,7 +63,7 @@ export async function makeWorld(): Promise<World> {
     keys,
     linkage,
     seeder,
-    decide: ({ as, ...request }) => runtime.engine.decide({ ...request, subject: { credential: keys[as]?.key ?? "" } }),
+    decide: ({ as, ...request }) => runtime.engine.decide({ ...request, subject: { credential: keys[as]?.key ?? "" } }, TEST_CALLER),
     write(name, lines) {
       const path = join(root, name);
       writeFileSync(path, lines.map((l) => (typeof l === "string" ? l : JSON.stringify(l))).join("\n") + "\n");

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, expect } from "vitest";
 import type { Decision } from "../../src/decide/index.js";
 import type { CreateIdentityInput } from "../../src/identity/index.js";
+import type { Caller } from "../../src/record/index.js";
 import { initLedgerDir, verifierFromVkey, verifyInclusionProofText } from "../../src/ledger/index.js";
 import { loadPolicyDir } from "../../src/policy/index.js";
 import { openRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime/index.js";
@@ -24,6 +25,9 @@ export class TestClock {
     this.current = new Date(this.current.getTime() + seconds * 1000);
   }
 }
+
+/** The caller of decisions a test makes in process, as a local account named on the command line would be. */
+export const TEST_CALLER: Caller = { id: "test-runner", type: "human", determined_by: "actor_flag" };
 
 /** Tuesday, inside the deploy window. */
 export const TUESDAY_10 = "2026-11-24T10:00:00.000Z";

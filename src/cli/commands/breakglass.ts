@@ -8,6 +8,7 @@ interface StartOptions extends DataOption, JsonOption {
   identity: string;
   justification: string;
   duration: string;
+  actor?: string;
 }
 
 /** "90", "90s", "15m", "2h" → seconds. */
@@ -28,10 +29,14 @@ function startCommand(): Command {
     .requiredOption("--identity <id>", "the identity that breaks glass")
     .requiredOption("--justification <text>", "why (at least 10 characters; kept in the ledger)")
     .option("--duration <d>", "how long, e.g. 30m (at most 4h)", "1h")
+    .option("--actor <id>", "who asks, recorded as the decision's caller (default: $ARBITER_ACTOR, else the OS account)")
     .action(
       action(async (options: StartOptions) => {
         const result = await withRuntime(options, (runtime) =>
-          runtime.breakGlassFlow.start({ subject: { id: options.identity }, justification: options.justification, durationSeconds: parseDuration(options.duration, "--duration") }),
+          runtime.breakGlassFlow.start(
+            { subject: { id: options.identity }, justification: options.justification, durationSeconds: parseDuration(options.duration, "--duration") },
+            runtime.localCaller(options.actor),
+          ),
         );
         if (options.json) printJson(result);
         else process.stdout.write(`${result.outcome} ${result.reason}: ${result.note}\ndecision ${result.decisionId} at ledger index ${result.index}\n`);

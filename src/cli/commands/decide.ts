@@ -16,6 +16,7 @@ interface DecideOptions extends DataOption, JsonOption {
   args?: string;
   intent?: string;
   trace?: string;
+  actor?: string;
 }
 
 function parseJsonOption(value: string | undefined, flag: string): unknown {
@@ -78,6 +79,7 @@ export function decideCommand(): Command {
     .option("--args <json>", "the call's arguments")
     .option("--intent <text>", "the task intent")
     .option("--trace <trace-id>", "W3C trace id to correlate")
+    .option("--actor <id>", "who asks, recorded as the decision's caller (default: $ARBITER_ACTOR, else the OS account)")
     .action(
       action(async (options: DecideOptions) => {
         const { decisionRequestSchema } = await import("../../decide/index.js");
@@ -86,7 +88,7 @@ export function decideCommand(): Command {
           const issue = parsed.error.issues[0];
           throw new ArbiterError("REQUEST_INVALID", `${issue?.path.join(".") || "request"}: ${issue?.message ?? "invalid"}`);
         }
-        const decision = await withRuntime(options, (runtime) => runtime.engine.decide(parsed.data));
+        const decision = await withRuntime(options, (runtime) => runtime.engine.decide(parsed.data, runtime.localCaller(options.actor)));
         if (options.json) printJson(decision);
         else {
           process.stdout.write(`${decision.outcome} ${decision.reason_code} (${decision.control}) — ${decision.note}\n`);

@@ -1,6 +1,6 @@
 // The decision point in this process: the engine over a data directory, every decision durable before it is returned.
 import { approvalView, decisionRequestSchema, type Decision, type DecisionRequest, type EnforcementReport, type SubjectRef } from "../../decide/index.js";
-import { ArbiterError } from "../../record/index.js";
+import { ArbiterError, type Caller } from "../../record/index.js";
 import { openRuntime, type Runtime, type RuntimeOptions } from "../../runtime/index.js";
 import type { ApprovalStatus, DecisionPoint } from "./point.js";
 import { visibleTo, type Candidate, type Visibility } from "./visibility.js";
@@ -10,15 +10,19 @@ export interface LocalDecisionPointOptions {
   ownsRuntime?: boolean;
   /** Told of each decision and how long it took to make it durable (the server's metrics). */
   observe?: (decision: Decision, seconds: number) => void;
+  /** Who asks, as records name it: by default the account running this process (Runtime.localCaller). */
+  caller?: Caller;
 }
 
 export class LocalDecisionPoint implements DecisionPoint {
   private readonly runtime: Runtime;
   private readonly options: LocalDecisionPointOptions;
+  private readonly caller: Caller;
 
   constructor(runtime: Runtime, options: LocalDecisionPointOptions = {}) {
     this.runtime = runtime;
     this.options = options;
+    this.caller = options.caller ?? runtime.localCaller();
   }
 
   /** Opens the data directory; the point owns the runtime and closes it (signing a checkpoint) on close(). */
@@ -34,7 +38,7 @@ export class LocalDecisionPoint implements DecisionPoint {
       const issue = parsed.error.issues[0];
       throw new ArbiterError("REQUEST_INVALID", `decision request ${issue ? `${issue.path.join(".")}: ${issue.message}` : "is invalid"}`);
     }
-    const decision = await this.runtime.engine.decide(parsed.data);
+    const decision = await this.runtime.engine.decide(parsed.data, this.caller);
     this.options.observe?.(decision, Number(process.hrtime.bigint() - started) / 1e9);
     return decision;
   }
@@ -42,7 +46,7 @@ export class LocalDecisionPoint implements DecisionPoint {
   async report(decisionId: string, report: EnforcementReport): Promise<void> {
     // Written after the answer went out: it rides with the next call's decision instead of adding an
     // fsync of its own between two calls (≈ 200 µs less work per call when calls come back to back).
-    await this.runtime.decisions.report(decisionId, report, { deferred: true });
+    await this.runtime.decisions.report(decisionId, report, this.caller, { deferred: true });
   }
 
   approval(id: string): Promise<ApprovalStatus | undefined> {

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { MAX_BREAK_GLASS_SECONDS, sessionView, subjectRefSchema } from "../../decide/index.js";
 import { ArbiterError, correlationSchema } from "../../record/index.js";
-import { operatorOf, requireRole } from "../auth.js";
+import { callerOf, operatorOf, requireRole } from "../auth.js";
 import type { ServerContext } from "../context.js";
 
 const startBody = z.strictObject({
@@ -26,10 +26,10 @@ export function breakGlassRoutes({ app, runtime }: ServerContext): void {
 
   app.post("/v1/breakglass", {
     schema: { body: startBody, tags: ["break-glass"], summary: "Open a break-glass session if policy allows the identity to break glass" },
-    preHandler: requireRole(identities, "pep", "admin"),
+    preHandler: requireRole(identities, "pep"),
     handler: async (request, reply) => {
       const { subject, justification, duration_seconds, correlation } = request.body;
-      const result = await breakGlassFlow.start({ subject, justification, durationSeconds: duration_seconds, ...(correlation ? { correlation } : {}) });
+      const result = await breakGlassFlow.start({ subject, justification, durationSeconds: duration_seconds, ...(correlation ? { correlation } : {}) }, callerOf(request));
       const body = {
         decision_id: result.decisionId,
         outcome: result.outcome,

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { decisionRequestSchema } from "../../decide/index.js";
 import { isArbiterError, pepSchema } from "../../record/index.js";
-import { requireRole } from "../auth.js";
+import { callerOf, requireRole } from "../auth.js";
 import { problem, sendProblem } from "../problem.js";
 import type { ServerContext } from "../context.js";
 
@@ -41,11 +41,12 @@ export function decisionRoutes({ app, runtime, metrics }: ServerContext): void {
 
   app.post("/v1/decisions", {
     schema: { body: decisionRequestSchema, tags: ["decisions"], summary: "Decide a request; answers only once the decision record is durable" },
-    preHandler: requireRole(identities, "pep", "admin"),
+    // Only enforcement points decide: an admin key must not produce evidence of calls nobody enforced.
+    preHandler: requireRole(identities, "pep"),
     handler: async (request, reply) => {
       const started = process.hrtime.bigint();
       try {
-        const decision = await engine.decide(request.body);
+        const decision = await engine.decide(request.body, callerOf(request));
         metrics.decisions.inc({ outcome: decision.outcome, reason_code: decision.reason_code });
         metrics.decisionSeconds.observe({ outcome: decision.outcome }, Number(process.hrtime.bigint() - started) / 1e9);
         return await reply.send(decision);
@@ -63,9 +64,9 @@ export function decisionRoutes({ app, runtime, metrics }: ServerContext): void {
 
   app.post("/v1/decisions/:id/enforcement", {
     schema: { params: idParams, body: enforcementSchema, tags: ["decisions"], summary: "Report what the enforcement point did with a decision" },
-    preHandler: requireRole(identities, "pep", "admin"),
+    preHandler: requireRole(identities, "pep"),
     handler: async (request, reply) => {
-      const logged = await decisions.report(request.params.id, request.body);
+      const logged = await decisions.report(request.params.id, request.body, callerOf(request));
       return reply.status(201).send({ index: logged.index, id: logged.id, decision_id: request.params.id });
     },
   });

@@ -81,7 +81,7 @@ export function mcpRoutes({ app, runtime, metrics }: ServerContext, options: Mcp
 
   app.post("/v1/visibility", {
     schema: { body: visibilityRequestSchema, tags: ["decisions"], summary: "For each candidate action and resource, whether some call of it could be allowed to the subject (listings)" },
-    preHandler: requireRole(runtime.identities, "pep", "admin"),
+    preHandler: requireRole(runtime.identities, "pep"),
     handler: (request) => visibleTo(runtime, request.body.subject, request.body.candidates),
   });
 }

@@ -9,6 +9,7 @@ import { initLedgerDir } from "../../../src/ledger/index.js";
 import { loadPolicyDir } from "../../../src/policy/index.js";
 import { openRuntime, type Runtime } from "../../../src/runtime/index.js";
 import { tempDir } from "../../support/cli.js";
+import { TEST_CALLER } from "../../support/server.js";
 import { IDENTITIES, POLICIES } from "../mcp/world.js";
 
 let runtime: Runtime;
@@ -53,7 +54,7 @@ describe("visibility", () => {
             ...request,
             subject: { id: c.who, ...(c.fresh ? { authenticated_at: now } : {}) },
             ...(c.confirmed ? { confirmation: { method: "elicitation" as const, confirmed_at: now } } : {}),
-          });
+          }, TEST_CALLER);
         let decision = await decide().catch(() => undefined);
         // A call held for approval is callable if it is allowed once an approver approves it.
         const pending = decision?.approval_request?.state === "pending" ? decision.approval_request.id : undefined;
