@@ -107,6 +107,7 @@ async function stubGateway(upstream: string[]): Promise<void> {
         decision_id: `stub-${n++}`, time: "", outcome: "allow", control: "access", reason_code: "POLICY_PERMIT", note: "", subject: { id: "bench-agent", type: "agent" },
         action: r.action, resource: r.resource, policy: { set_version: "", determining: [] }, obligations: [], args_digest: "", ledger: { index: n },
       }),
+    refuse: () => Promise.reject(new Error("the stub gateway refuses nothing")),
     report: () => Promise.resolve(),
     approval: () => Promise.resolve(undefined),
     visible: (_subject, candidates) => Promise.resolve({ policy_version: "", caller: { ok: true, id: "bench-agent" }, visible: candidates.map(() => true) }),

@@ -29,11 +29,12 @@ export interface Decision {
 
 const SENSITIVITY = new Set(["public", "internal", "confidential", "restricted"]);
 
-interface RecordArgs {
+export interface RecordArgs {
   id: string;
   now: Date;
-  request: DecisionRequest;
-  caller: Caller;
+  request: Omit<DecisionRequest, "subject">;
+  /** Who asked, as the door authenticated it; absent when nobody did (a check without a PEP credential). */
+  caller?: Caller;
   subject: ResolvedSubject;
   setVersion: string;
   argsDigest: string;
@@ -79,7 +80,7 @@ export function decisionRecord({ id, now, request, caller, subject, setVersion, 
       ...(typeof sensitivity === "string" && SENSITIVITY.has(sensitivity) ? { sensitivity } : {}),
     },
     ...(request.pep ? { pep: request.pep } : {}),
-    caller,
+    ...(caller ? { caller } : {}),
     outcome: v.outcome,
     control: v.control,
     reason_code: v.reason,
@@ -95,6 +96,31 @@ export function decisionRecord({ id, now, request, caller, subject, setVersion, 
     ...(v.stepUp ? { step_up: { ...(v.stepUp.maxAuthAge !== undefined ? { max_auth_age: v.stepUp.maxAuthAge } : {}), ...(v.stepUp.acr ? { acr: v.stepUp.acr } : {}) } } : {}),
     ...(request.correlation ? { correlation: request.correlation } : {}),
     ...(request.args !== undefined ? { sensitive: { args: request.args } } : {}),
-    ...(request.confirmation ? { attributes: { user_confirmation: request.confirmation } } : {}),
+    ...(request.confirmation || request.observed ? { attributes: { ...(request.observed ?? {}), ...(request.confirmation ? { user_confirmation: request.confirmation } : {}) } } : {}),
+  };
+}
+
+/** The decision as answered to the PEP, once its record sits at `index` in the ledger. */
+export function answerOf({ id, now, request, subject, setVersion, argsDigest, verdict: v }: RecordArgs, index: number): Decision {
+  return {
+    decision_id: id,
+    time: now.toISOString(),
+    outcome: v.outcome,
+    control: v.control,
+    reason_code: v.reason,
+    note: v.note,
+    subject: { id: subject.identity?.id ?? subject.label, type: subject.identity?.type ?? "unknown", ...(subject.identity?.owner ? { owner: subject.identity.owner } : {}) },
+    action: request.action,
+    resource: { type: request.resource.type, id: request.resource.id },
+    policy: { set_version: setVersion, determining: v.determining },
+    obligations: v.obligations,
+    args_digest: argsDigest,
+    ...(v.retryAfter !== undefined ? { retry_after: v.retryAfter } : {}),
+    ...(v.approvalRequest ? { approval_request: { id: v.approvalRequest.id, state: v.approvalRequest.state, expires_at: v.approvalRequest.expiresAt } } : {}),
+    ...(v.approval ? { approval: { request_id: v.approval.requestId, approver: v.approval.approver, decided_at: v.approval.decidedAt } } : {}),
+    ...(v.grant ? { grant: { id: v.grant.id, expires_at: v.grant.expiresAt, uses_remaining: v.grant.usesRemaining } } : {}),
+    ...(v.stepUp ? { step_up: { ...(v.stepUp.maxAuthAge !== undefined ? { max_auth_age: v.stepUp.maxAuthAge } : {}), ...(v.stepUp.acr ? { acr: v.stepUp.acr } : {}) } } : {}),
+    ...(v.breakGlass ? { break_glass: { session_id: v.breakGlass.sessionId, expires_at: v.breakGlass.expiresAt } } : {}),
+    ledger: { index },
   };
 }

@@ -7,11 +7,12 @@ import { ApprovalFlow } from "./approval-flow.js";
 import type { ApprovalBook } from "./approvals.js";
 import { argsDigest, type CallBinding } from "./binding.js";
 import type { BreakGlassBook } from "./break-glass.js";
-import { decisionRecord, type Decision } from "./decision-record.js";
+import { answerOf, decisionRecord, type Decision } from "./decision-record.js";
 import type { GrantBook } from "./grants.js";
 import type { RateLimiter } from "./rate-limit.js";
+import { refusalVerdict, type RefusalRequest } from "./refusal.js";
 import type { DecisionRequest } from "./request.js";
-import { resolveSubject, secondsSince, type ResolvedSubject } from "./subject.js";
+import { resolveSubject, secondsSince, UNKNOWN_AUTH_AGE, type ResolvedSubject } from "./subject.js";
 import { overridable, verdict, type Verdict } from "./verdict.js";
 
 export interface DecisionEngineDeps {
@@ -73,27 +74,24 @@ export class DecisionEngine {
       this.deps.ledger.append(record, effects.length ? { effect: () => effects.forEach((effect) => effect()) } : {}),
       ...v.companions.map((c) => this.deps.ledger.append(c.input, c.effect ? { effect: c.effect } : {})),
     ]);
-    return {
-      decision_id: decisionId,
-      time: now.toISOString(),
-      outcome: v.outcome,
-      control: v.control,
-      reason_code: v.reason,
-      note: v.note,
-      subject: { id: subject.identity?.id ?? subject.label, type: subject.identity?.type ?? "unknown", ...(subject.identity?.owner ? { owner: subject.identity.owner } : {}) },
-      action: request.action,
-      resource: { type: request.resource.type, id: request.resource.id },
-      policy: { set_version: set.version, determining: v.determining },
-      obligations: v.obligations,
-      args_digest: digest,
-      ...(v.retryAfter !== undefined ? { retry_after: v.retryAfter } : {}),
-      ...(v.approvalRequest ? { approval_request: { id: v.approvalRequest.id, state: v.approvalRequest.state, expires_at: v.approvalRequest.expiresAt } } : {}),
-      ...(v.approval ? { approval: { request_id: v.approval.requestId, approver: v.approval.approver, decided_at: v.approval.decidedAt } } : {}),
-      ...(v.grant ? { grant: { id: v.grant.id, expires_at: v.grant.expiresAt, uses_remaining: v.grant.usesRemaining } } : {}),
-      ...(v.stepUp ? { step_up: { ...(v.stepUp.maxAuthAge !== undefined ? { max_auth_age: v.stepUp.maxAuthAge } : {}), ...(v.stepUp.acr ? { acr: v.stepUp.acr } : {}) } } : {}),
-      ...(v.breakGlass ? { break_glass: { session_id: v.breakGlass.sessionId, expires_at: v.breakGlass.expiresAt } } : {}),
-      ledger: { index: appended.index },
-    };
+    return answerOf({ id: decisionId, now, request, subject, setVersion: set.version, argsDigest: digest, verdict: v }, appended.index);
+  }
+
+  /**
+   * Records a refusal the enforcement point made before policy could be asked (see refusal.ts) and
+   * returns it as a decision; durable before it resolves, like every decision.
+   */
+  async refuse(request: RefusalRequest, caller: Caller | undefined): Promise<Decision> {
+    const now = this.now();
+    const id = newRecordId(now.getTime());
+    // The subject is resolved for the record only: whatever it is, the answer stays the PEP's refusal.
+    const subject: ResolvedSubject = request.subject
+      ? await resolveSubject(this.deps.identities, request.subject, now)
+      : { identity: undefined, auth: undefined, method: "asserted", authAgeSeconds: UNKNOWN_AUTH_AGE, acr: "", label: request.label ?? "anonymous" };
+    const { action, resource, pep, correlation, observed } = request;
+    const args = { id, now, request: { action, resource, pep, ...(correlation ? { correlation } : {}), ...(observed ? { observed } : {}) }, ...(caller ? { caller } : {}), subject, setVersion: this.deps.policies.activeVersion() ?? "none", argsDigest: "", verdict: refusalVerdict(request) };
+    const appended = await this.deps.ledger.append(decisionRecord(args));
+    return answerOf(args, appended.index);
   }
 
   private evaluate(request: DecisionRequest, subject: ResolvedSubject, set: PolicySet, engine: PolicyEngine, decisionId: string, digest: string, now: Date): Verdict {

@@ -55,6 +55,11 @@ export const decisionRequestSchema = z.strictObject({
    * with `age_seconds` counted from the confirmation.
    */
   confirmation: z.strictObject({ method: z.literal("elicitation"), confirmed_at: z.iso.datetime({ offset: true }) }).optional(),
+  /**
+   * What the enforcement point saw, recorded with the decision and not shown to policy: an HTTP
+   * PEP's method, host, canonical path and matched route, and how it authenticated the caller.
+   */
+  observed: jsonObject.optional(),
 });
 
 export type DecisionRequest = z.infer<typeof decisionRequestSchema>;

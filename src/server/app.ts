@@ -3,6 +3,7 @@ import fastifySwagger from "@fastify/swagger";
 import Fastify from "fastify";
 import { createJsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { ERROR_CODES, type ErrorCode } from "../record/index.js";
+import type { HttpEnforcementOptions } from "../enforce/http/index.js";
 import type { Runtime } from "../runtime/index.js";
 import type { ArbiterApp, ServerContext } from "./context.js";
 import { createMetrics } from "./metrics.js";
@@ -12,6 +13,7 @@ import { breakGlassRoutes } from "./routes/breakglass.js";
 import { decisionRoutes } from "./routes/decisions.js";
 import { grantRoutes } from "./routes/grants.js";
 import { healthRoutes } from "./routes/health.js";
+import { httpRoutes } from "./routes/http.js";
 import { identityRoutes } from "./routes/identities.js";
 import { linkageRoutes } from "./routes/linkage.js";
 import { logRoutes } from "./routes/log.js";
@@ -23,6 +25,8 @@ export interface ServerOptions {
   logLevel?: string;
   /** Largest request body; decision requests are small, and bigger contexts are refused. */
   bodyLimit?: number;
+  /** Machine-API enforcement: the routes file and how often it is re-read. */
+  http?: HttpEnforcementOptions;
 }
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -32,7 +36,7 @@ export async function buildServer(runtime: Runtime, options: ServerOptions = {})
     logger: {
       level: options.logLevel ?? "info",
       // Credentials travel in this header; it never reaches a log line.
-      redact: { paths: ["req.headers.authorization", "req.headers.cookie"], censor: "[redacted]" },
+      redact: { paths: ["req.headers.authorization", "req.headers.cookie", 'req.headers["x-arbiter-pep-credential"]'], censor: "[redacted]" },
     },
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
   }).withTypeProvider<ZodTypeProvider>();
@@ -73,7 +77,8 @@ export async function buildServer(runtime: Runtime, options: ServerOptions = {})
   policyRoutes(context);
   linkageRoutes(context);
   logRoutes(context);
-  healthRoutes(context);
+  const http = httpRoutes(context, options.http);
+  healthRoutes(context, { routes: () => http.routes.status() });
   mcpRoutes(context);
 
   app.get("/openapi.json", () => app.swagger());

@@ -1,5 +1,6 @@
 // The PDP as an enforcement point sees it: decide, report, follow an approval, filter what a caller may see.
-import type { Decision, DecisionRequest, EnforcementReport, SubjectRef } from "../../decide/index.js";
+import type { Decision, DecisionRequest, EnforcementReport, RefusalRequest, SubjectRef } from "../../decide/index.js";
+import type { Caller } from "../../record/index.js";
 import type { Candidate, Visibility } from "./visibility.js";
 
 export interface ApprovalStatus {
@@ -13,9 +14,16 @@ export interface ApprovalStatus {
  * refuse the call. Every implementation fails closed.
  */
 export interface DecisionPoint {
-  decide(request: DecisionRequest): Promise<Decision>;
+  /**
+   * `caller` names who asked when one process serves several enforcement points (forward-auth: the
+   * proxy that authenticated); without it the point's own caller is recorded. A remote point ignores
+   * it: the server records the PEP credential it was called with.
+   */
+  decide(request: DecisionRequest, caller?: Caller): Promise<Decision>;
+  /** Records a refusal the PEP made before policy could be asked; resolves once it is durable. `null`: nobody authenticated. */
+  refuse(request: RefusalRequest, caller?: Caller | null): Promise<Decision>;
   /** Appends the enforcement record for a decision; rejects if it could not be recorded. */
-  report(decisionId: string, report: EnforcementReport): Promise<void>;
+  report(decisionId: string, report: EnforcementReport, caller?: Caller): Promise<void>;
   /** The state of an approval request this point waits on; undefined when it does not exist. */
   approval(id: string): Promise<ApprovalStatus | undefined>;
   /** Who the subject is, and for each candidate whether some call of it could be allowed (see visibleTo). */

@@ -1,5 +1,5 @@
 // The decision point of a running Arbiter, reached over HTTP with a PEP credential; anything but a clean answer refuses the call.
-import type { Decision, DecisionRequest, EnforcementReport, SubjectRef } from "../../decide/index.js";
+import type { Decision, DecisionRequest, EnforcementReport, RefusalRequest, SubjectRef } from "../../decide/index.js";
 import { ArbiterError, ERROR_CODES, type ErrorCode } from "../../record/index.js";
 import type { ApprovalStatus, DecisionPoint } from "./point.js";
 import type { Candidate, Visibility } from "./visibility.js";
@@ -54,14 +54,21 @@ export class RemoteDecisionPoint implements DecisionPoint {
     throw new ArbiterError(isErrorCode(problem.code) ? problem.code : "LEDGER_UNAVAILABLE", `Arbiter refused ${method} ${path}: ${detail}`, { status: response.status });
   }
 
-  async decide(request: DecisionRequest): Promise<Decision> {
-    const answer = await this.call<Decision>("POST", "/v1/decisions", request);
-    const d = answer.body;
+  private async recorded(path: string, body: unknown): Promise<Decision> {
+    const d = (await this.call<Decision>("POST", path, body)).body;
     // Only a complete, recorded decision counts; anything else is treated as no decision at all.
     if (typeof d?.decision_id !== "string" || typeof d.outcome !== "string" || typeof d.ledger?.index !== "number") {
-      throw new ArbiterError("LEDGER_UNAVAILABLE", `Arbiter at ${this.base} answered POST /v1/decisions without a recorded decision`);
+      throw new ArbiterError("LEDGER_UNAVAILABLE", `Arbiter at ${this.base} answered POST ${path} without a recorded decision`);
     }
     return d;
+  }
+
+  decide(request: DecisionRequest): Promise<Decision> {
+    return this.recorded("/v1/decisions", request);
+  }
+
+  refuse(request: RefusalRequest): Promise<Decision> {
+    return this.recorded("/v1/refusals", request);
   }
 
   async report(decisionId: string, report: EnforcementReport): Promise<void> {

@@ -1,6 +1,6 @@
 // Decision API: decide, report enforcement, list and explain.
 import { z } from "zod";
-import { decisionRequestSchema } from "../../decide/index.js";
+import { decisionRequestSchema, refusalRequestSchema } from "../../decide/index.js";
 import { isArbiterError, pepSchema } from "../../record/index.js";
 import { callerOf, requireRole } from "../auth.js";
 import { problem, sendProblem } from "../problem.js";
@@ -59,6 +59,16 @@ export function decisionRoutes({ app, runtime, metrics }: ServerContext): void {
         }
         throw err;
       }
+    },
+  });
+
+  app.post("/v1/refusals", {
+    schema: { body: refusalRequestSchema, tags: ["decisions"], summary: "Record a refusal the enforcement point made before policy could be asked (no route, malformed request, no credential)" },
+    preHandler: requireRole(identities, "pep"),
+    handler: async (request, reply) => {
+      const decision = await engine.refuse(request.body, callerOf(request));
+      metrics.decisions.inc({ outcome: decision.outcome, reason_code: decision.reason_code });
+      return reply.status(201).send(decision);
     },
   });
 

@@ -1,0 +1,44 @@
+// Request headers as every value was sent (Node keeps only the first Authorization or Host), with the size bounds checked once.
+
+/** Header values longer than this are refused: no credential, URI or trace header needs more. */
+export const MAX_HEADER_VALUE_BYTES = 8192;
+/** More headers than this in one request is refused (nginx passes at most what fits its 8 KiB buffers anyway). */
+export const MAX_HEADERS = 128;
+
+export class HeaderView {
+  private constructor(private readonly values: ReadonlyMap<string, readonly string[]>) {}
+
+  /** From Node's `headersDistinct`: lowercased names, every value kept. */
+  static fromDistinct(distinct: NodeJS.Dict<string[]>): HeaderView {
+    const map = new Map<string, string[]>();
+    for (const [name, list] of Object.entries(distinct)) if (list) map.set(name, list);
+    return new HeaderView(map);
+  }
+
+  /** From a map that already merged duplicates (Envoy's CheckRequest headers: one value per lowercased key). */
+  static fromRecord(record: Readonly<Record<string, string>>): HeaderView {
+    const map = new Map<string, string[]>();
+    for (const [name, value] of Object.entries(record)) map.set(name.toLowerCase(), [value]);
+    return new HeaderView(map);
+  }
+
+  all(name: string): readonly string[] {
+    return this.values.get(name) ?? [];
+  }
+
+  names(): IterableIterator<string> {
+    return this.values.keys();
+  }
+
+  /** Why the headers as a whole are refused, or undefined. */
+  problem(): string | undefined {
+    let count = 0;
+    for (const [name, list] of this.values) {
+      count += list.length;
+      for (const value of list) {
+        if (Buffer.byteLength(value, "latin1") > MAX_HEADER_VALUE_BYTES) return `the ${name} header is longer than ${MAX_HEADER_VALUE_BYTES} bytes`;
+      }
+    }
+    return count > MAX_HEADERS ? `the request has ${count} headers, more than ${MAX_HEADERS}` : undefined;
+  }
+}
