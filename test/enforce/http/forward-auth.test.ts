@@ -70,6 +70,7 @@ describe("who may ask", () => {
     expect(answer.status).toBe(403);
     expect(answer.headers["x-arbiter-reason"]).toBe("PEP_UNAUTHENTICATED");
     expect(decisionOf(answer)).toMatchObject({ outcome: "deny", pep: { id: "unauthenticated" }, subject: { id: "anonymous", type: "unknown" } });
+    expect(decisionOf(answer).caller).toBeUndefined();
   });
 
   it("refuses a caller's own key used as the PEP credential (no pep role)", async () => {

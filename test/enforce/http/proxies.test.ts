@@ -42,7 +42,7 @@ describe.each([
     expect(answer.reached).toBe(1);
     const seen = world.upstream.received.at(-1);
     const decision = recorded({ ...answer, headers: { "x-arbiter-decision-id": seen?.headers["x-arbiter-decision-id"] } });
-    expect(decision).toMatchObject({ outcome: "allow", reason_code: "POLICY_PERMIT", action: "search_docs", resource: { id: "docs/search", type: "Tool" }, subject: { id: "research-agent" }, pep: { id: pepId, kind: "http" } });
+    expect(decision).toMatchObject({ outcome: "allow", reason_code: "POLICY_PERMIT", action: "search_docs", resource: { id: "docs/search", type: "Tool" }, subject: { id: "research-agent" }, pep: { id: pepId, kind: "http" }, caller: { id: pepId, determined_by: "credential" } });
     expect(decision.attributes).toMatchObject({ http: { method: "GET", path: "/docs/search", route: "GET /docs/search", caller: { kind: "arbiter" } } });
     expect(decision.correlation).toMatchObject({ trace_id: TRACE, span_id: "00f067aa0ba902b7" });
     expect(seen?.headers["x-arbiter-subject"]).toBe("research-agent");
