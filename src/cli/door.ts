@@ -27,6 +27,7 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   LEDGER_CORRUPT: EXIT.failed,
   INCONSISTENT_CHECKPOINT: EXIT.failed,
   DATA_DIR_INVALID: EXIT.environment,
+  SETTINGS_INVALID: EXIT.environment,
   LEDGER_UNAVAILABLE: EXIT.environment,
   NO_ACTIVE_POLICY: EXIT.environment,
   REQUEST_INVALID: EXIT.usage,

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { approvalsCommand } from "./commands/approvals.js";
 import { breakGlassCommand } from "./commands/breakglass.js";
+import { configCommand } from "./commands/config.js";
 import { decideCommand, explainCommand } from "./commands/decide.js";
 import { identityCommand } from "./commands/identity.js";
 import { initCommand } from "./commands/init.js";
@@ -19,6 +20,7 @@ const program = new Command("arbiter")
   .version("0.1.0")
   .addCommand(initCommand())
   .addCommand(serveCommand())
+  .addCommand(configCommand())
   .addCommand(identityCommand())
   .addCommand(tokenCommand())
   .addCommand(policyCommand())

@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   LEDGER_UNAVAILABLE: "The ledger could not durably record an entry; the action must not proceed.",
   INCONSISTENT_CHECKPOINT: "A new checkpoint is not consistent with the last signed one.",
   DATA_DIR_INVALID: "The data directory is missing, foreign or damaged.",
+  SETTINGS_INVALID: "A setting in the settings file or an environment variable is unknown or has a value outside its allowed values.",
   NOT_FOUND: "The requested entry, record or object does not exist.",
   INDEX_OUT_OF_RANGE: "An index or tree size lies outside the ledger.",
   PROOF_INVALID: "A proof, signature or checkpoint failed verification.",

@@ -50,12 +50,15 @@ function describe(credentials: DemoCredentials, url: string): string[] {
   ];
 }
 
-/** Initialises the directory, loads the sample identities and policies once, and says how to use them. */
-export async function prepareDemo(dir: string, url: string): Promise<string[]> {
+/** Initialises the directory, loads the sample identities and policies once; the answer says how to use them at the address the server got. */
+export async function prepareDemo(dir: string): Promise<(url: string) => string[]> {
   // An existing data directory keeps its own origin; only a new one is named for the demo.
   initLedgerDir(dir, inspectDataDir(dir) === "arbiter" ? {} : { origin: "demo.arbiter.local/ledger" });
   const credentialsPath = join(dir, DEMO_CREDENTIALS_FILE);
-  if (existsSync(credentialsPath)) return describe(JSON.parse(readSecretFile(credentialsPath)) as DemoCredentials, url);
+  if (existsSync(credentialsPath)) {
+    const kept = JSON.parse(readSecretFile(credentialsPath)) as DemoCredentials;
+    return (url) => describe(kept, url);
+  }
   const runtime = openRuntime(dir, { checkpointIntervalMs: 0 });
   try {
     for (const identity of IDENTITIES) if (!runtime.identities.get(identity.id)) await runtime.identities.create(identity, SEEDER);
@@ -64,7 +67,7 @@ export async function prepareDemo(dir: string, url: string): Promise<string[]> {
     for (const id of KEYS_FOR) api_keys[id] = (await runtime.identities.issueApiKey(id, SEEDER)).key;
     const credentials: DemoCredentials = { api_keys };
     writeSecretFile(credentialsPath, `${JSON.stringify(credentials, null, 2)}\n`);
-    return describe(credentials, url);
+    return (url) => describe(credentials, url);
   } finally {
     await runtime.close();
   }

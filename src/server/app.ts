@@ -1,4 +1,5 @@
 // The Fastify application: zod-validated routes, problem+json errors, operator auth, OpenAPI and metrics.
+import fastifyCors from "@fastify/cors";
 import fastifySwagger from "@fastify/swagger";
 import Fastify from "fastify";
 import { createJsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
@@ -17,7 +18,7 @@ import { httpRoutes } from "./routes/http.js";
 import { identityRoutes } from "./routes/identities.js";
 import { linkageRoutes } from "./routes/linkage.js";
 import { logRoutes } from "./routes/log.js";
-import { mcpRoutes } from "./routes/mcp.js";
+import { mcpRoutes, type McpRouteOptions } from "./routes/mcp.js";
 import { policyRoutes } from "./routes/policies.js";
 
 export interface ServerOptions {
@@ -27,6 +28,10 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Machine-API enforcement: the routes file and how often it is re-read. */
   http?: HttpEnforcementOptions;
+  /** Browser origins allowed to call the API across origins; none (the default) leaves CORS off. */
+  corsOrigins?: readonly string[];
+  /** Sessions and time limits of the MCP gateway at /mcp/NAME. */
+  mcp?: McpRouteOptions;
 }
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -52,6 +57,11 @@ export async function buildServer(runtime: Runtime, options: ServerOptions = {})
     else void parseJson(request, text, done);
   });
   app.setNotFoundHandler((request, reply) => sendProblem(reply, { ...problem("NOT_FOUND", `no route ${request.method} ${request.url.split("?")[0]}`), instance: request.url.split("?")[0] }));
+
+  if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
+    // Bearer credentials travel in a header, never in cookies: no credentialed CORS is needed.
+    await app.register(fastifyCors, { origin: [...options.corsOrigins], allowedHeaders: ["authorization", "content-type"], maxAge: 600 });
+  }
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -79,7 +89,7 @@ export async function buildServer(runtime: Runtime, options: ServerOptions = {})
   logRoutes(context);
   const http = httpRoutes(context, options.http);
   healthRoutes(context, { routes: () => http.routes.status() });
-  mcpRoutes(context);
+  mcpRoutes(context, options.mcp);
 
   app.get("/openapi.json", () => app.swagger());
   app.get("/problems/:code", (request, reply) => {

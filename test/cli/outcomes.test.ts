@@ -8,7 +8,7 @@ import { arbiter, tempDir } from "../support/cli.js";
 const data = join(tempDir(), "data");
 
 beforeAll(async () => {
-  await prepareDemo(data, "http://127.0.0.1:8700");
+  await prepareDemo(data);
 });
 
 const tool = ["--resource", "Tool::filesystem/read_file", "--resource-attr", "server=filesystem", "--resource-attr", "sensitivity=internal"];

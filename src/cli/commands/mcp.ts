@@ -2,6 +2,10 @@
 import { Command } from "commander";
 import { ArbiterError } from "../../record/index.js";
 import { action, dataDir, parseIndex, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
+import { settingsFor, withSettingFlags } from "../settings-flags.js";
+
+/** Settings `mcp wrap` reads: the flag, the environment or the data directory's settings.yaml. */
+const WRAP_SETTINGS = ["mcp.approval_timeout", "mcp.call_timeout"] as const;
 
 /** Where `--credential` is read from when the flag is absent (keeps the agent's key out of process listings). */
 export const AGENT_CREDENTIAL_ENV = "ARBITER_AGENT_CREDENTIAL";
@@ -15,8 +19,6 @@ interface WrapCliOptions extends DataOption {
   sensitivity?: string;
   server?: string;
   pepCredential?: string;
-  approvalTimeout: string;
-  callTimeout: string;
 }
 
 interface AddOptions extends DataOption {
@@ -55,7 +57,7 @@ function checkSensitivity(value: string | undefined): void {
 }
 
 function wrapCommand(): Command {
-  return withData(new Command("wrap"))
+  return withSettingFlags(withData(new Command("wrap")), WRAP_SETTINGS)
     .description("serve MCP on stdin/stdout in front of an upstream MCP server, deciding every call before it runs")
     .argument("[command...]", "the upstream server's command and arguments, after --")
     .option("--credential <key>", `the agent's API key or token (default: $${AGENT_CREDENTIAL_ENV})`)
@@ -64,10 +66,9 @@ function wrapCommand(): Command {
     .option("--sensitivity <level>", `sensitivity of the upstream's tools in records: ${SENSITIVITIES.join(", ")}`)
     .option("--server <url>", "decide and record through a running Arbiter instead of the local data directory")
     .option("--pep-credential <key>", "with --server: this gateway's own credential, an identity with the pep role (default: $ARBITER_PEP_CREDENTIAL)")
-    .option("--approval-timeout <seconds>", "how long a call is held open for an approver", "120")
-    .option("--call-timeout <seconds>", "how long the upstream may take to answer one call", "60")
     .action(
       action(async (command: string[], options: WrapCliOptions) => {
+        const { mcp } = settingsFor(dataDir(options), options, WRAP_SETTINGS).settings;
         const [{ runWrap, upstreamEnvironment, DEFAULT_LIMITS, SERVER_NAME }, { LocalDecisionPoint, RemoteDecisionPoint, PEP_CREDENTIAL_ENV }] = await Promise.all([
           import("../../enforce/mcp/index.js"),
           import("../../enforce/decision-point/index.js"),
@@ -78,7 +79,7 @@ function wrapCommand(): Command {
         if ((program === undefined) === (options.url === undefined)) throw new ArbiterError("USAGE", "give either the upstream command after -- or --url, not both");
         if (options.serverName !== undefined && !SERVER_NAME.test(options.serverName)) throw new ArbiterError("USAGE", "--server-name must be 1 to 64 letters, digits, . _ or -");
         checkSensitivity(options.sensitivity);
-        const limits = { ...DEFAULT_LIMITS, approvalTimeoutMs: seconds(options.approvalTimeout, "--approval-timeout"), callTimeoutMs: seconds(options.callTimeout, "--call-timeout") };
+        const limits = { ...DEFAULT_LIMITS, approvalTimeoutMs: mcp.approval_timeout, callTimeoutMs: mcp.call_timeout };
         let point;
         if (options.server !== undefined) {
           const pep = options.pepCredential ?? process.env[PEP_CREDENTIAL_ENV];

@@ -1,49 +1,74 @@
 // `arbiter serve`: the decision point and its APIs over HTTP, until SIGINT or SIGTERM.
 import { Command } from "commander";
 import { ArbiterError } from "../../record/index.js";
-import { action, dataDir, parseIndex, withData, type DataOption } from "../door.js";
+import { describeSource, howToSet, type LoadedSettings } from "../../runtime/settings/index.js";
+import { action, dataDir, withData, type DataOption } from "../door.js";
+import { allSettingKeys, settingsFor, withSettingFlags } from "../settings-flags.js";
 
 interface ServeOptions extends DataOption {
-  port: string;
-  host: string;
-  logLevel: string;
   demo?: boolean;
-  checkpointInterval?: string;
+}
+
+/** A listen failure a person can fix, said with the setting to change; anything else is rethrown as it is. */
+function listenFailure(err: unknown, loaded: LoadedSettings): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  const { host, port } = loaded.settings.server;
+  const where = `${host}:${port} (port: ${describeSource(loaded.sources["server.port"])}, host: ${describeSource(loaded.sources["server.host"])})`;
+  if (code === "EADDRINUSE") {
+    return new ArbiterError("USAGE", `cannot listen on ${where}: the port is already in use. Choose another with ${howToSet("server.port")}, e.g. \`arbiter serve --port 8800\` or \`npm start -- --port 8800\``);
+  }
+  if (code === "EACCES") return new ArbiterError("USAGE", `cannot listen on ${where}: ports below 1024 need privileges. Choose another with ${howToSet("server.port")}`);
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EAI_AGAIN") {
+    return new ArbiterError("USAGE", `cannot listen on ${where}: this machine has no such address. Choose another with ${howToSet("server.host")}, e.g. 127.0.0.1 or 0.0.0.0`);
+  }
+  return err;
 }
 
 export function serveCommand(): Command {
-  return withData(new Command("serve"))
-    .description("serve decisions, approvals, identities, policies and ledger proofs over HTTP")
-    .option("--port <port>", "TCP port", "8700")
-    .option("--host <host>", "address to listen on", "127.0.0.1")
-    .option("--log-level <level>", "pino log level (fatal, error, warn, info, debug, silent)", "info")
-    .option("--checkpoint-interval <ms>", "sign a checkpoint at most this often (default: the data directory's setting)")
+  return withSettingFlags(withData(new Command("serve")), allSettingKeys())
+    .description("serve decisions, approvals, identities, policies and ledger proofs over HTTP (settings: `arbiter config show`)")
     .option("--demo", "initialise the data directory if needed and load the sample policies and identities")
     .action(
       action(async (options: ServeOptions) => {
-        const port = parseIndex(options.port, "--port");
-        if (port > 65535) throw new ArbiterError("USAGE", "--port must be at most 65535");
         const dir = dataDir(options);
+        // Checked before anything is written, so a typo in a setting never leaves a half-made data directory.
+        settingsFor(dir, options, allSettingKeys());
         const [{ openRuntime }, { buildServer }] = await Promise.all([import("../../runtime/index.js"), import("../../server/index.js")]);
-        let greeting: string[] = [];
+        let greeting: (url: string) => string[] = () => [];
         if (options.demo) {
           const { prepareDemo } = await import("../../runtime/demo.js");
-          greeting = await prepareDemo(dir, `http://${options.host}:${port}`);
+          greeting = await prepareDemo(dir);
         }
-        const runtime = openRuntime(dir, {
-          backgroundCheckpoints: true,
-          ...(options.checkpointInterval !== undefined ? { checkpointIntervalMs: parseIndex(options.checkpointInterval, "--checkpoint-interval") } : {}),
-        });
-        const app = await buildServer(runtime, { logLevel: options.logLevel });
+        const loaded = settingsFor(dir, options, allSettingKeys());
+        const { server, ledger, mcp } = loaded.settings;
+        const runtime = openRuntime(dir, { backgroundCheckpoints: true, checkpointIntervalMs: ledger.checkpoint_interval });
+        let app;
+        try {
+          app = await buildServer(runtime, {
+            logLevel: server.log_level,
+            bodyLimit: server.body_limit,
+            corsOrigins: server.cors_origins,
+            mcp: { maxSessions: mcp.max_sessions, idleMs: mcp.idle_timeout, limits: { approvalTimeoutMs: mcp.approval_timeout, callTimeoutMs: mcp.call_timeout } },
+          });
+        } catch (err) {
+          await runtime.close();
+          throw err;
+        }
         const shutdown = async (): Promise<void> => {
           await app.close();
           await runtime.close();
         };
+        let address: string;
+        try {
+          address = await app.listen({ port: server.port, host: server.host });
+        } catch (err) {
+          await shutdown();
+          throw listenFailure(err, loaded);
+        }
         process.once("SIGINT", () => void shutdown());
         process.once("SIGTERM", () => void shutdown());
-        const address = await app.listen({ port, host: options.host });
         process.stdout.write(`arbiter serving ${address} (data ${dir}, ledger ${runtime.ledger.origin}); OpenAPI at ${address}/openapi.json\n`);
-        for (const line of greeting) process.stdout.write(`${line}\n`);
+        for (const line of greeting(address)) process.stdout.write(`${line}\n`);
       }),
     );
 }

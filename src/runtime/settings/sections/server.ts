@@ -1,0 +1,36 @@
+// `server`: where `arbiter serve` listens and what its HTTP layer accepts.
+import { bytes, list, oneOf, port, text } from "../kinds.js";
+import { section, setting } from "../setting.js";
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+export const server = section("The HTTP server of `arbiter serve`.", {
+  host: setting(text({ allowed: "an address or host name to listen on, such as 127.0.0.1, :: or 0.0.0.0" }), {
+    default: "127.0.0.1",
+    doc: "Address to listen on. The default accepts local connections only; 0.0.0.0 or :: listens on every interface.",
+    env: "ARBITER_HOST",
+    flag: "--host <host>",
+  }),
+  port: setting(port(), {
+    default: 8700,
+    doc: "TCP port to listen on.",
+    env: "ARBITER_PORT",
+    flag: "--port <port>",
+  }),
+  log_level: setting(oneOf(LOG_LEVELS), {
+    default: "info",
+    doc: "Log level of the server's JSON log on stdout (pino).",
+    env: "ARBITER_LOG_LEVEL",
+    flag: "--log-level <level>",
+  }),
+  body_limit: setting(bytes(1024, 16 * 1024 * 1024), {
+    default: 64 * 1024,
+    doc: "Largest request body of the API; bigger requests are refused with 413 (MCP messages have their own limit).",
+    env: "ARBITER_BODY_LIMIT",
+  }),
+  cors_origins: setting(list(text({ pattern: /^https?:\/\/[^/\s]+$/, allowed: "an origin such as https://console.example.com" }), "a list of origins such as https://console.example.com (none: CORS off)"), {
+    default: [] as string[],
+    doc: "Browser origins allowed to call the API across origins (CORS). Empty: off, no cross-origin browser call is allowed.",
+    env: "ARBITER_CORS_ORIGINS",
+  }),
+});
