@@ -3,7 +3,7 @@
 // decision durable, against Cerbos (file audit log on) deciding an equivalent policy on this machine.
 import autocannon from "autocannon";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -215,6 +215,12 @@ async function main(): Promise<void> {
   if (process.env.BENCH_PART !== "http") inProcess();
   console.log(`\n(b) HTTP, ${CONNECTIONS} connections, ${DURATION} s after a 2 s warm-up, load generator in this process`);
   const arbiter = await arbiterOverHttp();
+  if (!existsSync(CERBOS)) {
+    // The Cerbos binary is an optional dependency (linux-x64 only): without it there is no baseline to compare with.
+    console.log("   Cerbos baseline skipped: @cerbos/cerbos-linux-x64 is not installed on this platform");
+    rmSync(work, { recursive: true, force: true });
+    return;
+  }
   const cerbos = await cerbosOverHttp();
   for (const kind of ["repeated", "varied"] as const) {
     const [a, c] = [arbiter[kind], cerbos[kind]];
