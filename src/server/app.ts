@@ -4,12 +4,13 @@ import fastifySwagger from "@fastify/swagger";
 import Fastify from "fastify";
 import { createJsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { ERROR_CODES, type ErrorCode } from "../record/index.js";
-import type { HttpEnforcementOptions } from "../enforce/http/index.js";
+import type { HttpEnforcementOptions, HttpEnforcer } from "../enforce/http/index.js";
 import type { Runtime } from "../runtime/index.js";
 import type { ArbiterApp, ServerContext } from "./context.js";
 import { createMetrics } from "./metrics.js";
 import { errorHandler, problem, sendProblem } from "./problem.js";
 import { approvalRoutes } from "./routes/approvals.js";
+import { authzenRoutes } from "./routes/authzen.js";
 import { breakGlassRoutes } from "./routes/breakglass.js";
 import { decisionRoutes } from "./routes/decisions.js";
 import { grantRoutes } from "./routes/grants.js";
@@ -35,6 +36,15 @@ export interface ServerOptions {
 }
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+const enforcers = new WeakMap<ArbiterApp, HttpEnforcer>();
+
+/** The HTTP enforcement of a built server, for the doors on ports of their own (Envoy gRPC, the reverse proxy): one routes file, one flood budget. */
+export function httpEnforcerOf(app: ArbiterApp): HttpEnforcer {
+  const http = enforcers.get(app);
+  if (!http) throw new Error("not an app built by buildServer");
+  return http;
+}
 
 export async function buildServer(runtime: Runtime, options: ServerOptions = {}): Promise<ArbiterApp> {
   const app = Fastify({
@@ -88,6 +98,8 @@ export async function buildServer(runtime: Runtime, options: ServerOptions = {})
   linkageRoutes(context);
   logRoutes(context);
   const http = httpRoutes(context, options.http);
+  enforcers.set(app, http);
+  authzenRoutes(context);
   healthRoutes(context, { routes: () => http.routes.status() });
   mcpRoutes(context, options.mcp);
 

@@ -33,7 +33,7 @@ export function serveCommand(): Command {
         const dir = dataDir(options);
         // Checked before anything is written, so a typo in a setting never leaves a half-made data directory.
         settingsFor(dir, options, allSettingKeys());
-        const [{ openRuntime }, { buildServer }] = await Promise.all([import("../../runtime/index.js"), import("../../server/index.js")]);
+        const [{ openRuntime }, { buildServer, httpEnforcerOf, listenExtAuthz }] = await Promise.all([import("../../runtime/index.js"), import("../../server/index.js")]);
         let greeting: (url: string) => string[] = () => [];
         if (options.demo) {
           const { prepareDemo } = await import("../../runtime/demo.js");
@@ -54,7 +54,9 @@ export function serveCommand(): Command {
           await runtime.close();
           throw err;
         }
+        let extAuthz: { port: number; close(): Promise<void> } | undefined;
         const shutdown = async (): Promise<void> => {
+          await extAuthz?.close();
           await app.close();
           await runtime.close();
         };
@@ -64,6 +66,15 @@ export function serveCommand(): Command {
         } catch (err) {
           await shutdown();
           throw listenFailure(err, loaded);
+        }
+        if (server.ext_authz_port !== null) {
+          try {
+            extAuthz = await listenExtAuthz(runtime, httpEnforcerOf(app), { host: server.host, port: server.ext_authz_port }, (line) => app.log.error(line));
+          } catch (err) {
+            await shutdown();
+            throw new ArbiterError("USAGE", `cannot serve Envoy ext_authz on ${server.host}:${server.ext_authz_port} (${describeSource(loaded.sources["server.ext_authz_port"])}): ${err instanceof Error ? err.message : String(err)}`);
+          }
+          process.stdout.write(`arbiter ext_authz (gRPC) on ${server.host}:${extAuthz.port}\n`);
         }
         process.once("SIGINT", () => void shutdown());
         process.once("SIGTERM", () => void shutdown());

@@ -22,6 +22,18 @@ export class HeaderView {
     return new HeaderView(map);
   }
 
+  /** From header lines as sent, one pair per line (Envoy's raw header_map, gRPC metadata). */
+  static fromPairs(pairs: readonly (readonly [string, string])[]): HeaderView {
+    const map = new Map<string, string[]>();
+    for (const [name, value] of pairs) {
+      const key = name.toLowerCase();
+      const list = map.get(key);
+      if (list) list.push(value);
+      else map.set(key, [value]);
+    }
+    return new HeaderView(map);
+  }
+
   all(name: string): readonly string[] {
     return this.values.get(name) ?? [];
   }

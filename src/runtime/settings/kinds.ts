@@ -28,6 +28,16 @@ export function port(): Kind<number> {
   return integer(0, 65535, " (0: any free port)");
 }
 
+/** A port that may be off: `off` (the default of a listener that is not wanted) or a port number. */
+export function optionalPort(): Kind<number | null> {
+  return {
+    schema: z.union([z.literal("off").transform(() => null), z.null(), z.number().int().min(0).max(65535)]),
+    allowed: "off, or an integer from 0 to 65535 (0: any free port)",
+    fromText: (t) => (t.trim() === "off" ? "off" : asInteger(t)),
+    format: (v) => (v === null ? "off" : String(v)),
+  };
+}
+
 export function text(options: { pattern?: RegExp; allowed?: string } = {}): Kind<string> {
   const base = z.string().min(1).max(1024);
   return {

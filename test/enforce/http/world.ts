@@ -74,6 +74,8 @@ function startUpstream(): Promise<Upstream> {
 /** The sample routes plus every caller form the tests use. */
 function routesFor(): string {
   const routes = parseYaml(readFileSync(join(EXAMPLES, "routes.yaml"), "utf8")) as Record<string, unknown>;
+  // A route whose args come from the JSON body (reverse proxy, Envoy with_request_body).
+  (routes.routes as unknown[]).push({ match: "POST /releases/:env", action: "deploy", resource: { type: "Environment", id: "{env}", attributes: { tier: { param: "env" } } }, args: { body: ["version"] } });
   routes.unmatched = [{ prefix: "/public/", action: "search_docs", resource_type: "Tool" }];
   routes.callers = {
     api_key_header: "x-api-key",

@@ -1,5 +1,5 @@
 // `server`: where `arbiter serve` listens and what its HTTP layer accepts.
-import { bytes, list, oneOf, port, text } from "../kinds.js";
+import { bytes, list, oneOf, optionalPort, port, text } from "../kinds.js";
 import { section, setting } from "../setting.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -32,5 +32,11 @@ export const server = section("The HTTP server of `arbiter serve`.", {
     default: [] as string[],
     doc: "Browser origins allowed to call the API across origins (CORS). Empty: off, no cross-origin browser call is allowed.",
     env: "ARBITER_CORS_ORIGINS",
+  }),
+  ext_authz_port: setting(optionalPort(), {
+    default: null,
+    doc: "TCP port of Envoy's gRPC ext_authz service (envoy.service.auth.v3.Authorization), on the same host; off: not served.",
+    env: "ARBITER_EXT_AUTHZ_PORT",
+    flag: "--ext-authz-port <port>",
   }),
 });
