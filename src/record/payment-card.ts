@@ -1,4 +1,5 @@
-// Payment card numbers: 13 to 19 digits, optionally grouped by spaces or dashes, masked only when the Luhn check holds.
+// Payment card numbers: 13 to 19 digits, optionally grouped by spaces, dashes, dots or slashes (full-width and other
+// compatibility forms too), masked only when the Luhn check holds.
 
 /** ISO/IEC 7812-1 Annex B (the Luhn formula): true when the digit string's check digit is right. */
 export function luhnValid(digits: string): boolean {
@@ -21,8 +22,38 @@ const MIN_DIGITS = 13;
 const MAX_DIGITS = 19;
 const MIN_GROUP = 3;
 
-/** Digit groups joined by single spaces or dashes, not touching another digit. */
-const RUN = /(?<!\d)\d+(?:[ -]\d+)*(?!\d)/g;
+/** Digit groups joined by single separators, not touching another digit (in the normalised text). */
+const RUN = /(?<!\d)\d+(?:[ ./-]\d+)*(?!\d)/g;
+const SEPARATORS = /[ ./-]/g;
+/** Dashes NFKC leaves alone but people type between digit groups: hyphen, non-breaking hyphen, figure dash, en dash, minus. */
+const DASHES = /[\u2010\u2011\u2012\u2013\u2212]/;
+
+interface Normalised {
+  text: string;
+  /** For each UTF-16 unit of `text`, the offset in the original of the code point it came from; one more entry for the end. */
+  from: number[];
+}
+
+/**
+ * NFKC of each code point on its own, so that full-width (U+FF10…), mathematical or other compatibility
+ * digits and separators read as ASCII, with a map back to the original offsets. Per code point, not
+ * per string: composition across characters never yields a digit or a separator, and the map stays exact.
+ */
+function normalise(text: string): Normalised {
+  if (!/[\u0080-\uffff]/.test(text)) return { text, from: [] };
+  let out = "";
+  const from: number[] = [];
+  let at = 0;
+  for (const ch of text) {
+    let n = ch.normalize("NFKC");
+    if (DASHES.test(n)) n = "-";
+    out += n;
+    for (let k = 0; k < n.length; k++) from.push(at);
+    at += ch.length;
+  }
+  from.push(at);
+  return { text: out, from };
+}
 
 interface Group {
   start: number;
@@ -49,19 +80,34 @@ function cardSpans(run: string, offset: number): [number, number][] {
       if (count < MIN_DIGITS) continue;
       const start = (groups[i] as Group).start;
       const end = (groups[j] as Group).end;
-      if (luhnValid(run.slice(start, end).replace(/[ -]/g, ""))) spans.push([offset + start, offset + end]);
+      if (luhnValid(run.slice(start, end).replace(SEPARATORS, ""))) spans.push([offset + start, offset + end]);
     }
   }
   return spans;
 }
 
+/** The original offset just past the code point that normalised text ending at `end` ends inside. */
+function originalEnd(from: readonly number[], end: number): number {
+  const last = from[end - 1] as number;
+  let k = end;
+  while ((from[k] as number) <= last) k++;
+  return from[k] as number;
+}
+
 /** Replaces every Luhn-valid card number in `text` by `marker`; overlapping finds merge into one. */
 export function maskPaymentCards(text: string, marker: string): { text: string; count: number } {
+  const normal = normalise(text);
   const spans: [number, number][] = [];
-  for (const m of text.matchAll(RUN)) {
-    if (m[0].replace(/[ -]/g, "").length >= MIN_DIGITS) spans.push(...cardSpans(m[0], m.index));
+  for (const m of normal.text.matchAll(RUN)) {
+    if (m[0].replace(SEPARATORS, "").length >= MIN_DIGITS) spans.push(...cardSpans(m[0], m.index));
   }
   if (spans.length === 0) return { text, count: 0 };
+  if (normal.from.length > 0) {
+    for (const span of spans) {
+      span[0] = normal.from[span[0]] as number;
+      span[1] = originalEnd(normal.from, span[1]);
+    }
+  }
   spans.sort((a, b) => a[0] - b[0]);
   let out = "";
   let at = 0;

@@ -10,8 +10,15 @@ function luhnDigit(body: string): string {
 
 const digits = (min: number, max: number) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: min, maxLength: max }).map((a) => a.join(""));
 const card = digits(12, 18).map((body) => `${body}${luhnDigit(body)}`);
-/** How people print cards: contiguous, or in groups of four split by spaces or dashes. */
-const printed = fc.tuple(card, fc.constantFrom("", " ", "-")).map(([n, sep]) => (sep === "" ? n : (n.match(/.{1,4}/g) ?? []).join(sep)));
+/** Full-width forms (U+FF01…U+FF5E) of ASCII digits and separators, and the ideographic space. */
+const fullWidth = (text: string) => text.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).replace(/ /g, "\u3000");
+/** How people print cards: contiguous, or in groups of four split by spaces, dashes, dots or slashes, in ASCII or full-width. */
+const printed = fc
+  .tuple(card, fc.constantFrom("", " ", "-", ".", "/", "\u2013", "\u00a0"), fc.boolean())
+  .map(([n, sep, wide]) => {
+    const text = sep === "" ? n : (n.match(/.{1,4}/g) ?? []).join(sep);
+    return wide ? fullWidth(text) : text;
+  });
 const around = fc.string({ maxLength: 40 });
 const alnum = (n: number, chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") => fc.array(fc.constantFrom(...chars), { minLength: n, maxLength: n }).map((a) => a.join(""));
 const b64url = (min: number, max: number) => fc.array(fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), { minLength: min, maxLength: max }).map((a) => a.join(""));
@@ -66,6 +73,14 @@ describe("detectors", () => {
     ["payment_card", "not a card 4111 1111 1111 1112", "not a card 4111 1111 1111 1112"],
     ["payment_card", "counts 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15", "counts 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15"],
     ["payment_card", "id 41111111111111110000 is too long", "id 41111111111111110000 is too long"],
+    ["payment_card", "dots 4111.1111.1111.1111.", "dots [MASKED:payment_card]."],
+    ["payment_card", "path /cards/4111/1111/1111/1111/edit", "path /cards/[MASKED:payment_card]/edit"],
+    ["payment_card", "wide ４１１１　１１１１　１１１１　１１１１ end", "wide [MASKED:payment_card] end"],
+    ["payment_card", "wide ４１１１－１１１１－１１１１－１１１１", "wide [MASKED:payment_card]"],
+    ["payment_card", "math 𝟒𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏 bold", "math [MASKED:payment_card] bold"],
+    ["payment_card", "enumerated 411111111111111⒈", "enumerated [MASKED:payment_card]"],
+    ["payment_card", "release 1.22.4 on 2026-12-05T16:01:50.123Z from 192.168.100.200", "release 1.22.4 on 2026-12-05T16:01:50.123Z from 192.168.100.200"],
+    ["payment_card", "not a card 4111.1111.1111.1112 nor ４１１１１１１１１１１１１１１２", "not a card 4111.1111.1111.1112 nor ４１１１１１１１１１１１１１１２"],
     ["email", "write to ops.team+mcp@example.co.uk now", "write to [MASKED:email] now"],
     ["email", "user@localhost and a@b.c are not addresses", "user@localhost and a@b.c are not addresses"],
     ["national_id", "SSN 078-05-1120 / 123 45 6789", "SSN [MASKED:national_id] / [MASKED:national_id]"],
@@ -84,6 +99,28 @@ describe("detectors", () => {
   it("never leaks a planted secret", () => neverLeaks("secret", secret));
   it("never leaks a planted US social security number", () => neverLeaks("national_id", ssn));
   it("never leaks a planted e-mail address", () => neverLeaks("email", email));
+
+  it("leaves ordinary numbers that fail the Luhn check alone: timestamps, versions, dates, addresses", () => {
+    const ordinary = fc.oneof(
+      fc.date({ min: new Date(0), max: new Date(4102444800000), noInvalidDate: true }).map((d) => d.toISOString()),
+      fc.date({ min: new Date(1e12), max: new Date(4102444800000), noInvalidDate: true }).map((d) => String(d.getTime())),
+      fc.tuple(fc.nat(99), fc.nat(99), fc.nat(999), fc.nat(9999)).map((v) => v.join(".")),
+      fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((v) => v.join(".")),
+      fc.tuple(fc.integer({ min: 1000, max: 9999 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 28 }), fc.constantFrom("-", "/", ".")).map(([y, m, d, sep]) => [y, m, d].join(sep)),
+      // 13 to 16 digits in groups of four: no window of fewer groups reaches 13 digits, so the whole number is the only candidate.
+      fc.tuple(digits(13, 16), fc.constantFrom("", " ", "-", ".", "/")).map(([n, sep]) => (sep === "" ? n : (n.match(/.{1,4}/g) ?? []).join(sep))),
+    );
+    fc.assert(
+      fc.property(ordinary, fc.boolean(), (value, wide) => {
+        const digitsOnly = value.replace(/\D/g, "");
+        // Only a value whose whole digit string fails Luhn is "ordinary"; a 13-digit timestamp that happens to pass is a card as far as anyone can tell.
+        fc.pre(digitsOnly.length < 13 || !luhnValid(digitsOnly));
+        const text = wide ? fullWidth(value) : value;
+        expect(detect("payment_card", `at ${text} ok`)).toEqual({ text: `at ${text} ok`, count: 0 });
+      }),
+      { numRuns: 500 },
+    );
+  });
 
   it("leaves prose alone", () => {
     const prose = fc.string({ unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz .,;:!?()'\n") });
