@@ -1,14 +1,12 @@
 // WAL checkpoints on a worker thread, so that copying the WAL into the database and its fsyncs never
 // stall the event loop that answers decisions (SQLite's automatic checkpoint runs inside a COMMIT).
-import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
-
-const require = createRequire(import.meta.url);
+import type { CheckpointWorkerData } from "./checkpoint-worker.js";
 
 export interface CheckpointerOptions {
   /** How often the worker folds new WAL frames into the database. */
   intervalMs?: number;
-  /** WAL frames (pages) past which the worker asks for the WAL to be started over (see WORKER_SOURCE). */
+  /** WAL frames (pages) past which the worker asks for the WAL to be started over (see the comment on workerEntry). */
   restartFrames?: number;
 }
 
@@ -17,55 +15,51 @@ const DEFAULT_RESTART_FRAMES = 16_384;
 const DEFAULT_INTERVAL_MS = 200;
 
 /**
- * Runs in the worker: its own connection and a passive checkpoint every interval, which never blocks
- * the writer. SQLite starts the WAL over only when a write begins after a checkpoint has copied every
- * frame, and a passive checkpoint never catches up with a writer that commits every millisecond or
- * so: the WAL then grows without end (measured: 84 MiB after 2,200 MCP calls) and every commit
- * writes to a growing file. So once a round leaves restartFrames or more in the WAL, the worker asks
- * the writer to restart it (BackgroundCheckpointer's onRestartWanted). The worker does not run the
- * RESTART itself: that holds the write lock, and a writer that meets a held lock sleeps in SQLite's
- * busy handler for 1, 2, 5… ms (measured: HTTP p99 11 → 24 ms).
+ * The worker (checkpoint-worker.ts) has its own connection and runs a passive checkpoint every
+ * interval, which never blocks the writer. SQLite starts the WAL over only when a write begins after a
+ * checkpoint has copied every frame, and a passive checkpoint never catches up with a writer that
+ * commits every millisecond or so: the WAL then grows without end (measured: 84 MiB after 2,200 MCP
+ * calls) and every commit writes to a growing file. So once a round leaves restartFrames or more in
+ * the WAL, the worker asks the writer to restart it (onRestartWanted).
  */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
-const Database = require(workerData.driver);
-const db = new Database(workerData.path, { fileMustExist: true });
-db.pragma("busy_timeout = 0");
-const timer = setInterval(() => {
-  try {
-    const [passive] = db.pragma("wal_checkpoint(PASSIVE)");
-    if (passive && passive.log >= workerData.restartFrames) parentPort.postMessage("restart");
-  } catch { /* busy or closing: the next round retries */ }
-}, workerData.intervalMs);
-parentPort.on("message", () => {
-  clearInterval(timer);
-  try { db.pragma("wal_checkpoint(PASSIVE)"); } catch { /* best effort */ }
-  db.close();
-  parentPort.close();
-});
-`;
+function workerEntry(): URL {
+  // Built, this file is checkpointer.js beside checkpoint-worker.js. Under the test runner the sources
+  // run as TypeScript, but a worker thread does not inherit the runner's loader, and on Node.js 20 a
+  // worker ignores ESM hooks (tsx's --import) for its entry file: the sources use the built worker,
+  // which the test set-up builds before any test runs.
+  const fromSource = import.meta.url.endsWith(".ts");
+  return new URL(fromSource ? "../../../dist/store/sqlite/checkpoint-worker.js" : "./checkpoint-worker.js", import.meta.url);
+}
 
 export class BackgroundCheckpointer {
   private readonly worker: Worker;
+  private readonly exited: Promise<void>;
+  private stopping: Promise<void> | undefined;
 
-  /** onRestartWanted: the WAL is long and mostly copied; the writer should restart it when it can. */
-  constructor(databasePath: string, onRestartWanted: () => void, options: CheckpointerOptions = {}) {
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: {
-        path: databasePath,
-        driver: require.resolve("better-sqlite3"),
-        intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS,
-        restartFrames: options.restartFrames ?? DEFAULT_RESTART_FRAMES,
-      },
-    });
+  /**
+   * onRestartWanted: the WAL is long and mostly copied; the writer should restart it when it can.
+   * onFailed: the worker could not run (it never throws into the writer's process); the writer goes
+   * back to SQLite's automatic checkpoint.
+   */
+  constructor(databasePath: string, onRestartWanted: () => void, onFailed: (error: Error) => void, options: CheckpointerOptions = {}) {
+    const workerData: CheckpointWorkerData = {
+      path: databasePath,
+      intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS,
+      restartFrames: options.restartFrames ?? DEFAULT_RESTART_FRAMES,
+    };
+    this.worker = new Worker(workerEntry(), { workerData });
     this.worker.on("message", () => onRestartWanted());
+    this.worker.on("error", onFailed);
+    this.exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
     this.worker.unref();
   }
 
-  async stop(): Promise<void> {
-    const exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
-    this.worker.postMessage("stop");
-    await exited;
+  /** Asks the worker for a last checkpoint and waits for it to exit (at once if it already has). */
+  stop(): Promise<void> {
+    if (!this.stopping) {
+      this.worker.postMessage("stop");
+      this.stopping = this.exited;
+    }
+    return this.stopping;
   }
 }

@@ -96,7 +96,15 @@ export class SqliteLedgerStore implements LedgerStore {
     if (options.backgroundCheckpoints) {
       db.pragma("wal_autocheckpoint = 0");
       const tuning = options.backgroundCheckpoints === true ? {} : options.backgroundCheckpoints;
-      this.checkpointer = new BackgroundCheckpointer(db.name, () => (this.restartWanted = true), tuning);
+      this.checkpointer = new BackgroundCheckpointer(
+        db.name,
+        () => (this.restartWanted = true),
+        () => {
+          this.checkpointer = undefined;
+          if (db.open) db.pragma("wal_autocheckpoint = 1000");
+        },
+        tuning,
+      );
     }
     this.stmt = {
       size: db.prepare<[], number | null>("SELECT max(idx) + 1 FROM entries").pluck(),

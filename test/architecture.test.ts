@@ -1,0 +1,139 @@
+// The layering of docs/architecture.md as data: which room (folder of src/) may import which, which
+// rooms may use which driver or framework, and that a room is entered through its index.ts. A new
+// arrow that points the wrong way fails here; the known ones being moved out are listed with the
+// issue that removes them, and the list must shrink (an entry that no longer occurs fails too).
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, normalize, relative, sep } from "node:path";
+import ts from "typescript";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "./support/cli.js";
+
+const SRC = join(ROOT, "src");
+const CORE = ["record", "store", "ledger", "identity", "policy", "decide", "linkage"];
+const PEPS = ["enforce/decision-point", "enforce/masking", "enforce/mcp", "enforce/http"];
+
+/** What each room may import. Dependencies point inward; nothing in the core imports an enforcement point. */
+const MAY_IMPORT: Record<string, string[]> = {
+  record: [],
+  store: ["record"],
+  ledger: ["record", "store"],
+  identity: ["record", "store", "ledger"],
+  policy: ["record", "store", "ledger"],
+  decide: ["record", "store", "ledger", "identity", "policy"],
+  linkage: ["record", "store", "ledger", "identity", "policy", "decide"],
+  "enforce/masking": ["record"],
+  "enforce/decision-point": ["record", "store", "ledger", "identity", "policy", "decide"],
+  "enforce/mcp": ["record", "store", "ledger", "identity", "policy", "decide", "enforce/decision-point", "enforce/masking"],
+  "enforce/http": ["record", "store", "ledger", "identity", "policy", "decide", "enforce/decision-point", "enforce/masking"],
+  // The composition root builds every capability and gateway; the doors (server, cli) mount them.
+  runtime: [...CORE, ...PEPS],
+  server: [...CORE, ...PEPS, "runtime", "console", "report"],
+  cli: [...CORE, ...PEPS, "runtime", "server", "report"],
+  report: [...CORE],
+  console: ["record"],
+};
+
+/** Packages that belong to one room: the driver to the store, the framework to its door. */
+const PACKAGE_ROOMS: Record<string, string[]> = {
+  "better-sqlite3": ["store"],
+  fastify: ["server"],
+  "@modelcontextprotocol/sdk": ["enforce/mcp", "cli"],
+  commander: ["cli"],
+  "@cedar-policy/cedar-wasm": ["policy"],
+};
+
+/** Arrows that exist today and are being removed ("the house" issue); each must still occur. */
+const KNOWN: Record<string, string> = {
+  "enforce/decision-point -> runtime": "LocalDecisionPoint opens a runtime; it should be handed one",
+  "decide -> better-sqlite3": "approvals, grants and break-glass write SQL; they move behind store repositories",
+  "identity -> better-sqlite3": "identity rows move behind a store repository",
+  "linkage -> better-sqlite3": "linkage runs move behind a store repository",
+  "policy -> better-sqlite3": "policy versions move behind a store repository",
+};
+
+/**
+ * A room may reach into another's file past its index.ts only here: the error type every room throws
+ * (errors.ts imports nothing, so the lowest rooms take it without the record schemas), and the demo, which
+ * `serve --demo` loads lazily so that a plain `serve` never loads the sample data's code.
+ */
+const DEEP_IMPORTS_ALLOWED = new Set(["record/errors.ts", "runtime/demo.ts"]);
+
+function roomOf(file: string): string {
+  const parts = relative(SRC, file).split(sep);
+  if (parts[0] === "enforce" && parts.length > 2) return `enforce/${parts[1]}`;
+  return parts[0] ?? "";
+}
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sources(path);
+    return entry.name.endsWith(".ts") || entry.name.endsWith(".tsx") ? [path] : [];
+  });
+}
+
+interface Arrow {
+  from: string;
+  file: string;
+  to: string;
+  target?: string;
+}
+
+function arrows(): Arrow[] {
+  return sources(SRC).flatMap((file) => {
+    const { importedFiles } = ts.preProcessFile(readFileSync(file, "utf8"), true, true);
+    return importedFiles.map(({ fileName }): Arrow => {
+      const from = roomOf(file);
+      const where = relative(ROOT, file);
+      if (!fileName.startsWith(".")) return { from, file: where, to: fileName.startsWith("node:") ? "node" : packageName(fileName) };
+      const target = normalize(join(dirname(file), fileName)).replace(/\.js$/, ".ts");
+      return { from, file: where, to: roomOf(target), target: relative(SRC, target) };
+    });
+  });
+}
+
+function packageName(specifier: string): string {
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : (parts[0] ?? specifier);
+}
+
+const ALL = arrows();
+
+describe("the layering", () => {
+  it("finds the rooms it knows", () => {
+    const rooms = new Set(ALL.map((arrow) => arrow.from));
+    for (const room of rooms) expect(Object.keys(MAY_IMPORT), `a new room: ${room}; place it in the layering`).toContain(room);
+  });
+
+  it("has no arrow that points the wrong way", () => {
+    const wrong = ALL.filter(
+      (arrow) => arrow.target !== undefined && arrow.to !== arrow.from && !(MAY_IMPORT[arrow.from] ?? []).includes(arrow.to) && !(`${arrow.from} -> ${arrow.to}` in KNOWN),
+    ).map((arrow) => `${arrow.file} imports ${arrow.target}`);
+    expect(wrong).toEqual([]);
+  });
+
+  it("keeps drivers and frameworks in their rooms", () => {
+    const wrong = ALL.filter((arrow) => {
+      const rooms = PACKAGE_ROOMS[arrow.to];
+      return arrow.target === undefined && rooms !== undefined && !rooms.includes(arrow.from) && !(`${arrow.from} -> ${arrow.to}` in KNOWN);
+    }).map((arrow) => `${arrow.file} imports ${arrow.to}`);
+    expect(wrong).toEqual([]);
+  });
+
+  it("enters another room through its index.ts", () => {
+    const deep = ALL.filter(
+      (arrow) =>
+        arrow.target !== undefined &&
+        arrow.to !== arrow.from &&
+        !arrow.target.endsWith(`${sep}index.ts`) &&
+        !DEEP_IMPORTS_ALLOWED.has(arrow.target.split(sep).join("/")),
+    ).map((arrow) => `${arrow.file} imports ${arrow.target}`);
+    expect(deep).toEqual([]);
+  });
+
+  it("still has each known arrow that is being removed (delete the entry once it is gone)", () => {
+    const present = new Set(ALL.map((arrow) => `${arrow.from} -> ${arrow.to}`));
+    const gone = Object.keys(KNOWN).filter((arrow) => !present.has(arrow));
+    expect(gone).toEqual([]);
+  });
+});
