@@ -3,6 +3,7 @@ import type { Identity, IdentityDirectory } from "../identity/index.js";
 import type { Ledger } from "../ledger/index.js";
 import { buildCedarRequest, interpret } from "../policy/index.js";
 import { ArbiterError, newRecordId, type Caller } from "../record/index.js";
+import { scopeVerdict, unresolved, type Asserter } from "./asserter.js";
 import type { BreakGlassBook, BreakGlassSession } from "./break-glass.js";
 import { decisionRecord } from "./decision-record.js";
 import type { DecisionEngine } from "./engine.js";
@@ -45,7 +46,7 @@ export class BreakGlassFlow {
   ) {}
 
   /** Opens a session if policy lets this identity break glass; the attempt is a decision either way, naming who asked. */
-  async start(start: BreakGlassStart, caller: Caller): Promise<BreakGlassOutcome> {
+  async start(start: BreakGlassStart, caller: Caller, asserter?: Asserter): Promise<BreakGlassOutcome> {
     const justification = start.justification.trim();
     if (justification.length < MIN_JUSTIFICATION) {
       throw new ArbiterError("REQUEST_INVALID", `break-glass needs a justification of at least ${MIN_JUSTIFICATION} characters`);
@@ -55,13 +56,15 @@ export class BreakGlassFlow {
     }
     const now = this.now();
     const { set, engine } = this.engine.policy();
-    const subject = await resolveSubject(this.identities, start.subject, now);
+    const resolved = await resolveSubject(this.identities, start.subject, now);
+    const outOfScope = scopeVerdict(asserter, start.subject, resolved, undefined);
+    const subject = outOfScope ? unresolved(start.subject, resolved) : resolved;
     const request: DecisionRequest = { subject: start.subject, action: BREAK_GLASS_ACTION, resource: { ...BREAK_GLASS_RESOURCE }, ...(start.correlation ? { correlation: start.correlation } : {}) };
     const decisionId = newRecordId(now.getTime());
     let v: Verdict;
     let session: BreakGlassSession | undefined;
-    if (subject.failure) {
-      v = subject.failure;
+    if (outOfScope ?? subject.failure) {
+      v = (outOfScope ?? subject.failure) as Verdict;
     } else {
       const identity = subject.identity as Identity;
       const policyVerdict = interpret(set, engine.evaluate(buildCedarRequest({

@@ -5,6 +5,7 @@ import { buildCedarRequest, interpret, matchingLimits, PolicyEngine, type Policy
 import { ArbiterError, newRecordId, type Caller } from "../record/index.js";
 import { ApprovalFlow } from "./approval-flow.js";
 import type { ApprovalBook } from "./approvals.js";
+import { scopeVerdict, unresolved, type Asserter } from "./asserter.js";
 import { argsDigest, type CallBinding } from "./binding.js";
 import type { BreakGlassBook } from "./break-glass.js";
 import { answerOf, decisionRecord, type Decision } from "./decision-record.js";
@@ -59,15 +60,18 @@ export class DecisionEngine {
 
   /**
    * Decides one request and returns only once the decision record is durable; fails closed otherwise.
-   * `caller` is who asked, as the door authenticated it (never taken from the request body).
+   * `caller` is who asked, as the door authenticated it (never taken from the request body);
+   * `asserter`, the PEP whose assertions about the caller are checked against its scope.
    */
-  async decide(request: DecisionRequest, caller: Caller): Promise<Decision> {
+  async decide(request: DecisionRequest, caller: Caller, asserter?: Asserter): Promise<Decision> {
     const now = this.now();
     const decisionId = newRecordId(now.getTime());
     const { set, engine } = this.policy();
-    const subject = await resolveSubject(this.deps.identities, request.subject, now);
+    const resolved = await resolveSubject(this.deps.identities, request.subject, now);
     const digest = argsDigest(this.deps.bindingKey, request.args);
-    const v = subject.failure ?? this.evaluate(request, subject, set, engine, decisionId, digest, now);
+    const outOfScope = scopeVerdict(asserter, request.subject, resolved, request.confirmation);
+    const subject = outOfScope ? unresolved(request.subject, resolved) : resolved;
+    const v = outOfScope ?? subject.failure ?? this.evaluate(request, subject, set, engine, decisionId, digest, now);
     const record = decisionRecord({ id: decisionId, now, request, caller, subject, setVersion: set.version, argsDigest: digest, verdict: v });
     const effects = v.effects;
     const [appended] = await Promise.all([
@@ -81,15 +85,18 @@ export class DecisionEngine {
    * Records a refusal the enforcement point made before policy could be asked (see refusal.ts) and
    * returns it as a decision; durable before it resolves, like every decision.
    */
-  async refuse(request: RefusalRequest, caller: Caller | undefined): Promise<Decision> {
+  async refuse(request: RefusalRequest, caller: Caller | undefined, asserter?: Asserter): Promise<Decision> {
     const now = this.now();
     const id = newRecordId(now.getTime());
     // The subject is resolved for the record only: whatever it is, the answer stays the PEP's refusal.
-    const subject: ResolvedSubject = request.subject
+    const resolved: ResolvedSubject = request.subject
       ? await resolveSubject(this.deps.identities, request.subject, now)
       : { identity: undefined, auth: undefined, method: "asserted", authAgeSeconds: UNKNOWN_AUTH_AGE, acr: "", label: request.label ?? "anonymous" };
+    // A refusal naming a caller outside the PEP's scope would still put that name in the record.
+    const outOfScope = request.subject ? scopeVerdict(asserter, request.subject, resolved, undefined) : undefined;
+    const subject = outOfScope && request.subject ? unresolved(request.subject, resolved) : resolved;
     const { action, resource, pep, correlation, observed } = request;
-    const args = { id, now, request: { action, resource, pep, ...(correlation ? { correlation } : {}), ...(observed ? { observed } : {}) }, ...(caller ? { caller } : {}), subject, setVersion: this.deps.policies.activeVersion() ?? "none", argsDigest: "", verdict: refusalVerdict(request) };
+    const args = { id, now, request: { action, resource, pep, ...(correlation ? { correlation } : {}), ...(observed ? { observed } : {}) }, ...(caller ? { caller } : {}), subject, setVersion: this.deps.policies.activeVersion() ?? "none", argsDigest: "", verdict: outOfScope ?? refusalVerdict(request) };
     const appended = await this.deps.ledger.append(decisionRecord(args));
     return answerOf(args, appended.index);
   }

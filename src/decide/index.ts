@@ -1,5 +1,6 @@
 // The decision point: requests in, recorded decisions out, plus approvals, grants, break-glass and the decision log.
 export { DecisionEngine, USER_CONFIRMATION_ACR, type DecisionEngineDeps } from "./engine.js";
+export { asserterOf, type Asserter } from "./asserter.js";
 export { resolveSubject, type ResolvedSubject } from "./subject.js";
 export { decisionRequestSchema, subjectRefSchema, type DecisionRequest, type SubjectRef } from "./request.js";
 export type { Decision } from "./decision-record.js";

@@ -117,6 +117,7 @@ export class IdentityDirectory {
       groups: parsed.groups,
       roles: parsed.roles,
       attributes: parsed.attributes,
+      assertion_scope: parsed.assertion_scope ?? null,
       credentials_not_before: null,
       credentials_grace_until: null,
       created_at: at,
@@ -129,7 +130,8 @@ export class IdentityDirectory {
       requireOwner(this.rows, identity.type, identity.owner);
     };
     check();
-    await this.ledger.append(lifecycleRecord("created", identity, actor), {
+    const scope = identity.assertion_scope !== null ? { attributes: { assertion_scope: identity.assertion_scope } } : {};
+    await this.ledger.append(lifecycleRecord("created", identity, actor, scope), {
       effect: () => {
         check();
         this.rows.insertIdentity(identity);
@@ -153,6 +155,7 @@ export class IdentityDirectory {
       groups: parsed.groups ?? before.groups,
       roles: parsed.roles ?? before.roles,
       attributes: parsed.attributes ?? before.attributes,
+      assertion_scope: parsed.assertion_scope === undefined ? before.assertion_scope : parsed.assertion_scope,
       updated_at: this.now().toISOString(),
     };
     const ownerChanged = after.owner !== before.owner;
@@ -169,7 +172,7 @@ export class IdentityDirectory {
       const note = reason ?? `owner ${before.owner ?? "(none)"} → ${after.owner ?? "(none)"}`;
       await this.ledger.append(lifecycleRecord("owner_changed", after, actor, { note, attributes: { previous_owner: before.owner } }), { effect: write });
     } else {
-      const changed = (["display_name", "groups", "roles", "attributes"] as const).filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));
+      const changed = (["display_name", "groups", "roles", "attributes", "assertion_scope"] as const).filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));
       const note = reason ?? `changed ${changed.join(", ") || "nothing"}`;
       const previous = Object.fromEntries(changed.map((field) => [field, before[field]]));
       await this.ledger.append(lifecycleRecord("updated", after, actor, { note, attributes: { previous } }), { effect: write });
@@ -267,6 +270,21 @@ export class IdentityDirectory {
       control: "access",
       reason_code: "ROLE_REQUIRED",
       note: `${identity.id} needs the role ${roles.join(" or ")} for ${operation}`,
+    });
+  }
+
+  /** Records that a PEP named a caller outside its assertion scope where no decision is made (a listing). */
+  async recordAssertionRefusal(pep: Identity, operation: string, assertedId: string, note: string): Promise<void> {
+    await this.ledger.append({
+      kind: "event",
+      source: "arbiter",
+      subject: subjectOf(pep),
+      action: operation,
+      resource: { id: assertedId, type: "asserted_subject" },
+      outcome: "deny",
+      control: "access",
+      reason_code: "ASSERTION_OUT_OF_SCOPE",
+      note,
     });
   }
 

@@ -10,12 +10,14 @@ export {
   type TokenExchangeRequest,
   type TokenSettings,
 } from "./token-issue.js";
+export { assertionRefusal, type Assertion } from "./assertion-scope.js";
 export { TOKEN_AUDIENCE } from "./jwt.js";
 export { TOKEN_KEY_FILE, type PublicJwk } from "./signing-key.js";
 export {
   ATTRIBUTES_LIMIT_BYTES,
   ROLES,
   actorSchema,
+  assertionScopeSchema,
   createIdentitySchema,
   identityIdSchema,
   identityStatusSchema,
@@ -23,6 +25,7 @@ export {
   roleSchema,
   updateIdentitySchema,
   type Actor,
+  type AssertionScope,
   type CreateIdentityInput,
   type CredentialInfo,
   type CredentialKind,

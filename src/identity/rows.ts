@@ -5,7 +5,7 @@
 import type { Statement } from "better-sqlite3";
 import type { JsonObject } from "../record/index.js";
 import { changeCounterOf, type ChangeCounter, type SqliteDatabase } from "../store/index.js";
-import type { CredentialInfo, CredentialKind, Identity, IdentityStatus, ListFilter, ManagedType } from "./schema.js";
+import type { AssertionScope, CredentialInfo, CredentialKind, Identity, IdentityStatus, ListFilter, ManagedType } from "./schema.js";
 
 interface IdentityRow {
   id: string;
@@ -16,6 +16,7 @@ interface IdentityRow {
   groups: string;
   roles: string;
   attributes: string;
+  assertion_scope: string | null;
   credentials_not_before: string | null;
   credentials_grace_until: string | null;
   created_at: string;
@@ -41,7 +42,7 @@ export interface NewCredential {
   expiresAt: string | null;
 }
 
-const IDENTITY_COLUMNS = `id, type, owner, status, display_name, groups, roles, attributes, credentials_not_before,
+const IDENTITY_COLUMNS = `id, type, owner, status, display_name, groups, roles, attributes, assertion_scope, credentials_not_before,
   credentials_grace_until, created_at, updated_at`;
 const CREDENTIAL_COLUMNS = "id, identity_id, kind, status, created_at, expires_at, rotated_at, revoked_at, replaced_by";
 
@@ -87,11 +88,16 @@ function toIdentity(row: IdentityRow): Identity {
     groups: JSON.parse(row.groups) as string[],
     roles: JSON.parse(row.roles) as string[],
     attributes: JSON.parse(row.attributes) as JsonObject,
+    assertion_scope: row.assertion_scope === null ? null : (JSON.parse(row.assertion_scope) as AssertionScope),
     credentials_not_before: row.credentials_not_before,
     credentials_grace_until: row.credentials_grace_until,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
+}
+
+function scopeText(identity: Identity): string | null {
+  return identity.assertion_scope === null ? null : JSON.stringify(identity.assertion_scope);
 }
 
 export class IdentityRows {
@@ -103,7 +109,7 @@ export class IdentityRows {
     liveOwned: Statement<[string], string>;
     insertIdentity: Statement<unknown[]>;
     setStatus: Statement<[IdentityStatus, string, string]>;
-    setFields: Statement<[string | null, string | null, string, string, string, string, string]>;
+    setFields: Statement<[string | null, string | null, string, string, string, string | null, string, string]>;
     setNotBefore: Statement<[string, string | null, string, string]>;
     credential: Statement<[string], CredentialRow | undefined>;
     credentialsOf: Statement<[string], CredentialInfo>;
@@ -134,11 +140,11 @@ export class IdentityRows {
         )
         .pluck(),
       insertIdentity: db.prepare(
-        `INSERT INTO identities (${IDENTITY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)`,
+        `INSERT INTO identities (${IDENTITY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)`,
       ),
       setStatus: db.prepare("UPDATE identities SET status = ?, updated_at = ? WHERE id = ?"),
       setFields: db.prepare(
-        "UPDATE identities SET owner = ?, display_name = ?, groups = ?, roles = ?, attributes = ?, updated_at = ? WHERE id = ?",
+        "UPDATE identities SET owner = ?, display_name = ?, groups = ?, roles = ?, attributes = ?, assertion_scope = ?, updated_at = ? WHERE id = ?",
       ),
       setNotBefore: db.prepare(
         "UPDATE identities SET credentials_not_before = ?, credentials_grace_until = ?, updated_at = ? WHERE id = ?",
@@ -211,7 +217,7 @@ export class IdentityRows {
     this.changes.bump();
     this.stmt.insertIdentity.run(identity.id, identity.type, identity.owner, identity.status, identity.display_name,
       JSON.stringify(identity.groups), JSON.stringify(identity.roles), JSON.stringify(identity.attributes),
-      identity.created_at, identity.updated_at);
+      scopeText(identity), identity.created_at, identity.updated_at);
   }
 
   setStatus(id: string, status: IdentityStatus, at: string): void {
@@ -222,7 +228,7 @@ export class IdentityRows {
   setFields(identity: Identity): void {
     this.changes.bump();
     this.stmt.setFields.run(identity.owner, identity.display_name, JSON.stringify(identity.groups), JSON.stringify(identity.roles),
-      JSON.stringify(identity.attributes), identity.updated_at, identity.id);
+      JSON.stringify(identity.attributes), scopeText(identity), identity.updated_at, identity.id);
   }
 
   setNotBefore(id: string, notBefore: string, graceUntil: string | null, at: string): void {

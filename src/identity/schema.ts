@@ -36,6 +36,21 @@ function unique<T>(items: readonly T[]): T[] {
   return [...new Set(items)];
 }
 
+/**
+ * What a `pep` identity may assert when it names the caller by `subject.id` instead of forwarding the
+ * caller's credential: identities of these types, in these groups, or with these ids (any one
+ * suffices), and whether it may vouch for how freshly the caller authenticated (`acr`,
+ * `authenticated_at`, a user confirmation). Null (the default, also for PEPs created before scopes
+ * existed) asserts nothing: such a PEP forwards credentials only (docs/identities.md).
+ */
+export const assertionScopeSchema = z.strictObject({
+  types: z.array(managedTypeSchema).transform(unique).default([]),
+  groups: z.array(labelSchema).max(64).transform(unique).default([]),
+  ids: z.array(identityIdSchema).max(256).transform(unique).default([]),
+  authentication: z.boolean().default(false),
+});
+export type AssertionScope = z.infer<typeof assertionScopeSchema>;
+
 /** Input of `create`: a non-human identity names its accountable human owner; a human has none. */
 export const createIdentitySchema = z.strictObject({
   id: identityIdSchema,
@@ -45,6 +60,7 @@ export const createIdentitySchema = z.strictObject({
   groups: z.array(labelSchema).max(64).transform(unique).default([]),
   roles: z.array(roleSchema).transform(unique).default([]),
   attributes: attributesSchema.default({}),
+  assertion_scope: assertionScopeSchema.nullable().optional(),
 });
 export type CreateIdentityInput = z.input<typeof createIdentitySchema>;
 
@@ -56,6 +72,8 @@ export const updateIdentitySchema = z
     groups: z.array(labelSchema).max(64).transform(unique).optional(),
     roles: z.array(roleSchema).transform(unique).optional(),
     attributes: attributesSchema.optional(),
+    /** Replaces the whole scope; null: the PEP asserts nothing. */
+    assertion_scope: assertionScopeSchema.nullable().optional(),
   })
   .refine((patch) => Object.values(patch).some((v) => v !== undefined), { error: "nothing to update" });
 export type UpdateIdentityInput = z.input<typeof updateIdentitySchema>;
@@ -79,6 +97,8 @@ export interface Identity {
   /** Operator roles, each one of ROLES (checked on the way in; typed loosely so a policy's role name can be looked up). */
   roles: string[];
   attributes: JsonObject;
+  /** What this identity may assert as an enforcement point; null: nothing (see assertionScopeSchema). */
+  assertion_scope: AssertionScope | null;
   /** Tokens issued before this instant are refused (CREDENTIAL_ROTATED) once the grace below has passed. */
   credentials_not_before: string | null;
   credentials_grace_until: string | null;

@@ -46,6 +46,7 @@ export const REASON_CODES = {
   REQUEST_REJECTED: decision("The enforcement point refused a malformed or ambiguous request before policy was asked (path traversal, encoded separators, conflicting or oversized headers, a missing body the route needs).", "deny", "access"),
   CREDENTIAL_MISSING: decision("The request carried no caller credential the enforcement point accepts.", "deny", "access"),
   PEP_UNAUTHENTICATED: decision("The proxy asking for the check presented no valid enforcement-point (pep) credential, so nothing it forwarded was trusted.", "deny", "access"),
+  ASSERTION_OUT_OF_SCOPE: decision("The enforcement point named a caller by id, or vouched for how freshly it authenticated (acr, authenticated_at, a user confirmation), outside the assertion scope its identity was given; it is refused with 403.", "deny", "access"),
   UNLINKED_ACTION: finding("An action seen in an outside log has no matching Arbiter decision.", "access"),
   EXECUTED_DESPITE_DENY: finding("An action was executed although its decision did not allow it.", "access"),
   GRANT_EXPIRED_AT_USE: finding("An action used a grant after the grant had expired or was used up.", "approval"),

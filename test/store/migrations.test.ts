@@ -48,6 +48,8 @@ describe("record index order (schema 6)", () => {
     db.exec(`DROP TABLE record_index; ${SCHEMA_1_RECORD_INDEX}`);
     const insert = db.prepare(`INSERT INTO record_index (${Object.keys(rows[0] ?? {}).join(", ")}) VALUES (${Object.keys(rows[0] ?? {}).map((k) => `@${k}`).join(", ")})`);
     for (const row of [...rows].sort((a, b) => String(a.record_id).localeCompare(String(b.record_id))).reverse()) insert.run(row);
+    // Schema 8's column goes too, or migrating again would add it twice.
+    db.exec("ALTER TABLE identities DROP COLUMN assertion_scope");
     db.pragma("user_version = 5");
     db.close();
 
@@ -82,6 +84,7 @@ describe("raw values by record (schema 7)", () => {
       CREATE INDEX raw_values_subject ON raw_values(subject_id);`);
     const insert = db.prepare("INSERT INTO raw_values VALUES (@commitment, @record_id, @subject_id, @field, @salt, @value)");
     for (const row of rows) insert.run(row);
+    db.exec("ALTER TABLE identities DROP COLUMN assertion_scope");
     db.pragma("user_version = 6");
     db.close();
 
@@ -98,5 +101,21 @@ describe("raw values by record (schema 7)", () => {
     expect(after.pragma("user_version", { simple: true })).toBe(LATEST_VERSION);
     expect(plan(after, "SELECT * FROM raw_values WHERE record_id = 'x' ORDER BY field")).not.toMatch(/TEMP B-TREE/);
     after.close();
+  });
+});
+
+describe("assertion scopes (schema 8)", () => {
+  it("gives an identity row from before scopes none: it asserts nothing until an admin says otherwise", async () => {
+    const { ledger, dir } = freshLedger();
+    await ledger.close();
+    const path = join(dir, "arbiter.db");
+    const db = new Database(path);
+    db.exec("ALTER TABLE identities DROP COLUMN assertion_scope");
+    db.prepare("INSERT INTO identities (id, type, owner, status, display_name, groups, roles, attributes, created_at, updated_at) VALUES ('old-gw', 'service_account', NULL, 'active', NULL, '[]', '[\"pep\"]', '{}', 'x', 'x')").run();
+    db.pragma("user_version = 7");
+    db.close();
+    const reopened = openLedger(dir, { checkpointIntervalMs: 0 });
+    expect(reopened.db.prepare("SELECT assertion_scope FROM identities WHERE id = 'old-gw'").get()).toEqual({ assertion_scope: null });
+    await reopened.ledger.close();
   });
 });

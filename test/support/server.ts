@@ -42,7 +42,7 @@ export const PEOPLE_AND_MACHINES: CreateIdentityInput[] = [
   { id: "research-agent", type: "agent", owner: "alice" },
   { id: "release-pipeline", type: "pipeline", owner: "alice", groups: ["release-pipelines"] },
   { id: "erin-pipeline", type: "pipeline", owner: "erin", groups: ["release-pipelines"] },
-  { id: "gateway", type: "service_account", owner: "carol", roles: ["pep"] },
+  { id: "gateway", type: "service_account", owner: "carol", roles: ["pep"], assertion_scope: { types: ["agent", "service_account", "api_key", "workload", "pipeline", "human"], authentication: true } },
 ];
 
 export interface TestServer {

@@ -1,5 +1,5 @@
 // Identities and credentials for people: aligned fields, one line per credential, never a secret.
-import type { CredentialInfo, Identity } from "../../identity/index.js";
+import type { AssertionScope, CredentialInfo, Identity } from "../../identity/index.js";
 
 function orDash(value: string | null): string {
   return value === null || value === "" ? "-" : value;
@@ -12,6 +12,16 @@ export function credentialLine(c: CredentialInfo): string {
   return [c.id, c.kind.padEnd(7), c.status.padEnd(7), `issued ${c.created_at}`, until, replaced, revoked].filter((p) => p !== "").join("  ");
 }
 
+function scopeText(scope: AssertionScope | null): string {
+  if (scope === null) return "- (names no caller by subject.id)";
+  const parts = [
+    scope.types.length ? `types ${scope.types.join(", ")}` : "",
+    scope.groups.length ? `groups ${scope.groups.join(", ")}` : "",
+    scope.ids.length ? `ids ${scope.ids.join(", ")}` : "",
+  ].filter((p) => p !== "");
+  return `${parts.length ? parts.join("; ") : "nobody"}; authentication ${scope.authentication ? "yes" : "no"}`;
+}
+
 export function identityText(identity: Identity, credentials?: readonly CredentialInfo[]): string {
   const lines = [
     `id:          ${identity.id}`,
@@ -22,6 +32,7 @@ export function identityText(identity: Identity, credentials?: readonly Credenti
     `groups:      ${orDash(identity.groups.join(", "))}`,
     `roles:       ${orDash(identity.roles.join(", "))}`,
     `attributes:  ${Object.keys(identity.attributes).length === 0 ? "-" : JSON.stringify(identity.attributes)}`,
+    ...(identity.roles.includes("pep") || identity.assertion_scope !== null ? [`asserts:     ${scopeText(identity.assertion_scope)}`] : []),
     `created:     ${identity.created_at}`,
     `updated:     ${identity.updated_at}`,
   ];

@@ -1,6 +1,6 @@
 // `arbiter identity ...`: identities, their owners, lifecycle and credentials.
 import { Command } from "commander";
-import type { CreateIdentityInput, Identity, ListFilter, UpdateIdentityInput } from "../../identity/index.js";
+import type { AssertionScope, CreateIdentityInput, Identity, ListFilter, UpdateIdentityInput } from "../../identity/index.js";
 import { action, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { identityRow, identityText } from "./identity-format.js";
 import { keyCommand, rotateCommand } from "./identity-keys.js";
@@ -13,6 +13,20 @@ interface FieldOptions extends ActorOption, AttributeOptions {
   role?: string[];
   name?: string;
   reason?: string;
+  assertType?: string[];
+  assertGroup?: string[];
+  assertId?: string[];
+  assertAuthentication?: boolean;
+  clearAssertionScope?: boolean;
+}
+
+/** The scope after the given --assert-* options, each replacing its part of `before`; undefined when none is given. */
+function scopeOf(options: FieldOptions, before: AssertionScope | null): AssertionScope | null | undefined {
+  if (options.clearAssertionScope === true) return null;
+  const { assertType: types, assertGroup: groups, assertId: ids, assertAuthentication: authentication } = options;
+  if (types === undefined && groups === undefined && ids === undefined && authentication === undefined) return undefined;
+  const base = before ?? { types: [], groups: [], ids: [], authentication: false };
+  return { types: (types ?? base.types) as AssertionScope["types"], groups: groups ?? base.groups, ids: ids ?? base.ids, authentication: authentication ?? base.authentication };
 }
 
 function withFields(command: Command): Command {
@@ -21,7 +35,12 @@ function withFields(command: Command): Command {
       .option("--owner <human>", "the accountable human owner (required for every non-human identity)")
       .option("--group <group>", "a group the identity belongs to (repeatable)", collect)
       .option("--role <role>", "an operator role: admin, approver, auditor or pep (repeatable)", collect)
-      .option("--name <text>", "a display name"),
+      .option("--name <text>", "a display name")
+      .option("--assert-type <type>", "pep: may name callers of this identity type by subject.id (repeatable)", collect)
+      .option("--assert-group <group>", "pep: may name members of this group by subject.id (repeatable)", collect)
+      .option("--assert-id <id>", "pep: may name this identity by subject.id (repeatable)", collect)
+      .option("--assert-authentication", "pep: may vouch for acr, authenticated_at and user confirmations")
+      .option("--no-assert-authentication", "pep: may not vouch for how the caller authenticated"),
   );
 }
 
@@ -42,6 +61,8 @@ function createCommand(): Command {
           ...(attributes !== undefined ? { attributes } : {}),
           ...(options.name !== undefined ? { display_name: options.name } : {}),
         } as CreateIdentityInput;
+        const scope = scopeOf(options, null);
+        if (scope) input.assertion_scope = scope;
         const identity = await withDirectory(options, (directory) => directory.create(input, actorOf(directory, options)));
         if (options.json) printJson(identity);
         else process.stdout.write(identityText(identity));
@@ -54,6 +75,7 @@ function updateCommand(): Command {
     .description("change an identity's owner, groups, roles, attributes or name (each given option replaces the stored value)")
     .argument("<id>", "the identity")
     .option("--reason <text>", "why (kept in the ledger when the owner changes)")
+    .option("--clear-assertion-scope", "pep: may name no caller by subject.id again (forward credentials only)")
     .action(
       action(async (id: string, options: FieldOptions) => {
         const attributes = attributesOf(options);
@@ -64,7 +86,10 @@ function updateCommand(): Command {
           ...(attributes !== undefined ? { attributes } : {}),
           ...(options.name !== undefined ? { display_name: options.name } : {}),
         } as UpdateIdentityInput;
-        const identity = await withDirectory(options, (directory) => directory.update(id, patch, actorOf(directory, options), options.reason));
+        const identity = await withDirectory(options, (directory) => {
+          const scope = scopeOf(options, directory.get(id)?.assertion_scope ?? null);
+          return directory.update(id, scope === undefined ? patch : { ...patch, assertion_scope: scope }, actorOf(directory, options), options.reason);
+        });
         if (options.json) printJson(identity);
         else process.stdout.write(identityText(identity));
       }),

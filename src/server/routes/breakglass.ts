@@ -1,6 +1,6 @@
 // Break-glass API: open a justified, time-bound override; list sessions awaiting review; end and review them.
 import { z } from "zod";
-import { MAX_BREAK_GLASS_SECONDS, sessionView, subjectRefSchema } from "../../decide/index.js";
+import { asserterOf, MAX_BREAK_GLASS_SECONDS, sessionView, subjectRefSchema } from "../../decide/index.js";
 import { ArbiterError, correlationSchema } from "../../record/index.js";
 import { callerOf, operatorOf, requireRole } from "../auth.js";
 import type { ServerContext } from "../context.js";
@@ -29,7 +29,7 @@ export function breakGlassRoutes({ app, runtime }: ServerContext): void {
     preHandler: requireRole(identities, "pep"),
     handler: async (request, reply) => {
       const { subject, justification, duration_seconds, correlation } = request.body;
-      const result = await breakGlassFlow.start({ subject, justification, durationSeconds: duration_seconds, ...(correlation ? { correlation } : {}) }, callerOf(request));
+      const result = await breakGlassFlow.start({ subject, justification, durationSeconds: duration_seconds, ...(correlation ? { correlation } : {}) }, callerOf(request), asserterOf(operatorOf(request)));
       const body = {
         decision_id: result.decisionId,
         outcome: result.outcome,

@@ -1,9 +1,9 @@
 // Decision API: decide, report enforcement, list and explain.
 import { z } from "zod";
-import { decisionRequestSchema, refusalRequestSchema } from "../../decide/index.js";
+import { asserterOf, decisionRequestSchema, refusalRequestSchema, type Decision } from "../../decide/index.js";
 import { isArbiterError, pepSchema } from "../../record/index.js";
-import { callerOf, requireRole } from "../auth.js";
-import { problem, sendProblem } from "../problem.js";
+import { callerOf, operatorOf, requireRole } from "../auth.js";
+import { problem, sendProblem, type Problem } from "../problem.js";
 import type { ServerContext } from "../context.js";
 
 const enforcementSchema = z.strictObject({
@@ -34,6 +34,15 @@ const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
+/**
+ * A PEP that asserted outside its scope is refused as a caller (403), not answered as if policy had
+ * decided; the refusal is the recorded decision, named in the problem so it can be looked up.
+ */
+export function outOfScope(decision: Decision): Problem | undefined {
+  if (decision.reason_code !== "ASSERTION_OUT_OF_SCOPE") return undefined;
+  return problem("FORBIDDEN", decision.note, { reason_code: decision.reason_code, outcome: decision.outcome, decision_id: decision.decision_id, ledger: decision.ledger });
+}
+
 const iso = (value: string | undefined): string | undefined => (value === undefined ? undefined : new Date(value).toISOString());
 
 export function decisionRoutes({ app, runtime, metrics }: ServerContext): void {
@@ -46,10 +55,11 @@ export function decisionRoutes({ app, runtime, metrics }: ServerContext): void {
     handler: async (request, reply) => {
       const started = process.hrtime.bigint();
       try {
-        const decision = await engine.decide(request.body, callerOf(request));
+        const decision = await engine.decide(request.body, callerOf(request), asserterOf(operatorOf(request)));
         metrics.decisions.inc({ outcome: decision.outcome, reason_code: decision.reason_code });
         metrics.decisionSeconds.observe({ outcome: decision.outcome }, Number(process.hrtime.bigint() - started) / 1e9);
-        return await reply.send(decision);
+        const refused = outOfScope(decision);
+        return await (refused ? sendProblem(reply, refused) : reply.send(decision));
       } catch (err) {
         if (isArbiterError(err) && err.code === "LEDGER_UNAVAILABLE") {
           // Fail closed: no durable record, no decision. The PEP must treat this as a deny.
@@ -66,9 +76,10 @@ export function decisionRoutes({ app, runtime, metrics }: ServerContext): void {
     schema: { body: refusalRequestSchema, tags: ["decisions"], summary: "Record a refusal the enforcement point made before policy could be asked (no route, malformed request, no credential)" },
     preHandler: requireRole(identities, "pep"),
     handler: async (request, reply) => {
-      const decision = await engine.refuse(request.body, callerOf(request));
+      const decision = await engine.refuse(request.body, callerOf(request), asserterOf(operatorOf(request)));
       metrics.decisions.inc({ outcome: decision.outcome, reason_code: decision.reason_code });
-      return reply.status(201).send(decision);
+      const refused = outOfScope(decision);
+      return refused ? sendProblem(reply, refused) : reply.status(201).send(decision);
     },
   });
 

@@ -3,7 +3,9 @@ import type { FastifyError, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { LocalDecisionPoint, visibilityRequestSchema, visibleTo } from "../../enforce/decision-point/index.js";
 import { DEFAULT_LIMITS, MAX_MESSAGE_BYTES, McpHttpFront, UPSTREAM_NAME, readUpstreams, type Limits } from "../../enforce/mcp/index.js";
-import { requireRole } from "../auth.js";
+import { assertionRefusal } from "../../identity/index.js";
+import { operatorOf, requireRole } from "../auth.js";
+import { problem, sendProblem } from "../problem.js";
 import type { ServerContext } from "../context.js";
 
 export interface McpRouteOptions {
@@ -82,6 +84,19 @@ export function mcpRoutes({ app, runtime, metrics }: ServerContext, options: Mcp
   app.post("/v1/visibility", {
     schema: { body: visibilityRequestSchema, tags: ["decisions"], summary: "For each candidate action and resource, whether some call of it could be allowed to the subject (listings)" },
     preHandler: requireRole(runtime.identities, "pep"),
-    handler: (request) => visibleTo(runtime, request.body.subject, request.body.candidates),
+    handler: async (request, reply) => {
+      const ref = request.body.subject;
+      if ("id" in ref) {
+        // What a listing shows of someone is worth as much as a decision: the same scope applies.
+        const pep = operatorOf(request);
+        const identity = runtime.identities.get(ref.id);
+        const note = assertionRefusal(pep.id, pep.assertion_scope, { id: ref.id, ...(identity ? { identity } : {}), authentication: ref.acr !== undefined || ref.authenticated_at !== undefined });
+        if (note !== undefined) {
+          await runtime.identities.recordAssertionRefusal(pep, "POST /v1/visibility", ref.id, note).catch((err: unknown) => request.log.error({ err, code: "LEDGER_UNAVAILABLE" }, "assertion refusal not recorded"));
+          return sendProblem(reply, problem("FORBIDDEN", note, { reason_code: "ASSERTION_OUT_OF_SCOPE" }));
+        }
+      }
+      return visibleTo(runtime, ref, request.body.candidates);
+    },
   });
 }

@@ -19,7 +19,7 @@ export const IDENTITIES: CreateIdentityInput[] = [
   { id: "carol", type: "human", roles: ["admin", "auditor"] },
   { id: "coder", type: "agent", owner: "alice", groups: ["developers"] },
   { id: "intern-agent", type: "agent", owner: "alice" },
-  { id: "gateway", type: "service_account", owner: "carol", roles: ["pep"] },
+  { id: "gateway", type: "service_account", owner: "carol", roles: ["pep"], assertion_scope: { types: ["agent", "service_account", "api_key", "workload", "pipeline", "human"], authentication: true } },
 ];
 
 export interface World {
