@@ -31,6 +31,9 @@ export interface DecisionEngineDeps {
 /** The `acr` policy sees when the person at the client confirmed the call (see DecisionRequest.confirmation). */
 export const USER_CONFIRMATION_ACR = "user_confirmation";
 
+/** Policies that challenge rather than refuse: set aside, they show whether the call could be allowed at all. */
+const GATE_REASONS = ["APPROVAL_REQUIRED", "STEP_UP_REQUIRED"] as const;
+
 export class DecisionEngine {
   private readonly deps: DecisionEngineDeps;
   private readonly now: () => Date;
@@ -127,6 +130,14 @@ export class DecisionEngine {
       obligations: policyVerdict.obligations,
       ...(policyVerdict.stepUp ? { stepUp: { ...(policyVerdict.stepUp.maxAuthAgeSeconds !== undefined ? { maxAuthAge: policyVerdict.stepUp.maxAuthAgeSeconds } : {}), ...(policyVerdict.stepUp.acr ? { acr: policyVerdict.stepUp.acr } : {}) } } : {}),
     });
+    if (v.outcome === "challenge") {
+      // An approval or a step-up can only lift its own gate: asked of a caller no permit covers, the
+      // approver would approve and the retry still be denied. Answer that denial now instead.
+      const ungated = interpret(set, engine.evaluate(cedarRequest, { excludeReasons: GATE_REASONS }));
+      if (ungated.outcome !== "allow") {
+        v = verdict({ outcome: ungated.outcome, control: ungated.control, reason: ungated.reason_code, note: ungated.note, determining: ungated.determining, obligations: ungated.obligations });
+      }
+    }
     const binding: CallBinding = { subjectId: identity.id, action: request.action, resourceType: request.resource.type, resourceId: request.resource.id, argsDigest: digest };
 
     const session = overridable(v) ? this.deps.breakGlass.activeFor(identity.id, now) : undefined;
