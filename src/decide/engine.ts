@@ -77,10 +77,13 @@ export class DecisionEngine {
     const v = outOfScope ?? subject.failure ?? this.evaluate(request, subject, set, engine, decisionId, digest, now);
     const record = decisionRecord({ id: decisionId, now, request, caller, subject, setVersion: set.version, argsDigest: digest, verdict: v });
     const effects = v.effects;
-    const [appended] = await Promise.all([
-      this.deps.ledger.append(record, effects.length ? { effect: () => effects.forEach((effect) => effect()) } : {}),
-      ...v.companions.map((c) => this.deps.ledger.append(c.input, c.effect ? { effect: c.effect } : {})),
-    ]);
+    // A unit of a quota counts a recorded decision: a call refused before its record was written
+    // (a grant another call used first, a ledger that cannot write) gives it back.
+    const recorded = this.deps.ledger.append(record, effects.length ? { effect: () => effects.forEach((effect) => effect()) } : {}).catch((err: unknown) => {
+      v.refunds?.forEach((refund) => refund());
+      throw err;
+    });
+    const [appended] = await Promise.all([recorded, ...v.companions.map((c) => this.deps.ledger.append(c.input, c.effect ? { effect: c.effect } : {}))]);
     return answerOf({ id: decisionId, now, request, subject, setVersion: set.version, argsDigest: digest, verdict: v }, appended.index);
   }
 
@@ -174,6 +177,7 @@ export class DecisionEngine {
         retryAfter: check.retryAfterSeconds,
       });
     }
+    (v.refunds ??= []).push(check.refund);
     if (check.remaining !== undefined && check.resetAt) {
       v.obligations.push({ type: "rate", remaining: check.remaining, reset_at: check.resetAt.toISOString() });
     }

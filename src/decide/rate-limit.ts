@@ -10,7 +10,13 @@ export interface LimitSpec {
 }
 
 export type LimitCheck =
-  | { allowed: true; remaining: number | undefined; resetAt: Date | undefined }
+  | {
+      allowed: true;
+      remaining: number | undefined;
+      resetAt: Date | undefined;
+      /** Gives the unit back: the call it was taken for was refused before its decision was recorded. */
+      refund: () => void;
+    }
   | { allowed: false; limitId: string; kind: "rate" | "quota"; retryAfterSeconds: number; limit: string };
 
 interface Bucket {
@@ -41,6 +47,7 @@ export class RateLimiter {
     let remaining: number | undefined;
     let resetAt: Date | undefined;
     const commits: (() => void)[] = [];
+    const refunds: (() => void)[] = [];
     for (const limit of limits) {
       const key = `${limit.id}\u0000${subjectId}\u0000${action}`;
       if (limit.rate) {
@@ -53,6 +60,10 @@ export class RateLimiter {
           return { allowed: false, limitId: limit.id, kind: "rate", retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / perMs / 1000)), limit: `${count}/${perSeconds}s` };
         }
         commits.push(() => this.buckets.set(key, { tokens: tokens - 1, updatedMs: nowMs }));
+        refunds.push(() => {
+          const later = this.buckets.get(key);
+          if (later) later.tokens = Math.min(capacity, later.tokens + 1);
+        });
         remaining = Math.min(remaining ?? Infinity, Math.floor(tokens - 1));
         const fullAt = new Date(nowMs + Math.ceil((capacity - (tokens - 1)) / perMs));
         resetAt = resetAt && resetAt < fullAt ? resetAt : fullAt;
@@ -67,13 +78,17 @@ export class RateLimiter {
           return { allowed: false, limitId: limit.id, kind: "quota", retryAfterSeconds: Math.max(1, Math.ceil((start + windowMs - nowMs) / 1000)), limit: `${count}/${perSeconds}s` };
         }
         commits.push(() => this.windows.set(key, { start, used: used + 1 }));
+        refunds.push(() => {
+          const later = this.windows.get(key);
+          if (later?.start === start && later.used > 0) later.used--;
+        });
         remaining = Math.min(remaining ?? Infinity, count - used - 1);
         const end = new Date(start + windowMs);
         resetAt = resetAt && resetAt < end ? resetAt : end;
       }
     }
     for (const commit of commits) commit();
-    return { allowed: true, remaining, resetAt };
+    return { allowed: true, remaining, resetAt, refund: () => refunds.forEach((refund) => refund()) };
   }
 
   private sweep(nowMs: number): void {

@@ -1,0 +1,67 @@
+// Quotas and rate limits count what was decided: a call refused before its decision was recorded (a
+// grant another call used first: 409 CONFLICT) gives its unit back.
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Identity } from "../../src/identity/index.js";
+import { initLedgerDir } from "../../src/ledger/index.js";
+import { loadPolicyDir } from "../../src/policy/index.js";
+import { openRuntime, type Runtime } from "../../src/runtime/index.js";
+import { tempDir } from "../support/cli.js";
+import { PEOPLE_AND_MACHINES, TEST_CALLER, TestClock, TUESDAY_10 } from "../support/server.js";
+import { EXAMPLES, policyDir } from "../policy/policy-dirs.js";
+
+const DEPLOY = `
+@id("pipelines-deploy")
+@note("Release pipelines may deploy.")
+permit (principal in Group::"release-pipelines", action == Action::"deploy", resource is Environment);
+
+@id("production-approval")
+@note("A production deploy needs the approval of a release approver.")
+@reason("APPROVAL_REQUIRED")
+@approver_role("release-approver")
+@allow_owner_approval("false")
+@grant_uses("1")
+forbid (principal, action == Action::"deploy", resource is Environment)
+when { resource.tier == "production" };
+`;
+
+let runtime: Runtime;
+const clock = new TestClock(TUESDAY_10);
+const seeder = { id: "test-seeder", type: "human" as const };
+
+beforeAll(async () => {
+  const dir = join(tempDir("arbiter-quota-"), "data");
+  initLedgerDir(dir, { origin: "test.arbiter.example/ledger" });
+  runtime = openRuntime(dir, { checkpointIntervalMs: 0, now: clock.now });
+  for (const identity of PEOPLE_AND_MACHINES) await runtime.identities.create(identity, seeder);
+  const policies = policyDir({ "deploy.cedar": DEPLOY, "limits.yaml": (old) => old.replace("quota: 20/day", "quota: 2/day") }, EXAMPLES);
+  await runtime.policies.activate(loadPolicyDir(policies), seeder);
+});
+
+afterAll(async () => {
+  await runtime.close();
+});
+
+const deploy = (tier: string) => runtime.engine.decide({ subject: { id: "release-pipeline" }, action: "deploy", resource: { type: "Environment", id: tier, attributes: { tier } } }, TEST_CALLER);
+
+describe("a quota counts recorded decisions only", () => {
+  it("gives back the unit of a call whose grant another call used first (409), so the next call still fits", async () => {
+    const held = await deploy("production");
+    expect(held).toMatchObject({ outcome: "challenge", reason_code: "APPROVAL_REQUIRED" });
+    await runtime.engine.approvals.approve(held.approval_request?.id ?? "", runtime.identities.get("bob") as Identity, "CAB-7 reviewed");
+
+    // Both pass the gate on the one-use grant; the second is refused when its record is written.
+    const raced = await Promise.allSettled([deploy("production"), deploy("production")]);
+    const granted = raced.filter((r) => r.status === "fulfilled");
+    const conflicts = raced.filter((r) => r.status === "rejected");
+    expect(granted).toHaveLength(1);
+    expect(granted[0]?.status === "fulfilled" && granted[0].value).toMatchObject({ reason_code: "APPROVAL_GRANTED", obligations: expect.arrayContaining([{ type: "rate", remaining: 1, reset_at: expect.any(String) }]) });
+    expect(conflicts).toHaveLength(1);
+    expect(conflicts[0]?.status === "rejected" && (conflicts[0].reason as { code?: string }).code).toBe("CONFLICT");
+
+    // One of the two units a day is spent: the refused call spent none.
+    const next = await deploy("staging");
+    expect(next).toMatchObject({ outcome: "allow", obligations: expect.arrayContaining([{ type: "rate", remaining: 0, reset_at: expect.any(String) }]) });
+    expect(await deploy("staging")).toMatchObject({ outcome: "deny", reason_code: "QUOTA_EXCEEDED" });
+  });
+});
