@@ -13,8 +13,13 @@ const MAX_TEXT_BYTES = 1 << 20;
 const MAX_MANIFEST_BYTES = 256 << 20;
 
 export interface BundleVerifyOptions {
-  /** The verifier key the auditor trusts; without it the bundle's own copy is used (and reported as unpinned). */
+  /** The verifier key the auditor trusts, obtained out of band. */
   trustedVkey?: string;
+  /**
+   * Check the bundle against its own verifier key instead (reported as unpinned). This proves only
+   * that the bundle is internally consistent: anyone can sign a forged bundle with a key of their own.
+   */
+  trustBundleKey?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -86,9 +91,18 @@ function verifyEntry(dir: string, index: number, checkpoint: Checkpoint, checkpo
 /** Checks a bundle written by exportBundle: key, checkpoint signature, every entry's inclusion proof. */
 export function verifyBundle(dir: string, options: BundleVerifyOptions = {}): BundleVerification {
   if (!existsSync(dir) || !lstatSync(dir).isDirectory()) throw bundleError(`${dir} is not a directory`);
+  const trusted = options.trustedVkey?.trim();
+  if (trusted === "") throw new ArbiterError("USAGE", "the trusted verifier key is empty");
+  if (trusted !== undefined && options.trustBundleKey) {
+    throw new ArbiterError("USAGE", "give either a trusted verifier key or trust the bundle's own key, not both");
+  }
+  // Fail closed: a bundle's own key proves nothing about who signed it, so it is used only when asked for.
+  if (trusted === undefined && !options.trustBundleKey) {
+    throw new ArbiterError("USAGE", "no trusted verifier key: a bundle signed with its own key proves nothing about who signed it");
+  }
   const manifest = readManifest(dir);
   const bundledVkey = readBounded(dir, BUNDLE_FILES.verifierKey, 4096).toString("utf8").trim();
-  const vkey = options.trustedVkey?.trim() ?? bundledVkey;
+  const vkey = trusted ?? bundledVkey;
   const verifier = verifierFromVkey(vkey);
   const checkpointText = readBounded(dir, BUNDLE_FILES.checkpoint, MAX_TEXT_BYTES).toString("utf8");
   const checkpoint = openCheckpoint(checkpointText, verifier, manifest.origin);
@@ -121,7 +135,7 @@ export function verifyBundle(dir: string, options: BundleVerifyOptions = {}): Bu
   }
   return {
     ok: failures.length === 0,
-    keyPinned: options.trustedVkey !== undefined,
+    keyPinned: trusted !== undefined,
     origin: checkpoint.origin,
     treeSize: checkpoint.size,
     root: manifest.root,

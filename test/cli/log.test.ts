@@ -128,7 +128,7 @@ describe("evidence bundles", () => {
 
     const entry = join(out, "entries", "4.json");
     writeFileSync(entry, readFileSync(entry, "utf8").replace("deploy", "destroy"));
-    const bad = arbiter(["log", "verify-bundle", out, "--json"]);
+    const bad = arbiter(["log", "verify-bundle", out, "--vkey", vkey, "--json"]);
     expect(bad.status).toBe(1);
     expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, failures: [{ index: 4 }] });
   });
@@ -141,6 +141,37 @@ describe("evidence bundles", () => {
     const result = arbiter(["log", "verify-bundle", out, "--vkey", join(other, "verifier.key")]);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/NOTE_INVALID|BUNDLE_INVALID/);
+  });
+
+  it("fails a forged bundle signed with its own key unless told to trust the bundle's key", () => {
+    // The forger runs a log of their own under the victim's origin and exports it: self-consistent, wrong key.
+    const forger = join(work, "forger");
+    arbiter(["init", "--data", forger, "--origin", "cli.arbiter.example/log"]);
+    arbiter(["log", "append", "--data", forger], { input: SMALLEST.replace("deploy-bot", "nobody") });
+    const forged = join(work, "bundle-forged");
+    expect(arbiter(["log", "export", "--out", forged, "--data", forger]).status).toBe(0);
+
+    const unpinned = arbiter(["log", "verify-bundle", forged]);
+    expect(unpinned.status).toBe(2);
+    expect(unpinned.stdout).toBe("");
+    expect(unpinned.stderr).toMatch(/no trusted verifier key: pass --vkey .* or --trust-bundle-key/);
+    const unpinnedJson = arbiter(["log", "verify-bundle", forged, "--json"]);
+    expect(unpinnedJson.status).toBe(2);
+    expect(unpinnedJson.stdout).not.toMatch(/"ok":true/);
+
+    // An empty key (a key file that failed to be read into a variable) must not fall back to the bundle's key.
+    expect(arbiter(["log", "verify-bundle", forged, "--vkey", ""]).status).toBe(2);
+    expect(arbiter(["log", "verify-bundle", forged, "--vkey", join(data, "verifier.key"), "--trust-bundle-key"]).status).toBe(2);
+
+    const pinned = arbiter(["log", "verify-bundle", forged, "--vkey", join(data, "verifier.key")]);
+    expect(pinned.status).toBe(1);
+    expect(pinned.stderr).toMatch(/NOTE_INVALID/);
+
+    const trusting = arbiter(["log", "verify-bundle", forged, "--trust-bundle-key"]);
+    expect(trusting.status).toBe(0);
+    expect(trusting.stdout).toMatch(/checked against the bundle's own key \(--trust-bundle-key\)/);
+    const trustingJson = arbiter(["log", "verify-bundle", forged, "--trust-bundle-key", "--json"]);
+    expect(JSON.parse(trustingJson.stdout)).toMatchObject({ ok: true, keyPinned: false });
   });
 
   it("exports only the records of a time range", () => {

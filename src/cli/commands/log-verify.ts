@@ -61,30 +61,43 @@ export function exportCommand(): Command {
 
 interface VerifyBundleOptions extends JsonOption {
   vkey?: string;
+  trustBundleKey?: boolean;
 }
 
-function trustedKey(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  return existsSync(value) ? readFileSync(value, "utf8").trim() : value;
+function trustedKey(options: VerifyBundleOptions): string | undefined {
+  const value = options.vkey;
+  if (value === undefined) {
+    if (options.trustBundleKey) return undefined;
+    throw new ArbiterError(
+      "USAGE",
+      "no trusted verifier key: pass --vkey KEY|FILE with the log's key obtained out of band, or --trust-bundle-key to check the bundle only against the key it carries (a forged bundle signed with its own key passes that)",
+    );
+  }
+  if (options.trustBundleKey) throw new ArbiterError("USAGE", "--vkey and --trust-bundle-key exclude each other");
+  const key = (existsSync(value) ? readFileSync(value, "utf8") : value).trim();
+  // An empty key (say, `--vkey "$(cat missing-file)"`) must not fall back to the bundle's own key.
+  if (key === "") throw new ArbiterError("USAGE", "--vkey is empty; pass the verifier key you trust or a file holding it");
+  return key;
 }
 
 export function verifyBundleCommand(): Command {
   return withJson(new Command("verify-bundle"))
     .description("verify an evidence bundle offline, from its files alone")
     .argument("<dir>", "bundle directory")
-    .option("--vkey <key-or-file>", "the verifier key you trust (recommended; default: the bundle's own copy)")
+    .option("--vkey <key-or-file>", "the verifier key you trust, obtained out of band (required unless --trust-bundle-key)")
+    .option("--trust-bundle-key", "check against the key the bundle carries: proves internal consistency only, not who signed it")
     .action(
       action((dir: string, options: VerifyBundleOptions) => {
+        const vkey = trustedKey(options);
         const progress = progressBar("verify-bundle");
-        const vkey = trustedKey(options.vkey);
-        const report = verifyBundle(dir, { ...(vkey ? { trustedVkey: vkey } : {}), onProgress: progress });
+        const report = verifyBundle(dir, { ...(vkey !== undefined ? { trustedVkey: vkey } : { trustBundleKey: true }), onProgress: progress });
         progress.stop();
         if (options.json) printJson(report);
         else {
           for (const failure of report.failures) process.stderr.write(`FAILED: ${failure.problem}\n`);
           for (const name of report.unlisted) process.stderr.write(`warning: ${name} is not listed in the manifest and was not verified\n`);
-          if (!report.keyPinned) process.stderr.write("warning: verified with the bundle's own key; pass --vkey with the key you trust\n");
-          if (report.ok) process.stdout.write(`ok: ${report.verified} entries included in ${report.origin} at size ${report.treeSize}\n`);
+          const against = report.keyPinned ? "the trusted verifier key" : "the bundle's own key (--trust-bundle-key): this shows the bundle is consistent, not who signed it";
+          if (report.ok) process.stdout.write(`ok: ${report.verified} entries included in ${report.origin} at size ${report.treeSize}, checked against ${against}\n`);
         }
         if (!report.ok) process.exitCode = EXIT.failed;
       }),
