@@ -1,7 +1,7 @@
 // The normalized event and foreign decision every importer produces, and the vocabularies they use.
 import type { DecisionReasonCode, IdentityType, JsonValue, Outcome } from "../record/index.js";
 
-export const LINK_FORMATS = ["cloudtrail", "k8s", "ocsf", "opa", "cerbos", "jsonl"] as const;
+export const LINK_FORMATS = ["cloudtrail", "k8s", "ocsf", "opa", "cerbos", "nginx", "caddy", "jsonl"] as const;
 export type LinkFormat = (typeof LINK_FORMATS)[number];
 
 /** What the source says happened; `executed`/`failed` come from services behind an enforcement point. */

@@ -9,7 +9,7 @@ import { EXIT, action, printJson, withData, withJson, type DataOption, type Json
 import { progressBar } from "../progress.js";
 import { withRuntime } from "../session.js";
 
-const FORMATS = ["cloudtrail", "k8s", "ocsf", "opa", "cerbos", "jsonl"] as const;
+const FORMATS = ["cloudtrail", "k8s", "ocsf", "opa", "cerbos", "nginx", "caddy", "jsonl"] as const;
 
 interface LinkOptions extends ActorOption {
   source?: string;
@@ -159,7 +159,7 @@ function traceCommand(): Command {
 
 function runCommand(): Command {
   return withActor(new Command("run"))
-    .description("join outside logs (CloudTrail, Kubernetes audit, OCSF, OPA, Cerbos, JSON lines) to the decisions that explain them; record links and findings")
+    .description("join outside logs (CloudTrail, Kubernetes audit, OCSF, OPA, Cerbos, nginx and Caddy access logs, JSON lines) to the decisions that explain them; record links and findings")
     .option("--source <path>", "a log file or a directory of them (.gz is read too)")
     .option("--format <format>", FORMATS.join("|"))
     .option("--map <file>", "YAML field mapping for --format jsonl (default: the access-log mapping)")

@@ -2,6 +2,7 @@
 import type { LinkFormat } from "../event.js";
 import { cerbosImporter } from "./cerbos.js";
 import { cloudTrailImporter } from "./cloudtrail.js";
+import { caddyImporter, nginxImporter } from "./http-access.js";
 import type { Importer } from "./importer.js";
 import { jsonlImporter } from "./jsonl.js";
 import { k8sImporter } from "./k8s.js";
@@ -25,6 +26,10 @@ export function importerFor(format: LinkFormat, mapping?: Mapping): Importer {
       return opaImporter();
     case "cerbos":
       return cerbosImporter();
+    case "nginx":
+      return nginxImporter();
+    case "caddy":
+      return caddyImporter();
     case "jsonl":
       return jsonlImporter(mapping ?? ACCESS_LOG_MAPPING);
   }

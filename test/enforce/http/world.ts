@@ -195,11 +195,22 @@ ${extra}
   return { url: `http://127.0.0.1:${port}`, accessLog };
 }
 
-/** Real Caddy (Debian package) running examples/http/Caddyfile as shipped, configured through its environment. */
-export async function startCaddy(world: HttpWorld, pepKey: string): Promise<Proxy> {
+/**
+ * Real Caddy (Debian package) running examples/http/Caddyfile as shipped, configured through its
+ * environment. With `bypass`, a second site on another port proxies to the same upstream without
+ * asking Arbiter, logging to the same access log (what a forgotten route looks like).
+ */
+export async function startCaddy(world: HttpWorld, pepKey: string, options: { bypass?: boolean } = {}): Promise<Proxy & { bypassUrl?: string }> {
   const home = tempDir("arbiter-caddy-");
   const port = await freePort();
   const accessLog = join(home, "access.log");
+  let config = join(EXAMPLES, "Caddyfile");
+  let bypassUrl: string | undefined;
+  if (options.bypass === true) {
+    bypassUrl = `http://127.0.0.1:${await freePort()}`;
+    config = join(home, "Caddyfile");
+    writeFileSync(config, `import ${join(EXAMPLES, "Caddyfile")}\n\n${bypassUrl} {\n\tlog {\n\t\toutput file ${accessLog}\n\t\tformat json\n\t}\n\treverse_proxy 127.0.0.1:${world.upstream.port}\n}\n`);
+  }
   const env = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: home,
@@ -212,12 +223,12 @@ export async function startCaddy(world: HttpWorld, pepKey: string): Promise<Prox
     ARBITER_ACCESS_LOG: accessLog,
   };
   let log = "";
-  const child = spawn("caddy", ["run", "--config", join(EXAMPLES, "Caddyfile"), "--adapter", "caddyfile"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("caddy", ["run", "--config", config, "--adapter", "caddyfile"], { env, stdio: ["ignore", "pipe", "pipe"] });
   child.stderr?.on("data", (chunk: Buffer) => (log += chunk.toString()));
   child.stdout?.on("data", (chunk: Buffer) => (log += chunk.toString()));
   stopOnExit(child);
   await waitForPort(port, child, "caddy", () => log);
-  return { url: `http://127.0.0.1:${port}`, accessLog };
+  return { url: `http://127.0.0.1:${port}`, accessLog, ...(bypassUrl !== undefined ? { bypassUrl } : {}) };
 }
 
 function safeRead(path: string): string {
