@@ -95,7 +95,8 @@ export function decisionRecord({ id, now, request, caller, subject, setVersion, 
     ...(v.approvalRequest ? { approval_request: { request_id: v.approvalRequest.id, expires_at: v.approvalRequest.expiresAt } } : {}),
     ...(v.stepUp ? { step_up: { ...(v.stepUp.maxAuthAge !== undefined ? { max_auth_age: v.stepUp.maxAuthAge } : {}), ...(v.stepUp.acr ? { acr: v.stepUp.acr } : {}) } } : {}),
     ...(request.correlation ? { correlation: request.correlation } : {}),
-    ...(request.args !== undefined ? { sensitive: { args: request.args } } : {}),
+    ...(v.evaluated ? { evaluated: v.evaluated.evaluated } : {}),
+    ...(request.args !== undefined || v.evaluated ? { sensitive: { ...v.evaluated?.sensitive, ...(request.args !== undefined ? { args: request.args } : {}) } } : {}),
     ...(request.confirmation || request.observed ? { attributes: { ...(request.observed ?? {}), ...(request.confirmation ? { user_confirmation: request.confirmation } : {}) } } : {}),
   };
 }

@@ -1,7 +1,7 @@
 // The decision point: authenticate, evaluate Cedar policy, apply the stateful controls, record, answer.
 import type { Identity, IdentityDirectory } from "../identity/index.js";
 import type { Ledger } from "../ledger/index.js";
-import { buildCedarRequest, interpret, matchingLimits, PolicyEngine, type PolicySet, type PolicyStore } from "../policy/index.js";
+import { buildCedarRequest, interpret, matchingLimits, PolicyEngine, type CedarRequest, type PolicySet, type PolicyStore, type PolicyVerdict, type RequestInput } from "../policy/index.js";
 import { ArbiterError, newRecordId, type Caller } from "../record/index.js";
 import { ApprovalFlow } from "./approval-flow.js";
 import type { ApprovalBook } from "./approvals.js";
@@ -9,7 +9,9 @@ import { scopeVerdict, unresolved, type Asserter } from "./asserter.js";
 import { argsDigest, type CallBinding } from "./binding.js";
 import type { BreakGlassBook } from "./break-glass.js";
 import { answerOf, decisionRecord, type Decision } from "./decision-record.js";
+import { evaluatedPart } from "./evaluated.js";
 import type { GrantBook } from "./grants.js";
+import { judge } from "./policy-verdict.js";
 import type { RateLimiter } from "./rate-limit.js";
 import { refusalVerdict, type RefusalRequest } from "./refusal.js";
 import type { DecisionRequest } from "./request.js";
@@ -30,9 +32,6 @@ export interface DecisionEngineDeps {
 
 /** The `acr` policy sees when the person at the client confirmed the call (see DecisionRequest.confirmation). */
 export const USER_CONFIRMATION_ACR = "user_confirmation";
-
-/** Policies that challenge rather than refuse: set aside, they show whether the call could be allowed at all. */
-const GATE_REASONS = ["APPROVAL_REQUIRED", "STEP_UP_REQUIRED"] as const;
 
 export class DecisionEngine {
   private readonly deps: DecisionEngineDeps;
@@ -109,7 +108,7 @@ export class DecisionEngine {
 
   private evaluate(request: DecisionRequest, subject: ResolvedSubject, set: PolicySet, engine: PolicyEngine, decisionId: string, digest: string, now: Date): Verdict {
     const identity = subject.identity as Identity;
-    const cedarRequest = buildCedarRequest({
+    const input: RequestInput = {
       principal: { id: identity.id, type: identity.type, owner: identity.owner ?? "", status: identity.status, groups: identity.groups, attributes: identity.attributes },
       action: request.action,
       resource: { type: request.resource.type, id: request.resource.id, ...(request.resource.attributes ? { attributes: request.resource.attributes } : {}), ...(request.resource.parents ? { parents: request.resource.parents } : {}) },
@@ -122,25 +121,27 @@ export class DecisionEngine {
       delegation: subject.auth?.delegation ?? [],
       ...(request.args !== undefined ? { args: request.args } : {}),
       args_digest: digest,
-    });
-    const policyVerdict = interpret(set, engine.evaluate(cedarRequest));
+    };
+    const cedarRequest = buildCedarRequest(input);
+    const { first, effective } = judge(set, engine, cedarRequest);
+    const v = this.applyControls(request, identity, set, engine, cedarRequest, first, effective, decisionId, digest, now);
+    // The record keeps what policy saw, and policy's own verdict when a gate, grant, limit or break-glass changed the answer.
+    const same = v.outcome === effective.outcome && v.reason === effective.reason_code && v.determining.join() === effective.determining.join();
+    v.evaluated = evaluatedPart(set, input, request.correlation?.trace_id, same ? undefined : { outcome: effective.outcome, reason_code: effective.reason_code, determining: effective.determining });
+    return v;
+  }
+
+  private applyControls(request: DecisionRequest, identity: Identity, set: PolicySet, engine: PolicyEngine, cedarRequest: CedarRequest, policyVerdict: PolicyVerdict, effective: PolicyVerdict, decisionId: string, digest: string, now: Date): Verdict {
+    const stepUp = effective === policyVerdict ? policyVerdict.stepUp : undefined;
     let v = verdict({
-      outcome: policyVerdict.outcome,
-      control: policyVerdict.control,
-      reason: policyVerdict.reason_code,
-      note: policyVerdict.note,
-      determining: policyVerdict.determining,
-      obligations: policyVerdict.obligations,
-      ...(policyVerdict.stepUp ? { stepUp: { ...(policyVerdict.stepUp.maxAuthAgeSeconds !== undefined ? { maxAuthAge: policyVerdict.stepUp.maxAuthAgeSeconds } : {}), ...(policyVerdict.stepUp.acr ? { acr: policyVerdict.stepUp.acr } : {}) } } : {}),
+      outcome: effective.outcome,
+      control: effective.control,
+      reason: effective.reason_code,
+      note: effective.note,
+      determining: effective.determining,
+      obligations: effective.obligations,
+      ...(stepUp ? { stepUp: { ...(stepUp.maxAuthAgeSeconds !== undefined ? { maxAuthAge: stepUp.maxAuthAgeSeconds } : {}), ...(stepUp.acr ? { acr: stepUp.acr } : {}) } } : {}),
     });
-    if (v.outcome === "challenge") {
-      // An approval or a step-up can only lift its own gate: asked of a caller no permit covers, the
-      // approver would approve and the retry still be denied. Answer that denial now instead.
-      const ungated = interpret(set, engine.evaluate(cedarRequest, { excludeReasons: GATE_REASONS }));
-      if (ungated.outcome !== "allow") {
-        v = verdict({ outcome: ungated.outcome, control: ungated.control, reason: ungated.reason_code, note: ungated.note, determining: ungated.determining, obligations: ungated.obligations });
-      }
-    }
     const binding: CallBinding = { subjectId: identity.id, action: request.action, resourceType: request.resource.type, resourceId: request.resource.id, argsDigest: digest };
 
     const session = overridable(v) ? this.deps.breakGlass.activeFor(identity.id, now) : undefined;

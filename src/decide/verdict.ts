@@ -1,5 +1,6 @@
 // A decision as it is being made: outcome and reason, plus what must be written with it.
 import type { Control, DecisionReasonCode, Obligation, Outcome } from "../record/index.js";
+import type { EvaluatedPart } from "./evaluated.js";
 
 /** A record that must be appended together with the decision (an approval request, say). */
 export interface CompanionRecord {
@@ -25,6 +26,8 @@ export interface Verdict {
   /** Undo what deciding spent in memory (a rate or quota unit) when the record could not be written. */
   refunds?: (() => void)[];
   companions: CompanionRecord[];
+  /** What policy was evaluated on, for the record (absent when policy was never asked). */
+  evaluated?: EvaluatedPart;
 }
 
 export function verdict(fields: Omit<Verdict, "effects" | "companions" | "obligations" | "determining"> & Partial<Pick<Verdict, "obligations" | "determining">>): Verdict {

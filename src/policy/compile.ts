@@ -7,6 +7,7 @@ import { policyInvalid, problemAt, type PolicyProblem, type SourceSpan } from ".
 import { readRule, type PolicyRule } from "./rule.js";
 import { mergeSchema, SCHEMA_FILE, type ActionInfo, type SchemaInfo, type SchemaJsonForm } from "./schema.js";
 import { policyScope, type PolicyScope } from "./scope.js";
+import { sensitiveAttributes, type SensitiveAttributes } from "./sensitive.js";
 import { policyUsage, type PolicyUsage } from "./usage.js";
 
 /** Where a policy came from, kept beside a stored version (not part of it: layout does not change a version). */
@@ -30,6 +31,8 @@ export interface PolicySet {
   /** The requestable actions, sorted. */
   actions(): string[];
   action(name: string): ActionInfo | undefined;
+  /** Attributes the schema marks `@sensitive`: a decision record keeps only commitments to their values. */
+  readonly sensitive: SensitiveAttributes;
 }
 
 /** One policy on its way in: its parsed JSON, the text to validate, and where that text sits. */
@@ -165,6 +168,7 @@ export function assemble(
     warnings,
     actions: () => [...actions],
     action: (name) => info.actions.get(name),
+    sensitive: sensitiveAttributes(schema),
   };
   compiled.set(set, { info, policies });
   return set;

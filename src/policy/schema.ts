@@ -91,7 +91,7 @@ export function userSchemaFromText(text: string): { schema: SchemaJsonForm | und
   return { schema: problems.length ? undefined : { "": ns }, problems };
 }
 
-function resolveRecord(type: Type<string> | undefined, ns: Namespace, seen = new Set<string>()): { attributes: Record<string, Type<string>>; additionalAttributes?: boolean } | undefined {
+export function resolveRecord(type: Type<string> | undefined, ns: Namespace, seen = new Set<string>()): { attributes: Record<string, Type<string>>; additionalAttributes?: boolean } | undefined {
   if (type === undefined) return { attributes: {} };
   if ("attributes" in type && type.type === "Record") {
     return { attributes: type.attributes, ...(type.additionalAttributes !== undefined ? { additionalAttributes: type.additionalAttributes } : {}) };

@@ -26,6 +26,21 @@ import { decisionReasonCodeSchema, isFinding, REASON_CODES, type FindingCode } f
 import { timestampSchema } from "./time.js";
 import { controlSchema, outcomeSchema } from "./vocabulary.js";
 
+/**
+ * What policy was evaluated on, so the decision can be replayed: values the detectors or the
+ * schema's `@sensitive` mark are markers here, their salted commitments in `commitments`.
+ */
+const evaluatedSchema = z.strictObject({
+  principal: z.strictObject({ status: textSchema, attributes: jsonObjectSchema.optional() }),
+  resource: z.strictObject({ attributes: jsonObjectSchema.optional(), parents: z.array(z.strictObject({ type: textSchema, id: textSchema })).optional() }).optional(),
+  context: jsonObjectSchema.optional(),
+  intent: textSchema.optional(),
+  auth: z.strictObject({ method: textSchema, age_seconds: countSchema, acr: z.string() }),
+  trace_id: textSchema.optional(),
+  /** The policy's own verdict, when a gate, grant, limit or break-glass made the applied outcome differ. */
+  verdict: z.strictObject({ outcome: outcomeSchema, reason_code: decisionReasonCodeSchema, determining: z.array(textSchema) }).optional(),
+});
+
 /** A decision Arbiter's PDP made and a PEP applied. */
 const decision = {
   kind: z.literal("decision"),
@@ -54,6 +69,8 @@ const decision = {
   approval_request: z.strictObject({ request_id: textSchema, expires_at: timestampSchema }).optional(),
   /** On a step-up challenge: what a fresh credential must show. */
   step_up: z.strictObject({ max_auth_age: countSchema.optional(), acr: textSchema.optional() }).optional(),
+  /** The inputs policy was evaluated on (absent in records written before they were recorded, and for refusals policy never saw). */
+  evaluated: evaluatedSchema.optional(),
 };
 
 /** What a PEP did with a decision, linked to it by decision_id. */
