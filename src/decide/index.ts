@@ -10,6 +10,7 @@ export type { ApprovalFlow } from "./approval-flow.js";
 export { GrantBook, type Grant, type GrantState } from "./grants.js";
 export { BreakGlassBook, type BreakGlassSession } from "./break-glass.js";
 export { BreakGlassFlow, BREAK_GLASS_ACTION, MAX_BREAK_GLASS_SECONDS, type BreakGlassOutcome, type BreakGlassStart } from "./break-glass-flow.js";
+export { Replayer, NOT_REPLAYABLE, type ReplayOptions, type ReplayReport, type ReplaySample, type VerdictView } from "./replay.js";
 export { DecisionLog, type DecisionFilter, type EnforcementReport, type ExplainedDecision, type LoggedRecord } from "./decision-log.js";
 export { RateLimiter, type LimitSpec } from "./rate-limit.js";
 export { argsDigest, loadBindingKey } from "./binding.js";

@@ -9,16 +9,8 @@ import { openRuntime, type Runtime } from "../../src/runtime/index.js";
 import { tempDir } from "../support/cli.js";
 import { PEOPLE_AND_MACHINES, TEST_CALLER, TestClock, TUESDAY_10 } from "../support/server.js";
 import { EXAMPLES, policyDir } from "../policy/policy-dirs.js";
+import { TICKETS_POLICY, TICKETS_SCHEMA } from "./tickets.js";
 
-export const TICKETS_SCHEMA = (old: string) => `${old}
-action lookup_ticket appliesTo { principal: [Agent, Human], resource: [Dataset], context: { @sensitive ticket: String, queue: String } };
-`;
-export const TICKETS_POLICY = `
-@id("support-lookup-tickets")
-@note("Support agents may look tickets up, except in the fraud queue.")
-permit (principal in Group::"support", action == Action::"lookup_ticket", resource is Dataset)
-when { context.queue != "fraud" && context.ticket like "T-*" };
-`;
 
 let runtime: Runtime;
 const clock = new TestClock(TUESDAY_10);
