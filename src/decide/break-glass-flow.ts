@@ -32,8 +32,9 @@ export interface BreakGlassOutcome {
   index: number;
 }
 
-function operator(actor: Identity | { id: string; type: Identity["type"] }): Record<string, unknown> {
-  return { id: actor.id, type: actor.type };
+/** Who ends or reviews a session: the subject of the event, and as its `caller` how that was determined. */
+function operator(actor: Caller): { subject: { id: string; type: Caller["type"] }; caller: Caller } {
+  return { subject: { id: actor.id, type: actor.type }, caller: actor };
 }
 
 export class BreakGlassFlow {
@@ -109,24 +110,24 @@ export class BreakGlassFlow {
     return { decisionId, outcome: v.outcome, reason: v.reason, note: v.note, session, index: appended.index };
   }
 
-  async end(id: string, actor: { id: string; type: Identity["type"] }, note = "ended"): Promise<BreakGlassSession> {
+  async end(id: string, actor: Caller, note = "ended"): Promise<BreakGlassSession> {
     const at = this.now().toISOString();
     await this.ledger.append(
-      { kind: "event", source: "arbiter", subject: operator(actor), action: "break_glass_end", resource: { id, type: "break_glass_session" }, outcome: "allow", note },
+      { kind: "event", source: "arbiter", ...operator(actor), action: "break_glass_end", resource: { id, type: "break_glass_session" }, outcome: "allow", note },
       { effect: this.book.endEffect(id, at) },
     );
     return this.book.get(id) as BreakGlassSession;
   }
 
   /** Every session is reviewed after the fact; the review is itself evidence. */
-  async review(id: string, reviewer: { id: string; type: Identity["type"] }, note: string): Promise<BreakGlassSession> {
+  async review(id: string, reviewer: Caller, note: string): Promise<BreakGlassSession> {
     if (note.trim().length === 0) throw new ArbiterError("REQUEST_INVALID", "a review needs a note");
     const session = this.book.get(id);
     if (!session) throw new ArbiterError("NOT_FOUND", `break-glass session ${id} does not exist`, { id });
     if (session.identityId === reviewer.id) throw new ArbiterError("APPROVAL_NOT_ALLOWED", "a session cannot be reviewed by the identity that broke glass");
     const at = this.now().toISOString();
     await this.ledger.append(
-      { kind: "event", source: "arbiter", subject: operator(reviewer), action: "break_glass_review", resource: { id, type: "break_glass_session" }, outcome: "allow", note, attributes: { decisions_under_session: session.decisionCount } },
+      { kind: "event", source: "arbiter", ...operator(reviewer), action: "break_glass_review", resource: { id, type: "break_glass_session" }, outcome: "allow", note, attributes: { decisions_under_session: session.decisionCount } },
       { effect: this.book.reviewEffect(id, at, reviewer.id, note) },
     );
     return this.book.get(id) as BreakGlassSession;

@@ -21,6 +21,7 @@ import {
   type ListFilter,
   type UpdateIdentityInput,
 } from "./schema.js";
+import { localAccount } from "./local-account.js";
 import { ensureTokenKey, loadTokenKey, type PublicJwk, type TokenKey } from "./signing-key.js";
 import {
   DEFAULT_TOKEN_SETTINGS,
@@ -88,6 +89,12 @@ export class IdentityDirectory {
   actorNamed(id: string): Actor {
     const valid = parseInput(identityIdSchema, id, "actor");
     return { id: valid, type: this.rows.identity(valid)?.type ?? "human" };
+  }
+
+  /** The account working on the data directory from this process (see localAccount), typed as the directory knows it. */
+  localActor(flag?: string): Actor & { determined_by: NonNullable<Actor["determined_by"]> } {
+    const { name, determinedBy } = localAccount(flag);
+    return { ...this.actorNamed(name), determined_by: determinedBy };
   }
 
   get(id: string): Identity | undefined {

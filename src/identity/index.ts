@@ -10,6 +10,7 @@ export {
   type TokenExchangeRequest,
   type TokenSettings,
 } from "./token-issue.js";
+export { ACTOR_ENV, localAccount, type LocalAccount } from "./local-account.js";
 export { assertionRefusal, type Assertion } from "./assertion-scope.js";
 export { TOKEN_AUDIENCE } from "./jwt.js";
 export { TOKEN_KEY_FILE, type PublicJwk } from "./signing-key.js";

@@ -1,5 +1,5 @@
 // The `lifecycle` record of each identity change: who, what, by whom, which credential. Never a secret or a hash.
-import type { JsonObject, LifecycleRecord, RecordInput } from "../record/index.js";
+import type { Caller, JsonObject, LifecycleRecord, RecordInput } from "../record/index.js";
 import type { Actor, CredentialInfo, Identity } from "./schema.js";
 
 export type LifecycleEvent = LifecycleRecord["event"];
@@ -21,6 +21,16 @@ export function subjectOf(identity: Identity): { id: string; type: Identity["typ
   };
 }
 
+/** The actor as a record's `caller`: who, and how that was determined. */
+export function callerOf(actor: Actor): Caller {
+  return {
+    id: actor.id,
+    type: actor.type,
+    determined_by: actor.determined_by ?? "actor_flag",
+    ...(actor.credential !== undefined ? { credential: { id: actor.credential.id, kind: actor.credential.kind } } : {}),
+  };
+}
+
 export function lifecycleRecord(event: LifecycleEvent, identity: Identity, actor: Actor, detail: LifecycleDetail = {}): RecordInput {
   const { credential, note, attributes } = detail;
   return {
@@ -28,6 +38,7 @@ export function lifecycleRecord(event: LifecycleEvent, identity: Identity, actor
     event,
     identity: subjectOf(identity),
     actor: { id: actor.id, type: actor.type },
+    ...(actor.determined_by !== undefined ? { caller: callerOf(actor) } : {}),
     ...(credential !== undefined
       ? {
           credential: {

@@ -1,6 +1,6 @@
 // What an identity and a credential are, and the inputs that create or change one (shared by CLI and HTTP).
 import { z } from "zod";
-import { identityTypeSchema, type JsonObject } from "../record/index.js";
+import { identityTypeSchema, type Caller, type JsonObject } from "../record/index.js";
 
 /** Ids travel in URLs, CLI arguments, Cedar entity ids and JWT `sub` claims, hence this small alphabet. */
 export const identityIdSchema = z
@@ -123,10 +123,15 @@ export interface CredentialInfo {
   replaced_by: string | null;
 }
 
-/** Who makes a change; recorded as the `actor` of the lifecycle record. */
+/**
+ * Who makes a change; recorded as the `actor` of the lifecycle record, and with how it was
+ * determined (a credential, --actor, $ARBITER_ACTOR or the OS account) as its `caller`.
+ */
 export interface Actor {
   id: string;
   type: ManagedType;
+  determined_by?: Caller["determined_by"];
+  credential?: Caller["credential"];
 }
 
 export const actorSchema = z.strictObject({ id: identityIdSchema, type: managedTypeSchema });

@@ -1,7 +1,15 @@
 // The ledger records a linkage run writes: links in batches, one finding each, imported foreign decisions, the run itself.
-import { REASON_CODES, type JsonObject } from "../record/index.js";
+import { REASON_CODES, type Caller, type JsonObject } from "../record/index.js";
 import type { ForeignDecision, JoinKey, LinkEvent } from "./event.js";
 import type { FindingDraft } from "./findings.js";
+
+/** Who ran a linkage: the run record's subject, and with how it was determined, its caller. */
+export interface RunActor {
+  id: string;
+  type: string;
+  determined_by?: Caller["determined_by"];
+  credential?: Caller["credential"];
+}
 
 /** Links per `link` record: ≈ 270 bytes each, so a leaf stays near 17 KiB, well under the 64 KiB limit. */
 export const LINKS_PER_RECORD = 64;
@@ -94,12 +102,14 @@ export function importedRecord(id: string, runId: string, d: ForeignDecision): R
   };
 }
 
-export function runRecord(id: string, runId: string, actor: { id: string; type: string }, note: string, attributes: JsonObject): Record<string, unknown> {
+export function runRecord(id: string, runId: string, actor: RunActor, note: string, attributes: JsonObject): Record<string, unknown> {
+  const { determined_by, credential } = actor;
   return {
     kind: "event",
     id,
     source: "linkage",
-    subject: actor,
+    subject: { id: actor.id, type: actor.type },
+    ...(determined_by !== undefined ? { caller: { id: actor.id, type: actor.type, determined_by, ...(credential ? { credential: { id: credential.id, kind: credential.kind } } : {}) } } : {}),
     action: "linkage_run",
     resource: { id: runId, type: "linkage_run" },
     outcome: "allow",

@@ -13,7 +13,7 @@ import { importerFor, type Importer, type Mapping } from "./formats/index.js";
 import { loadIdentityState, type IdentityState } from "./identity-state.js";
 import { inputName, inputSize, readInput, type FileFacts, type Item, type LinkInput } from "./input.js";
 import { joinEvent, type JoinOptions } from "./join.js";
-import { findingRecord, importedRecord, iso, linkEntry, runRecord } from "./records.js";
+import { findingRecord, importedRecord, iso, linkEntry, runRecord, type RunActor } from "./records.js";
 import { RunStore } from "./run-store.js";
 import { SeenSet } from "./seen-set.js";
 import { describeSummary, summaryAttributes, Tally, type FileStats, type LinkageSummary } from "./summary.js";
@@ -35,7 +35,7 @@ export interface RunOptions {
   windowSeconds?: number;
   skewSeconds?: number;
   /** Who ran the linkage, recorded as the subject of the run's own record. */
-  actor: { id: string; type: string };
+  actor: RunActor;
   /** Input read so far and in all (bytes of files; items of inline input); called once per batch. */
   onProgress?: (done: number, total: number) => void;
 }

@@ -1,7 +1,7 @@
 // Policy set versions in the store and their activation, each activation recorded in the ledger in the same transaction.
 import type { Statement } from "better-sqlite3";
 import type { Ledger } from "../ledger/index.js";
-import { ArbiterError, newRecordId, type IdentityType } from "../record/index.js";
+import { ArbiterError, newRecordId, type Caller, type IdentityType } from "../record/index.js";
 import type { SqliteDatabase } from "../store/index.js";
 import { compilePolicySet, type PolicySet, type PolicySource } from "./compile.js";
 import { diffHash, diffPolicySets, type PolicyDiff, type PolicySetContent } from "./content.js";
@@ -9,6 +9,8 @@ import { diffHash, diffPolicySets, type PolicyDiff, type PolicySetContent } from
 export interface PolicyActor {
   id: string;
   type: Exclude<IdentityType, "unknown">;
+  /** How the actor was determined; recorded as the policy_change's `caller`. */
+  determined_by?: Caller["determined_by"];
 }
 
 export interface Activation {
@@ -107,6 +109,7 @@ export class PolicyStore {
     if (from === set.version) return { from, to: set.version, changed: false, diff };
     const now = new Date();
     const recordId = newRecordId(now.getTime());
+    const who = { id: actor.id, type: actor.type };
     const summary = [
       `Activated policy set ${set.version} (${set.rules.length} policies`,
       `: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`,
@@ -125,10 +128,11 @@ export class PolicyStore {
         .run(set.version, JSON.stringify(set.content), JSON.stringify(set.sources), now.toISOString());
       this.db
         .prepare("INSERT INTO policy_activations (version, previous, actor, activated_at, record_id) VALUES (?, ?, ?, ?, ?)")
-        .run(set.version, from, JSON.stringify(actor), now.toISOString(), recordId);
+        .run(set.version, from, JSON.stringify(who), now.toISOString(), recordId);
     };
+    const caller = actor.determined_by !== undefined ? { caller: { ...who, determined_by: actor.determined_by } } : {};
     const appended = await this.ledger.append(
-      { kind: "policy_change", id: recordId, from_version: from, to_version: set.version, actor: { id: actor.id, type: actor.type }, diff_hash: diffHash(diff), note: summary },
+      { kind: "policy_change", id: recordId, from_version: from, to_version: set.version, actor: who, ...caller, diff_hash: diffHash(diff), note: summary },
       { effect },
     );
     this.cache.set(set.version, set);

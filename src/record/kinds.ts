@@ -143,6 +143,8 @@ const lifecycle = {
   ]),
   identity: subjectSchema,
   actor: subjectSchema,
+  /** The actor and how it was determined (absent in records written before it was recorded). */
+  caller: callerSchema.optional(),
   credential: credentialSchema.optional(),
   note: textSchema.optional(),
 };
@@ -152,6 +154,8 @@ const policyChange = {
   from_version: textSchema.nullable(),
   to_version: textSchema,
   actor: subjectSchema,
+  /** The actor and how it was determined (absent in records written before it was recorded). */
+  caller: callerSchema.optional(),
   diff_hash: digestSchema,
   note: textSchema.optional(),
 };
@@ -179,6 +183,8 @@ const event = {
   kind: z.literal("event"),
   source: textSchema,
   subject: subjectSchema,
+  /** For Arbiter's own events (break-glass end and review, erasure): the subject and how it was determined. */
+  caller: callerSchema.optional(),
   action: textSchema,
   resource: resourceSchema,
   outcome: outcomeSchema,

@@ -17,7 +17,7 @@ import type { Caller } from "../record/index.js";
 import type { DataDirConfig, SqliteDatabase } from "../store/index.js";
 import { localCaller } from "./local-caller.js";
 
-export { ACTOR_ENV } from "./local-caller.js";
+export { ACTOR_ENV } from "../identity/index.js";
 
 export interface RuntimeOptions {
   /** Overrides the configured checkpoint interval; 0 signs only on demand and on close. */

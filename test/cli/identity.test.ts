@@ -7,7 +7,7 @@ import { openLedger } from "../../src/ledger/index.js";
 import { arbiter, tempDir } from "../support/cli.js";
 
 const data = join(tempDir(), "data");
-const env = { USER: "root-operator" };
+const env = { ARBITER_ACTOR: "root-operator" };
 
 function run(args: string[]) {
   return arbiter([...args, "--data", data], { env });
@@ -120,7 +120,7 @@ describe("arbiter identity", () => {
     expect(json<{ status: string }>(["identity", "offboard", "alice"]).status).toBe("offboarded");
   });
 
-  it("records each change with its actor ($USER by default, or --actor)", () => {
+  it("records each change with its actor ($ARBITER_ACTOR by default, or --actor) and how it was determined", () => {
     const lines = run(["log", "tail", "-n", "100", "--json"]).stdout.trim().split("\n");
     const records = lines.map((l) => (JSON.parse(l) as { record: Record<string, unknown> }).record).filter((r) => r.kind === "lifecycle");
     const events = records.map((r) => `${(r.identity as { id: string }).id}:${r.event as string}`);
@@ -140,6 +140,7 @@ describe("arbiter identity", () => {
       "alice:offboarded",
     ]);
     expect(records[0]?.actor).toEqual({ id: "root-operator", type: "human" });
+    expect(records[0]?.caller).toEqual({ id: "root-operator", type: "human", determined_by: "actor_env" });
     expect(records[1]?.actor).toEqual({ id: "alice", type: "human" });
     expect(records[11]).toMatchObject({ note: "team change", identity: { owner: "bob" } });
   });

@@ -16,7 +16,7 @@ const TRACE = "0af7651916cd43dd8448eb211c80319c";
 let log = "";
 
 function run(args: string[]) {
-  return arbiter([...args, "--data", data], { env: { USER: "carol" } });
+  return arbiter([...args, "--data", data], { env: { ARBITER_ACTOR: "carol" } });
 }
 
 beforeAll(async () => {

@@ -99,7 +99,7 @@ describe("arbiter policy activate, show, versions, diff", () => {
     expect(diff.stdout).toContain("removed: no-restricted-delete, read-unrestricted\n");
     expect(diff.stdout).toContain("schema: changed\nlimits: changed\n");
 
-    const second = arbiter(["policy", "activate", EXAMPLES, "--data", data], { env: { USER: "erin" } });
+    const second = arbiter(["policy", "activate", EXAMPLES, "--data", data], { env: { ARBITER_ACTOR: "erin" } });
     expect(second.status).toBe(0);
     expect(second.stdout).toMatch(new RegExp(`^activated: sha256:[0-9a-f]{64}\\nprevious: ${first.to}\\n12 added, 2 removed, 0 changed; ledger entry 1\\n$`));
 

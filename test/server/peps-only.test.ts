@@ -87,4 +87,21 @@ describe("the record names who asked", () => {
     const byAccount = JSON.parse(asAccount.stdout) as Decision;
     expect(entry(byAccount.ledger.index)).toMatchObject({ caller: { determined_by: "os_account" } });
   });
+
+  it("names the operator and its credential as the caller of an identity change or a break-glass end through the API", async () => {
+    const credential = server.runtime.identities.credentials("carol")[0];
+    const created = await call(server, "POST", "/v1/identities", server.as.admin, { id: "api-made", type: "human" });
+    expect(created.status).toBe(201);
+    expect(last()).toMatchObject({ kind: "lifecycle", actor: { id: "carol", type: "human" }, caller: { id: "carol", determined_by: "credential", credential: { id: credential?.id, kind: "api_key" } } });
+
+    // dave's session from the test above, or one opened here when this test runs alone.
+    const listed = await call<{ sessions: { id: string; active: boolean }[] }>(server, "GET", "/v1/breakglass?identity=dave", server.as.admin);
+    let open = listed.body.sessions.find((s) => s.active)?.id;
+    if (open === undefined) {
+      const opened = await call<{ session: { id: string } }>(server, "POST", "/v1/breakglass", server.as.pep, { subject: { id: "dave" }, justification: "INC-9: the release train is stuck", duration_seconds: 600 });
+      open = opened.body.session.id;
+    }
+    expect((await call(server, "POST", `/v1/breakglass/${open}/end`, server.as.admin, {})).status).toBe(200);
+    expect(last()).toMatchObject({ kind: "event", action: "break_glass_end", subject: { id: "carol", type: "human" }, caller: { id: "carol", determined_by: "credential" } });
+  });
 });

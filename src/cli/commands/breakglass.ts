@@ -19,10 +19,6 @@ export function parseDuration(text: string, flag: string): number {
   return Number(match[1]) * unit;
 }
 
-function actorOf(options: { actor?: string }): { id: string; type: "human" } {
-  return { id: options.actor ?? process.env.USER ?? "operator", type: "human" };
-}
-
 function startCommand(): Command {
   return withJson(withData(new Command("start")))
     .description("open a break-glass session for an identity, if policy allows it to break glass")
@@ -64,11 +60,11 @@ function endCommand(): Command {
   return withJson(withData(new Command("end")))
     .description("end a break-glass session before it expires")
     .argument("<session-id>")
-    .option("--actor <id>", "who ends it (default $USER)")
+    .option("--actor <id>", "who ends it (default: $ARBITER_ACTOR, else the OS account)")
     .action(
       action(async (id: string, options: DataOption & JsonOption & { actor?: string }) => {
         const { sessionView } = await import("../../decide/index.js");
-        const session = await withRuntime(options, (runtime) => runtime.breakGlassFlow.end(id, actorOf(options)));
+        const session = await withRuntime(options, (runtime) => runtime.breakGlassFlow.end(id, runtime.localCaller(options.actor)));
         if (options.json) printJson(sessionView(session));
         else process.stdout.write(`${id} ended at ${String(session.endedAt)}\n`);
       }),
@@ -80,11 +76,11 @@ function reviewCommand(): Command {
     .description("record the review of a break-glass session")
     .argument("<session-id>")
     .requiredOption("--note <text>", "the reviewer's finding")
-    .option("--actor <id>", "the reviewer (default $USER)")
+    .option("--actor <id>", "the reviewer (default: $ARBITER_ACTOR, else the OS account)")
     .action(
       action(async (id: string, options: DataOption & JsonOption & { note: string; actor?: string }) => {
         const { sessionView } = await import("../../decide/index.js");
-        const session = await withRuntime(options, (runtime) => runtime.breakGlassFlow.review(id, actorOf(options), options.note));
+        const session = await withRuntime(options, (runtime) => runtime.breakGlassFlow.review(id, runtime.localCaller(options.actor), options.note));
         if (options.json) printJson(sessionView(session));
         else process.stdout.write(`${id} reviewed by ${String(session.reviewer)}\n`);
       }),

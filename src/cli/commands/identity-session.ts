@@ -12,7 +12,7 @@ export interface ActorOption extends DataOption, JsonOption {
 
 /** Adds --data, --json and --actor. */
 export function withActor(command: Command): Command {
-  return withJson(withData(command)).option("--actor <id>", "who makes the change, recorded in the ledger (default: $USER, as a human)");
+  return withJson(withData(command)).option("--actor <id>", "who makes the change, recorded in the ledger (default: $ARBITER_ACTOR, else the OS account)");
 }
 
 /** Collects a repeatable option (`--group a --group b`) in the order given. */
@@ -34,11 +34,9 @@ export async function withDirectory<T>(options: DataOption, fn: (directory: Iden
   }
 }
 
-/** --actor, else $USER: as the directory knows it, else as a human operator of that name. */
+/** --actor, else $ARBITER_ACTOR, else the OS account: as the directory knows it, else as a human of that name. */
 export function actorOf(directory: IdentityDirectory, options: ActorOption): Actor {
-  const id = options.actor ?? process.env.USER;
-  if (id === undefined) throw new ArbiterError("USAGE", "cannot tell who is acting ($USER is not set); pass --actor ID");
-  return directory.actorNamed(id);
+  return directory.localActor(options.actor);
 }
 
 /** `900`, `90s`, `15m`, `2h` or `1d` as whole seconds. */

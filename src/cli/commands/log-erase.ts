@@ -5,6 +5,7 @@ import { action, printJson, withData, withJson, type DataOption, type JsonOption
 import { withLedger } from "../session.js";
 
 interface EraseOptions extends DataOption, JsonOption {
+  actor?: string;
   subject?: string;
   record?: string;
   reason?: string;
@@ -16,19 +17,24 @@ export function eraseCommand(): Command {
     .option("--subject <id>", "erase every raw value recorded for this subject")
     .option("--record <id>", "erase the raw values of this record")
     .option("--reason <text>", "why (kept in the ledger's erasure record)", "erasure requested")
+    .option("--actor <id>", "who asks for the erasure (default: $ARBITER_ACTOR, else the OS account)")
     .action(
       action(async (options: EraseOptions) => {
         if ((options.subject === undefined) === (options.record === undefined)) {
           throw new ArbiterError("USAGE", "give exactly one of --subject ID or --record ID");
         }
         const selector = options.subject !== undefined ? { subjectId: options.subject } : { recordId: options.record as string };
+        const { localAccount } = await import("../../identity/index.js");
+        const { name, determinedBy } = localAccount(options.actor);
+        const who = { id: name, type: "human" as const };
         const result = await withLedger(options, async (ledger) => {
           const erased = ledger.eraseRawValues(selector);
           // The erasure itself is evidence: who asked for what to be forgotten, with no erased value in it.
           const appended = await ledger.append({
             kind: "event",
             source: "arbiter",
-            subject: { id: process.env.USER ?? "operator", type: "human" },
+            subject: who,
+            caller: { ...who, determined_by: determinedBy },
             action: "erase_raw_values",
             resource: { id: options.subject ?? options.record ?? "", type: options.subject ? "subject" : "record" },
             outcome: "allow",

@@ -1,7 +1,6 @@
 // `arbiter policy diff|activate|show|versions`: policy set versions in the data directory.
 import { Command } from "commander";
 import { existsSync } from "node:fs";
-import { userInfo } from "node:os";
 import type { PolicyDiff, PolicySet, PolicySetContent, PolicyStore, RateLimitRule } from "../../policy/index.js";
 import { ArbiterError } from "../../record/errors.js";
 import { printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
@@ -9,14 +8,6 @@ import { withPolicyStore } from "../session.js";
 import { DEFAULT_POLICY_DIR, policyAction } from "./policy-output.js";
 
 type Options = DataOption & JsonOption;
-
-function defaultActor(): string {
-  try {
-    return process.env.USER ?? userInfo().username;
-  } catch {
-    return "unknown";
-  }
-}
 
 async function loadDir(dir: string): Promise<PolicySet> {
   const { loadPolicyDir } = await import("../../policy/index.js");
@@ -84,12 +75,14 @@ export function activateCommand(): Command {
   return withJson(withData(new Command("activate")))
     .description("validate a policy directory and make it the active set; records a policy_change in the ledger")
     .argument("<dir>", "policy directory")
-    .option("--actor <name>", "who activates (default: $USER)")
+    .option("--actor <name>", "who activates (default: $ARBITER_ACTOR, else the OS account)")
     .option("--note <text>", "a sentence for the policy_change record")
     .action(
       policyAction(async (dir: string, options: ActivateOptions) => {
         const set = await loadDir(dir);
-        const actor = { id: options.actor ?? defaultActor(), type: "human" as const };
+        const { localAccount } = await import("../../identity/index.js");
+        const { name, determinedBy } = localAccount(options.actor);
+        const actor = { id: name, type: "human" as const, determined_by: determinedBy };
         const result = await withPolicyStore(options, (store) => store.activate(set, actor, options.note));
         if (options.json) {
           printJson({ from: result.from, to: result.to, changed: result.changed, diff: result.diff, ...(result.index !== undefined ? { index: result.index, record_id: result.recordId } : {}) });

@@ -56,8 +56,7 @@ export function breakGlassRoutes({ app, runtime }: ServerContext): void {
     preHandler: requireRole(identities, "pep", "admin"),
     handler: async (request) => {
       if (!breakGlass.get(request.params.id)) throw new ArbiterError("NOT_FOUND", `break-glass session ${request.params.id} does not exist`);
-      const operator = operatorOf(request);
-      return sessionView(await breakGlassFlow.end(request.params.id, { id: operator.id, type: operator.type }, request.body.note ?? "ended"), runtime.now());
+      return sessionView(await breakGlassFlow.end(request.params.id, callerOf(request), request.body.note ?? "ended"), runtime.now());
     },
   });
 
@@ -65,8 +64,7 @@ export function breakGlassRoutes({ app, runtime }: ServerContext): void {
     schema: { params: idParams, body: reviewBody, tags: ["break-glass"] },
     preHandler: requireRole(identities, "auditor", "admin"),
     handler: async (request) => {
-      const operator = operatorOf(request);
-      return sessionView(await breakGlassFlow.review(request.params.id, { id: operator.id, type: operator.type }, request.body.note), runtime.now());
+      return sessionView(await breakGlassFlow.review(request.params.id, callerOf(request), request.body.note), runtime.now());
     },
   });
 }

@@ -1,8 +1,9 @@
 // Identity API: identities and their owners, lifecycle, API keys, tokens (RFC 8693 exchange) and the JWKS.
 import { z } from "zod";
-import { createIdentitySchema, identityIdSchema, listFilterSchema, updateIdentitySchema, type Identity } from "../../identity/index.js";
+import type { FastifyRequest } from "fastify";
+import { createIdentitySchema, identityIdSchema, listFilterSchema, updateIdentitySchema, type Actor, type Identity } from "../../identity/index.js";
 import { ArbiterError } from "../../record/index.js";
-import { operatorOf, requireRole } from "../auth.js";
+import { callerOf, operatorOf, requireRole } from "../auth.js";
 import type { ServerContext } from "../context.js";
 
 const idParams = z.strictObject({ id: identityIdSchema });
@@ -25,7 +26,12 @@ const exchangeBody = z.strictObject({
   scope: z.array(z.string().min(1).max(128)).max(32).optional(),
 });
 
-const actorOf = (operator: Identity) => ({ id: operator.id, type: operator.type });
+/** The operator as the actor of a change, with the credential that authenticated it. */
+function actorOf(request: FastifyRequest): Actor {
+  const { id, type } = operatorOf(request);
+  const { credential } = callerOf(request);
+  return { id, type, determined_by: "credential", ...(credential !== undefined ? { credential } : {}) };
+}
 
 function found(identity: Identity | undefined, id: string): Identity {
   if (!identity) throw new ArbiterError("NOT_FOUND", `identity ${id} does not exist`, { id });
@@ -40,7 +46,7 @@ export function identityRoutes({ app, runtime }: ServerContext): void {
   app.post("/v1/identities", {
     schema: { body: createIdentitySchema, tags: ["identities"], summary: "Create an identity (non-human identities need an active human owner)" },
     preHandler: admin,
-    handler: async (request, reply) => reply.status(201).send(await identities.create(request.body, actorOf(operatorOf(request)))),
+    handler: async (request, reply) => reply.status(201).send(await identities.create(request.body, actorOf(request))),
   });
 
   app.get("/v1/identities", {
@@ -58,28 +64,28 @@ export function identityRoutes({ app, runtime }: ServerContext): void {
   app.patch("/v1/identities/:id", {
     schema: { params: idParams, body: updateIdentitySchema, tags: ["identities"] },
     preHandler: admin,
-    handler: async (request) => identities.update(request.params.id, request.body, actorOf(operatorOf(request))),
+    handler: async (request) => identities.update(request.params.id, request.body, actorOf(request)),
   });
 
   for (const transition of ["suspend", "reactivate", "revoke", "offboard"] as const) {
     app.post(`/v1/identities/:id/${transition}`, {
       schema: { params: idParams, body: reasonBody, tags: ["identities"], summary: `Lifecycle: ${transition} (takes effect at once)` },
       preHandler: admin,
-      handler: async (request) => identities[transition](request.params.id, actorOf(operatorOf(request)), request.body.reason),
+      handler: async (request) => identities[transition](request.params.id, actorOf(request), request.body.reason),
     });
   }
 
   app.post("/v1/identities/:id/keys", {
     schema: { params: idParams, tags: ["credentials"], summary: "Issue an API key; the key is in this response only" },
     preHandler: admin,
-    handler: async (request, reply) => reply.status(201).send(await identities.issueApiKey(request.params.id, actorOf(operatorOf(request)))),
+    handler: async (request, reply) => reply.status(201).send(await identities.issueApiKey(request.params.id, actorOf(request))),
   });
 
   app.post("/v1/identities/:id/rotate", {
     schema: { params: idParams, body: rotateBody, tags: ["credentials"], summary: "Rotate API keys: a new key, the old ones refused (after an optional grace)" },
     preHandler: admin,
     handler: async (request) =>
-      identities.rotateApiKey(request.params.id, actorOf(operatorOf(request)), {
+      identities.rotateApiKey(request.params.id, actorOf(request), {
         ...(request.body.grace_seconds !== undefined ? { graceSeconds: request.body.grace_seconds } : {}),
         ...(request.body.reason ? { reason: request.body.reason } : {}),
       }),
@@ -94,7 +100,7 @@ export function identityRoutes({ app, runtime }: ServerContext): void {
   app.post("/v1/credentials/:id/revoke", {
     schema: { params: credentialParams, body: reasonBody, tags: ["credentials"] },
     preHandler: admin,
-    handler: async (request) => identities.revokeCredential(request.params.id, actorOf(operatorOf(request)), request.body.reason),
+    handler: async (request) => identities.revokeCredential(request.params.id, actorOf(request), request.body.reason),
   });
 
   app.post("/v1/tokens", {
@@ -105,7 +111,7 @@ export function identityRoutes({ app, runtime }: ServerContext): void {
       const issued = await identities.issueToken(
         identity,
         { ...(ttl_seconds ? { ttlSeconds: ttl_seconds } : {}), ...(act_for ? { actFor: act_for } : {}), ...(intent ? { intent } : {}), ...(acr ? { acr } : {}), ...(scope ? { scope } : {}) },
-        actorOf(operatorOf(request)),
+        actorOf(request),
       );
       return reply.status(201).send(issued);
     },

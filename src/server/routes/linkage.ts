@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { LINK_FORMATS, mappingSchema, parseMapping, type Mapping } from "../../linkage/index.js";
 import { ArbiterError } from "../../record/index.js";
-import { operatorOf, requireRole } from "../auth.js";
+import { callerOf, requireRole } from "../auth.js";
 import type { ServerContext } from "../context.js";
 
 /** Inline events are for the console and CI; bulk logs go through `arbiter link`, which streams files. */
@@ -52,14 +52,13 @@ export function linkageRoutes({ app, runtime }: ServerContext): void {
     handler: async (request, reply) => {
       const body = request.body;
       const mapping = mappingOf(body.mapping);
-      const operator = operatorOf(request);
       const input = typeof body.events === "string" ? { text: body.events, name: body.source } : { values: body.events, name: body.source };
       const summary = await linkage.run(input, {
         format: body.format,
         ...(mapping ? { mapping } : {}),
         ...(body.window_seconds !== undefined ? { windowSeconds: body.window_seconds } : {}),
         ...(body.skew_seconds !== undefined ? { skewSeconds: body.skew_seconds } : {}),
-        actor: { id: operator.id, type: operator.type },
+        actor: callerOf(request),
       });
       return reply.status(201).header("location", `/v1/linkage/runs/${summary.run_id}`).send({ run_id: summary.run_id, summary });
     },
