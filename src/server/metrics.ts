@@ -11,7 +11,8 @@ export interface ServerMetrics {
 
 export function createMetrics(runtime: Runtime): ServerMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "arbiter_process_" });
+  // prom-client's default metrics are already named process_* and nodejs_*: the prefix is only ours.
+  collectDefaultMetrics({ register: registry, prefix: "arbiter_" });
   const decisions = new Counter({ name: "arbiter_decisions_total", help: "Decisions made and recorded, by outcome and reason code.", labelNames: ["outcome", "reason_code"], registers: [registry] });
   const decisionSeconds = new Histogram({
     name: "arbiter_decision_duration_seconds",

@@ -95,4 +95,12 @@ describe("operations", () => {
     const metrics = await call<string>(server, "GET", "/metrics", {});
     expect(metrics.body).toMatch(/arbiter_ledger_entries \d+/);
   });
+
+  it("names every metric once with the arbiter_ prefix: arbiter_process_*, never arbiter_process_process_*", async () => {
+    const metrics = await call<string>(server, "GET", "/metrics", {});
+    const names = [...new Set(metrics.body.split("\n").filter((l) => l.startsWith("# TYPE ")).map((l) => l.split(" ")[2] ?? ""))];
+    expect(names).toContain("arbiter_process_cpu_user_seconds_total");
+    expect(names).toContain("arbiter_nodejs_eventloop_lag_seconds");
+    expect(names.filter((n) => !n.startsWith("arbiter_") || /(process|nodejs)_\1/.test(n) || n.includes("process_process") || n.includes("nodejs_nodejs"))).toEqual([]);
+  });
 });
