@@ -3,6 +3,7 @@ import { completedHashCount, type LedgerStore, type StoredCheckpoint } from "../
 import { openCheckpoint } from "./checkpoint.js";
 import { CompactRange, HASH_SIZE, leafHash } from "./merkle/index.js";
 import type { NoteVerifier } from "./note.js";
+import { IndexCheck } from "./verify-index.js";
 
 export const MAX_LEAF_BYTES = 65536;
 
@@ -10,6 +11,8 @@ export interface LedgerProblem {
   /** The first entry that cannot be trusted (for a checkpoint mismatch: the first not covered by a good one). */
   index: number;
   problem: string;
+  /** Set when the problem is in a query table derived from the entries (record_index, record_policies). */
+  table?: string;
 }
 
 export interface LedgerVerification {
@@ -21,6 +24,12 @@ export interface LedgerVerification {
 }
 
 export type VerifyProgress = (done: number, total: number) => void;
+
+export interface VerifyOptions {
+  onProgress?: VerifyProgress;
+  /** Recompute the query tables from the entries too (default true; false only to measure what it costs). */
+  indexes?: boolean;
+}
 
 function checkCheckpoint(cp: StoredCheckpoint, edge: CompactRange, verifier: NoteVerifier, origin: string, goodUpTo: number): LedgerProblem | undefined {
   try {
@@ -76,9 +85,13 @@ function originalIndexOf(index: number, body: Buffer): number | undefined {
 
 /**
  * Recomputes every leaf and interior hash from the stored entries, compares each with what is
- * stored, and checks every stored checkpoint's signature and root. Stops at the first problem.
+ * stored, checks every stored checkpoint's signature and root, and recomputes every row of the
+ * query tables from its entry. Stops at the first problem.
  */
-export function verifyLedger(store: LedgerStore, verifier: NoteVerifier, origin: string, onProgress?: VerifyProgress): LedgerVerification {
+export function verifyLedger(store: LedgerStore, verifier: NoteVerifier, origin: string, options: VerifyOptions = {}): LedgerVerification {
+  const onProgress = options.onProgress;
+  const indexCheck = options.indexes === false ? undefined : new IndexCheck(store);
+  let indexProblem: LedgerProblem | undefined;
   const total = store.size();
   const checkpoints = store.checkpoints();
   const edge = CompactRange.empty();
@@ -126,6 +139,9 @@ export function verifyLedger(store: LedgerStore, verifier: NoteVerifier, origin:
     }
     problem = visitCheckpoints();
     if (problem) return result(problem);
+    // A query-table problem is reported only once every entry verified: a changed entry (whose own
+    // row then differs too) is the finding that matters, and may show only at a later subtree hash.
+    if (indexProblem === undefined) indexProblem = indexCheck?.check(row);
     if (onProgress && (index & 0x3fff) === 0) onProgress(index + 1, total);
   }
   onProgress?.(edge.size, total);
@@ -136,5 +152,5 @@ export function verifyLedger(store: LedgerStore, verifier: NoteVerifier, origin:
       problem: `a checkpoint was signed at size ${unreached.size} but only ${edge.size} entries are stored: entries from ${edge.size} on were removed`,
     });
   }
-  return result();
+  return result(indexProblem ?? indexCheck?.finish(edge.size));
 }

@@ -10,6 +10,7 @@ export type {
   RecordQuery,
   StoredCheckpoint,
   StoredEntry,
+  StoredIndexRow,
   SubtreeAddress,
 } from "./types.js";
 export {
@@ -30,4 +31,5 @@ export { openDatabase, type SqliteDatabase } from "./sqlite/database.js";
 export type { Migration } from "./sqlite/migrations.js";
 export type { CheckpointerOptions } from "./sqlite/checkpointer.js";
 export { SqliteLedgerStore, completedHashCount } from "./sqlite/ledger-store.js";
+export { INDEX_ROW_COLUMNS } from "./sqlite/index-scan.js";
 export { ChangeBoundCache, ChangeCounter, changeCounterOf } from "./sqlite/change-counter.js";

@@ -38,6 +38,15 @@ export interface RecordIndexFields {
   decisionId: string | null;
 }
 
+/** What the query tables hold for one ledger index, as stored (verify recomputes it from the leaf). */
+export interface StoredIndexRow {
+  index: number;
+  /** The record_index row as a JSON array of INDEX_ROW_COLUMNS; absent when only record_policies names this index. */
+  located?: string;
+  /** record_policies rows of this index, in no particular order. */
+  determining: string[];
+}
+
 export interface EntryWrite {
   data: Buffer;
   hashes: Buffer;
@@ -120,6 +129,10 @@ export interface LedgerStore extends LedgerReader {
   entry(index: number): Buffer | undefined;
   /** Entries in index order from `from` (inclusive) to `to` (exclusive), as stored (gaps and all). */
   entries(from: number, to: number): IterableIterator<StoredEntry>;
+  /** The query tables' rows (record_index, record_policies) for from <= index < to, in index order. */
+  indexRows(from: number, to: number): IterableIterator<StoredIndexRow>;
+  /** The lowest index at or above `from` that the record index names, if any. */
+  firstIndexRowFrom(from: number): number | undefined;
   /** Every stored checkpoint in size order. */
   checkpoints(): StoredCheckpoint[];
   checkpointAt(size: number): StoredCheckpoint | undefined;

@@ -15,11 +15,14 @@ export function verifyCommand(): Command {
     .action(
       action(async (options: Options) => {
         const progress = progressBar("verify");
-        const report = await withLedger(options, (ledger) => verifyLedger(ledger.reader, ledger.verifier, ledger.origin, progress));
+        const report = await withLedger(options, (ledger) => verifyLedger(ledger.reader, ledger.verifier, ledger.origin, { onProgress: progress }));
         progress.stop();
         if (options.json) printJson(report);
         else if (report.ok) process.stdout.write(`ok: ${report.entries} entries and ${report.checkpoints} checkpoints verify; root ${report.root}\n`);
-        else process.stderr.write(`FAILED at index ${report.failure?.index}: ${report.failure?.problem}\n`);
+        else {
+          const where = report.failure?.table ? ` (table ${report.failure.table})` : "";
+          process.stderr.write(`FAILED at index ${report.failure?.index}${where}: ${report.failure?.problem}\n`);
+        }
         if (!report.ok) process.exitCode = EXIT.failed;
       }),
     );

@@ -12,10 +12,12 @@ import type {
   RecordQuery,
   StoredCheckpoint,
   StoredEntry,
+  StoredIndexRow,
   SubtreeAddress,
 } from "../types.js";
 import type { SqliteDatabase } from "./database.js";
 import { BackgroundCheckpointer, type CheckpointerOptions } from "./checkpointer.js";
+import { scanIndexRows } from "./index-scan.js";
 import { WalSync } from "./wal-sync.js";
 
 const HASH_SIZE = 32;
@@ -252,6 +254,18 @@ export class SqliteLedgerStore implements LedgerStore {
       if (rows.length < SCAN_CHUNK) return;
       next = (rows[rows.length - 1] as [number, Buffer])[0] + 1;
     }
+  }
+
+  indexRows(from: number, to: number): IterableIterator<StoredIndexRow> {
+    return scanIndexRows(this.db, from, to);
+  }
+
+  firstIndexRowFrom(from: number): number | undefined {
+    const first = this.db
+      .prepare<[number, number], number | null>("SELECT min(idx) FROM (SELECT idx FROM record_index WHERE idx >= ? UNION ALL SELECT idx FROM record_policies WHERE idx >= ?)")
+      .pluck()
+      .get(from, from);
+    return first ?? undefined;
   }
 
   checkpoints(): StoredCheckpoint[] {
