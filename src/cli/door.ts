@@ -32,6 +32,7 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   NO_ACTIVE_POLICY: EXIT.environment,
   REQUEST_INVALID: EXIT.usage,
   POLICY_INVALID: EXIT.failed,
+  POLICY_TESTS_FAILED: EXIT.failed,
   UNKNOWN_ACTION: EXIT.usage,
   UNKNOWN_RESOURCE_TYPE: EXIT.usage,
 };

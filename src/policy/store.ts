@@ -1,7 +1,7 @@
 // Policy set versions in the store and their activation, each activation recorded in the ledger in the same transaction.
 import type { Statement } from "better-sqlite3";
 import type { Ledger } from "../ledger/index.js";
-import { ArbiterError, newRecordId, type Caller, type IdentityType } from "../record/index.js";
+import { ArbiterError, newRecordId, type Caller, type IdentityType, type JsonObject } from "../record/index.js";
 import type { SqliteDatabase } from "../store/index.js";
 import { compilePolicySet, type PolicySet, type PolicySource } from "./compile.js";
 import { diffHash, diffPolicySets, type PolicyDiff, type PolicySetContent } from "./content.js";
@@ -103,7 +103,7 @@ export class PolicyStore {
    * and the activation row, so both commit with the record or neither does. Activating the active
    * version is a no-op. Refuses (CONFLICT) when another process activated a version meanwhile.
    */
-  async activate(set: PolicySet, actor: PolicyActor, note?: string): Promise<Activation> {
+  async activate(set: PolicySet, actor: PolicyActor, note?: string, attributes?: JsonObject): Promise<Activation> {
     const from = this.activeVersion();
     const diff = diffPolicySets(from === null ? undefined : this.content(from), set.content);
     if (from === set.version) return { from, to: set.version, changed: false, diff };
@@ -132,7 +132,7 @@ export class PolicyStore {
     };
     const caller = actor.determined_by !== undefined ? { caller: { ...who, determined_by: actor.determined_by } } : {};
     const appended = await this.ledger.append(
-      { kind: "policy_change", id: recordId, from_version: from, to_version: set.version, actor: who, ...caller, diff_hash: diffHash(diff), note: summary },
+      { kind: "policy_change", id: recordId, from_version: from, to_version: set.version, actor: who, ...caller, diff_hash: diffHash(diff), note: summary, ...(attributes ? { attributes } : {}) },
       { effect },
     );
     this.cache.set(set.version, set);

@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   UNKNOWN_ACTION: "The action is not declared in the active policy schema.",
   UNKNOWN_RESOURCE_TYPE: "The resource type is not declared, or the action does not apply to it.",
   POLICY_INVALID: "A policy set failed to parse or validate against its schema; the running set stays active.",
+  POLICY_TESTS_FAILED: "A policy set's own test cases failed, so it was not activated; the running set stays active.",
   NO_ACTIVE_POLICY: "No policy set has been activated, so no decision can be made.",
   APPROVAL_NOT_ALLOWED: "The approver may not decide this request (not an approver, the requester, or the requester's owner).",
 } as const;

@@ -101,7 +101,7 @@ describe("arbiter policy activate, show, versions, diff", () => {
 
     const second = arbiter(["policy", "activate", EXAMPLES, "--data", data], { env: { ARBITER_ACTOR: "erin" } });
     expect(second.status).toBe(0);
-    expect(second.stdout).toMatch(new RegExp(`^activated: sha256:[0-9a-f]{64}\\nprevious: ${first.to}\\n12 added, 2 removed, 0 changed; ledger entry 1\\n$`));
+    expect(second.stdout).toMatch(new RegExp(`^tests: 15 passed \\(.*tests\\.yaml\\)\\nactivated: sha256:[0-9a-f]{64}\\nprevious: ${first.to}\\n12 added, 2 removed, 0 changed; ledger entry 1\\n$`));
 
     const show = arbiter(["policy", "show", "--data", data]);
     expect(show.status).toBe(0);
@@ -118,7 +118,7 @@ describe("arbiter policy activate, show, versions, diff", () => {
     const between = json<{ added: string[]; removed: string[] }>(["policy", "diff", "--data", data, "--from", first.to, "--to", MINIMAL]);
     expect(between).toMatchObject({ added: [], removed: [] });
     expect(arbiter(["policy", "diff", "--from", MINIMAL, "--to", MINIMAL]).stdout).toContain("no changes\n");
-  });
+  }, 180_000); // a dozen CLI processes, one after another: a loaded two-core machine needs more than the default
 
   it("refuses an invalid set without touching the ledger", () => {
     const dir = join(work, "invalid");

@@ -24,12 +24,12 @@ export function validateCommand(): Command {
     );
 }
 
-function describeExpected(e: PolicyCase["expect"]): string {
+export function describeExpected(e: PolicyCase["expect"]): string {
   if ("error" in e) return `error ${e.error}`;
   return `${e.outcome} ${e.reason}${e.control ? ` (${e.control})` : ""}${e.policies ? ` [${e.policies.join(", ")}]` : ""}`;
 }
 
-function describeActual(a: CaseActual): string {
+export function describeActual(a: CaseActual): string {
   if ("error" in a) return `error ${a.error}: ${a.message}`;
   return `${a.outcome} ${a.reason} (${a.control}) [${a.policies.join(", ")}]: ${a.note}`;
 }

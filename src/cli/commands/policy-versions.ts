@@ -1,11 +1,14 @@
-// `arbiter policy diff|activate|show|versions`: policy set versions in the data directory.
+// `arbiter policy diff|activate|rollback|show|versions`: policy set versions in the data directory.
 import { Command } from "commander";
 import { existsSync } from "node:fs";
 import type { PolicyDiff, PolicySet, PolicySetContent, PolicyStore, RateLimitRule } from "../../policy/index.js";
 import { ArbiterError } from "../../record/errors.js";
 import { printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { withPolicyStore } from "../session.js";
+import type { ReplayReport } from "../../decide/index.js";
+import { isStoredVersion, storedSet, testBeforeActivation, testsAttributes, type TestsRecord } from "./policy-activate.js";
 import { DEFAULT_POLICY_DIR, policyAction } from "./policy-output.js";
+import { printReplay } from "./policy-replay.js";
 
 type Options = DataOption & JsonOption;
 
@@ -69,28 +72,71 @@ export function diffCommand(): Command {
 interface ActivateOptions extends Options {
   actor?: string;
   note?: string;
+  tests?: string;
+  skipTests?: boolean;
+  withReplay?: boolean;
+}
+
+/** Activates `set` (tests already run), after showing what it would change on recorded decisions if asked; prints the outcome. */
+async function activateChecked(options: ActivateOptions, pick: (store: PolicyStore) => PolicySet, tests: TestsRecord): Promise<void> {
+  const { localAccount } = await import("../../identity/index.js");
+  const { name, determinedBy } = localAccount(options.actor);
+  const actor = { id: name, type: "human" as const, determined_by: determinedBy };
+  const { result, replay } = await withPolicyStore(options, async (store, ledger) => {
+    const set = pick(store);
+    let replay: ReplayReport | undefined;
+    if (options.withReplay) {
+      const { Replayer } = await import("../../decide/index.js");
+      replay = new Replayer(ledger, store).run({ candidate: set });
+      if (!options.json) printReplay(replay, (text) => process.stdout.write(text));
+    }
+    return { result: await store.activate(set, actor, options.note, testsAttributes(tests)), replay };
+  });
+  if (options.json) {
+    printJson({ from: result.from, to: result.to, changed: result.changed, diff: result.diff, tests, ...(replay ? { replay } : {}), ...(result.index !== undefined ? { index: result.index, record_id: result.recordId } : {}) });
+  } else if (!result.changed) {
+    process.stdout.write(`already active: ${result.to}\n`);
+  } else {
+    const testLine = tests.status === "passed" ? `tests: ${tests.passed} passed (${tests.file})` : `tests: ${tests.status} (${tests.reason})`;
+    process.stdout.write(`${testLine}\nactivated: ${result.to}\nprevious: ${result.from ?? "(none)"}\n${result.diff.added.length} added, ${result.diff.removed.length} removed, ${result.diff.changed.length} changed; ledger entry ${result.index}\n`);
+  }
 }
 
 export function activateCommand(): Command {
   return withJson(withData(new Command("activate")))
-    .description("validate a policy directory and make it the active set; records a policy_change in the ledger")
-    .argument("<dir>", "policy directory")
+    .description("run a policy directory's tests, then make it the active set (or activate a stored version sha256:… again); records a policy_change in the ledger")
+    .argument("<dir|version>", "policy directory, or a stored version (sha256:…) to activate again")
     .option("--actor <name>", "who activates (default: $ARBITER_ACTOR, else the OS account)")
     .option("--note <text>", "a sentence for the policy_change record")
+    .option("--tests <file>", "test cases to run first (default: tests.yaml in the directory)")
+    .option("--skip-tests", "do not run the tests (recorded in the policy_change record)")
+    .option("--with-replay", "first print what the set would change on the recorded decisions (see policy replay --with)")
     .action(
-      policyAction(async (dir: string, options: ActivateOptions) => {
-        const set = await loadDir(dir);
-        const { localAccount } = await import("../../identity/index.js");
-        const { name, determinedBy } = localAccount(options.actor);
-        const actor = { id: name, type: "human" as const, determined_by: determinedBy };
-        const result = await withPolicyStore(options, (store) => store.activate(set, actor, options.note));
-        if (options.json) {
-          printJson({ from: result.from, to: result.to, changed: result.changed, diff: result.diff, ...(result.index !== undefined ? { index: result.index, record_id: result.recordId } : {}) });
-        } else if (!result.changed) {
-          process.stdout.write(`already active: ${result.to}\n`);
-        } else {
-          process.stdout.write(`activated: ${result.to}\nprevious: ${result.from ?? "(none)"}\n${result.diff.added.length} added, ${result.diff.removed.length} removed, ${result.diff.changed.length} changed; ledger entry ${result.index}\n`);
+      policyAction(async (target: string, options: ActivateOptions) => {
+        if (isStoredVersion(target)) {
+          await activateChecked(options, (store) => storedSet(store, target), { status: "not_run", reason: "a stored version activated again" });
+          return;
         }
+        const set = await loadDir(target);
+        const tests = await testBeforeActivation(set, target, options);
+        await activateChecked(options, () => set, tests);
+      }),
+    );
+}
+
+export function rollbackCommand(): Command {
+  return withJson(withData(new Command("rollback")))
+    .description("activate again the version that was active before the current one; records a policy_change in the ledger")
+    .option("--actor <name>", "who rolls back (default: $ARBITER_ACTOR, else the OS account)")
+    .option("--note <text>", "a sentence for the policy_change record")
+    .option("--with-replay", "first print what the rollback would change on the recorded decisions")
+    .action(
+      policyAction(async (options: ActivateOptions) => {
+        await activateChecked(options, (store) => {
+          const previous = store.history()[0]?.previous ?? null;
+          if (previous === null) throw new ArbiterError("NOT_FOUND", "there is no earlier policy set version to roll back to");
+          return storedSet(store, previous);
+        }, { status: "not_run", reason: "rollback to a stored version" });
       }),
     );
 }

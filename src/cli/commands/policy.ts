@@ -2,7 +2,7 @@
 import { Command } from "commander";
 import { testCommand, validateCommand } from "./policy-check.js";
 import { replayCommand } from "./policy-replay.js";
-import { activateCommand, diffCommand, showCommand, versionsCommand } from "./policy-versions.js";
+import { activateCommand, rollbackCommand, diffCommand, showCommand, versionsCommand } from "./policy-versions.js";
 
 export function policyCommand(): Command {
   return new Command("policy")
@@ -11,6 +11,7 @@ export function policyCommand(): Command {
     .addCommand(testCommand())
     .addCommand(diffCommand())
     .addCommand(activateCommand())
+    .addCommand(rollbackCommand())
     .addCommand(showCommand())
     .addCommand(versionsCommand())
     .addCommand(replayCommand());
