@@ -27,6 +27,9 @@ export interface Decision {
   ledger: { index: number };
 }
 
+/** What policy would answer at another time (`arbiter decide --at`): not a decision, never recorded. */
+export type WhatIf = Omit<Decision, "decision_id" | "ledger"> & { what_if: { at: string; evaluated_at: string; recorded: false } };
+
 const SENSITIVITY = new Set(["public", "internal", "confidential", "restricted"]);
 
 export interface RecordArgs {

@@ -8,7 +8,7 @@ import type { ApprovalBook } from "./approvals.js";
 import { scopeVerdict, unresolved, type Asserter } from "./asserter.js";
 import { argsDigest, type CallBinding } from "./binding.js";
 import type { BreakGlassBook } from "./break-glass.js";
-import { answerOf, decisionRecord, type Decision } from "./decision-record.js";
+import { answerOf, decisionRecord, type Decision, type WhatIf } from "./decision-record.js";
 import { evaluatedPart } from "./evaluated.js";
 import type { GrantBook } from "./grants.js";
 import { judge } from "./policy-verdict.js";
@@ -106,9 +106,42 @@ export class DecisionEngine {
     return answerOf(args, appended.index);
   }
 
+  /**
+   * What policy alone would answer if the request came at `at` (the time rules, say), for a person
+   * at the command line: the identity as it is now, no record written, no approval request opened,
+   * no grant, break-glass session, rate or quota unit used. Not a decision, so no door that
+   * enforces may ask for one: a PEP cannot choose the time of its decisions.
+   */
+  async whatIf(request: DecisionRequest, at: Date): Promise<WhatIf> {
+    const now = this.now();
+    const { set, engine } = this.policy();
+    const subject = await resolveSubject(this.deps.identities, request.subject, now);
+    const digest = argsDigest(this.deps.bindingKey, request.args);
+    let v = subject.failure;
+    if (!v) {
+      const { effective } = judge(set, engine, buildCedarRequest(this.requestInput(request, subject, digest, at)));
+      v = verdict({ outcome: effective.outcome, control: effective.control, reason: effective.reason_code, note: effective.note, determining: effective.determining, obligations: effective.obligations });
+    }
+    const { decision_id: _id, ledger: _ledger, ...answer } = answerOf({ id: "", now: at, request, subject, setVersion: set.version, argsDigest: digest, verdict: v }, -1);
+    return { ...answer, what_if: { at: at.toISOString(), evaluated_at: now.toISOString(), recorded: false } };
+  }
+
   private evaluate(request: DecisionRequest, subject: ResolvedSubject, set: PolicySet, engine: PolicyEngine, decisionId: string, digest: string, now: Date): Verdict {
     const identity = subject.identity as Identity;
-    const input: RequestInput = {
+    const input = this.requestInput(request, subject, digest, now);
+    const cedarRequest = buildCedarRequest(input);
+    const { first, effective } = judge(set, engine, cedarRequest);
+    const v = this.applyControls(request, identity, set, engine, cedarRequest, first, effective, decisionId, digest, now);
+    // The record keeps what policy saw, and policy's own verdict when a gate, grant, limit or break-glass changed the answer.
+    const same = v.outcome === effective.outcome && v.reason === effective.reason_code && v.determining.join() === effective.determining.join();
+    v.evaluated = evaluatedPart(set, input, request.correlation?.trace_id, same ? undefined : { outcome: effective.outcome, reason_code: effective.reason_code, determining: effective.determining });
+    return v;
+  }
+
+  /** What policy sees of a request from a resolved subject, at `now`. */
+  private requestInput(request: DecisionRequest, subject: ResolvedSubject, digest: string, now: Date): RequestInput {
+    const identity = subject.identity as Identity;
+    return {
       principal: { id: identity.id, type: identity.type, owner: identity.owner ?? "", status: identity.status, groups: identity.groups, attributes: identity.attributes },
       action: request.action,
       resource: { type: request.resource.type, id: request.resource.id, ...(request.resource.attributes ? { attributes: request.resource.attributes } : {}), ...(request.resource.parents ? { parents: request.resource.parents } : {}) },
@@ -122,13 +155,6 @@ export class DecisionEngine {
       ...(request.args !== undefined ? { args: request.args } : {}),
       args_digest: digest,
     };
-    const cedarRequest = buildCedarRequest(input);
-    const { first, effective } = judge(set, engine, cedarRequest);
-    const v = this.applyControls(request, identity, set, engine, cedarRequest, first, effective, decisionId, digest, now);
-    // The record keeps what policy saw, and policy's own verdict when a gate, grant, limit or break-glass changed the answer.
-    const same = v.outcome === effective.outcome && v.reason === effective.reason_code && v.determining.join() === effective.determining.join();
-    v.evaluated = evaluatedPart(set, input, request.correlation?.trace_id, same ? undefined : { outcome: effective.outcome, reason_code: effective.reason_code, determining: effective.determining });
-    return v;
   }
 
   private applyControls(request: DecisionRequest, identity: Identity, set: PolicySet, engine: PolicyEngine, cedarRequest: CedarRequest, policyVerdict: PolicyVerdict, effective: PolicyVerdict, decisionId: string, digest: string, now: Date): Verdict {

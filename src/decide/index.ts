@@ -3,7 +3,7 @@ export { DecisionEngine, USER_CONFIRMATION_ACR, type DecisionEngineDeps } from "
 export { asserterOf, type Asserter } from "./asserter.js";
 export { resolveSubject, type ResolvedSubject } from "./subject.js";
 export { decisionRequestSchema, subjectRefSchema, type DecisionRequest, type SubjectRef } from "./request.js";
-export type { Decision } from "./decision-record.js";
+export type { Decision, WhatIf } from "./decision-record.js";
 export { PEP_REFUSAL_CODES, refusalRequestSchema, type PepRefusalCode, type RefusalRequest } from "./refusal.js";
 export { ApprovalBook, type ApprovalRequest, type ApprovalState } from "./approvals.js";
 export type { ApprovalFlow } from "./approval-flow.js";

@@ -34,6 +34,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   POLICY_TESTS_FAILED: 422,
   NO_ACTIVE_POLICY: 503,
   APPROVAL_NOT_ALLOWED: 403,
+  WHAT_IF_REFUSED: 400,
 };
 
 export interface Problem {

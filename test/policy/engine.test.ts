@@ -59,9 +59,9 @@ describe("PolicyEngine", () => {
 
   it("reports a forbid that cannot be evaluated, and interpret fails closed on it", () => {
     const e = engine.evaluate(request({ resource: { type: "Environment", id: "prod" } }));
-    expect(e.errors.map((x) => x.policyId)).toEqual(["production-approval"]);
+    expect(e.errors.map((x) => x.policyId).sort()).toEqual(["deploy-window", "production-approval"]);
     expect(e.errors[0]?.message).toMatch(/tier/);
-    expect(interpret(set, e)).toMatchObject({ outcome: "error", reason_code: "DECISION_ERROR", determining: ["pipelines-deploy", "production-approval"] });
+    expect(interpret(set, e)).toMatchObject({ outcome: "error", reason_code: "DECISION_ERROR", determining: ["deploy-window", "pipelines-deploy", "production-approval"] });
   });
 
   it("keeps engines apart: disposing one leaves another working", () => {

@@ -27,7 +27,7 @@ describe("loadPolicyDir on valid sets", () => {
       reason: "APPROVAL_REQUIRED",
       control: "approval",
       file: "deploy.cedar",
-      line: 15,
+      line: 16,
       frameworks: ["NIST-CSF-2:PR.AA-05", "OWASP-NHI:NHI-8"],
       gate: { approvalTtlSeconds: 3600, grantUses: 1, grantTtlSeconds: 900, approverRole: "release-approver", allowOwnerApproval: false },
     });

@@ -67,6 +67,27 @@ describe("outcomes over HTTP", () => {
     }
   });
 
+  it("refuses a request that names its own time (WHAT_IF_REFUSED), records nothing, and decides at the server's time", async () => {
+    const saturday = { subject: key("release-pipeline"), action: "deploy", resource: { type: "Environment", id: "staging", attributes: { tier: "staging" } } };
+    server.clock.set("2026-11-28T11:00:00.000Z");
+    try {
+      const before = server.runtime.ledger.size();
+      for (const member of ["at", "now", "time", "what_if"]) {
+        const answer = await call<{ code: string; detail: string }>(server, "POST", "/v1/decisions", server.as.pep, { ...saturday, [member]: "2026-11-24T10:00:00Z" });
+        expect(answer.status).toBe(400);
+        expect(answer.body).toMatchObject({ code: "WHAT_IF_REFUSED" });
+        expect(answer.body.detail).toMatch(/cannot choose/);
+      }
+      // context.now is Arbiter's to fill in, whatever the caller sends.
+      const inContext = await call<{ code: string }>(server, "POST", "/v1/decisions", server.as.pep, { ...saturday, context: { now: { weekday: 2, hour: 10 } } });
+      expect(inContext.status).toBe(400);
+      expect(server.runtime.ledger.size()).toBe(before);
+      expect(await decide(saturday)).toMatchObject({ outcome: "deny", reason_code: "OUTSIDE_TIME_WINDOW" });
+    } finally {
+      server.clock.set("2026-11-24T10:00:00.000Z");
+    }
+  });
+
   it("rate-limits with RATE_LIMITED and says when to retry", async () => {
     const search = { subject: key("research-agent"), action: "search_docs", resource: { type: "Tool", id: "docs/search", attributes: { server: "docs", sensitivity: "public" } } };
     const answers: Decision[] = [];

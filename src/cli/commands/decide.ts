@@ -17,6 +17,14 @@ interface DecideOptions extends DataOption, JsonOption {
   intent?: string;
   trace?: string;
   actor?: string;
+  at?: string;
+}
+
+/** An ISO 8601 time with an offset (Z or ±hh:mm), as the policy tests write `now`. */
+function parseAt(value: string): Date {
+  const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? new Date(value) : undefined;
+  if (!at || Number.isNaN(at.getTime())) throw new ArbiterError("USAGE", `--at must be a time like 2025-01-11T10:00:00Z (with Z or an offset), got ${JSON.stringify(value)}`);
+  return at;
 }
 
 function parseJsonOption(value: string | undefined, flag: string): unknown {
@@ -80,6 +88,7 @@ export function decideCommand(): Command {
     .option("--intent <text>", "the task intent")
     .option("--trace <trace-id>", "W3C trace id to correlate")
     .option("--actor <id>", "who asks, recorded as the decision's caller (default: $ARBITER_ACTOR, else the OS account)")
+    .option("--at <time>", "what-if: evaluate policy as if asked at TIME (ISO 8601, e.g. 2025-01-11T10:00:00Z); nothing is recorded or used up")
     .action(
       action(async (options: DecideOptions) => {
         const { decisionRequestSchema } = await import("../../decide/index.js");
@@ -87,6 +96,17 @@ export function decideCommand(): Command {
         if (!parsed.success) {
           const issue = parsed.error.issues[0];
           throw new ArbiterError("REQUEST_INVALID", `${issue?.path.join(".") || "request"}: ${issue?.message ?? "invalid"}`);
+        }
+        if (options.at !== undefined) {
+          const at = parseAt(options.at);
+          const answer = await withRuntime(options, (runtime) => runtime.engine.whatIf(parsed.data, at));
+          if (options.json) printJson(answer);
+          else {
+            process.stdout.write(`what-if at ${answer.what_if.at}: ${answer.outcome} ${answer.reason_code} (${answer.control}) — ${answer.note}\n`);
+            process.stdout.write(`policies: ${answer.policy.determining.join(", ") || "none"}; not a decision: nothing recorded, no approval requested, no grant or limit used\n`);
+          }
+          if (answer.outcome !== "allow") process.exitCode = 1;
+          return;
         }
         const decision = await withRuntime(options, (runtime) => runtime.engine.decide(parsed.data, runtime.localCaller(options.actor)));
         if (options.json) printJson(decision);

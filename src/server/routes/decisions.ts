@@ -1,4 +1,5 @@
 // Decision API: decide, report enforcement, list and explain.
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { asserterOf, decisionRequestSchema, refusalRequestSchema, type Decision } from "../../decide/index.js";
 import { isArbiterError, pepSchema } from "../../record/index.js";
@@ -45,11 +46,27 @@ export function outOfScope(decision: Decision): Problem | undefined {
 
 const iso = (value: string | undefined): string | undefined => (value === undefined ? undefined : new Date(value).toISOString());
 
+/** Body members by which a caller might try to set the decision's time (see `arbiter decide --at`). */
+const TIME_MEMBERS = ["at", "now", "time", "what_if", "evaluate_at"];
+
+/**
+ * A PEP that could choose the time would step around every time rule (a weekend deploy decided "on
+ * a Tuesday"): refused with its own code before schema validation, so the caller learns why.
+ */
+async function refuseChosenTime(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const body = request.body;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return;
+  const named = TIME_MEMBERS.find((member) => Object.hasOwn(body, member));
+  if (named === undefined) return;
+  await sendProblem(reply, problem("WHAT_IF_REFUSED", `"${named}": a decision is made at the time it is asked; an enforcement point cannot choose another (a what-if at another time is \`arbiter decide --at TIME\`, never recorded as a decision)`));
+}
+
 export function decisionRoutes({ app, runtime, metrics }: ServerContext): void {
   const { engine, decisions, identities } = runtime;
 
   app.post("/v1/decisions", {
     schema: { body: decisionRequestSchema, tags: ["decisions"], summary: "Decide a request; answers only once the decision record is durable" },
+    preValidation: refuseChosenTime,
     // Only enforcement points decide: an admin key must not produce evidence of calls nobody enforced.
     preHandler: requireRole(identities, "pep"),
     handler: async (request, reply) => {
