@@ -47,7 +47,7 @@ export interface ExplainedDecision extends LoggedRecord {
 export interface EnforcementReport {
   status: "executed" | "blocked" | "failed" | "held";
   pep: { id: string; kind: "mcp" | "http" | "api" | "cli" | "external" };
-  upstream?: { status?: number; error?: string };
+  upstream?: { status?: number; error?: string; bytes?: number };
   masked?: { fields: string[]; detectors: Record<string, number> };
   duration_ms?: number;
   correlation?: Record<string, string>;

@@ -89,6 +89,8 @@ const enforcement = {
       /** HTTP status, or the JSON-RPC error code of an MCP upstream. */
       status: z.number().int().optional(),
       error: textSchema.optional(),
+      /** Bytes of the response body sent on to the caller (Arbiter's reverse proxy). */
+      bytes: z.number().int().min(0).optional(),
     })
     .optional(),
   masked: z

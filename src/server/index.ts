@@ -3,3 +3,4 @@ export { buildServer, DEFAULT_BODY_LIMIT, httpEnforcerOf, type ServerOptions } f
 export { listenExtAuthz, type ExtAuthzListen, type ExtAuthzServer } from "./ext-authz.js";
 export { STATUS_OF, problem, type Problem } from "./problem.js";
 export type { ArbiterApp } from "./context.js";
+export { listenProxy, type ProxyListen, type ProxyServer } from "./proxy.js";

@@ -33,7 +33,7 @@ export function serveCommand(): Command {
         const dir = dataDir(options);
         // Checked before anything is written, so a typo in a setting never leaves a half-made data directory.
         settingsFor(dir, options, allSettingKeys());
-        const [{ openRuntime }, { buildServer, httpEnforcerOf, listenExtAuthz }] = await Promise.all([import("../../runtime/index.js"), import("../../server/index.js")]);
+        const [{ openRuntime }, { buildServer, httpEnforcerOf, listenExtAuthz, listenProxy }] = await Promise.all([import("../../runtime/index.js"), import("../../server/index.js")]);
         let greeting: (url: string) => string[] = () => [];
         if (options.demo) {
           const { prepareDemo } = await import("../../runtime/demo.js");
@@ -55,8 +55,10 @@ export function serveCommand(): Command {
           throw err;
         }
         let extAuthz: { port: number; close(): Promise<void> } | undefined;
+        let proxy: { port: number; close(): Promise<void> } | undefined;
         const shutdown = async (): Promise<void> => {
           await extAuthz?.close();
+          await proxy?.close();
           await app.close();
           await runtime.close();
         };
@@ -75,6 +77,16 @@ export function serveCommand(): Command {
             throw new ArbiterError("USAGE", `cannot serve Envoy ext_authz on ${server.host}:${server.ext_authz_port} (${describeSource(loaded.sources["server.ext_authz_port"])}): ${err instanceof Error ? err.message : String(err)}`);
           }
           process.stdout.write(`arbiter ext_authz (gRPC) on ${server.host}:${extAuthz.port}\n`);
+        }
+        if (server.proxy_port !== null) {
+          const limits = { bodyBytes: server.proxy_body_limit, headerBytes: server.proxy_header_limit, timeoutMs: server.proxy_timeout, maskBytes: server.proxy_mask_limit };
+          try {
+            proxy = await listenProxy(httpEnforcerOf(app), { host: server.host, port: server.proxy_port, limits }, (line) => app.log.error(line));
+          } catch (err) {
+            await shutdown();
+            throw new ArbiterError("USAGE", `cannot serve the reverse proxy on ${server.host}:${server.proxy_port} (${describeSource(loaded.sources["server.proxy_port"])}): ${err instanceof Error ? err.message : String(err)}`);
+          }
+          process.stdout.write(`arbiter reverse proxy on ${server.host}:${proxy.port}\n`);
         }
         process.once("SIGINT", () => void shutdown());
         process.once("SIGTERM", () => void shutdown());

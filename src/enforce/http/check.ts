@@ -1,6 +1,6 @@
 // One HTTP request checked: canonical path, route, caller, decision (durable first), answer. Every door
 // (forward-auth, Envoy gRPC, the reverse proxy) goes through here, so all refuse the same things the same way.
-import type { Decision, DecisionRequest, RefusalRequest } from "../../decide/index.js";
+import type { Decision, DecisionRequest, EnforcementReport, RefusalRequest } from "../../decide/index.js";
 import { isArbiterError, type Caller, type JsonObject, type Pep } from "../../record/index.js";
 import type { DecisionPoint } from "../decision-point/index.js";
 import { maskPlan, type MaskPlan } from "../masking/index.js";
@@ -60,6 +60,11 @@ export class HttpEnforcer {
 
   get routes(): RoutesSource {
     return this.options.routes;
+  }
+
+  /** What an enforcement point of this process did with a decision (the reverse proxy), as the point's own caller. */
+  report(decisionId: string, report: EnforcementReport): Promise<void> {
+    return this.options.point.report(decisionId, report);
   }
 
   async check(input: CheckInput): Promise<CheckResult> {

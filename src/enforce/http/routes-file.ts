@@ -102,16 +102,26 @@ const callersSchema = z.strictObject({
     .optional(),
 });
 
+/** Where Arbiter's reverse proxy sends an allowed request: the longest prefix (a host's before any host's) wins. */
+const upstreamSchema = z.strictObject({
+  prefix: z.string().regex(/^\/[\x21-\x7e]*$/, { error: "a path prefix starting with /" }),
+  host: host.optional(),
+  url: z.url({ protocol: /^https?$/, error: "an http:// or https:// URL" }).refine((u) => { const p = new URL(u); return p.search === "" && p.hash === "" && p.username === "" && p.password === ""; }, { error: "a URL without query, fragment or credentials" }),
+});
+
 export const routesFileSchema = z.strictObject({
   routes: z.array(routeSchema).max(10_000).default([]),
   unmatched: z.array(unmatchedSchema).max(1000).default([]),
   callers: callersSchema.default({ jwt: [], spiffe: [] }),
+  /** For Arbiter's own reverse proxy only (forward-auth proxies have their own upstreams). */
+  upstreams: z.array(upstreamSchema).max(1000).default([]),
 });
 
 export type RoutesFile = z.infer<typeof routesFileSchema>;
 export type RouteSpec = z.infer<typeof routeSchema>;
 export type UnmatchedSpec = z.infer<typeof unmatchedSchema>;
 export type CallersSpec = z.infer<typeof callersSchema>;
+export type UpstreamSpec = z.infer<typeof upstreamSchema>;
 export type ValueSpec = z.infer<typeof valueSpec>;
 
 /** A routes file checked and compiled; `version` is the SHA-256 of its bytes, named in every decision it maps. */
@@ -120,6 +130,7 @@ export interface RouteTable {
   routes: CompiledRoute[];
   unmatched: UnmatchedSpec[];
   callers: CallersSpec;
+  upstreams: UpstreamSpec[];
 }
 
 /** Parses and checks a routes file; every problem names the route it is in. */
@@ -143,5 +154,5 @@ export function compileRoutes(text: string, source: string): RouteTable {
     seen.set(route.shape, i);
     return route;
   });
-  return { version: `sha256:${createHash("sha256").update(text).digest("hex")}`, routes, unmatched: parsed.data.unmatched, callers: parsed.data.callers };
+  return { version: `sha256:${createHash("sha256").update(text).digest("hex")}`, routes, unmatched: parsed.data.unmatched, callers: parsed.data.callers, upstreams: parsed.data.upstreams };
 }

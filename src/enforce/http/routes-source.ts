@@ -31,7 +31,7 @@ export interface RoutesSourceOptions {
   now?: () => number;
 }
 
-const EMPTY: RouteTable = { version: "none", routes: [], unmatched: [], callers: { jwt: [], spiffe: [] } };
+const EMPTY: RouteTable = { version: "none", routes: [], unmatched: [], callers: { jwt: [], spiffe: [] }, upstreams: [] };
 
 export class RoutesSource {
   private table: RouteTable = EMPTY;

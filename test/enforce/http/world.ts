@@ -23,7 +23,14 @@ export interface Received {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
+  body: string;
 }
+
+/** What the upstream answers for customer data: the reverse proxy must mask it. */
+export const CUSTOMERS = { customers: [{ name: "Ada", email: "ada@example.com", card: "4111 1111 1111 1111" }, { name: "Bob", email: "bob@example.com", note: "paid with 5500 0000 0000 0004" }] };
+/** The upstream answers this path only after this long (the reverse proxy's timeout test). */
+export const SLOW_PATH = "/public/slow";
+export const SLOW_MS = 3000;
 
 export interface Upstream {
   url: string;
@@ -58,9 +65,19 @@ export async function freePort(): Promise<number> {
 function startUpstream(): Promise<Upstream> {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
-    received.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers });
-    req.resume();
-    req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, url: req.url })));
+    const entry: Received = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: "" };
+    received.push(entry);
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => (entry.body += chunk));
+    req.on("end", () => {
+      const answer = (): void => {
+        if (res.destroyed) return;
+        const body = /^\/datasets\/[^/]+\/customers/.test(req.url ?? "") ? CUSTOMERS : { ok: true, url: req.url };
+        res.writeHead(200, { "content-type": "application/json", connection: "keep-alive, x-upstream-hop", "x-upstream-hop": "1" }).end(JSON.stringify(body));
+      };
+      if (req.url?.startsWith(SLOW_PATH)) setTimeout(answer, SLOW_MS);
+      else answer();
+    });
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return new Promise((resolve) =>
@@ -72,7 +89,7 @@ function startUpstream(): Promise<Upstream> {
 }
 
 /** The sample routes plus every caller form the tests use. */
-function routesFor(): string {
+function routesFor(upstream: string): string {
   const routes = parseYaml(readFileSync(join(EXAMPLES, "routes.yaml"), "utf8")) as Record<string, unknown>;
   // A route whose args come from the JSON body (reverse proxy, Envoy with_request_body).
   (routes.routes as unknown[]).push({ match: "POST /releases/:env", action: "deploy", resource: { type: "Environment", id: "{env}", attributes: { tier: { param: "env" } } }, args: { body: ["version"] } });
@@ -83,6 +100,8 @@ function routesFor(): string {
     spiffe: [{ trust_domain: TRUST_DOMAIN, audience: IDP_AUDIENCE, jwks_file: "spiffe-bundle.json", identities: { [`spiffe://${TRUST_DOMAIN}/ci/release`]: "release-pipeline" } }],
     client_certificates: { peps: ["edge-nginx"], header: "x-client-cert-subject", identities: { "CN=support-agent,O=Test": "support-agent" } },
   };
+  // Arbiter's reverse proxy sends everything to the test upstream.
+  routes.upstreams = [{ prefix: "/", url: upstream }];
   return stringifyYaml(routes);
 }
 
@@ -97,8 +116,8 @@ export async function startHttpWorld(): Promise<HttpWorld> {
     keys[name] = { privateKey, kid: `${name}-1` };
     if (file) writeFileSync(join(dir, file), JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: `${name}-1`, alg: "ES256", use: "sig" }] }));
   }
-  writeFileSync(join(dir, "routes.yaml"), routesFor());
   const upstream = await startUpstream();
+  writeFileSync(join(dir, "routes.yaml"), routesFor(upstream.url));
   const jwt = async (claims: JWTPayload, options: { key?: "idp" | "stranger" | "spiffe"; alg?: string; expiresIn?: string | number } = {}): Promise<string> => {
     const key = keys[options.key ?? "idp"] as { privateKey: CryptoKey; kid: string };
     return new SignJWT(claims)

@@ -1,5 +1,5 @@
 // `server`: where `arbiter serve` listens and what its HTTP layer accepts.
-import { bytes, list, oneOf, optionalPort, port, text } from "../kinds.js";
+import { bytes, duration, list, oneOf, optionalPort, port, text } from "../kinds.js";
 import { section, setting } from "../setting.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -38,5 +38,31 @@ export const server = section("The HTTP server of `arbiter serve`.", {
     doc: "TCP port of Envoy's gRPC ext_authz service (envoy.service.auth.v3.Authorization), on the same host; off: not served.",
     env: "ARBITER_EXT_AUTHZ_PORT",
     flag: "--ext-authz-port <port>",
+  }),
+  proxy_port: setting(optionalPort(), {
+    default: null,
+    doc: "TCP port of Arbiter's own reverse proxy (routes with an upstream in routes.yaml), on the same host; off: not served.",
+    env: "ARBITER_PROXY_PORT",
+    flag: "--proxy-port <port>",
+  }),
+  proxy_timeout: setting(duration({ bare: "s", min: 100, max: 600_000 }), {
+    default: 30_000,
+    doc: "Longest an upstream of the reverse proxy may take to answer in full; past it the client gets 504 and the enforcement record says so.",
+    env: "ARBITER_PROXY_TIMEOUT",
+  }),
+  proxy_body_limit: setting(bytes(0, 64 * 1024 * 1024), {
+    default: 1024 * 1024,
+    doc: "Largest request body the reverse proxy reads (whole, before deciding); bigger requests are refused with 413 and recorded.",
+    env: "ARBITER_PROXY_BODY_LIMIT",
+  }),
+  proxy_header_limit: setting(bytes(1024, 256 * 1024), {
+    default: 16 * 1024,
+    doc: "Largest total of request header lines the reverse proxy accepts; more is refused with 431 and recorded.",
+    env: "ARBITER_PROXY_HEADER_LIMIT",
+  }),
+  proxy_mask_limit: setting(bytes(1024, 256 * 1024 * 1024), {
+    default: 8 * 1024 * 1024,
+    doc: "Largest JSON response the reverse proxy reads to mask it; a larger one under a mask obligation is not passed on (502, recorded blocked).",
+    env: "ARBITER_PROXY_MASK_LIMIT",
   }),
 });

@@ -1,0 +1,39 @@
+// Arbiter's reverse proxy on a port of its own, over the same checks as forward-auth (src/enforce/http/proxy.ts).
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ReverseProxy, type HttpEnforcer, type ProxyLimits } from "../enforce/http/index.js";
+
+export interface ProxyListen {
+  host: string;
+  /** 0: any free port. */
+  port: number;
+  limits: ProxyLimits;
+}
+
+export interface ProxyServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function listenProxy(http: HttpEnforcer, listen: ProxyListen, log: (line: string) => void): Promise<ProxyServer> {
+  const proxy = new ReverseProxy(http, listen.limits, log);
+  // Node refuses headers past maxHeaderSize with a bare 431 nobody records; it is set well above the
+  // proxy's own limit so that the proxy sees, refuses and records oversized headers itself.
+  const server = createServer({ maxHeaderSize: Math.max(64 * 1024, listen.limits.headerBytes * 4), requestTimeout: listen.limits.timeoutMs * 2 }, (req, res) => proxy.handle(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(listen.port, listen.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        proxy.close();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
