@@ -78,7 +78,17 @@ export class BreakGlassFlow {
         delegation: subject.auth?.delegation ?? [],
         args_digest: "",
       })));
-      if (policyVerdict.outcome === "allow") {
+      const open = policyVerdict.outcome === "allow" ? this.book.activeFor(identity.id, now) : undefined;
+      if (open) {
+        // One open session per identity: a second would hide which justification an override ran under.
+        v = verdict({
+          outcome: "deny",
+          control: "break_glass",
+          reason: "BREAK_GLASS_OPEN",
+          note: `${identity.id} already has break-glass session ${open.id} open until ${open.expiresAt}; end it first (arbiter breakglass end ${open.id}, or POST /v1/breakglass/${open.id}/end).`,
+          determining: policyVerdict.determining,
+        });
+      } else if (policyVerdict.outcome === "allow") {
         session = {
           id: `bgl_${decisionId}`,
           identityId: identity.id,

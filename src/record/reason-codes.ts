@@ -39,6 +39,7 @@ export const REASON_CODES = {
   NO_OWNER: decision("The identity has no accountable owner and policy requires one.", "deny", "lifecycle"),
   ROLE_REQUIRED: decision("The caller is authenticated but lacks the operator role the operation needs (only `pep` identities ask for decisions).", "deny", "access"),
   BREAK_GLASS: decision("An emergency break-glass override allowed the action, which must be reviewed.", "allow", "break_glass"),
+  BREAK_GLASS_OPEN: decision("The identity already has an open break-glass session; it must end or expire before another is opened.", "deny", "break_glass"),
   GRANT_EXPIRED: decision("The just-in-time grant the action relies on has expired or is used up.", "deny", "approval"),
   DATA_MASKED: decision("The action is allowed with sensitive fields masked in what the caller receives.", "allow", "masking"),
   DECISION_ERROR: decision("No decision could be made (engine, store or policy failure), so the action is denied.", "error", "access"),

@@ -129,4 +129,37 @@ describe("break-glass", () => {
     const logged = await call(server, "GET", `/v1/decisions/${refused.body.decision_id}`, server.as.admin);
     expect(logged.body).toMatchObject({ decision: { action: "break_glass", outcome: "deny" } });
   });
+
+  it("refuses a second session for an identity while one is open (BREAK_GLASS_OPEN, 409, recorded) and opens one after it ends", async () => {
+    const start = () => call<{ session: { id: string } | null; reason_code: string; note: string; decision_id: string }>(server, "POST", "/v1/breakglass", server.as.pep, { subject: { id: "dave" }, justification: "INC-4412: the payment queue is stuck", duration_seconds: 600 });
+    const open = await call<{ sessions: { id: string; active: boolean }[] }>(server, "GET", "/v1/breakglass?identity=dave", server.as.admin);
+    for (const s of open.body.sessions.filter((s) => s.active)) expect((await call(server, "POST", `/v1/breakglass/${s.id}/end`, server.as.pep, {})).status).toBe(200);
+
+    const first = await start();
+    expect(first.status).toBe(201);
+    const second = await start();
+    expect(second.status).toBe(409);
+    expect(second.body).toMatchObject({ outcome: "deny", reason_code: "BREAK_GLASS_OPEN", session: null });
+    expect(second.body.note).toContain(`session ${first.body.session?.id ?? ""} open until`);
+    const logged = await call(server, "GET", `/v1/decisions/${second.body.decision_id}`, server.as.admin);
+    expect(logged.body).toMatchObject({ decision: { action: "break_glass", outcome: "deny", reason_code: "BREAK_GLASS_OPEN" } });
+
+    expect((await call(server, "POST", `/v1/breakglass/${first.body.session?.id ?? ""}/end`, server.as.pep, {})).status).toBe(200);
+    expect((await start()).status).toBe(201);
+  });
+});
+
+describe("errors say what to send", () => {
+  it("answers an approval without a body with `justification is required`", async () => {
+    const noBody = await call<{ code: string; detail: string }>(server, "POST", "/v1/approvals/apr_x/approve", { authorization: server.as.approver.authorization ?? "" });
+    expect(noBody.status).toBe(400);
+    expect(noBody.body.code).toBe("REQUEST_INVALID");
+    expect(noBody.body.detail).toContain("justification is required");
+    expect(noBody.body.detail).not.toContain("received null");
+    const blank = await call<{ detail: string }>(server, "POST", "/v1/approvals/apr_x/deny", server.as.approver, { justification: "  " });
+    expect(blank.body.detail).toContain("justification is required");
+    const emptyJson = await call<{ code: string; detail: string }>(server, "POST", "/v1/approvals/apr_x/approve", server.as.approver);
+    expect(emptyJson.status).toBe(400);
+    expect(emptyJson.body.detail).toContain("justification is required");
+  });
 });

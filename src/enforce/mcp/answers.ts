@@ -47,9 +47,15 @@ export function undecided(err: unknown): Refusal {
   return { reason_code: "DECISION_ERROR", note: `Arbiter could not record a decision for this call, so it was not made: ${message}.` };
 }
 
+/** A policy's @note may lack its full stop; the next sentence must not run into it. */
+function sentence(text: string): string {
+  const trimmed = text.trimEnd();
+  return /[.!?)]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
 /** One paragraph the model can act on: what happened, why, and what it may do next. */
 export function refusalText(r: Refusal): string {
-  const parts = [`Arbiter blocked this call: ${r.reason_code}. ${r.note}`];
+  const parts = [`Arbiter blocked this call: ${r.reason_code}. ${sentence(r.note)}`];
   if (r.retry_after !== undefined) parts.push(`Retry after ${r.retry_after} s.`);
   if (r.approval_request && r.reason_code === "APPROVAL_EXPIRED") {
     parts.push(`Approval request ${r.approval_request.id} is still open until ${r.approval_request.expires_at}; once an approver approves it, repeat exactly the same call to use the grant.`);

@@ -6,7 +6,12 @@ import { operatorOf, requireRole } from "../auth.js";
 import type { ServerContext } from "../context.js";
 
 const idParams = z.strictObject({ id: z.string().min(1).max(160) });
-const decisionBody = z.strictObject({ justification: z.string().min(3).max(2000) });
+const JUSTIFICATION_REQUIRED = 'justification is required: send {"justification": "why"} (3 to 2000 characters)';
+// A request without a body arrives as null: say what to send, not "expected object, received null".
+const decisionBody = z.strictObject(
+  { justification: z.string({ error: JUSTIFICATION_REQUIRED }).trim().min(3, { error: JUSTIFICATION_REQUIRED }).max(2000) },
+  { error: JUSTIFICATION_REQUIRED },
+);
 const listQuery = z.strictObject({
   state: z.enum(["pending", "approved", "denied", "expired"]).optional(),
   requester: z.string().max(128).optional(),

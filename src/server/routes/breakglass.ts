@@ -38,7 +38,7 @@ export function breakGlassRoutes({ app, runtime }: ServerContext): void {
         session: result.session ? sessionView(result.session, runtime.now()) : null,
         ledger: { index: result.index },
       };
-      return reply.status(result.session ? 201 : 403).send(body);
+      return reply.status(result.session ? 201 : result.reason === "BREAK_GLASS_OPEN" ? 409 : 403).send(body);
     },
   });
 
