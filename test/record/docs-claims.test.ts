@@ -20,7 +20,9 @@ describe("docs agree with the code", () => {
     expect(doc).toContain("`updated` event, with the previous values in `attributes.previous`");
   });
 
-  it("mcp.md mentions no HTTP proxy Arbiter does not have", () => {
-    expect(read("docs/mcp.md")).not.toMatch(/shared with the HTTP proxy/);
+  it("mcp.md names the HTTP proxy that shares the masking module as the one Arbiter has", () => {
+    expect(read("src/enforce/http/proxy.ts")).toMatch(/from "\.\.\/masking\/index\.js"/);
+    expect(read("docs/mcp.md")).toContain("Arbiter's own reverse proxy, `serve --proxy-port`");
+    expect(read("docs/http.md")).toContain("--proxy-port");
   });
 });
