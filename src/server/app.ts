@@ -1,9 +1,10 @@
 // The Fastify application: zod-validated routes, problem+json errors, operator auth, OpenAPI and metrics.
+import type { IncomingMessage, ServerResponse } from "node:http";
 import fastifyCors from "@fastify/cors";
 import fastifySwagger from "@fastify/swagger";
 import Fastify from "fastify";
 import { createJsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
-import { ERROR_CODES, type ErrorCode } from "../record/index.js";
+import { ArbiterError, ERROR_CODES, type ErrorCode } from "../record/index.js";
 import type { HttpEnforcementOptions, HttpEnforcer } from "../enforce/http/index.js";
 import type { Runtime } from "../runtime/index.js";
 import type { ArbiterApp, ServerContext } from "./context.js";
@@ -27,6 +28,10 @@ export interface ServerOptions {
   logLevel?: string;
   /** Largest request body; decision requests are small, and bigger contexts are refused. */
   bodyLimit?: number;
+  /** Largest body of `POST /v1/linkage/runs` (events sent inline); the one API route allowed more than bodyLimit. */
+  linkageBodyLimit?: number;
+  /** Time limits of a connection: see ConnectionLimits. */
+  connections?: Partial<ConnectionLimits>;
   /** Machine-API enforcement: the routes file and how often it is re-read. */
   http?: HttpEnforcementOptions;
   /** Browser origins allowed to call the API across origins; none (the default) leaves CORS off. */
@@ -36,6 +41,22 @@ export interface ServerOptions {
 }
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
+export const DEFAULT_LINKAGE_BODY_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * How long a client may take, so that slow senders (slowloris, a body trickled a byte at a time)
+ * hold a connection for a bounded time. Node.js answers 408 and closes the connection.
+ */
+export interface ConnectionLimits {
+  /** From a request's first byte until its headers are complete. */
+  headersTimeoutMs: number;
+  /** From a request's first byte until its body is complete (an answer may take longer: an SSE stream, a held approval). */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveTimeoutMs: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 72_000 };
 
 const enforcers = new WeakMap<ArbiterApp, HttpEnforcer>();
 
@@ -47,7 +68,19 @@ export function httpEnforcerOf(app: ArbiterApp): HttpEnforcer {
 }
 
 export async function buildServer(runtime: Runtime, options: ServerOptions = {}): Promise<ArbiterApp> {
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connections };
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) throw new ArbiterError("USAGE", `the headers timeout (${limits.headersTimeoutMs} ms) must not be longer than the request timeout (${limits.requestTimeoutMs} ms)`);
   const app = Fastify({
+    // Fastify sets requestTimeout and keepAliveTimeout on the server; headersTimeout and how often Node.js
+    // checks both are http.createServer options. Checked at a quarter of the shorter timeout, so a slow
+    // client is closed within 1.25 × its timeout (Node.js checks every 30 s by default).
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4))),
+    },
     logger: {
       level: options.logLevel ?? "info",
       // Credentials travel in this header; it never reaches a log line.
@@ -65,6 +98,13 @@ export async function buildServer(runtime: Runtime, options: ServerOptions = {})
     const text = typeof body === "string" ? body : body.toString("utf8");
     if (text === "") done(null, undefined);
     else void parseJson(request, text, done);
+  });
+  // Node.js would answer `Expect: 100-continue` itself before any hook ran, inviting the body of a
+  // request that authentication may refuse; the invitation is sent once the onRequest hooks passed.
+  app.server.on("checkContinue", (request: IncomingMessage, response: ServerResponse) => app.server.emit("request", request, response));
+  app.addHook("preParsing", async (request, reply, payload) => {
+    if (request.headers.expect?.toLowerCase() === "100-continue" && !reply.raw.headersSent) reply.raw.writeContinue();
+    return payload;
   });
   app.setNotFoundHandler((request, reply) => sendProblem(reply, { ...problem("NOT_FOUND", `no route ${request.method} ${request.url.split("?")[0]}`), instance: request.url.split("?")[0] }));
 
@@ -95,7 +135,7 @@ export async function buildServer(runtime: Runtime, options: ServerOptions = {})
   breakGlassRoutes(context);
   identityRoutes(context);
   policyRoutes(context);
-  linkageRoutes(context);
+  linkageRoutes(context, { bodyLimit: options.linkageBodyLimit ?? DEFAULT_LINKAGE_BODY_LIMIT });
   logRoutes(context);
   const http = httpRoutes(context, options.http);
   enforcers.set(app, http);

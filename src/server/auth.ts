@@ -1,8 +1,9 @@
 // Operators authenticate with bearer credentials of their identity; each route names the roles it admits.
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
 import type { Identity, IdentityDirectory } from "../identity/index.js";
 import type { Caller } from "../record/index.js";
-import { problem, sendProblem } from "./problem.js";
+import { problem, sendProblem, type Problem } from "./problem.js";
+import { leaveBodyUnread } from "./unread-body.js";
 
 export type OperatorRole = "admin" | "approver" | "auditor" | "pep";
 
@@ -14,6 +15,12 @@ declare module "fastify" {
   }
 }
 
+/** A refusal answered before the body was read: the body stays unread (see leaveBodyUnread). */
+function refuse(request: FastifyRequest, reply: FastifyReply, body: Problem): FastifyReply {
+  leaveBodyUnread(request, reply);
+  return sendProblem(reply, body);
+}
+
 function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (!header) return undefined;
@@ -22,22 +29,22 @@ function bearer(request: FastifyRequest): string | undefined {
 }
 
 /**
- * A hook that admits an active identity holding one of `roles`. Credentials are remembered by the
+ * An onRequest hook (it runs before the body is read) that admits an active identity holding one of `roles`. Credentials are remembered by the
  * directory until identity state changes in any process (see CredentialCache), so a revocation
  * takes effect on the next request. An authenticated caller without the role is refused (403) and
  * the refusal is recorded; an unauthenticated one is not, so that nobody without a credential can
  * write to the ledger.
  */
-export function requireRole(identities: IdentityDirectory, ...roles: OperatorRole[]): preHandlerAsyncHookHandler {
+export function requireRole(identities: IdentityDirectory, ...roles: OperatorRole[]): onRequestAsyncHookHandler {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const token = bearer(request);
     if (!token) {
-      await sendProblem(reply, problem("UNAUTHENTICATED", "send an operator credential as `Authorization: Bearer <api key or token>`"));
+      await refuse(request, reply, problem("UNAUTHENTICATED", "send an operator credential as `Authorization: Bearer <api key or token>`"));
       return;
     }
     const result = await identities.authenticateOperator(token);
     if (!result.ok) {
-      await sendProblem(reply, problem("UNAUTHENTICATED", `the operator credential was refused: ${result.message}`, { reason_code: result.reason }));
+      await refuse(request, reply, problem("UNAUTHENTICATED", `the operator credential was refused: ${result.message}`, { reason_code: result.reason }));
       return;
     }
     const { identity, credential } = result.auth;
@@ -49,7 +56,7 @@ export function requireRole(identities: IdentityDirectory, ...roles: OperatorRol
         // Refusing is safe without a record; say so in the log, never let it turn into an answer other than 403.
         request.log.error({ err, code: "LEDGER_UNAVAILABLE" }, "role refusal not recorded");
       }
-      await sendProblem(reply, problem("FORBIDDEN", `${identity.id} needs the role ${roles.join(" or ")} for ${operation}`, { reason_code: "ROLE_REQUIRED" }));
+      await refuse(request, reply, problem("FORBIDDEN", `${identity.id} needs the role ${roles.join(" or ")} for ${operation}`, { reason_code: "ROLE_REQUIRED" }));
       return;
     }
     request.operator = identity;

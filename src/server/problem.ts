@@ -1,6 +1,7 @@
 // RFC 9457 problem details: the one place errors become HTTP answers.
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ERROR_CODES, isArbiterError, type ErrorCode } from "../record/index.js";
+import { leaveBodyUnread } from "./unread-body.js";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
@@ -93,6 +94,7 @@ function fromFastify(error: FastifyError): Problem | undefined {
 }
 
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") leaveBodyUnread(request, reply);
   let body: Problem;
   if (isArbiterError(error)) {
     body = problem(error.code, error.message, "problems" in error.details ? { problems: error.details.problems } : {});

@@ -8,7 +8,7 @@ import { initLedgerDir, verifierFromVkey, verifyInclusionProofText } from "../..
 import { loadPolicyDir } from "../../src/policy/index.js";
 import { openRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime/index.js";
 import { DEMO_POLICIES } from "../../src/runtime/demo.js";
-import { buildServer, type ArbiterApp } from "../../src/server/index.js";
+import { buildServer, type ArbiterApp, type ServerOptions } from "../../src/server/index.js";
 import { tempDir } from "./cli.js";
 
 /** A clock the test moves; every part of the runtime reads it. */
@@ -68,7 +68,7 @@ export interface SeededServer {
  * A fresh data directory at `dir` with `identities` (each given an API key) and `policies` active,
  * served on a free port; server and runtime close after the test file.
  */
-export async function serveSeeded(dir: string, options: { origin: string; identities: readonly CreateIdentityInput[]; policies: string; runtime?: RuntimeOptions }): Promise<SeededServer> {
+export async function serveSeeded(dir: string, options: { origin: string; identities: readonly CreateIdentityInput[]; policies: string; runtime?: RuntimeOptions; server?: ServerOptions }): Promise<SeededServer> {
   initLedgerDir(dir, { origin: options.origin });
   const runtime = openRuntime(dir, { checkpointIntervalMs: 0, ...options.runtime });
   const seeder = { id: "test-seeder", type: "human" as const };
@@ -76,7 +76,7 @@ export async function serveSeeded(dir: string, options: { origin: string; identi
   await runtime.policies.activate(loadPolicyDir(options.policies), seeder);
   const keys: Record<string, string> = {};
   for (const { id } of options.identities) keys[id] = (await runtime.identities.issueApiKey(id, seeder)).key;
-  const app = await buildServer(runtime, { logLevel: "silent" });
+  const app = await buildServer(runtime, { logLevel: "silent", ...options.server });
   const url = await app.listen({ port: 0, host: "127.0.0.1" });
   afterAll(async () => {
     await app.close();
@@ -85,7 +85,7 @@ export async function serveSeeded(dir: string, options: { origin: string; identi
   return { runtime, app, url, keys };
 }
 
-export async function startTestServer(options: { busyTimeoutMs?: number } = {}): Promise<TestServer> {
+export async function startTestServer(options: { busyTimeoutMs?: number; server?: ServerOptions } = {}): Promise<TestServer> {
   const dir = join(tempDir("arbiter-server-"), "data");
   const clock = new TestClock(TUESDAY_10);
   const { runtime, app, url, keys } = await serveSeeded(dir, {
@@ -93,6 +93,7 @@ export async function startTestServer(options: { busyTimeoutMs?: number } = {}):
     identities: PEOPLE_AND_MACHINES,
     policies: DEMO_POLICIES,
     runtime: { now: clock.now, ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}) },
+    ...(options.server ? { server: options.server } : {}),
   });
   const bearer = (id: string): Record<string, string> => ({ authorization: `Bearer ${keys[id] ?? ""}`, "content-type": "application/json" });
   return { url, app, runtime, clock, dir, keys, as: { pep: bearer("gateway"), admin: bearer("carol"), approver: bearer("bob"), erin: bearer("erin") } };

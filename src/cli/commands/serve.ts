@@ -1,7 +1,7 @@
 // `arbiter serve`: the decision point and its APIs over HTTP, until SIGINT or SIGTERM.
 import { Command } from "commander";
 import { ArbiterError } from "../../record/index.js";
-import { describeSource, howToSet, type LoadedSettings } from "../../runtime/settings/index.js";
+import { describeSource, formatSetting, howToSet, type LoadedSettings, type SettingKey } from "../../runtime/settings/index.js";
 import { action, dataDir, withData, type DataOption } from "../door.js";
 import { allSettingKeys, settingsFor, withSettingFlags } from "../settings-flags.js";
 
@@ -24,6 +24,14 @@ function listenFailure(err: unknown, loaded: LoadedSettings): unknown {
   return err;
 }
 
+/** Node.js refuses a headers timeout longer than the request timeout; said here with where each came from. */
+function checkTimeouts(loaded: LoadedSettings): void {
+  const { headers_timeout: headers, request_timeout: request } = loaded.settings.server;
+  if (headers <= request) return;
+  const where = (key: SettingKey, value: number): string => `${key} ${formatSetting(key, value)} (${describeSource(loaded.sources[key])})`;
+  throw new ArbiterError("SETTINGS_INVALID", `${where("server.headers_timeout", headers)} must not be longer than ${where("server.request_timeout", request)}`);
+}
+
 export function serveCommand(): Command {
   return withSettingFlags(withData(new Command("serve")), allSettingKeys())
     .description("serve decisions, approvals, identities, policies and ledger proofs over HTTP (settings: `arbiter config show`)")
@@ -32,7 +40,7 @@ export function serveCommand(): Command {
       action(async (options: ServeOptions) => {
         const dir = dataDir(options);
         // Checked before anything is written, so a typo in a setting never leaves a half-made data directory.
-        settingsFor(dir, options, allSettingKeys());
+        checkTimeouts(settingsFor(dir, options, allSettingKeys()));
         const [{ openRuntime }, { buildServer, httpEnforcerOf, listenExtAuthz, listenProxy }] = await Promise.all([import("../../runtime/index.js"), import("../../server/index.js")]);
         let greeting: (url: string) => string[] = () => [];
         if (options.demo) {
@@ -47,6 +55,8 @@ export function serveCommand(): Command {
           app = await buildServer(runtime, {
             logLevel: server.log_level,
             bodyLimit: server.body_limit,
+            linkageBodyLimit: server.linkage_body_limit,
+            connections: { headersTimeoutMs: server.headers_timeout, requestTimeoutMs: server.request_timeout, keepAliveTimeoutMs: server.keep_alive_timeout },
             corsOrigins: server.cors_origins,
             mcp: { maxSessions: mcp.max_sessions, idleMs: mcp.idle_timeout, limits: { approvalTimeoutMs: mcp.approval_timeout, callTimeoutMs: mcp.call_timeout } },
           });

@@ -24,7 +24,7 @@ export function approvalRoutes({ app, runtime }: ServerContext): void {
 
   app.get("/v1/approvals", {
     schema: { querystring: listQuery, tags: ["approvals"], summary: "Approval requests, newest first" },
-    preHandler: requireRole(identities, "approver", "auditor", "admin"),
+    onRequest: requireRole(identities, "approver", "auditor", "admin"),
     handler: (request) => {
       const { state, requester, limit } = request.query;
       // "pending" means still decidable: requests past expiry are left out.
@@ -37,7 +37,7 @@ export function approvalRoutes({ app, runtime }: ServerContext): void {
   app.get("/v1/approvals/:id", {
     schema: { params: idParams, tags: ["approvals"] },
     // An enforcement point holding a call open polls the request it waits on.
-    preHandler: requireRole(identities, "approver", "auditor", "admin", "pep"),
+    onRequest: requireRole(identities, "approver", "auditor", "admin", "pep"),
     handler: (request) => {
       const found = approvals.get(request.params.id);
       if (!found) throw new ArbiterError("NOT_FOUND", `approval request ${request.params.id} does not exist`);
@@ -47,7 +47,7 @@ export function approvalRoutes({ app, runtime }: ServerContext): void {
 
   app.post("/v1/approvals/:id/approve", {
     schema: { params: idParams, body: decisionBody, tags: ["approvals"], summary: "Approve: issues a JIT grant for exactly the requested call" },
-    preHandler: requireRole(identities, "approver"),
+    onRequest: requireRole(identities, "approver"),
     handler: async (request) => {
       const { request: approved, grant } = await engine.approvals.approve(request.params.id, operatorOf(request), request.body.justification);
       return {
@@ -59,7 +59,7 @@ export function approvalRoutes({ app, runtime }: ServerContext): void {
 
   app.post("/v1/approvals/:id/deny", {
     schema: { params: idParams, body: decisionBody, tags: ["approvals"] },
-    preHandler: requireRole(identities, "approver"),
+    onRequest: requireRole(identities, "approver"),
     handler: async (request) => approvalView(await engine.approvals.deny(request.params.id, operatorOf(request), request.body.justification), runtime.now()),
   });
 }

@@ -68,13 +68,13 @@ export function authzenRoutes({ app, runtime, metrics }: ServerContext): void {
 
   app.post(AUTHZEN_PATHS.evaluation, {
     schema: { body: evaluationSchema, tags: ["authzen"], summary: "AuthZEN 1.0 Access Evaluation (§6): one decision, durable before the answer" },
-    preHandler: requireRole(identities, "pep"),
+    onRequest: requireRole(identities, "pep"),
     handler: async (request, reply) => reply.headers(echo(request)).send(await evaluate(request, request.body, callerOf(request))),
   });
 
   app.post(AUTHZEN_PATHS.evaluations, {
     schema: { body: evaluationsSchema, tags: ["authzen"], summary: "AuthZEN 1.0 Access Evaluations (§7): several decisions, with defaults and evaluation semantics" },
-    preHandler: requireRole(identities, "pep"),
+    onRequest: requireRole(identities, "pep"),
     handler: async (request, reply) => {
       const body = request.body;
       const caller = callerOf(request);

@@ -26,7 +26,7 @@ export function breakGlassRoutes({ app, runtime }: ServerContext): void {
 
   app.post("/v1/breakglass", {
     schema: { body: startBody, tags: ["break-glass"], summary: "Open a break-glass session if policy allows the identity to break glass" },
-    preHandler: requireRole(identities, "pep"),
+    onRequest: requireRole(identities, "pep"),
     handler: async (request, reply) => {
       const { subject, justification, duration_seconds, correlation } = request.body;
       const result = await breakGlassFlow.start({ subject, justification, durationSeconds: duration_seconds, ...(correlation ? { correlation } : {}) }, callerOf(request), asserterOf(operatorOf(request)));
@@ -44,7 +44,7 @@ export function breakGlassRoutes({ app, runtime }: ServerContext): void {
 
   app.get("/v1/breakglass", {
     schema: { querystring: listQuery, tags: ["break-glass"], summary: "Break-glass sessions (unreviewed=true: the review queue)" },
-    preHandler: requireRole(identities, "auditor", "admin"),
+    onRequest: requireRole(identities, "auditor", "admin"),
     handler: (request) => {
       const { unreviewed, identity, limit } = request.query;
       return { sessions: breakGlass.list({ unreviewed: unreviewed === "true", ...(identity ? { identityId: identity } : {}), limit }).map((s) => sessionView(s, runtime.now())) };
@@ -53,7 +53,7 @@ export function breakGlassRoutes({ app, runtime }: ServerContext): void {
 
   app.post("/v1/breakglass/:id/end", {
     schema: { params: idParams, body: endBody, tags: ["break-glass"] },
-    preHandler: requireRole(identities, "pep", "admin"),
+    onRequest: requireRole(identities, "pep", "admin"),
     handler: async (request) => {
       if (!breakGlass.get(request.params.id)) throw new ArbiterError("NOT_FOUND", `break-glass session ${request.params.id} does not exist`);
       return sessionView(await breakGlassFlow.end(request.params.id, callerOf(request), request.body.note ?? "ended"), runtime.now());
@@ -62,7 +62,7 @@ export function breakGlassRoutes({ app, runtime }: ServerContext): void {
 
   app.post("/v1/breakglass/:id/review", {
     schema: { params: idParams, body: reviewBody, tags: ["break-glass"] },
-    preHandler: requireRole(identities, "auditor", "admin"),
+    onRequest: requireRole(identities, "auditor", "admin"),
     handler: async (request) => {
       return sessionView(await breakGlassFlow.review(request.params.id, callerOf(request), request.body.note), runtime.now());
     },

@@ -68,7 +68,7 @@ export function decisionRoutes({ app, runtime, metrics }: ServerContext): void {
     schema: { body: decisionRequestSchema, tags: ["decisions"], summary: "Decide a request; answers only once the decision record is durable" },
     preValidation: refuseChosenTime,
     // Only enforcement points decide: an admin key must not produce evidence of calls nobody enforced.
-    preHandler: requireRole(identities, "pep"),
+    onRequest: requireRole(identities, "pep"),
     handler: async (request, reply) => {
       const started = process.hrtime.bigint();
       try {
@@ -91,7 +91,7 @@ export function decisionRoutes({ app, runtime, metrics }: ServerContext): void {
 
   app.post("/v1/refusals", {
     schema: { body: refusalRequestSchema, tags: ["decisions"], summary: "Record a refusal the enforcement point made before policy could be asked (no route, malformed request, no credential)" },
-    preHandler: requireRole(identities, "pep"),
+    onRequest: requireRole(identities, "pep"),
     handler: async (request, reply) => {
       const decision = await engine.refuse(request.body, callerOf(request), asserterOf(operatorOf(request)));
       metrics.decisions.inc({ outcome: decision.outcome, reason_code: decision.reason_code });
@@ -102,7 +102,7 @@ export function decisionRoutes({ app, runtime, metrics }: ServerContext): void {
 
   app.post("/v1/decisions/:id/enforcement", {
     schema: { params: idParams, body: enforcementSchema, tags: ["decisions"], summary: "Report what the enforcement point did with a decision" },
-    preHandler: requireRole(identities, "pep"),
+    onRequest: requireRole(identities, "pep"),
     handler: async (request, reply) => {
       const logged = await decisions.report(request.params.id, request.body, callerOf(request));
       return reply.status(201).send({ index: logged.index, id: logged.id, decision_id: request.params.id });
@@ -111,7 +111,7 @@ export function decisionRoutes({ app, runtime, metrics }: ServerContext): void {
 
   app.get("/v1/decisions", {
     schema: { querystring: listQuery, tags: ["decisions"], summary: "Decisions, newest first, filtered" },
-    preHandler: requireRole(identities, "auditor", "admin"),
+    onRequest: requireRole(identities, "auditor", "admin"),
     handler: (request) => {
       const q = request.query;
       const found = decisions.list({
@@ -137,7 +137,7 @@ export function decisionRoutes({ app, runtime, metrics }: ServerContext): void {
 
   app.get("/v1/decisions/:id", {
     schema: { params: idParams, tags: ["decisions"], summary: "One decision with its explanation, related records and inclusion proof" },
-    preHandler: requireRole(identities, "auditor", "admin"),
+    onRequest: requireRole(identities, "auditor", "admin"),
     handler: (request) => {
       const explained = decisions.explain(request.params.id);
       return {

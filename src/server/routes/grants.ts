@@ -18,7 +18,7 @@ export function grantRoutes({ app, runtime }: ServerContext): void {
 
   app.get("/v1/grants", {
     schema: { querystring: listQuery, tags: ["grants"] },
-    preHandler: requireRole(identities, "approver", "auditor", "admin"),
+    onRequest: requireRole(identities, "approver", "auditor", "admin"),
     handler: (request) => {
       const { subject, state, limit } = request.query;
       return { grants: grants.list({ ...(subject ? { subjectId: subject } : {}), ...(state ? { state } : {}), limit }).map((g) => grantView(g, runtime.now())) };
@@ -27,7 +27,7 @@ export function grantRoutes({ app, runtime }: ServerContext): void {
 
   app.get("/v1/grants/:id", {
     schema: { params: idParams, tags: ["grants"] },
-    preHandler: requireRole(identities, "approver", "auditor", "admin"),
+    onRequest: requireRole(identities, "approver", "auditor", "admin"),
     handler: (request) => {
       const grant = grants.get(request.params.id);
       if (!grant) throw new ArbiterError("NOT_FOUND", `grant ${request.params.id} does not exist`);
@@ -37,7 +37,7 @@ export function grantRoutes({ app, runtime }: ServerContext): void {
 
   app.post("/v1/grants/:id/revoke", {
     schema: { params: idParams, tags: ["grants"], summary: "Revoke a grant before it is used up or expires" },
-    preHandler: requireRole(identities, "approver", "admin"),
+    onRequest: requireRole(identities, "approver", "admin"),
     handler: async (request) => {
       const grant = grants.get(request.params.id);
       if (!grant) throw new ArbiterError("NOT_FOUND", `grant ${request.params.id} does not exist`);

@@ -45,45 +45,45 @@ export function identityRoutes({ app, runtime }: ServerContext): void {
 
   app.post("/v1/identities", {
     schema: { body: createIdentitySchema, tags: ["identities"], summary: "Create an identity (non-human identities need an active human owner)" },
-    preHandler: admin,
+    onRequest: admin,
     handler: async (request, reply) => reply.status(201).send(await identities.create(request.body, actorOf(request))),
   });
 
   app.get("/v1/identities", {
     schema: { querystring: listFilterSchema, tags: ["identities"] },
-    preHandler: reader,
+    onRequest: reader,
     handler: (request) => ({ identities: identities.list(request.query) }),
   });
 
   app.get("/v1/identities/:id", {
     schema: { params: idParams, tags: ["identities"], summary: "An identity with its credentials (never secrets)" },
-    preHandler: reader,
+    onRequest: reader,
     handler: (request) => ({ ...found(identities.get(request.params.id), request.params.id), credentials: identities.credentials(request.params.id) }),
   });
 
   app.patch("/v1/identities/:id", {
     schema: { params: idParams, body: updateIdentitySchema, tags: ["identities"] },
-    preHandler: admin,
+    onRequest: admin,
     handler: async (request) => identities.update(request.params.id, request.body, actorOf(request)),
   });
 
   for (const transition of ["suspend", "reactivate", "revoke", "offboard"] as const) {
     app.post(`/v1/identities/:id/${transition}`, {
       schema: { params: idParams, body: reasonBody, tags: ["identities"], summary: `Lifecycle: ${transition} (takes effect at once)` },
-      preHandler: admin,
+      onRequest: admin,
       handler: async (request) => identities[transition](request.params.id, actorOf(request), request.body.reason),
     });
   }
 
   app.post("/v1/identities/:id/keys", {
     schema: { params: idParams, tags: ["credentials"], summary: "Issue an API key; the key is in this response only" },
-    preHandler: admin,
+    onRequest: admin,
     handler: async (request, reply) => reply.status(201).send(await identities.issueApiKey(request.params.id, actorOf(request))),
   });
 
   app.post("/v1/identities/:id/rotate", {
     schema: { params: idParams, body: rotateBody, tags: ["credentials"], summary: "Rotate API keys: a new key, the old ones refused (after an optional grace)" },
-    preHandler: admin,
+    onRequest: admin,
     handler: async (request) =>
       identities.rotateApiKey(request.params.id, actorOf(request), {
         ...(request.body.grace_seconds !== undefined ? { graceSeconds: request.body.grace_seconds } : {}),
@@ -93,19 +93,19 @@ export function identityRoutes({ app, runtime }: ServerContext): void {
 
   app.get("/v1/identities/:id/credentials", {
     schema: { params: idParams, tags: ["credentials"] },
-    preHandler: reader,
+    onRequest: reader,
     handler: (request) => ({ credentials: identities.credentials(found(identities.get(request.params.id), request.params.id).id) }),
   });
 
   app.post("/v1/credentials/:id/revoke", {
     schema: { params: credentialParams, body: reasonBody, tags: ["credentials"] },
-    preHandler: admin,
+    onRequest: admin,
     handler: async (request) => identities.revokeCredential(request.params.id, actorOf(request), request.body.reason),
   });
 
   app.post("/v1/tokens", {
     schema: { body: tokenBody, tags: ["credentials"], summary: "Issue a short-lived token (EdDSA JWT) for an identity" },
-    preHandler: admin,
+    onRequest: admin,
     handler: async (request, reply) => {
       const { identity, ttl_seconds, act_for, intent, acr, scope } = request.body;
       const issued = await identities.issueToken(

@@ -5,9 +5,6 @@ import { ArbiterError } from "../../record/index.js";
 import { callerOf, requireRole } from "../auth.js";
 import type { ServerContext } from "../context.js";
 
-/** Inline events are for the console and CI; bulk logs go through `arbiter link`, which streams files. */
-const RUN_BODY_LIMIT = 16 * 1024 * 1024;
-
 const runBody = z.strictObject({
   format: z.enum(LINK_FORMATS),
   /** The events: a JSON array of them, or the text of the log (JSON lines, or a JSON document such as a CloudTrail file). */
@@ -41,14 +38,19 @@ function mappingOf(given: string | Record<string, unknown> | undefined): Mapping
   return parsed.data;
 }
 
-export function linkageRoutes({ app, runtime }: ServerContext): void {
+/** Inline events are for the console and CI; bulk logs go through `arbiter link`, which streams files. */
+export interface LinkageRouteOptions {
+  bodyLimit: number;
+}
+
+export function linkageRoutes({ app, runtime }: ServerContext, options: LinkageRouteOptions): void {
   const { identities } = runtime;
   const { linkage } = runtime;
 
   app.post("/v1/linkage/runs", {
-    bodyLimit: RUN_BODY_LIMIT,
+    bodyLimit: options.bodyLimit,
     schema: { body: runBody, tags: ["linkage"], summary: "Link events to the decisions that explain them; links and findings are appended to the ledger" },
-    preHandler: requireRole(identities, "auditor", "admin"),
+    onRequest: requireRole(identities, "auditor", "admin"),
     handler: async (request, reply) => {
       const body = request.body;
       const mapping = mappingOf(body.mapping);
@@ -66,7 +68,7 @@ export function linkageRoutes({ app, runtime }: ServerContext): void {
 
   app.get("/v1/linkage/runs", {
     schema: { querystring: listQuery, tags: ["linkage"], summary: "Linkage runs, newest first" },
-    preHandler: requireRole(identities, "auditor", "admin"),
+    onRequest: requireRole(identities, "auditor", "admin"),
     handler: (request) => {
       const runs = linkage.runs(request.query.limit, request.query.before);
       const last = runs.at(-1);
@@ -76,7 +78,7 @@ export function linkageRoutes({ app, runtime }: ServerContext): void {
 
   app.get("/v1/linkage/runs/:id", {
     schema: { params: idParams, querystring: pageQuery, tags: ["linkage"], summary: "One run: summary, a page of findings and a page of events (with their decisions and keys)" },
-    preHandler: requireRole(identities, "auditor", "admin"),
+    onRequest: requireRole(identities, "auditor", "admin"),
     handler: (request) => {
       const { id } = request.params;
       const q = request.query;
@@ -96,13 +98,13 @@ export function linkageRoutes({ app, runtime }: ServerContext): void {
 
   app.get("/v1/linkage/runs/:id/report.html", {
     schema: { params: idParams, tags: ["linkage"], summary: "The run's self-contained HTML report" },
-    preHandler: requireRole(identities, "auditor", "admin"),
+    onRequest: requireRole(identities, "auditor", "admin"),
     handler: (request, reply) => reply.type("text/html; charset=utf-8").header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'").send(linkage.reportHtml(request.params.id)),
   });
 
   app.get("/v1/linkage/traces/:trace_id", {
     schema: { params: traceParams, tags: ["linkage"], summary: "One request as one story: every engine's decisions, enforcement, outside events and findings under a trace id" },
-    preHandler: requireRole(identities, "auditor", "admin"),
+    onRequest: requireRole(identities, "auditor", "admin"),
     handler: (request) => {
       const traceId = request.params.trace_id.toLowerCase();
       return { trace_id: traceId, steps: linkage.trace(traceId) };

@@ -32,7 +32,7 @@ export function logRoutes({ app, runtime }: ServerContext): void {
 
   app.get("/v1/log/entries/:index", {
     schema: { params: indexParams, tags: ["log"], summary: "The exact leaf bytes of an entry" },
-    preHandler: requireRole(identities, "auditor", "admin"),
+    onRequest: requireRole(identities, "auditor", "admin"),
     handler: (request, reply) => {
       if (request.params.index >= ledger.size()) throw new ArbiterError("INDEX_OUT_OF_RANGE", `entry ${request.params.index} does not exist`);
       return reply.type("application/json").send(ledger.entry(request.params.index));

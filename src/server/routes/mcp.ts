@@ -6,6 +6,7 @@ import { DEFAULT_LIMITS, MAX_MESSAGE_BYTES, McpHttpFront, UPSTREAM_NAME, readUps
 import { assertionRefusal } from "../../identity/index.js";
 import { operatorOf, requireRole } from "../auth.js";
 import { problem, sendProblem } from "../problem.js";
+import { leaveBodyUnread } from "../unread-body.js";
 import type { ServerContext } from "../context.js";
 
 export interface McpRouteOptions {
@@ -59,7 +60,8 @@ export function mcpRoutes({ app, runtime, metrics }: ServerContext, options: Mcp
         parsed(Object.assign(new Error(err instanceof Error ? err.message : "invalid JSON"), { statusCode: 400 }), undefined);
       }
     });
-    scope.setErrorHandler((error: FastifyError, _request, reply) => {
+    scope.setErrorHandler((error: FastifyError, request, reply) => {
+      if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") leaveBodyUnread(request, reply);
       const { status, code, message } = jsonRpcError(error);
       return reply.status(status).type("application/json").send({ jsonrpc: "2.0", id: null, error: { code, message } });
     });
@@ -83,7 +85,7 @@ export function mcpRoutes({ app, runtime, metrics }: ServerContext, options: Mcp
 
   app.post("/v1/visibility", {
     schema: { body: visibilityRequestSchema, tags: ["decisions"], summary: "For each candidate action and resource, whether some call of it could be allowed to the subject (listings)" },
-    preHandler: requireRole(runtime.identities, "pep"),
+    onRequest: requireRole(runtime.identities, "pep"),
     handler: async (request, reply) => {
       const ref = request.body.subject;
       if ("id" in ref) {

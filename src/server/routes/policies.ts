@@ -12,7 +12,7 @@ export function policyRoutes({ app, runtime }: ServerContext): void {
 
   app.get("/v1/policies", {
     schema: { querystring: versionQuery, tags: ["policies"], summary: "A policy set version (default: the active one) and its rules" },
-    preHandler: reader,
+    onRequest: reader,
     handler: (request) => {
       const version = request.query.version ?? policies.activeVersion();
       const set = version ? policies.get(version) : undefined;
@@ -28,7 +28,7 @@ export function policyRoutes({ app, runtime }: ServerContext): void {
 
   app.get("/v1/policies/versions", {
     schema: { tags: ["policies"], summary: "Every activation, newest first" },
-    preHandler: reader,
+    onRequest: reader,
     handler: () => ({ active: policies.activeVersion(), versions: policies.versions() }),
   });
 }

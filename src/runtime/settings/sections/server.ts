@@ -28,6 +28,26 @@ export const server = section("The HTTP server of `arbiter serve`.", {
     doc: "Largest request body of the API; bigger requests are refused with 413 (MCP messages have their own limit).",
     env: "ARBITER_BODY_LIMIT",
   }),
+  linkage_body_limit: setting(bytes(1024, 256 * 1024 * 1024), {
+    default: 16 * 1024 * 1024,
+    doc: "Largest body of POST /v1/linkage/runs (events sent inline); bigger ones are refused with 413. The caller is authenticated before any of the body is read.",
+    env: "ARBITER_LINKAGE_BODY_LIMIT",
+  }),
+  headers_timeout: setting(duration({ bare: "s", min: 1000, max: 300_000 }), {
+    default: 10_000,
+    doc: "A request whose headers take longer than this to arrive is answered 408 and its connection closed (slowloris). At most request_timeout.",
+    env: "ARBITER_HEADERS_TIMEOUT",
+  }),
+  request_timeout: setting(duration({ bare: "s", min: 1000, max: 3_600_000 }), {
+    default: 30_000,
+    doc: "A request whose body has not fully arrived this long after its first byte is answered 408 and its connection closed (a body sent slowly). The answer itself may take longer (an SSE stream, a held approval).",
+    env: "ARBITER_REQUEST_TIMEOUT",
+  }),
+  keep_alive_timeout: setting(duration({ bare: "s", min: 1000, max: 3_600_000 }), {
+    default: 72_000,
+    doc: "An idle keep-alive connection is closed after this long. Longer than a load balancer's idle timeout (often 60s), so the balancer closes first.",
+    env: "ARBITER_KEEP_ALIVE_TIMEOUT",
+  }),
   cors_origins: setting(list(text({ pattern: /^https?:\/\/[^/\s]+$/, allowed: "an origin such as https://console.example.com" }), "a list of origins such as https://console.example.com (none: CORS off)"), {
     default: [] as string[],
     doc: "Browser origins allowed to call the API across origins (CORS). Empty: off, no cross-origin browser call is allowed.",
