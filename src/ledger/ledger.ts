@@ -30,6 +30,8 @@ export interface LedgerOptions {
   /** Largest batch one transaction takes; bounds the latency of the first append in it. */
   maxBatch?: number;
   now?: () => Date;
+  /** Called with every checkpoint checkpoint() returns, once it is durable in the store (to keep a copy outside it). */
+  onCheckpoint?: (cp: SignedCheckpoint) => void;
 }
 
 export interface Appended {
@@ -83,6 +85,7 @@ export class Ledger {
   private readonly groupCommit: boolean;
   private readonly appends: GroupCommit<AppendItem>;
   private readonly now: () => Date;
+  private readonly onCheckpoint: ((cp: SignedCheckpoint) => void) | undefined;
   private edge: CompactRange | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -102,6 +105,7 @@ export class Ledger {
       failure: unavailable,
     });
     this.now = options.now ?? (() => new Date());
+    this.onCheckpoint = options.onCheckpoint;
     if (options.checkpointIntervalMs > 0) {
       this.timer = setInterval(() => this.checkpointIfGrown(), options.checkpointIntervalMs);
       this.timer.unref();
@@ -214,7 +218,9 @@ export class Ledger {
       writer.insertCheckpoint(signed);
       return signed;
     }, { durable: true });
-    return this.toSigned(stored);
+    const signed = this.toSigned(stored);
+    this.onCheckpoint?.(signed);
+    return signed;
   }
 
   /** Throws unless the tree of `size` with `root`, read from stored hashes, extends the last signed checkpoint. */

@@ -1,5 +1,6 @@
 // Creating and opening a ledger in a data directory.
 import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ArbiterError } from "../record/errors.js";
 import {
@@ -12,14 +13,17 @@ import {
   readConfig,
   readPublicFile,
   readSecretFile,
+  writeFileAtomic,
   writePublicFile,
   writeSecretFile,
   type CheckpointerOptions,
   type DataDirConfig,
   type SqliteDatabase,
 } from "../store/index.js";
-import { Ledger } from "./ledger.js";
+import { parseCheckpoint } from "./checkpoint.js";
+import { Ledger, type SignedCheckpoint } from "./ledger.js";
 import { generateKeyPair, signerFromSkey, verifierFromVkey } from "./note.js";
+import { assertNotRolledBack, dataDirCheckpoint, type OutsideCheckpoint } from "./rollback.js";
 
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 1000;
 
@@ -74,6 +78,13 @@ export interface OpenLedgerOptions {
   busyTimeoutMs?: number;
   /** Fold the WAL into the database on a worker thread (long-running processes such as `serve`); options tune it. */
   backgroundCheckpoints?: boolean | CheckpointerOptions;
+  /**
+   * Refuse a log that does not hold the tree of the data directory's latest.checkpoint or of any of
+   * `witnesses` (default true; `log verify` turns it off to report the same as a finding).
+   */
+  rollbackCheck?: boolean;
+  /** Checkpoints of this log held elsewhere (a witness's copies), checked as the data directory's own. */
+  witnesses?: readonly OutsideCheckpoint[];
 }
 
 export interface OpenedLedger {
@@ -99,7 +110,17 @@ export function openLedger(dir: string, options: OpenLedgerOptions = {}): Opened
   }
   const db = openDatabase(join(dir, DATA_FILES.database), { create: false, ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}) });
   const store = new SqliteLedgerStore(db, { backgroundCheckpoints: options.backgroundCheckpoints ?? false });
+  const checkpointFile = join(dir, DATA_FILES.checkpoint);
+  if (options.rollbackCheck !== false) {
+    try {
+      assertNotRolledBack(store, [...dataDirCheckpoint(checkpointFile), ...(options.witnesses ?? [])], verifier, config.origin);
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+  }
   const ledger = new Ledger(store, {
+    onCheckpoint: checkpointPublisher(checkpointFile),
     origin: config.origin,
     signer,
     verifier,
@@ -108,4 +129,29 @@ export function openLedger(dir: string, options: OpenLedgerOptions = {}): Opened
     groupCommit: options.groupCommit ?? true,
   });
   return { ledger, config, vkey, db };
+}
+
+function publishedSize(file: string): number {
+  if (!existsSync(file)) return 0;
+  try {
+    return parseCheckpoint(readFileSync(file, "utf8").split("\n\n")[0] + "\n").size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Keeps the latest signed checkpoint in the data directory, outside the database: only ever moved
+ * forward (another process on the same directory may have published a larger one meanwhile), and
+ * written atomically so that a crash never leaves a torn copy that would refuse the next start.
+ */
+function checkpointPublisher(file: string): (cp: SignedCheckpoint) => void {
+  let published = publishedSize(file);
+  return (cp) => {
+    if (cp.size <= published) return;
+    published = Math.max(published, publishedSize(file));
+    if (cp.size <= published) return;
+    writeFileAtomic(file, cp.note);
+    published = cp.size;
+  };
 }

@@ -3,6 +3,7 @@ import { completedHashCount, type LedgerStore, type StoredCheckpoint } from "../
 import { openCheckpoint } from "./checkpoint.js";
 import { CompactRange, HASH_SIZE, leafHash } from "./merkle/index.js";
 import type { NoteVerifier } from "./note.js";
+import { openOutside, type OutsideCheckpoint } from "./rollback.js";
 import { IndexCheck } from "./verify-index.js";
 
 export const MAX_LEAF_BYTES = 65536;
@@ -29,9 +30,13 @@ export interface VerifyOptions {
   onProgress?: VerifyProgress;
   /** Recompute the query tables from the entries too (default true; false only to measure what it costs). */
   indexes?: boolean;
+  /** Checkpoints of this log kept outside the database (the data directory's copy, witnesses'): the log must hold each one's tree. */
+  outside?: readonly OutsideCheckpoint[];
 }
 
-function checkCheckpoint(cp: StoredCheckpoint, edge: CompactRange, verifier: NoteVerifier, origin: string, goodUpTo: number): LedgerProblem | undefined {
+type Visited = StoredCheckpoint & { source?: string };
+
+function checkCheckpoint(cp: Visited, edge: CompactRange, verifier: NoteVerifier, origin: string, goodUpTo: number): LedgerProblem | undefined {
   try {
     const opened = openCheckpoint(cp.note, verifier, origin);
     if (opened.size !== cp.size || !opened.root.equals(cp.root)) {
@@ -40,6 +45,12 @@ function checkCheckpoint(cp: StoredCheckpoint, edge: CompactRange, verifier: Not
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     return { index: goodUpTo, problem: `checkpoint at size ${cp.size}: signature does not verify (${reason})` };
+  }
+  if (!edge.root().equals(cp.root) && cp.source !== undefined) {
+    return {
+      index: goodUpTo,
+      problem: `the checkpoint this log signed at size ${cp.size} (${cp.source}) has root ${cp.root.toString("base64")}, but the stored entries give ${edge.root().toString("base64")}: the log was rolled back to another copy or rewritten`,
+    };
   }
   if (!edge.root().equals(cp.root)) {
     return {
@@ -93,7 +104,16 @@ export function verifyLedger(store: LedgerStore, verifier: NoteVerifier, origin:
   const indexCheck = options.indexes === false ? undefined : new IndexCheck(store);
   let indexProblem: LedgerProblem | undefined;
   const total = store.size();
-  const checkpoints = store.checkpoints();
+  const checkpoints: Visited[] = store.checkpoints();
+  for (const outside of options.outside ?? []) {
+    try {
+      const cp = openOutside(outside, verifier, origin);
+      checkpoints.push({ size: cp.size, root: cp.root, note: outside.note, signedAt: "", source: outside.source });
+    } catch (err) {
+      return { ok: false, entries: 0, checkpoints: 0, root: "", failure: { index: 0, problem: err instanceof Error ? err.message : String(err) } };
+    }
+  }
+  checkpoints.sort((a, b) => a.size - b.size);
   const edge = CompactRange.empty();
   let nextCheckpoint = 0;
   let goodUpTo = 0;
@@ -149,7 +169,7 @@ export function verifyLedger(store: LedgerStore, verifier: NoteVerifier, origin:
   if (unreached) {
     return result({
       index: edge.size,
-      problem: `a checkpoint was signed at size ${unreached.size} but only ${edge.size} entries are stored: entries from ${edge.size} on were removed`,
+      problem: `a checkpoint was signed at size ${unreached.size}${unreached.source ? ` (${unreached.source})` : ""} but only ${edge.size} entries are stored: entries from ${edge.size} on were removed, or an older copy of the database was restored`,
     });
   }
   return result(indexProblem ?? indexCheck?.finish(edge.size));

@@ -1,6 +1,6 @@
 // The data directory: config, keys and the embedded database, checked before anything is written.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { ArbiterError } from "../record/errors.js";
 
@@ -11,6 +11,8 @@ export const DATA_FILES = {
   signingKey: "signing.key",
   verifierKey: "verifier.key",
   database: "arbiter.db",
+  /** The latest signed checkpoint, kept outside the database so that a truncated or restored database is noticed. */
+  checkpoint: "latest.checkpoint",
 } as const;
 
 const configSchema = z.object({
@@ -100,4 +102,26 @@ export function readPublicFile(path: string): string {
     throw new ArbiterError("DATA_DIR_INVALID", `${path} is missing; run \`arbiter init\``, { path });
   }
   return readFileSync(path, "utf8").trim();
+}
+
+/**
+ * Replaces path with content so that a crash leaves the old file or the new one, never a torn one:
+ * a temporary file beside it is written and fsync'd, renamed over it, and the directory fsync'd.
+ */
+export function writeFileAtomic(path: string, content: string): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(temp, "w", 0o644);
+  try {
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, path);
+  const dir = openSync(dirname(path), "r");
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
 }

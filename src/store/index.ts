@@ -22,6 +22,7 @@ export {
   readPublicFile,
   readSecretFile,
   resolveDataDir,
+  writeFileAtomic,
   writePublicFile,
   writeSecretFile,
   type DataDirConfig,

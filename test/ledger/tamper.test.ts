@@ -1,6 +1,6 @@
 // Tampering with the SQLite file directly: `arbiter log verify` must name the first bad index.
 import Database from "better-sqlite3";
-import { cpSync } from "node:fs";
+import { cpSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { leafHash } from "../../src/ledger/index.js";
@@ -126,6 +126,11 @@ describe("arbiter log verify on a tampered SQLite file", () => {
     const dir = tampered("inconsistent", (db) => {
       writeRow(db, 99, { ...readRow(db, 99), hashes: Buffer.alloc(32 * 3, 7) });
     });
+    // The checkpoint kept outside the database refuses the log at open; without it, the append itself refuses.
+    const opened = arbiter(["log", "append", "--data", dir], { input: JSON.stringify(eventLine(100)) });
+    expect(opened.status).toBe(1);
+    expect(opened.stderr).toMatch(/this log signed .* at that size .*rolled back or rewritten.*LEDGER_CORRUPT/);
+    rmSync(join(dir, "latest.checkpoint"));
     const appended = arbiter(["log", "append", "--data", dir], { input: JSON.stringify(eventLine(100)) });
     expect(appended.status).toBe(1);
     expect(appended.stderr).toMatch(/line 1: refusing to append.*LEDGER_CORRUPT/);

@@ -1,21 +1,32 @@
 // `arbiter log verify|export|verify-bundle`: checking the stored ledger and offline evidence bundles.
 import { readFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
 import { Command } from "commander";
-import { exportBundle, verifyBundle, verifyLedger } from "../../ledger/index.js";
+import { dataDirCheckpoint, exportBundle, readOutsideCheckpoints, verifyBundle, verifyLedger } from "../../ledger/index.js";
+import { DATA_FILES } from "../../store/index.js";
 import { ArbiterError } from "../../record/errors.js";
-import { EXIT, action, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
+import { EXIT, action, dataDir, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { progressBar } from "../progress.js";
 import { withLedger } from "../session.js";
 
 type Options = DataOption & JsonOption;
 
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
 export function verifyCommand(): Command {
   return withJson(withData(new Command("verify")))
-    .description("recompute the tree from the stored entries; check every stored hash and checkpoint")
+    .description("recompute the tree from the stored entries; check every stored hash and checkpoint, the query tables, and checkpoints kept outside the database")
+    .option("--checkpoint <file-or-dir>", "a checkpoint of this log kept elsewhere (a witness's copy, or a directory of them); repeatable", collect)
     .action(
-      action(async (options: Options) => {
+      action(async (options: Options & { checkpoint?: string[] }) => {
+        const outside = [...dataDirCheckpoint(join(dataDir(options), DATA_FILES.checkpoint)), ...readOutsideCheckpoints(options.checkpoint ?? [])];
         const progress = progressBar("verify");
-        const report = await withLedger(options, (ledger) => verifyLedger(ledger.reader, ledger.verifier, ledger.origin, { onProgress: progress }));
+        const report = await withLedger(
+          options,
+          (ledger) => verifyLedger(ledger.reader, ledger.verifier, ledger.origin, { onProgress: progress, outside }),
+          // Opening must not refuse a rolled-back log: verify reports it, with the rest, as its finding.
+          { rollbackCheck: false },
+        );
         progress.stop();
         if (options.json) printJson(report);
         else if (report.ok) process.stdout.write(`ok: ${report.entries} entries and ${report.checkpoints} checkpoints verify; root ${report.root}\n`);
