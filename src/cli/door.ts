@@ -1,6 +1,7 @@
 // The CLI's door: common options, output, and the one place errors become messages and exit codes.
 import type { Command } from "commander";
 import { ArbiterError, isArbiterError, type ErrorCode } from "../record/errors.js";
+import { escapeControls } from "../record/index.js";
 import { resolveDataDir } from "../store/index.js";
 
 /** Exit codes, documented in docs/cli.md. */
@@ -75,6 +76,19 @@ function isFileError(err: unknown): err is NodeJS.ErrnoException & { path: strin
   return err instanceof Error && typeof e.code === "string" && FILE_ERRORS.has(e.code) && typeof e.path === "string" && typeof e.syscall === "string";
 }
 
+/**
+ * An error message for a terminal, escaped like every other human output (a message may quote a value
+ * from a record or a request). A list of problems joined one per line, as the settings give, keeps its
+ * lines, each escaped.
+ */
+function humanMessage(err: unknown, message: string): string {
+  const problems = isArbiterError(err) ? err.details.problems : undefined;
+  if (Array.isArray(problems) && problems.every((p) => typeof p === "string") && problems.join("\n  ") === message) {
+    return problems.map((p: string) => escapeControls(p)).join("\n  ");
+  }
+  return escapeControls(message);
+}
+
 /** Prints an error the way a person wants to read it (no stack unless ARBITER_DEBUG is set) and sets the exit code. */
 export function reportFailure(err: unknown, json = false): void {
   if (isFileError(err)) {
@@ -86,7 +100,7 @@ export function reportFailure(err: unknown, json = false): void {
   if (json) {
     process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
   } else {
-    process.stderr.write(`arbiter: ${message}${isArbiterError(err) ? ` [${code}]` : ""}\n`);
+    process.stderr.write(`arbiter: ${humanMessage(err, message)}${isArbiterError(err) ? ` [${code}]` : ""}\n`);
   }
   if (process.env.ARBITER_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   process.exitCode = isArbiterError(err) ? (EXIT_BY_CODE[err.code] ?? EXIT.failed) : EXIT.failed;

@@ -61,3 +61,4 @@ export { newRecordId } from "./record-id.js";
 export { normalizeTimestamp } from "./time.js";
 export { DETECTOR_NAMES, detect, isDetectorName, markerOf, sensitiveKind, type DetectorName } from "./detectors.js";
 export { luhnValid, maskPaymentCards } from "./payment-card.js";
+export { escapeControls, human, humanJson } from "./human-text.js";

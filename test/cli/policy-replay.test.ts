@@ -67,7 +67,7 @@ describe("arbiter policy replay", () => {
     const result = arbiter(["policy", "replay", "--data", data]);
     expect(result.status).toBe(1);
     expect(result.stdout).toContain("mismatches: 1\n");
-    expect(result.stdout).toContain("Dataset::vault\\u001b[2J\\u000aforged: allow POLICY_PERMIT [support-query-customers] -> deny NO_MATCHING_PERMIT\n");
+    expect(result.stdout).toContain("Dataset::vault\\x1b[2J\\nforged: allow POLICY_PERMIT [support-query-customers] -> deny NO_MATCHING_PERMIT\n");
     expect(result.stdout).not.toContain("\u001b");
   });
 

@@ -1,6 +1,6 @@
 // `arbiter approvals list|approve|deny`: the approver's side of approval gates.
 import { Command } from "commander";
-import { ArbiterError } from "../../record/index.js";
+import { ArbiterError, human } from "../../record/index.js";
 import { action, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { withRuntime } from "../session.js";
 
@@ -34,12 +34,12 @@ function listCommand(): Command {
             .filter((v) => v.state === state),
         );
         if (options.json) printJson({ approvals: views });
-        else if (views.length === 0) process.stdout.write(`no ${state} approval requests\n`);
+        else if (views.length === 0) process.stdout.write(human`no ${state} approval requests\n`);
         else {
           for (const v of views) {
             const requester = v.requester as { id: string };
             const resource = v.resource as { type: string; id: string };
-            process.stdout.write(`${String(v.id)}  ${String(v.state)}  ${requester.id} -> ${String(v.action)} ${resource.type}::${resource.id}  until ${String(v.expires_at)}\n`);
+            process.stdout.write(human`${String(v.id)}  ${String(v.state)}  ${requester.id} -> ${String(v.action)} ${resource.type}::${resource.id}  until ${String(v.expires_at)}\n`);
           }
         }
       }),
@@ -67,7 +67,7 @@ function decisionCommand(verb: "approve" | "deny"): Command {
         if (options.json) printJson(result);
         else {
           const grant = "grant" in result ? result.grant : undefined;
-          process.stdout.write(`${result.approval.id}: ${result.approval.state}${grant ? `; grant ${grant.id} (${grant.uses_remaining} use(s) until ${grant.expires_at})` : ""}\n`);
+          process.stdout.write(human`${result.approval.id}: ${result.approval.state}${grant ? `; grant ${grant.id} (${grant.uses_remaining} use(s) until ${grant.expires_at})` : ""}\n`);
         }
       }),
     );

@@ -1,6 +1,6 @@
 // `arbiter breakglass start|list|end|review`: time-bound, justified overrides and their review.
 import { Command } from "commander";
-import { ArbiterError } from "../../record/index.js";
+import { ArbiterError, human } from "../../record/index.js";
 import { action, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { withRuntime } from "../session.js";
 
@@ -35,7 +35,7 @@ function startCommand(): Command {
           ),
         );
         if (options.json) printJson(result);
-        else process.stdout.write(`${result.outcome} ${result.reason}: ${result.note}\ndecision ${result.decisionId} at ledger index ${result.index}\n`);
+        else process.stdout.write(human`${result.outcome} ${result.reason}: ${result.note}\ndecision ${result.decisionId} at ledger index ${result.index}\n`);
         if (!result.session) process.exitCode = 1;
       }),
     );
@@ -51,7 +51,7 @@ function listCommand(): Command {
         const sessions = await withRuntime(options, (runtime) => runtime.breakGlass.list({ unreviewed: options.unreviewed === true, limit: 500 }).map((s) => sessionView(s)));
         if (options.json) printJson({ sessions });
         else if (sessions.length === 0) process.stdout.write("no break-glass sessions\n");
-        else for (const s of sessions) process.stdout.write(`${String(s.id)}  ${String(s.identity)}  ${s.active ? "ACTIVE" : "closed"}  until ${String(s.expires_at)}  decisions ${String(s.decisions)}  ${s.review ? "reviewed" : "UNREVIEWED"}  "${String(s.justification)}"\n`);
+        else for (const s of sessions) process.stdout.write(human`${String(s.id)}  ${String(s.identity)}  ${s.active ? "ACTIVE" : "closed"}  until ${String(s.expires_at)}  decisions ${String(s.decisions)}  ${s.review ? "reviewed" : "UNREVIEWED"}  "${String(s.justification)}"\n`);
       }),
     );
 }
@@ -66,7 +66,7 @@ function endCommand(): Command {
         const { sessionView } = await import("../../decide/index.js");
         const session = await withRuntime(options, (runtime) => runtime.breakGlassFlow.end(id, runtime.localCaller(options.actor)));
         if (options.json) printJson(sessionView(session));
-        else process.stdout.write(`${id} ended at ${String(session.endedAt)}\n`);
+        else process.stdout.write(human`${id} ended at ${String(session.endedAt)}\n`);
       }),
     );
 }
@@ -82,7 +82,7 @@ function reviewCommand(): Command {
         const { sessionView } = await import("../../decide/index.js");
         const session = await withRuntime(options, (runtime) => runtime.breakGlassFlow.review(id, runtime.localCaller(options.actor), options.note));
         if (options.json) printJson(sessionView(session));
-        else process.stdout.write(`${id} reviewed by ${String(session.reviewer)}\n`);
+        else process.stdout.write(human`${id} reviewed by ${String(session.reviewer)}\n`);
       }),
     );
 }

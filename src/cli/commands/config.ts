@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { catalog, describeSource, formatSetting, settingsTemplate, SETTINGS_FILE, type SettingKey } from "../../runtime/settings/index.js";
 import { action, dataDir, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { allSettingKeys, settingsFor, withSettingFlags } from "../settings-flags.js";
+import { human } from "../../record/index.js";
 
 function valueAt(settings: object, key: SettingKey): unknown {
   const [section, name] = key.split(".") as [string, string];
@@ -30,7 +31,7 @@ function showCommand(): Command {
         }
         const width = Math.max(...rows.map((r) => r.key.length));
         const valueWidth = Math.max(...rows.map((r) => r.shown.length));
-        for (const row of rows) process.stdout.write(`${row.key.padEnd(width)}  ${row.shown.padEnd(valueWidth)}  (${describeSource(sources[row.key])})\n`);
+        for (const row of rows) process.stdout.write(human`${row.key.padEnd(width)}  ${row.shown.padEnd(valueWidth)}  (${describeSource(sources[row.key])})\n`);
       }),
     );
 }

@@ -1,7 +1,7 @@
 // `arbiter decide` and `arbiter explain`: a decision made and recorded locally, and why a recorded one came out as it did.
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
-import { ArbiterError } from "../../record/index.js";
+import { ArbiterError, escapeControls, human } from "../../record/index.js";
 import { action, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { withRuntime } from "../session.js";
 
@@ -102,8 +102,8 @@ export function decideCommand(): Command {
           const answer = await withRuntime(options, (runtime) => runtime.engine.whatIf(parsed.data, at));
           if (options.json) printJson(answer);
           else {
-            process.stdout.write(`what-if at ${answer.what_if.at}: ${answer.outcome} ${answer.reason_code} (${answer.control}) — ${answer.note}\n`);
-            process.stdout.write(`policies: ${answer.policy.determining.join(", ") || "none"}; not a decision: nothing recorded, no approval requested, no grant or limit used\n`);
+            process.stdout.write(human`what-if at ${answer.what_if.at}: ${answer.outcome} ${answer.reason_code} (${answer.control}) — ${answer.note}\n`);
+            process.stdout.write(human`policies: ${answer.policy.determining.join(", ") || "none"}; not a decision: nothing recorded, no approval requested, no grant or limit used\n`);
           }
           if (answer.outcome !== "allow") process.exitCode = 1;
           return;
@@ -111,10 +111,10 @@ export function decideCommand(): Command {
         const decision = await withRuntime(options, (runtime) => runtime.engine.decide(parsed.data, runtime.localCaller(options.actor)));
         if (options.json) printJson(decision);
         else {
-          process.stdout.write(`${decision.outcome} ${decision.reason_code} (${decision.control}) — ${decision.note}\n`);
-          process.stdout.write(`decision ${decision.decision_id} at ledger index ${decision.ledger.index}; policies: ${decision.policy.determining.join(", ") || "none"}\n`);
-          if (decision.approval_request) process.stdout.write(`approval request ${decision.approval_request.id} (${decision.approval_request.state}) until ${decision.approval_request.expires_at}\n`);
-          if (decision.retry_after !== undefined) process.stdout.write(`retry after ${decision.retry_after} s\n`);
+          process.stdout.write(human`${decision.outcome} ${decision.reason_code} (${decision.control}) — ${decision.note}\n`);
+          process.stdout.write(human`decision ${decision.decision_id} at ledger index ${decision.ledger.index}; policies: ${decision.policy.determining.join(", ") || "none"}\n`);
+          if (decision.approval_request) process.stdout.write(human`approval request ${decision.approval_request.id} (${decision.approval_request.state}) until ${decision.approval_request.expires_at}\n`);
+          if (decision.retry_after !== undefined) process.stdout.write(human`retry after ${decision.retry_after} s\n`);
         }
         if (decision.outcome !== "allow") process.exitCode = 1;
       }),
@@ -132,13 +132,13 @@ export function explainCommand(): Command {
           printJson({ index: explained.index, decision: explained.record, explanation: explained.explanation, related: explained.related, inclusion_proof: explained.proof });
           return;
         }
-        const out: string[] = [explained.explanation.summary, ""];
+        const out: string[] = [escapeControls(explained.explanation.summary), ""];
         for (const policy of explained.explanation.policies) {
-          out.push(`policy ${policy.id} (${policy.effect}, ${policy.reason}, ${policy.control})${policy.frameworks.length ? ` [${policy.frameworks.join(", ")}]` : ""}`, `  ${policy.note}`, ...policy.text.split("\n").map((l) => `  | ${l}`), "");
+          out.push(human`policy ${policy.id} (${policy.effect}, ${policy.reason}, ${policy.control})${policy.frameworks.length ? ` [${policy.frameworks.join(", ")}]` : ""}`, human`  ${policy.note}`, ...policy.text.split("\n").map((l) => human`  | ${l}`), "");
         }
-        for (const related of explained.related) out.push(`related #${related.index}: ${related.record.kind} ${JSON.stringify(related.record).slice(0, 160)}`);
+        for (const related of explained.related) out.push(human`related #${related.index}: ${related.record.kind} ${JSON.stringify(related.record).slice(0, 160)}`);
         out.push(`ledger index ${explained.index}; inclusion proof:`, explained.proof);
-        process.stdout.write(`${out.join("\n")}`);
+        process.stdout.write(out.join("\n"));
       }),
     );
 }

@@ -1,4 +1,5 @@
 // Identities and credentials for people: aligned fields, one line per credential, never a secret.
+import { escapeControls } from "../../record/index.js";
 import type { AssertionScope, CredentialInfo, Identity } from "../../identity/index.js";
 
 function orDash(value: string | null): string {
@@ -41,7 +42,7 @@ export function identityText(identity: Identity, credentials?: readonly Credenti
     lines.push(`credentials: ${credentials.length === 0 ? "-" : ""}`);
     for (const c of credentials) lines.push(`  ${credentialLine(c)}`);
   }
-  return `${lines.join("\n")}\n`;
+  return `${lines.map((line) => escapeControls(line)).join("\n")}\n`;
 }
 
 /** One line per identity: id, type, status, owner, groups. */

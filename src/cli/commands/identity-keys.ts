@@ -4,6 +4,7 @@ import type { CredentialInfo } from "../../identity/index.js";
 import { action, printJson } from "../door.js";
 import { credentialLine } from "./identity-format.js";
 import { actorOf, parseDuration, withActor, withDirectory, type ActorOption } from "./identity-session.js";
+import { human } from "../../record/index.js";
 
 const SHOWN_ONCE = "This key is shown once: store it now in a secret manager. Arbiter keeps only its hash and cannot show it again.\n";
 
@@ -11,9 +12,9 @@ function printKey(key: string, credential: CredentialInfo, json: boolean, replac
   if (json) {
     printJson({ key, credential, ...(replaced.length > 0 ? { replaced } : {}) });
   } else {
-    process.stdout.write(`${key}\n`);
-    process.stderr.write(`issued ${credentialLine(credential)}\n`);
-    for (const old of replaced) process.stderr.write(`rotated ${credentialLine(old)}\n`);
+    process.stdout.write(human`${key}\n`);
+    process.stderr.write(human`issued ${credentialLine(credential)}\n`);
+    for (const old of replaced) process.stderr.write(human`rotated ${credentialLine(old)}\n`);
   }
   process.stderr.write(SHOWN_ONCE);
 }

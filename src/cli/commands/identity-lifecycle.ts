@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { action, printJson } from "../door.js";
 import { credentialLine, identityText } from "./identity-format.js";
 import { actorOf, withActor, withDirectory, type ActorOption } from "./identity-session.js";
+import { human } from "../../record/index.js";
 
 interface ReasonOptions extends ActorOption {
   reason?: string;
@@ -31,7 +32,7 @@ export function revokeCredentialCommand(): Command {
       action(async (credentialId: string, options: ReasonOptions) => {
         const credential = await withDirectory(options, (directory) => directory.revokeCredential(credentialId, actorOf(directory, options), options.reason));
         if (options.json) printJson(credential);
-        else process.stdout.write(`${credentialLine(credential)}\n`);
+        else process.stdout.write(human`${credentialLine(credential)}\n`);
       }),
     );
 }

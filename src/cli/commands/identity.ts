@@ -6,6 +6,7 @@ import { identityRow, identityText } from "./identity-format.js";
 import { keyCommand, rotateCommand } from "./identity-keys.js";
 import { revokeCredentialCommand, transitionCommand } from "./identity-lifecycle.js";
 import { actorOf, attributesOf, collect, withActor, withAttributes, withDirectory, type ActorOption, type AttributeOptions } from "./identity-session.js";
+import { human } from "../../record/index.js";
 
 interface FieldOptions extends ActorOption, AttributeOptions {
   owner?: string;
@@ -120,7 +121,7 @@ function listCommand(): Command {
         } as ListFilter;
         const identities = await withDirectory(options, (directory) => directory.list(filter));
         if (options.json) printJson(identities);
-        else for (const identity of identities) process.stdout.write(`${identityRow(identity)}\n`);
+        else for (const identity of identities) process.stdout.write(human`${identityRow(identity)}\n`);
       }),
     );
 }

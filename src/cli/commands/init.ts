@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { initLedgerDir } from "../../ledger/index.js";
 import { action, dataDir, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { settingsFor, withSettingFlags } from "../settings-flags.js";
+import { human } from "../../record/index.js";
 
 interface InitOptions extends DataOption, JsonOption {
   origin?: string;
@@ -26,7 +27,7 @@ export function initCommand(): Command {
         return;
       }
       const verb = result.created ? "created" : "already initialised";
-      process.stdout.write(`${verb}: ${result.dir}\norigin: ${result.config.origin}\nverifier key: ${result.vkey}\n`);
+      process.stdout.write(human`${verb}: ${result.dir}\norigin: ${result.config.origin}\nverifier key: ${result.vkey}\n`);
     }),
   );
 }

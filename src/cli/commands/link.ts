@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import type { LinkageSummary, LinkFormat, Mapping } from "../../linkage/index.js";
-import { ArbiterError, REASON_CODES, isFinding, type ReasonCode } from "../../record/index.js";
+import { ArbiterError, escapeControls, human, isFinding, REASON_CODES, type ReasonCode } from "../../record/index.js";
 import { actorOf, parseDuration, withActor, type ActorOption } from "./identity-session.js";
 import { EXIT, action, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { progressBar } from "../progress.js";
@@ -54,7 +54,7 @@ function printSummary(s: LinkageSummary, findings: { code: string; file: string;
     out.push(`CloudTrail digests: ${d.verified.length} log file(s) match their digest, ${d.hash_mismatch.length} do not${d.hash_mismatch.length ? ` (${d.hash_mismatch.join(", ")})` : ""}, ${d.not_provided.length} listed but not given; signatures not verified`);
   }
   if (files.length) out.push(`report: ${files.join(", ")}`);
-  process.stdout.write(`${out.join("\n")}\n`);
+  process.stdout.write(`${out.map((line) => escapeControls(line)).join("\n")}\n`);
 }
 
 /** The report directory, made before the run starts: a run must not be recorded and then lose its report. */
@@ -102,10 +102,10 @@ function runAction() {
     else printSummary(result.summary, result.findings, result.files);
     const failed = failOn.filter((code) => (result.summary.findings[code as keyof LinkageSummary["findings"]] ?? 0) > 0);
     if (failed.length) {
-      if (!options.json) process.stderr.write(`arbiter: --fail-on: ${failed.join(", ")} found\n`);
+      if (!options.json) process.stderr.write(human`arbiter: --fail-on: ${failed.join(", ")} found\n`);
       process.exitCode = EXIT.failed;
     } else if (result.summary.events === 0 && result.summary.foreign_decisions.imported + result.summary.foreign_decisions.already_in_ledger === 0 && result.summary.skipped_total > 0) {
-      if (!options.json) process.stderr.write(`arbiter: no ${options.format} event could be read from ${options.source}; is --format right?\n`);
+      if (!options.json) process.stderr.write(human`arbiter: no ${options.format} event could be read from ${options.source}; is --format right?\n`);
       process.exitCode = EXIT.failed;
     }
   });
@@ -122,7 +122,7 @@ function runsCommand(): Command {
         else if (runs.length === 0) process.stdout.write("no linkage runs\n");
         else for (const r of runs) {
           const s = r.summary !== null && !("error" in r.summary) ? r.summary : undefined;
-          process.stdout.write(`${r.id}  ${r.status}  ${r.format}  ${r.source}  ${s ? `${s.linked}/${s.events} linked, ${s.findings_total} finding(s)` : ""}\n`);
+          process.stdout.write(human`${r.id}  ${r.status}  ${r.format}  ${r.source}  ${s ? `${s.linked}/${s.events} linked, ${s.findings_total} finding(s)` : ""}\n`);
         }
       }),
     );
@@ -149,9 +149,9 @@ function traceCommand(): Command {
       action(async (traceId: string, options: DataOption & JsonOption) => {
         const steps = await withRuntime(options, (runtime) => runtime.linkage.trace(traceId.toLowerCase()));
         if (options.json) printJson({ trace_id: traceId, steps });
-        else if (steps.length === 0) process.stdout.write(`nothing recorded under trace ${traceId}\n`);
+        else if (steps.length === 0) process.stdout.write(human`nothing recorded under trace ${traceId}\n`);
         else for (const s of steps) {
-          process.stdout.write(`${s.time}  ${s.kind.padEnd(13)} ${s.by.padEnd(12)} ${s.subject ?? "-"} ${s.action ?? "-"} ${s.resource ?? "-"} → ${s.outcome ?? "-"}${s.reason_code ? ` ${s.reason_code}` : ""}${s.decision_id && s.kind !== "decision" ? ` (decision ${s.decision_id})` : ""}${s.where ? ` [${s.where}]` : ""}\n`);
+          process.stdout.write(human`${s.time}  ${s.kind.padEnd(13)} ${s.by.padEnd(12)} ${s.subject ?? "-"} ${s.action ?? "-"} ${s.resource ?? "-"} → ${s.outcome ?? "-"}${s.reason_code ? ` ${s.reason_code}` : ""}${s.decision_id && s.kind !== "decision" ? ` (decision ${s.decision_id})` : ""}${s.where ? ` [${s.where}]` : ""}\n`);
         }
       }),
     );

@@ -6,6 +6,7 @@ import type { Appended, Ledger } from "../../ledger/index.js";
 import { ArbiterError, isArbiterError } from "../../record/errors.js";
 import { EXIT, action, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { withLedger } from "../session.js";
+import { human } from "../../record/index.js";
 
 /** Lines longer than this cannot hold a valid record (leaves are at most 64 KiB) and are refused unread. */
 const MAX_LINE_CHARS = 1 << 20;
@@ -37,10 +38,10 @@ function parseLine(text: string, line: number): unknown {
 function report(result: LineResult, json: boolean): void {
   if (result.error) {
     if (json) printJson({ line: result.line, error: { code: result.error.code, message: result.error.message } });
-    else process.stderr.write(`arbiter: line ${result.line}: ${result.error.message} [${result.error.code}]\n`);
+    else process.stderr.write(human`arbiter: line ${result.line}: ${result.error.message} [${result.error.code}]\n`);
   } else if (result.appended) {
     if (json) printJson({ line: result.line, index: result.appended.index, id: result.appended.id });
-    else process.stdout.write(`${result.appended.index}\n`);
+    else process.stdout.write(human`${result.appended.index}\n`);
   }
 }
 
@@ -94,7 +95,7 @@ export function appendCommand(): Command {
   return withJson(withData(command)).action(
     action(async (file: string, options: AppendOptions) => {
       const { rejected, appended } = await withLedger(options, (ledger) => appendJsonLines(ledger, file, options));
-      if (!options.json) process.stderr.write(`appended ${appended} record(s)${rejected ? `, rejected ${rejected} line(s)` : ""}\n`);
+      if (!options.json) process.stderr.write(human`appended ${appended} record(s)${rejected ? `, rejected ${rejected} line(s)` : ""}\n`);
       if (rejected > 0) process.exitCode = EXIT.failed;
     }),
   );

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { ArbiterError } from "../../record/errors.js";
 import { action, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { withLedger } from "../session.js";
+import { human } from "../../record/index.js";
 
 interface EraseOptions extends DataOption, JsonOption {
   actor?: string;
@@ -44,7 +45,7 @@ export function eraseCommand(): Command {
           return { erased, record_index: appended.index };
         });
         if (options.json) printJson(result);
-        else process.stdout.write(`erased ${result.erased} raw value(s); erasure recorded at index ${result.record_index}\n`);
+        else process.stdout.write(human`erased ${result.erased} raw value(s); erasure recorded at index ${result.record_index}\n`);
       }),
     );
 }

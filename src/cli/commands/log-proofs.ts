@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { action, parseIndex, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { withLedger } from "../session.js";
+import { human } from "../../record/index.js";
 
 type Options = DataOption & JsonOption;
 
@@ -23,7 +24,7 @@ export function vkeyCommand(): Command {
     .action(
       action(async (options: Options) => {
         const vkey = await withLedger(options, (ledger) => ledger.vkey);
-        process.stdout.write(`${vkey}\n`);
+        process.stdout.write(human`${vkey}\n`);
       }),
     );
 }

@@ -8,6 +8,7 @@ import { ArbiterError } from "../../record/errors.js";
 import { EXIT, action, dataDir, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { progressBar } from "../progress.js";
 import { withLedger } from "../session.js";
+import { human } from "../../record/index.js";
 
 type Options = DataOption & JsonOption;
 
@@ -29,10 +30,10 @@ export function verifyCommand(): Command {
         );
         progress.stop();
         if (options.json) printJson(report);
-        else if (report.ok) process.stdout.write(`ok: ${report.entries} entries and ${report.checkpoints} checkpoints verify; root ${report.root}\n`);
+        else if (report.ok) process.stdout.write(human`ok: ${report.entries} entries and ${report.checkpoints} checkpoints verify; root ${report.root}\n`);
         else {
-          const where = report.failure?.table ? ` (table ${report.failure.table})` : "";
-          process.stderr.write(`FAILED at index ${report.failure?.index}${where}: ${report.failure?.problem}\n`);
+          const where = report.failure?.table ? human` (table ${report.failure.table})` : "";
+          process.stderr.write(human`FAILED at index ${report.failure?.index}${where}: ${report.failure?.problem}\n`);
         }
         if (!report.ok) process.exitCode = EXIT.failed;
       }),
@@ -68,7 +69,7 @@ export function exportCommand(): Command {
         );
         progress.stop();
         if (options.json) printJson({ out: options.out, count: manifest.count, tree_size: manifest.tree_size, root: manifest.root });
-        else process.stdout.write(`exported ${manifest.count} entries against checkpoint size ${manifest.tree_size} to ${options.out}\n`);
+        else process.stdout.write(human`exported ${manifest.count} entries against checkpoint size ${manifest.tree_size} to ${options.out}\n`);
       }),
     );
 }
@@ -108,10 +109,10 @@ export function verifyBundleCommand(): Command {
         progress.stop();
         if (options.json) printJson(report);
         else {
-          for (const failure of report.failures) process.stderr.write(`FAILED: ${failure.problem}\n`);
-          for (const name of report.unlisted) process.stderr.write(`warning: ${name} is not listed in the manifest and was not verified\n`);
+          for (const failure of report.failures) process.stderr.write(human`FAILED: ${failure.problem}\n`);
+          for (const name of report.unlisted) process.stderr.write(human`warning: ${name} is not listed in the manifest and was not verified\n`);
           const against = report.keyPinned ? "the trusted verifier key" : "the bundle's own key (--trust-bundle-key): this shows the bundle is consistent, not who signed it";
-          if (report.ok) process.stdout.write(`ok: ${report.verified} entries included in ${report.origin} at size ${report.treeSize}, checked against ${against}\n`);
+          if (report.ok) process.stdout.write(human`ok: ${report.verified} entries included in ${report.origin} at size ${report.treeSize}, checked against ${against}\n`);
         }
         if (!report.ok) process.exitCode = EXIT.failed;
       }),

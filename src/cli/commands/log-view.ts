@@ -2,7 +2,7 @@
 import { Command } from "commander";
 import type { Ledger } from "../../ledger/index.js";
 import { leafHash } from "../../ledger/index.js";
-import { verifyCommitment } from "../../record/index.js";
+import { escapeControls, humanJson, verifyCommitment } from "../../record/index.js";
 import { ArbiterError } from "../../record/errors.js";
 import { action, parseIndex, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { withLedger } from "../session.js";
@@ -14,10 +14,10 @@ type Json = Record<string, unknown>;
 function field(value: unknown, ...path: string[]): string {
   let at: unknown = value;
   for (const key of path) at = typeof at === "object" && at !== null ? (at as Json)[key] : undefined;
-  return typeof at === "string" || typeof at === "number" ? String(at) : "-";
+  return typeof at === "string" || typeof at === "number" ? escapeControls(String(at)) : "-";
 }
 
-/** One line per entry: index, time, kind, subject, action, resource, outcome, reason. */
+/** One line per entry: index, time, kind, subject, action, resource, outcome, reason; each field escaped, so one entry is one line. */
 export function summarize(index: number, bytes: Buffer): string {
   const record = JSON.parse(bytes.toString("utf8")) as Json;
   // Whoever the entry is about: the acting subject, the identity a lifecycle record changes, or the
@@ -118,7 +118,7 @@ export function showCommand(): Command {
           };
         });
         if (options.json) printJson(shown);
-        else process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+        else process.stdout.write(`${humanJson(shown)}\n`);
       }),
     );
 }

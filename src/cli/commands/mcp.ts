@@ -1,6 +1,6 @@
 // `arbiter mcp wrap|add|list|remove`: the MCP gateway in front of one stdio server, and the upstreams `arbiter serve` exposes at /mcp/NAME.
 import { Command } from "commander";
-import { ArbiterError } from "../../record/index.js";
+import { ArbiterError, human } from "../../record/index.js";
 import { action, dataDir, parseIndex, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { settingsFor, withSettingFlags } from "../settings-flags.js";
 
@@ -134,7 +134,7 @@ function addCommand(): Command {
         addUpstream(dataDir(options), name, program !== undefined
           ? { command: program, args, ...(env ? { env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}), ...common }
           : { url: options.url as string, ...(headers ? { headers } : {}), ...common });
-        process.stdout.write(`upstream ${name} added; \`arbiter serve\` exposes it at /mcp/${name}\n`);
+        process.stdout.write(human`upstream ${name} added; \`arbiter serve\` exposes it at /mcp/${name}\n`);
       }),
     );
 }
@@ -153,7 +153,7 @@ function listCommand(): Command {
         }));
         if (options.json) printJson({ upstreams });
         else if (upstreams.length === 0) process.stdout.write("no MCP upstreams configured (arbiter mcp add NAME -- COMMAND ...)\n");
-        else for (const u of upstreams) process.stdout.write(`${u.name}  ${u.path}  ${"url" in u ? u.url : [u.command, ...u.args].join(" ")}\n`);
+        else for (const u of upstreams) process.stdout.write(human`${u.name}  ${u.path}  ${"url" in u ? u.url : [u.command, ...u.args].join(" ")}\n`);
       }),
     );
 }
@@ -166,7 +166,7 @@ function removeCommand(): Command {
       action(async (name: string, options: DataOption) => {
         const { removeUpstream } = await import("../../enforce/mcp/index.js");
         removeUpstream(dataDir(options), name);
-        process.stdout.write(`upstream ${name} removed\n`);
+        process.stdout.write(human`upstream ${name} removed\n`);
       }),
     );
 }

@@ -4,6 +4,7 @@ import type { CaseActual, CaseResult, PolicyCase } from "../../policy/index.js";
 import { ArbiterError } from "../../record/errors.js";
 import { EXIT, printJson, withJson, type JsonOption } from "../door.js";
 import { DEFAULT_POLICY_DIR, policyAction } from "./policy-output.js";
+import { human } from "../../record/index.js";
 
 export function validateCommand(): Command {
   return withJson(new Command("validate"))
@@ -18,8 +19,8 @@ export function validateCommand(): Command {
           printJson({ valid: true, dir, version: set.version, policies: set.rules.length, permits, forbids: set.rules.length - permits, limits: set.limits.length, actions: set.actions(), warnings: set.warnings });
           return;
         }
-        process.stdout.write(`valid: ${dir}\nversion: ${set.version}\npolicies: ${set.rules.length} (${permits} permit, ${set.rules.length - permits} forbid)\nlimits: ${set.limits.length}\n`);
-        for (const w of set.warnings) process.stdout.write(`warning: ${formatProblem(w)}\n`);
+        process.stdout.write(human`valid: ${dir}\nversion: ${set.version}\npolicies: ${set.rules.length} (${permits} permit, ${set.rules.length - permits} forbid)\nlimits: ${set.limits.length}\n`);
+        for (const w of set.warnings) process.stdout.write(human`warning: ${formatProblem(w)}\n`);
       }),
     );
 }
@@ -56,10 +57,10 @@ export function testCommand(): Command {
           printJson({ version: set.version, passed: results.length - failed, failed, results });
         } else {
           for (const r of results) {
-            process.stdout.write(`${r.passed ? "PASS" : "FAIL"}  ${r.name}\n`);
-            if (!r.passed) process.stdout.write(`      expected ${describeExpected(r.expected)}\n      got      ${describeActual(r.actual)}\n`);
+            process.stdout.write(human`${r.passed ? "PASS" : "FAIL"}  ${r.name}\n`);
+            if (!r.passed) process.stdout.write(human`      expected ${describeExpected(r.expected)}\n      got      ${describeActual(r.actual)}\n`);
           }
-          process.stdout.write(`${results.length} cases: ${results.length - failed} passed, ${failed} failed (policy set ${set.version})\n`);
+          process.stdout.write(human`${results.length} cases: ${results.length - failed} passed, ${failed} failed (policy set ${set.version})\n`);
         }
         if (failed > 0) process.exitCode = EXIT.failed;
       }),

@@ -2,6 +2,7 @@
 import { isArbiterError } from "../../record/errors.js";
 import type { PolicyProblem } from "../../policy/index.js";
 import { action, EXIT, type JsonOption } from "../door.js";
+import { human } from "../../record/index.js";
 
 /** The default policy directory of the commands that take one. */
 export const DEFAULT_POLICY_DIR = "policies";
@@ -25,8 +26,8 @@ export function policyAction<A extends unknown[]>(fn: (...args: A) => Promise<vo
         process.stdout.write(`${JSON.stringify({ error: { code: "POLICY_INVALID", message: (err as Error).message, problems } })}\n`);
       } else {
         const { formatProblem } = await import("../../policy/index.js");
-        process.stderr.write(`arbiter: the policy set was refused (${problems.length} problem${problems.length === 1 ? "" : "s"}) [POLICY_INVALID]\n`);
-        for (const p of problems) process.stderr.write(`  ${formatProblem(p)}\n`);
+        process.stderr.write(human`arbiter: the policy set was refused (${problems.length} problem${problems.length === 1 ? "" : "s"}) [POLICY_INVALID]\n`);
+        for (const p of problems) process.stderr.write(human`  ${formatProblem(p)}\n`);
       }
       process.exitCode = EXIT.failed;
     }

@@ -1,7 +1,7 @@
 // `arbiter policy replay`: recorded decisions evaluated again, under their own version or a candidate set.
 import { Command } from "commander";
 import type { ReplayReport, ReplaySample } from "../../decide/index.js";
-import { normalizeTimestamp } from "../../record/index.js";
+import { escapeControls, normalizeTimestamp } from "../../record/index.js";
 import { ArbiterError } from "../../record/errors.js";
 import { EXIT, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { progressBar } from "../progress.js";
@@ -15,9 +15,7 @@ interface ReplayCliOptions extends DataOption, JsonOption {
 }
 
 /** Record fields are data from callers: a newline or terminal escape must not shape what a person reads. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-const clean = (text: string) => text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+const clean = escapeControls;
 
 function time(text: string | undefined, flag: string): string | undefined {
   if (text === undefined) return undefined;

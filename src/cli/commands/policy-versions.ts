@@ -9,6 +9,7 @@ import type { ReplayReport } from "../../decide/index.js";
 import { isStoredVersion, storedSet, testBeforeActivation, testsAttributes, type TestsRecord } from "./policy-activate.js";
 import { DEFAULT_POLICY_DIR, policyAction } from "./policy-output.js";
 import { printReplay } from "./policy-replay.js";
+import { human, escapeControls } from "../../record/index.js";
 
 type Options = DataOption & JsonOption;
 
@@ -29,8 +30,8 @@ interface DiffOptions extends Options {
 }
 
 function printDiff(diff: PolicyDiff, fromLabel: string, toLabel: string): void {
-  const line = (label: string, ids: string[]) => (ids.length ? `${label} ${ids.join(", ")}\n` : "");
-  process.stdout.write(`from: ${diff.from_version ?? "(none)"} ${fromLabel}\nto:   ${diff.to_version} ${toLabel}\n`);
+  const line = (label: string, ids: string[]) => (ids.length ? `${label} ${escapeControls(ids.join(", "))}\n` : "");
+  process.stdout.write(human`from: ${diff.from_version ?? "(none)"} ${fromLabel}\nto:   ${diff.to_version} ${toLabel}\n`);
   if (diff.from_version === diff.to_version) {
     process.stdout.write("no changes\n");
     return;
@@ -95,10 +96,10 @@ async function activateChecked(options: ActivateOptions, pick: (store: PolicySto
   if (options.json) {
     printJson({ from: result.from, to: result.to, changed: result.changed, diff: result.diff, tests, ...(replay ? { replay } : {}), ...(result.index !== undefined ? { index: result.index, record_id: result.recordId } : {}) });
   } else if (!result.changed) {
-    process.stdout.write(`already active: ${result.to}\n`);
+    process.stdout.write(human`already active: ${result.to}\n`);
   } else {
     const testLine = tests.status === "passed" ? `tests: ${tests.passed} passed (${tests.file})` : `tests: ${tests.status} (${tests.reason})`;
-    process.stdout.write(`${testLine}\nactivated: ${result.to}\nprevious: ${result.from ?? "(none)"}\n${result.diff.added.length} added, ${result.diff.removed.length} removed, ${result.diff.changed.length} changed; ledger entry ${result.index}\n`);
+    process.stdout.write(human`${testLine}\nactivated: ${result.to}\nprevious: ${result.from ?? "(none)"}\n${result.diff.added.length} added, ${result.diff.removed.length} removed, ${result.diff.changed.length} changed; ledger entry ${result.index}\n`);
   }
 }
 
@@ -166,12 +167,12 @@ export function showCommand(): Command {
           printJson({ version: set.version, active, sources: set.sources, content: set.content });
           return;
         }
-        process.stdout.write(`version: ${set.version}${active ? " (active)" : ""}\npolicies: ${set.rules.length}\n`);
+        process.stdout.write(human`version: ${set.version}${active ? " (active)" : ""}\npolicies: ${set.rules.length}\n`);
         for (const r of set.rules) {
-          process.stdout.write(`  ${r.id}  ${r.effect}  ${r.reason}  ${r.control}${r.file ? `  ${r.file}:${r.line ?? 1}` : ""}\n      ${r.note}\n`);
+          process.stdout.write(human`  ${r.id}  ${r.effect}  ${r.reason}  ${r.control}${r.file ? `  ${r.file}:${r.line ?? 1}` : ""}\n      ${r.note}\n`);
         }
-        process.stdout.write(`limits: ${set.limits.length}\n`);
-        for (const l of set.limits) process.stdout.write(`  ${describeLimit(l)}\n`);
+        process.stdout.write(human`limits: ${set.limits.length}\n`);
+        for (const l of set.limits) process.stdout.write(human`  ${describeLimit(l)}\n`);
       }),
     );
 }
@@ -187,9 +188,9 @@ export function versionsCommand(): Command {
           return;
         }
         if (versions.length === 0) process.stdout.write("no policy set was ever activated\n");
-        for (const v of versions) process.stdout.write(`${v.active ? "*" : " "} ${v.version}  ${v.created_at}  ${v.policies} policies\n`);
+        for (const v of versions) process.stdout.write(human`${v.active ? "*" : " "} ${v.version}  ${v.created_at}  ${v.policies} policies\n`);
         if (history.length > 0) process.stdout.write("activations:\n");
-        for (const h of history) process.stdout.write(`  ${h.activated_at}  ${h.version}  by ${h.actor.id} (${h.actor.type})  from ${h.previous ?? "(none)"}\n`);
+        for (const h of history) process.stdout.write(human`  ${h.activated_at}  ${h.version}  by ${h.actor.id} (${h.actor.type})  from ${h.previous ?? "(none)"}\n`);
       }),
     );
 }

@@ -1,6 +1,6 @@
 // `arbiter serve`: the decision point and its APIs over HTTP, until SIGINT or SIGTERM.
 import { Command } from "commander";
-import { ArbiterError } from "../../record/index.js";
+import { ArbiterError, human } from "../../record/index.js";
 import { describeSource, formatSetting, howToSet, type LoadedSettings, type SettingKey } from "../../runtime/settings/index.js";
 import { action, dataDir, withData, type DataOption } from "../door.js";
 import { allSettingKeys, settingsFor, withSettingFlags } from "../settings-flags.js";
@@ -86,7 +86,7 @@ export function serveCommand(): Command {
             await shutdown();
             throw new ArbiterError("USAGE", `cannot serve Envoy ext_authz on ${server.host}:${server.ext_authz_port} (${describeSource(loaded.sources["server.ext_authz_port"])}): ${err instanceof Error ? err.message : String(err)}`);
           }
-          process.stdout.write(`arbiter ext_authz (gRPC) on ${server.host}:${extAuthz.port}\n`);
+          process.stdout.write(human`arbiter ext_authz (gRPC) on ${server.host}:${extAuthz.port}\n`);
         }
         if (server.proxy_port !== null) {
           const limits = { bodyBytes: server.proxy_body_limit, headerBytes: server.proxy_header_limit, timeoutMs: server.proxy_timeout, maskBytes: server.proxy_mask_limit };
@@ -96,12 +96,12 @@ export function serveCommand(): Command {
             await shutdown();
             throw new ArbiterError("USAGE", `cannot serve the reverse proxy on ${server.host}:${server.proxy_port} (${describeSource(loaded.sources["server.proxy_port"])}): ${err instanceof Error ? err.message : String(err)}`);
           }
-          process.stdout.write(`arbiter reverse proxy on ${server.host}:${proxy.port}\n`);
+          process.stdout.write(human`arbiter reverse proxy on ${server.host}:${proxy.port}\n`);
         }
         process.once("SIGINT", () => void shutdown());
         process.once("SIGTERM", () => void shutdown());
-        process.stdout.write(`arbiter serving ${address} (data ${dir}, ledger ${runtime.ledger.origin}); OpenAPI at ${address}/openapi.json\n`);
-        for (const line of greeting(address)) process.stdout.write(`${line}\n`);
+        process.stdout.write(human`arbiter serving ${address} (data ${dir}, ledger ${runtime.ledger.origin}); OpenAPI at ${address}/openapi.json\n`);
+        for (const line of greeting(address)) process.stdout.write(human`${line}\n`);
       }),
     );
 }

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { action, printJson, withData, withJson, type DataOption } from "../door.js";
 import { actorOf, collect, parseDuration, withActor, withDirectory, type ActorOption } from "./identity-session.js";
+import { human } from "../../record/index.js";
 
 interface IssueOptions extends ActorOption {
   identity: string;
@@ -44,7 +45,7 @@ function issueCommand(): Command {
           const { decodeJwt } = await import("jose");
           printJson({ token: issued.token, credential: issued.credential, claims: decodeJwt(issued.token) });
         } else {
-          process.stdout.write(`${issued.token}\n`);
+          process.stdout.write(human`${issued.token}\n`);
         }
       }),
     );

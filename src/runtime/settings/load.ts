@@ -158,7 +158,7 @@ export function loadSettings(input: LoadSettingsInput = {}): LoadedSettings {
     (settings[entry.section] ??= {})[entry.name] = value;
     sources[entry.key] = from;
   }
-  if (flagProblems.length > 0) throw new ArbiterError("USAGE", [...flagProblems, ...problems].join("\n  "));
+  if (flagProblems.length > 0) throw new ArbiterError("USAGE", [...flagProblems, ...problems].join("\n  "), { problems: [...flagProblems, ...problems] });
   if (problems.length > 0) {
     // The file's problems in the order of its lines, then the environment's.
     const lineOf = (p: string): number => Number(/^[^\n]*?\.yaml:(\d+): /.exec(p)?.[1] ?? Number.MAX_SAFE_INTEGER);
