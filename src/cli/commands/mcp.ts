@@ -84,8 +84,12 @@ function wrapCommand(): Command {
         if (options.server !== undefined) {
           const pep = options.pepCredential ?? process.env[PEP_CREDENTIAL_ENV];
           if (!pep) throw new ArbiterError("USAGE", `--server needs the gateway's credential: --pep-credential or $${PEP_CREDENTIAL_ENV}`);
-          point = new RemoteDecisionPoint(options.server, pep);
+          const remote = new RemoteDecisionPoint(options.server, pep);
+          // Before the upstream starts: a wrong key fails here, not as the agent's first tools/list.
+          await remote.checkAccess({ credential });
+          point = remote;
         } else {
+          if (options.pepCredential !== undefined) throw new ArbiterError("USAGE", "--pep-credential goes with --server; without it, decisions are made in this process over the data directory");
           // A long-running process, like serve: WAL checkpoints on a worker, never inside a decision's commit.
           point = LocalDecisionPoint.open(dataDir(options), { backgroundCheckpoints: true });
         }

@@ -89,6 +89,27 @@ export class RemoteDecisionPoint implements DecisionPoint {
     return (await this.call<Visibility>("POST", "/v1/visibility", { subject, candidates })).body;
   }
 
+  /**
+   * Asks the server, before the gateway relays anything, whether it admits this point's credential
+   * as an enforcement point: an empty listing for `subject` needs an authenticated identity with the
+   * `pep` role and has no effect (a role refusal is recorded by the server, as any other). A refused
+   * credential becomes an error naming what to fix, instead of a failed `tools/list` later.
+   */
+  async checkAccess(subject: SubjectRef): Promise<void> {
+    try {
+      await this.call<Visibility>("POST", "/v1/visibility", { subject, candidates: [] });
+    } catch (err) {
+      if (!(err instanceof ArbiterError)) throw err;
+      if (err.code === "UNAUTHENTICATED") {
+        throw new ArbiterError("UNAUTHENTICATED", `Arbiter at ${this.base} refused the gateway's --pep-credential (${err.message.replace(/^Arbiter refused POST \/v1\/visibility: /, "")}); give the API key or token of an identity with the pep role`, err.details);
+      }
+      if (err.code === "FORBIDDEN") {
+        throw new ArbiterError("FORBIDDEN", `the gateway's --pep-credential is not an enforcement point's at ${this.base} (${err.message.replace(/^Arbiter refused POST \/v1\/visibility: /, "")}); use the key of an identity with the pep role`, err.details);
+      }
+      throw err;
+    }
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

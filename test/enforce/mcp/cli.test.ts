@@ -37,6 +37,7 @@ describe("arbiter mcp", () => {
     [["mcp", "wrap", "--credential", "k", "--url", "http://x/mcp", "--", "true"], "arbiter: give either the upstream command after -- or --url, not both [USAGE]\n"],
     [["mcp", "wrap", "--credential", "k", "--server-name", "a/b", "--", "true"], "arbiter: --server-name must be 1 to 64 letters, digits, . _ or - [USAGE]\n"],
     [["mcp", "wrap", "--credential", "k", "--server", "http://127.0.0.1:9", "--", "true"], "arbiter: --server needs the gateway's credential: --pep-credential or $ARBITER_PEP_CREDENTIAL [USAGE]\n"],
+    [["mcp", "wrap", "--credential", "k", "--pep-credential", "p", "--", "true"], "arbiter: --pep-credential goes with --server; without it, decisions are made in this process over the data directory [USAGE]\n"],
     [["mcp", "wrap", "--credential", "k", "--approval-timeout", "0", "--", "true"], "arbiter: --approval-timeout must be a duration from 1s to 24h, such as 500ms, 30s, 15m or 2h (a bare number is seconds); got \"0\" [USAGE]\n"],
     [["mcp", "wrap", "--credential", "k", "--call-timeout", "soon", "--", "true"], "arbiter: --call-timeout must be a duration from 1s to 24h, such as 500ms, 30s, 15m or 2h (a bare number is seconds); got \"soon\" [USAGE]\n"],
   ])("wrap refuses %j", (args, stderr) => {
