@@ -22,7 +22,8 @@ export interface LinkEvent {
   /** The source's own id (CloudTrail eventID, Kubernetes auditID…), for duplicate detection. */
   originalId?: string;
   timeMs: number;
-  subject: { id: string; type: IdentityType; credentialId?: string };
+  /** `principal`: the source's fuller name for the subject when it differs from `id` (CloudTrail's ARN), for principal maps. */
+  subject: { id: string; type: IdentityType; credentialId?: string; principal?: string };
   action: string;
   resource: { id: string; type?: string };
   outcome: EventOutcome;

@@ -6,6 +6,7 @@ import { OUTCOME_CODES, type DecisionTable } from "./decision-table.js";
 import { executed, reached, type LinkEvent, type Position } from "./event.js";
 import type { IdentityState } from "./identity-state.js";
 import type { JoinMatch, JoinOutcome } from "./join.js";
+import type { PrincipalResolver, PrincipalRule } from "./principals.js";
 
 export interface FindingDraft {
   code: FindingCode;
@@ -208,14 +209,51 @@ export function unlinkedFinding(event: LinkEvent, outcome: JoinOutcome, ctx: Fin
   };
 }
 
-/** Who acted without an accountable owner: a known identity whose owner is missing or gone, or a non-human Arbiter does not know. */
-export function ownerGap(event: LinkEvent, state: IdentityState): { identityId: string; why: string; known: boolean } | undefined {
+export interface OwnerGapFound {
+  /** The Arbiter identity that acted, or the source's own name when it stands for none. */
+  identityId: string;
+  why: string;
+  known: boolean;
+  /** How the source's name led to the identity, when it was not the identity's own id or credential. */
+  mapped?: { principal: string; rule: PrincipalRule };
+}
+
+/**
+ * Who acted without an accountable owner: the identity of the event's credential, else the one its
+ * principal stands for (principals.ts), when that identity has no accountable owner; or a
+ * non-human principal that stands for no identity Arbiter knows.
+ */
+export function ownerGap(event: LinkEvent, state: IdentityState, principals: PrincipalResolver): OwnerGapFound | undefined {
   if (!reached(event.outcome)) return undefined;
   const credential = event.subject.credentialId === undefined ? undefined : state.credentials.get(event.subject.credentialId);
-  const id = credential?.identityId ?? event.subject.id;
+  const names = event.subject.principal !== undefined && event.subject.principal !== event.subject.id ? [event.subject.id, event.subject.principal] : [event.subject.id];
+  const match = credential === undefined ? principals.resolve(names) : undefined;
+  const id = credential?.identityId ?? match?.identity ?? event.subject.id;
+  const mapped = match !== undefined && match.rule !== "same" ? { mapped: { principal: match.principal, rule: match.rule } } : {};
   const facts = state.identities.get(id);
-  if (facts) return facts.ownerProblem === undefined ? undefined : { identityId: id, why: facts.ownerProblem, known: true };
+  if (facts) return facts.ownerProblem === undefined ? undefined : { identityId: id, why: facts.ownerProblem, known: true, ...mapped };
+  if (match !== undefined) return { identityId: event.subject.id, why: `the principal map names ${id} for it, an identity Arbiter does not know`, known: false, ...mapped };
   const type = event.subject.type;
   if (type === "unknown" || type === "human") return undefined;
-  return { identityId: id, why: `it is a ${type} Arbiter does not know, so nobody is accountable for it`, known: false };
+  return { identityId: event.subject.id, why: `it is a ${type} that stands for no identity Arbiter knows (add it with arbiter identity create, or name its identity with --principal-map)`, known: false };
+}
+
+/** The finding for an identity without owner, once per run, over the `count` events it acted in. */
+export function ownerFinding(identityId: string, found: OwnerGapFound, first: LinkEvent, count: number, lastMs: number): FindingDraft {
+  const who = found.mapped !== undefined ? `${found.mapped.principal} (identity ${identityId}, by ${found.mapped.rule})` : identityId;
+  const when = count === 1 ? `at ${iso(first.timeMs)}` : `${count} times between ${iso(first.timeMs)} and ${iso(lastMs)}`;
+  return {
+    code: "IDENTITY_WITHOUT_OWNER",
+    evidence: {
+      identity_id: identityId,
+      known_to_arbiter: found.known,
+      why: found.why,
+      ...(found.mapped !== undefined ? { source_principal: found.mapped.principal, mapped_by: found.mapped.rule } : {}),
+      events: count,
+      first_time: iso(first.timeMs),
+      last_time: iso(lastMs),
+      first_event: { file: first.at.file, line: first.at.line },
+    },
+    note: `${who} acted ${when} with nobody accountable for it: ${found.why}.`,
+  };
 }

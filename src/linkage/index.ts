@@ -4,6 +4,7 @@ export { DEFAULT_SKEW_SECONDS, DEFAULT_WINDOW_SECONDS, runLinkage, type LinkageD
 export { syncDecisionKeys } from "./decision-keys.js";
 export { LINK_FORMATS, type EventOutcome, type JoinKey, type LinkFormat, type SkipReason } from "./event.js";
 export { ACCESS_LOG_MAPPING, mappingSchema, parseMapping, type Mapping } from "./formats/index.js";
+export { checkPrincipalMap, DEFAULT_RULES, parsePrincipalMap, type PrincipalMap } from "./principals.js";
 export type { LinkInput } from "./input.js";
 export { describeSummary, type FileStats, type LinkageSummary } from "./summary.js";
 export { escapeHtml, renderHtml, type LinkageReport } from "./report.js";

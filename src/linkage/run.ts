@@ -8,11 +8,12 @@ import { decisionDetailReader, knownForeignDecision, syncDecisionKeys } from "./
 import { loadDecisionTable } from "./decision-table.js";
 import { reached, wellFormed, type ForeignDecision, type LinkEvent, type LinkFormat } from "./event.js";
 import { EvidenceWriter } from "./evidence.js";
-import { carriedGrantFindings, credentialFindings, decisionFindings, ownerGap, unlinkedFinding, type FindingContext, type FindingDraft } from "./findings.js";
+import { carriedGrantFindings, credentialFindings, decisionFindings, ownerFinding, ownerGap, unlinkedFinding, type FindingContext, type FindingDraft, type OwnerGapFound } from "./findings.js";
 import { importerFor, type Importer, type Mapping } from "./formats/index.js";
 import { loadIdentityState, type IdentityState } from "./identity-state.js";
 import { inputName, inputSize, readInput, type FileFacts, type Item, type LinkInput } from "./input.js";
-import { joinEvent, type JoinOptions } from "./join.js";
+import { joinEvent, type JoinOptions, type JoinOutcome } from "./join.js";
+import { PrincipalResolver, type PrincipalMap } from "./principals.js";
 import { findingRecord, importedRecord, iso, linkEntry, runRecord, type RunActor } from "./records.js";
 import { RunStore } from "./run-store.js";
 import { SeenSet } from "./seen-set.js";
@@ -32,6 +33,8 @@ export interface RunOptions {
   format: LinkFormat;
   /** Field mapping for `jsonl`; the access-log mapping when absent. */
   mapping?: Mapping;
+  /** Source principals → Arbiter identities (principals.ts); the built-in rules alone when absent. */
+  principals?: PrincipalMap;
   windowSeconds?: number;
   skewSeconds?: number;
   /** Who ran the linkage, recorded as the subject of the run's own record. */
@@ -45,8 +48,7 @@ export const DEFAULT_SKEW_SECONDS = 5;
 
 interface OwnerGap {
   event: LinkEvent;
-  why: string;
-  known: boolean;
+  found: OwnerGapFound;
   count: number;
   lastMs: number;
 }
@@ -61,7 +63,7 @@ export async function runLinkage(deps: LinkageDeps, input: LinkInput, options: R
   const runId = `lnk_${newRecordId(started.getTime())}`;
   const store = new RunStore(deps.db);
   const source = inputName(input);
-  store.create({ id: runId, format: options.format, source, actor: options.actor.id, startedAt: started.toISOString(), options: JSON.stringify({ window_seconds: windowSeconds, skew_seconds: skewSeconds, mapping: options.mapping ?? null }) });
+  store.create({ id: runId, format: options.format, source, actor: options.actor.id, startedAt: started.toISOString(), options: JSON.stringify({ window_seconds: windowSeconds, skew_seconds: skewSeconds, mapping: options.mapping ?? null, principal_map: options.principals ?? null }) });
   try {
     const syncStart = Date.now();
     const synced = await syncDecisionKeys(deps.db, deps.ledger);
@@ -107,6 +109,7 @@ class Run {
   private readonly seen = new SeenSet();
   private readonly owners = new Map<string, OwnerGap>();
   private readonly knownForeign: ReturnType<typeof knownForeignDecision>;
+  private readonly principals: PrincipalResolver;
   private readonly nowMs: number;
 
   constructor(
@@ -122,6 +125,7 @@ class Run {
     this.ctx = { table, state, skewMs: join.skewMs, windowMs: join.windowMs, bindingKey: deps.bindingKey, detail: decisionDetailReader(deps.db), grantUses: new Map(), withinSkew: this.tally.withinSkew };
     this.knownForeign = knownForeignDecision(deps.db);
     this.nowMs = deps.now().getTime();
+    this.principals = new PrincipalResolver(options.principals, (id) => state.identities.has(id));
   }
 
   async read(input: LinkInput): Promise<FileFacts[]> {
@@ -173,7 +177,7 @@ class Run {
   }
 
   private isWellFormed(item: LinkEvent | ForeignDecision): boolean {
-    const common = [item.subject.id, item.action, item.resource.id, item.resource.type, item.originalId];
+    const common = [item.subject.id, "principal" in item.subject ? item.subject.principal : undefined, item.action, item.resource.id, item.resource.type, item.originalId];
     return "system" in item
       ? wellFormed(...common, item.system, item.subject.credentialId, item.decisionId, item.grantId)
       : wellFormed(...common, item.sourceId, item.policy.set_version, item.policy.bundle_revision, ...item.policy.determining);
@@ -194,7 +198,7 @@ class Run {
     this.tally.events++;
     stats.events++;
     if (event.timeMs > this.nowMs + this.join.skewMs) this.tally.futureEvents++;
-    const outcome = joinEvent(table, event, this.join);
+    const outcome = this.joinOf(event);
     const time = iso(event.timeMs);
     const drafts: FindingDraft[] = [];
     const match = outcome.match;
@@ -225,6 +229,22 @@ class Run {
     }
   }
 
+  /**
+   * The join as the source named the subject, then, for subject+action+resource, as the identity the
+   * principal map names for it. Not by a built-in rule: those match a name in any namespace or
+   * account, and a look-alike (`system:serviceaccount:other:build-bot`) must not borrow a decision.
+   */
+  private joinOf(event: LinkEvent): JoinOutcome {
+    const outcome = joinEvent(this.ctx.table, event, this.join);
+    if (outcome.match !== undefined) return outcome;
+    const names = event.subject.principal !== undefined ? [event.subject.id, event.subject.principal] : [event.subject.id];
+    const match = this.principals.resolve(names);
+    const identity = match?.rule === "map" ? match.identity : undefined;
+    if (identity === undefined || identity === event.subject.id) return outcome;
+    const again = joinEvent(this.ctx.table, { ...event, subject: { ...event.subject, id: identity } }, this.join);
+    return again.match !== undefined ? again : outcome;
+  }
+
   private writeFinding(event: LinkEvent, draft: FindingDraft, decisionId: string | undefined): void {
     const id = newRecordId();
     const credentialKind = event.subject.credentialId === undefined ? undefined : this.state.credentials.get(event.subject.credentialId)?.kind;
@@ -244,14 +264,14 @@ class Run {
 
   /** Ownership is a property of the identity, so it is reported once per identity per run, with a count. */
   private noteOwner(event: LinkEvent): void {
-    const gap = ownerGap(event, this.state);
-    if (gap === undefined) return;
-    const seen = this.owners.get(gap.identityId);
+    const found = ownerGap(event, this.state, this.principals);
+    if (found === undefined) return;
+    const seen = this.owners.get(found.identityId);
     if (seen) {
       seen.count++;
       seen.lastMs = Math.max(seen.lastMs, event.timeMs);
     } else {
-      this.owners.set(gap.identityId, { event, why: gap.why, known: gap.known, count: 1, lastMs: event.timeMs });
+      this.owners.set(found.identityId, { event, found, count: 1, lastMs: event.timeMs });
     }
   }
 
@@ -271,11 +291,7 @@ class Run {
 
   async finishFindings(): Promise<void> {
     for (const [identityId, gap] of this.owners) {
-      const draft: FindingDraft = {
-        code: "IDENTITY_WITHOUT_OWNER",
-        evidence: { identity_id: identityId, known_to_arbiter: gap.known, why: gap.why, events: gap.count, first_time: iso(gap.event.timeMs), last_time: iso(gap.lastMs), first_event: { file: gap.event.at.file, line: gap.event.at.line } },
-        note: `${identityId} acted ${gap.count} time(s) between ${iso(gap.event.timeMs)} and ${iso(gap.lastMs)} while nobody was accountable for it: ${gap.why}.`,
-      };
+      const draft = ownerFinding(identityId, gap.found, gap.event, gap.count, gap.lastMs);
       this.writeFinding(gap.event, draft, undefined);
     }
     await this.writer.close();

@@ -62,6 +62,16 @@ describe("POST /v1/linkage/runs", () => {
     expect(answer).toMatchObject({ status: 201, body: { summary: { linked: 1, files: [{ file: "inline" }] } } });
   });
 
+  it("takes a principal map, as YAML text or as an object, and refuses a bad one", async () => {
+    const event = { kind: "Event", apiVersion: "audit.k8s.io/v1", auditID: "8d1e3f5a-7b9c-4d2e-8f4a-6b8c0d2e4f61", stage: "ResponseComplete", verb: "get", user: { username: "system:serviceaccount:ci:ghost" }, objectRef: { resource: "configmaps", namespace: "ci", name: "cache" }, responseStatus: { code: 200 }, requestReceivedTimestamp: decision.time };
+    const run = async (principal_map?: unknown) => (await call<{ summary: { findings: Record<string, number> } }>(server, "POST", "/v1/linkage/runs", server.as.admin, { format: "k8s", events: [event], ...(principal_map !== undefined ? { principal_map } : {}) })).body;
+    expect((await run()).summary.findings).toEqual({ UNLINKED_ACTION: 1, IDENTITY_WITHOUT_OWNER: 1 });
+    expect((await run({ principals: { "system:serviceaccount:ci:ghost": "research-agent" } })).summary.findings).toEqual({ UNLINKED_ACTION: 1 });
+    expect((await run('principals:\n  "system:serviceaccount:ci:*": research-agent\n')).summary.findings).toEqual({ UNLINKED_ACTION: 1 });
+    expect(await run({ principals: { x: "not an id" } })).toMatchObject({ status: 400, code: "REQUEST_INVALID", detail: expect.stringMatching(/^principal_map: principals\.x: an Arbiter identity id/) as unknown });
+    expect(await run("principals: {x: y")).toMatchObject({ status: 400, code: "REQUEST_INVALID", detail: expect.stringMatching(/^principal_map is not YAML or JSON/) as unknown });
+  });
+
   it("refuses operators without the auditor or admin role, and bad bodies", async () => {
     expect((await call(server, "POST", "/v1/linkage/runs", server.as.pep, { format: "jsonl", events: "{}" })).body).toMatchObject({ code: "FORBIDDEN" });
     expect((await call(server, "POST", "/v1/linkage/runs", server.as.admin, { format: "syslog", events: "{}" })).body).toMatchObject({ status: 400, code: "REQUEST_INVALID" });

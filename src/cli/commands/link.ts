@@ -15,6 +15,7 @@ interface LinkOptions extends ActorOption {
   source?: string;
   format?: string;
   map?: string;
+  principalMap?: string;
   failOn?: string;
   window: string;
   skew: string;
@@ -71,8 +72,9 @@ function runAction() {
     if (options.source === undefined || options.format === undefined) throw new ArbiterError("USAGE", "give --source PATH and --format FORMAT (or a subcommand: runs, show, trace)");
     if (!FORMATS.includes(options.format as LinkFormat)) throw new ArbiterError("USAGE", `--format must be one of ${FORMATS.join(", ")}`);
     const failOn = failOnCodes(options.failOn);
-    const { parseMapping } = await import("../../linkage/index.js");
+    const { parseMapping, parsePrincipalMap } = await import("../../linkage/index.js");
     const mapping: Mapping | undefined = options.map === undefined ? undefined : parseMapping(readFileSync(options.map, "utf8"), options.map);
+    const principals = options.principalMap === undefined ? undefined : parsePrincipalMap(readFileSync(options.principalMap, "utf8"), options.principalMap);
     const window = parseDuration(options.window, "--window");
     const skew = parseDuration(options.skew, "--skew");
     if (options.report) ensureDirectory(options.out);
@@ -82,6 +84,7 @@ function runAction() {
       const summary = await linkage.run({ path: options.source as string }, {
         format: options.format as LinkFormat,
         ...(mapping ? { mapping } : {}),
+        ...(principals ? { principals } : {}),
         windowSeconds: window,
         skewSeconds: skew,
         actor: actorOf(runtime.identities, options),
@@ -163,6 +166,7 @@ function runCommand(): Command {
     .option("--source <path>", "a log file or a directory of them (.gz is read too)")
     .option("--format <format>", FORMATS.join("|"))
     .option("--map <file>", "YAML field mapping for --format jsonl (default: the access-log mapping)")
+    .option("--principal-map <file>", "YAML or JSON: source principals (a Kubernetes service account, an AWS role ARN) → Arbiter identities, before the built-in rules")
     .option("--fail-on <codes>", "exit 1 when any of these findings occurs, e.g. UNLINKED_ACTION,EXECUTED_DESPITE_DENY")
     .option("--window <duration>", "how long before an event a decision may lie for the credential and subject+action+resource keys", "60s")
     .option("--skew <duration>", "clock skew tolerated between the source and Arbiter", "5s")

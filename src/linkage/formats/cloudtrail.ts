@@ -14,7 +14,7 @@ const DENIED = /AccessDenied|Unauthorized|Forbidden|NotAuthorized/i;
 const DECISION_IN_USER_AGENT = /(?:arbiter-decision\/([\x21-\x7e]{1,128})|\bapp\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}))/i;
 
 /** The acting principal as Arbiter would name it, and what kind of identity it is. */
-function principalOf(identity: Record<string, unknown>): { id: string; type: IdentityType } {
+function principalOf(identity: Record<string, unknown>): { id: string; type: IdentityType; principal?: string } {
   const kind = textAt(identity, "type");
   const sourceIdentity = textAt(identity, "sessionContext", "sourceIdentity");
   // SourceIdentity is set by whoever assumed the role (an agent's own name) and survives role chaining.
@@ -24,10 +24,10 @@ function principalOf(identity: Record<string, unknown>): { id: string; type: Ide
     case "AssumedRole": {
       const session = arn?.split("/").slice(2).join("/");
       const role = arn?.split("/")[1] ?? "";
-      return { id: session || (textAt(identity, "principalId") ?? "unknown"), type: role.startsWith("AWSReservedSSO_") ? "human" : "workload" };
+      return { id: session || (textAt(identity, "principalId") ?? "unknown"), type: role.startsWith("AWSReservedSSO_") ? "human" : "workload", ...(arn !== undefined ? { principal: arn } : {}) };
     }
     case "IAMUser":
-      return { id: textAt(identity, "userName") ?? arn ?? "unknown", type: "unknown" };
+      return { id: textAt(identity, "userName") ?? arn ?? "unknown", type: "unknown", ...(arn !== undefined ? { principal: arn } : {}) };
     case "Root":
       return { id: arn ?? "root", type: "human" };
     case "IdentityCenterUser":

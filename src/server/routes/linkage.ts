@@ -1,6 +1,6 @@
 // Linkage API: run a linkage over events sent inline, read runs, their findings and events, reports and trace stories.
 import { z } from "zod";
-import { LINK_FORMATS, mappingSchema, parseMapping, type Mapping } from "../../linkage/index.js";
+import { checkPrincipalMap, LINK_FORMATS, mappingSchema, parseMapping, parsePrincipalMap, type Mapping, type PrincipalMap } from "../../linkage/index.js";
 import { ArbiterError } from "../../record/index.js";
 import { callerOf, requireRole } from "../auth.js";
 import type { ServerContext } from "../context.js";
@@ -13,6 +13,8 @@ const runBody = z.strictObject({
   source: z.string().regex(/^[\x21-\x7e][\x20-\x7e]{0,255}$/).default("inline"),
   /** For format jsonl: the mapping as YAML text or as an object. */
   mapping: z.union([z.string().max(65_536), z.record(z.string(), z.unknown())]).optional(),
+  /** Source principals → Arbiter identities, as YAML or JSON text or as an object (`arbiter link --principal-map`). */
+  principal_map: z.union([z.string().max(1_048_576), z.record(z.string(), z.unknown())]).optional(),
   window_seconds: z.number().positive().max(86_400).optional(),
   skew_seconds: z.number().min(0).max(3600).optional(),
 });
@@ -38,6 +40,15 @@ function mappingOf(given: string | Record<string, unknown> | undefined): Mapping
   return parsed.data;
 }
 
+function principalMapOf(given: string | Record<string, unknown> | undefined): PrincipalMap | undefined {
+  if (given === undefined) return undefined;
+  try {
+    return typeof given === "string" ? parsePrincipalMap(given, "principal_map") : checkPrincipalMap(given, "principal_map", "REQUEST_INVALID");
+  } catch (err) {
+    throw err instanceof ArbiterError && err.code === "USAGE" ? new ArbiterError("REQUEST_INVALID", err.message) : err;
+  }
+}
+
 /** Inline events are for the console and CI; bulk logs go through `arbiter link`, which streams files. */
 export interface LinkageRouteOptions {
   bodyLimit: number;
@@ -54,10 +65,12 @@ export function linkageRoutes({ app, runtime }: ServerContext, options: LinkageR
     handler: async (request, reply) => {
       const body = request.body;
       const mapping = mappingOf(body.mapping);
+      const principals = principalMapOf(body.principal_map);
       const input = typeof body.events === "string" ? { text: body.events, name: body.source } : { values: body.events, name: body.source };
       const summary = await linkage.run(input, {
         format: body.format,
         ...(mapping ? { mapping } : {}),
+        ...(principals ? { principals } : {}),
         ...(body.window_seconds !== undefined ? { windowSeconds: body.window_seconds } : {}),
         ...(body.skew_seconds !== undefined ? { skewSeconds: body.skew_seconds } : {}),
         actor: callerOf(request),
