@@ -41,7 +41,7 @@ describe("arbiter policy activate runs the set's tests first", () => {
     expect(human.status).toBe(0);
     expect(human.stdout).toMatch(/^tests: 16 passed \(.*tests\.yaml\)\nactivated: sha256:[0-9a-f]{64}\n/);
     goodVersion = active();
-    expect(recordAt(0).attributes).toEqual({ tests: { status: "passed", file: join(good, "tests.yaml"), passed: 15 } });
+    expect(recordAt(0).attributes).toEqual({ tests: { status: "passed", file: join(good, "tests.yaml"), passed: 16 } });
   });
 
   it("refuses a set whose tests fail, names the failing case, and leaves the running set active", () => {

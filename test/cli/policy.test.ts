@@ -106,7 +106,7 @@ describe("arbiter policy activate, show, versions, diff", () => {
     const show = arbiter(["policy", "show", "--data", data]);
     expect(show.status).toBe(0);
     expect(show.stdout).toMatch(/^version: sha256:[0-9a-f]{64} \(active\)\npolicies: 12\n/);
-    expect(show.stdout).toContain("  production-approval  forbid  APPROVAL_REQUIRED  approval  deploy.cedar:15\n      A production deploy needs the approval of a release approver.\n");
+    expect(show.stdout).toContain("  production-approval  forbid  APPROVAL_REQUIRED  approval  deploy.cedar:16\n      A production deploy needs the approval of a release approver.\n");
     expect(show.stdout).toContain("  agent-search  rate 5/60s burst 5  principal_types=agent actions=search_docs\n");
     const older = json<{ version: string; active: boolean }>(["policy", "show", first.to, "--data", data]);
     expect(older).toMatchObject({ version: first.to, active: false });
