@@ -1,10 +1,11 @@
 // npm run bench:decide — (a) in-process evaluation latency at 10/100/1,000 policies, sliced vs the whole
 // set through cedar-wasm directly; (b) POST /v1/decisions throughput and p99 at 16 connections, every
-// decision durable, against Cerbos (file audit log on) deciding an equivalent policy on this machine.
-import autocannon from "autocannon";
-import { spawn, type ChildProcess } from "node:child_process";
+// decision durable, against Cerbos (file audit log on) deciding an equivalent policy on this machine, with
+// each server's CPU time per decision from /proc. Every answer is checked (an allow is expected): a run
+// with more than 1% refusals or errors fails the bench with exit code 1 and names the first one.
+import type autocannon from "autocannon";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +14,7 @@ import { preparsePolicySet, statefulIsAuthorized } from "../src/policy/cedar.js"
 import { caseRequest, loadPolicyCases, loadPolicyDir, PolicyEngine, type CedarRequest } from "../src/policy/index.js";
 import { openRuntime } from "../src/runtime/index.js";
 import { paddedPolicySet } from "./decide-policies.js";
+import { BenchFailure, freePort, measure, waitFor } from "./load.js";
 import { fmt, machineLine, percentile } from "./machine.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -83,28 +85,6 @@ function inProcess(): void {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`${url}: the server exited (${child.exitCode})`);
-    try {
-      if ((await fetch(url)).status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
-
 /** The file a request asks to read: always the same one, or one of DISTINCT_PATHS in turn. */
 type PathOf = (n: number) => string;
 const SAME_PATH: PathOf = () => "/workspace/notes.md";
@@ -112,26 +92,40 @@ const SAME_PATH: PathOf = () => "/workspace/notes.md";
 const DISTINCT_PATHS = 100_000;
 const VARIED_PATH: PathOf = (n) => `/workspace/notes-${n % DISTINCT_PATHS}.md`;
 
-interface Loads {
-  repeated: autocannon.Result;
-  varied: autocannon.Result;
+interface Run {
+  result: autocannon.Result;
+  /** The server's CPU seconds per answer during the measured run (from /proc, with its child processes). */
+  cpuPerAnswer: number;
 }
 
-async function load(title: string, url: string, headers: Record<string, string>, body: (path: string) => string, pathOf: PathOf): Promise<autocannon.Result> {
-  let n = 0;
-  const run = (duration: number) =>
-    autocannon({ url, headers, connections: CONNECTIONS, duration, requests: [{ method: "POST", setupRequest: (request) => ({ ...request, body: body(pathOf(n++)) }) }] });
-  await run(2);
-  const result = await run(DURATION);
-  console.log(`   ${title.padEnd(44)} ${fmt(result.requests.average, 0).padStart(8)} req/s   p50 ${fmt(result.latency.p50)} ms   p99 ${fmt(result.latency.p99)} ms   non-2xx ${result.non2xx}   errors ${result.errors}`);
-  return result;
+interface Loads {
+  repeated: Run;
+  varied: Run;
+}
+
+async function load(server: Server, title: string, pathOf: PathOf): Promise<Run> {
+  const { origin, pathname } = new URL(server.url);
+  const { result, measured, cpu } = await measure({ title, url: origin, connections: CONNECTIONS, seconds: DURATION, warmupSeconds: 2, request: (n) => ({ method: "POST", path: pathname, headers: server.headers, body: server.body(pathOf(n)) }), expect: server.expect, watch: { server: server.pid } });
+  const answers = measured.ok + measured.non2xx + measured.unexpected;
+  const cpuPerAnswer = (cpu.server as number) / Math.max(1, answers);
+  console.log(`   ${title.padEnd(56)} ${fmt(result.requests.average, 0).padStart(8)} req/s   p50 ${fmt(result.latency.p50)} ms   p99 ${fmt(result.latency.p99)} ms   server CPU ${fmt(cpuPerAnswer * 1e6, 0)} µs/answer   non-2xx ${result.non2xx}   errors ${result.errors}`);
+  return { result, cpuPerAnswer };
+}
+
+/** A server under load: where to post, how, and what a right answer contains. */
+interface Server {
+  url: string;
+  pid: number;
+  headers: Record<string, string>;
+  body: (path: string) => string;
+  expect: (answer: string) => boolean;
 }
 
 /** The same question asked over and over (Arbiter's answer cache hits), then a different file each time. */
-async function loads(name: string, url: string, headers: Record<string, string>, body: (path: string) => string): Promise<Loads> {
+async function loads(name: string, server: Server): Promise<Loads> {
   return {
-    repeated: await load(`${name}, the same request`, url, headers, body, SAME_PATH),
-    varied: await load(`${name}, ${DISTINCT_PATHS.toLocaleString("en-US")} different paths`, url, headers, body, VARIED_PATH),
+    repeated: await load(server, `${name}, the same request`, SAME_PATH),
+    varied: await load(server, `${name}, ${DISTINCT_PATHS.toLocaleString("en-US")} different paths`, VARIED_PATH),
   };
 }
 
@@ -142,7 +136,9 @@ async function arbiterOverHttp(): Promise<Loads> {
   const seeder = { id: "bench", type: "human" as const };
   await runtime.identities.create({ id: "alice", type: "human" }, seeder);
   await runtime.identities.create({ id: "research-agent", type: "agent", owner: "alice" }, seeder);
-  await runtime.identities.create({ id: "gateway", type: "service_account", owner: "alice", roles: ["pep"] }, seeder);
+  // The gateway names its caller by id (subject.id), which a PEP may do only within its assertion
+  // scope (docs/identities.md); without one every request is a 403 ASSERTION_OUT_OF_SCOPE.
+  await runtime.identities.create({ id: "gateway", type: "service_account", owner: "alice", roles: ["pep"], assertion_scope: { ids: ["research-agent"] } }, seeder);
   await runtime.policies.activate(loadPolicyDir(EXAMPLES), seeder);
   const pep = (await runtime.identities.issueApiKey("gateway", seeder)).key;
   await runtime.close();
@@ -153,7 +149,8 @@ async function arbiterOverHttp(): Promise<Loads> {
   try {
     await waitFor(`http://127.0.0.1:${port}/healthz`, child);
     const body = (path: string) => JSON.stringify({ subject: { id: "research-agent" }, action: "read_file", resource: { type: "Tool", id: "filesystem/read_file", attributes: { server: "filesystem", sensitivity: "internal" } }, args: { path } });
-    return await loads("Arbiter POST /v1/decisions", `http://127.0.0.1:${port}/v1/decisions`, { authorization: `Bearer ${pep}`, "content-type": "application/json" }, body);
+    const headers = { authorization: `Bearer ${pep}`, "content-type": "application/json" };
+    return await loads("Arbiter POST /v1/decisions", { url: `http://127.0.0.1:${port}/v1/decisions`, pid: child.pid as number, headers, body, expect: (answer) => answer.includes('"outcome":"allow"') });
   } finally {
     child.kill("SIGTERM");
     await new Promise((resolve) => child.once("exit", resolve));
@@ -203,7 +200,7 @@ async function cerbosOverHttp(): Promise<Loads> {
         principal: { id: "research-agent", roles: ["agent"], attr: { owner: "alice" } },
         resources: [{ actions: ["read_file"], resource: { kind: "tool", id: "filesystem/read_file", attr: { server: "filesystem", path } } }],
       });
-    return await loads("Cerbos POST /api/check/resources", `http://127.0.0.1:${port}/api/check/resources`, { "content-type": "application/json" }, body);
+    return await loads("Cerbos POST /api/check/resources", { url: `http://127.0.0.1:${port}/api/check/resources`, pid: child.pid as number, headers: { "content-type": "application/json" }, body, expect: (answer) => answer.includes('"EFFECT_ALLOW"') });
   } finally {
     child.kill("SIGTERM");
     await new Promise((resolve) => child.once("exit", resolve));
@@ -213,22 +210,31 @@ async function cerbosOverHttp(): Promise<Loads> {
 async function main(): Promise<void> {
   console.log(`bench:decide | ${machineLine()}`);
   if (process.env.BENCH_PART !== "http") inProcess();
-  console.log(`\n(b) HTTP, ${CONNECTIONS} connections, ${DURATION} s after a 2 s warm-up, load generator in this process`);
+  console.log(`\n(b) HTTP, ${CONNECTIONS} connections, ${DURATION} s after a 2 s warm-up, load generator in this process; every answer checked (an allow expected)`);
   const arbiter = await arbiterOverHttp();
   if (!existsSync(CERBOS)) {
     // The Cerbos binary is an optional dependency (linux-x64 only): without it there is no baseline to compare with.
     console.log("   Cerbos baseline skipped: @cerbos/cerbos-linux-x64 is not installed on this platform");
-    rmSync(work, { recursive: true, force: true });
     return;
   }
   const cerbos = await cerbosOverHttp();
   for (const kind of ["repeated", "varied"] as const) {
     const [a, c] = [arbiter[kind], cerbos[kind]];
-    const ratio = a.requests.average / c.requests.average;
-    console.log(`   ${kind.padEnd(8)} throughput ratio Arbiter / Cerbos: ${fmt(ratio, 2)}x (target >= 1.5x: ${ratio >= 1.5 ? "met" : "MISSED"}); p99 ${fmt(a.latency.p99)} vs ${fmt(c.latency.p99)} ms (target: no higher: ${a.latency.p99 <= c.latency.p99 ? "met" : "MISSED"})`);
+    const ratio = a.result.requests.average / c.result.requests.average;
+    const perCpu = c.cpuPerAnswer / a.cpuPerAnswer;
+    console.log(`   ${kind.padEnd(8)} throughput ratio Arbiter / Cerbos: ${fmt(ratio, 2)}x (target >= 1.5x: ${ratio >= 1.5 ? "met" : "MISSED"}); p99 ${fmt(a.result.latency.p99)} vs ${fmt(c.result.latency.p99)} ms (target: no higher: ${a.result.latency.p99 <= c.result.latency.p99 ? "met" : "MISSED"})`);
+    console.log(`   ${"".padEnd(8)} decisions per CPU-second of the server, Arbiter / Cerbos: ${fmt(1 / a.cpuPerAnswer, 0)} / ${fmt(1 / c.cpuPerAnswer, 0)} = ${fmt(perCpu, 2)}x (target >= 1.2x: ${perCpu >= 1.2 ? "met" : "MISSED"})`);
   }
   console.log("   every Arbiter answer above was sent only after its decision record was fsync'd to the ledger");
-  rmSync(work, { recursive: true, force: true });
 }
 
-await main();
+try {
+  await main();
+} catch (err) {
+  // A run whose answers were mostly refusals (or a server that did not start) must not pass for a result.
+  console.error(`\nbench:decide FAILED: ${err instanceof Error ? err.message : String(err)}`);
+  if (!(err instanceof BenchFailure) && err instanceof Error && err.stack) console.error(err.stack);
+  process.exitCode = 1;
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
