@@ -8,6 +8,7 @@ import { ArbiterError, ERROR_CODES, type ErrorCode } from "../record/index.js";
 import type { HttpEnforcementOptions, HttpEnforcer } from "../enforce/http/index.js";
 import type { Runtime } from "../runtime/index.js";
 import type { ArbiterApp, ServerContext } from "./context.js";
+import { securityHeaders } from "./headers.js";
 import { createMetrics } from "./metrics.js";
 import { errorHandler, problem, sendProblem } from "./problem.js";
 import { approvalRoutes } from "./routes/approvals.js";
@@ -91,6 +92,7 @@ export async function buildServer(runtime: Runtime, options: ServerOptions = {})
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  app.addHook("onRequest", securityHeaders);
   // An empty body with a JSON content type (curl -X POST -H 'content-type: application/json') means "no body".
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");

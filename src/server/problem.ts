@@ -1,6 +1,7 @@
 // RFC 9457 problem details: the one place errors become HTTP answers.
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ERROR_CODES, isArbiterError, type ErrorCode } from "../record/index.js";
+import { storageUnavailable } from "../store/index.js";
 import { leaveBodyUnread } from "./unread-body.js";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
@@ -96,8 +97,13 @@ function fromFastify(error: FastifyError): Problem | undefined {
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") leaveBodyUnread(request, reply);
   let body: Problem;
+  const unavailable = isArbiterError(error) ? undefined : storageUnavailable(error);
   if (isArbiterError(error)) {
     body = problem(error.code, error.message, "problems" in error.details ? { problems: error.details.problems } : {});
+  } else if (unavailable) {
+    // Fail closed, as a decision does: nothing was done, and the caller may retry once the disk has room.
+    request.log.error({ err: error, code: unavailable.code }, "the data directory could not be written");
+    body = problem(unavailable.code, unavailable.message);
   } else {
     const mapped = fromFastify(error);
     if (mapped) body = mapped;

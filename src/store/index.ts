@@ -29,6 +29,7 @@ export {
   type DataDirState,
 } from "./data-dir.js";
 export { openDatabase, type SqliteDatabase } from "./sqlite/database.js";
+export { storageUnavailable } from "./failure.js";
 export type { Migration } from "./sqlite/migrations.js";
 export type { CheckpointerOptions } from "./sqlite/checkpointer.js";
 export { SqliteLedgerStore, completedHashCount } from "./sqlite/ledger-store.js";

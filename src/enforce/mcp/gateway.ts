@@ -26,12 +26,14 @@ import {
   type ServerCapabilities,
   type ServerNotification,
 } from "@modelcontextprotocol/sdk/types.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JsonObject } from "../../record/index.js";
 import type { DecisionPoint } from "../decision-point/index.js";
 import { GatewayError, protocolRefusal, toolRefusal } from "./answers.js";
 import { enforce, type Extra, type GatewayContext, type Limits } from "./enforce.js";
 import { Listing } from "./listing.js";
 import { promptCandidate, promptRequest, resourceCandidate, resourceRequest, toolCandidate, toolRequest, type Caller } from "./mapping.js";
+import { guardParams, type RequestSchema } from "./params-guard.js";
 import { maskPromptResult, maskResourceResult, maskToolResult } from "./payloads.js";
 import { ReportQueue } from "./reports.js";
 import { Upstream, type UpstreamSpec } from "./upstream.js";
@@ -84,6 +86,8 @@ export class McpGateway {
   private readonly reports: ReportQueue;
   private readonly listing: Listing;
   private readonly context: GatewayContext;
+  /** The request schema of each method a handler is registered for, checked by guardParams. */
+  private readonly schemas = new Map<string, RequestSchema>();
 
   private constructor(upstream: Upstream, options: GatewayOptions) {
     const caller = options.caller(upstream.info);
@@ -104,8 +108,8 @@ export class McpGateway {
     if (caps.tools) this.tools();
     if (caps.resources) this.resources();
     if (caps.prompts) this.prompts();
-    if (caps.completions) this.server.setRequestHandler(CompleteRequestSchema, (request, extra) => this.relay(request, extra, CompleteResultSchema));
-    if (caps.logging) this.server.setRequestHandler(SetLevelRequestSchema, async (request, extra) => ({ ...(await this.relay(request, extra)) }));
+    if (caps.completions) this.handle(CompleteRequestSchema, (request, extra) => this.relay(request, extra, CompleteResultSchema));
+    if (caps.logging) this.handle(SetLevelRequestSchema, async (request, extra) => ({ ...(await this.relay(request, extra)) }));
   }
 
   /** Starts (or reaches) the upstream, then builds the gateway in front of it; the gateway owns the upstream. */
@@ -124,6 +128,19 @@ export class McpGateway {
     return sink.gateway;
   }
 
+  /** Serves the agent on `transport`, requests whose params do not fit their method answered -32602 (see guardParams). */
+  async connect(transport: Transport): Promise<void> {
+    await this.server.connect(transport);
+    guardParams(transport, this.schemas);
+  }
+
+  private handle: Server["setRequestHandler"] = (schema, handler) => {
+    // The SDK's request schemas are zod objects whose method is a literal.
+    const method = (schema as unknown as { shape: { method: { value: unknown } } }).shape.method.value;
+    if (typeof method === "string") this.schemas.set(method, schema as unknown as RequestSchema);
+    this.server.setRequestHandler(schema, handler);
+  };
+
   private notify(notification: Notification): void {
     if (!RELAYED.has(notification.method)) return;
     if (notification.method.endsWith("/list_changed")) this.listing.forget();
@@ -138,12 +155,12 @@ export class McpGateway {
 
   private tools(): void {
     const { caller, limits } = this.context;
-    this.server.setRequestHandler(ListToolsRequestSchema, async (request, extra) => {
+    this.handle(ListToolsRequestSchema, async (request, extra) => {
       const page = await this.upstream.listTools(request.params?.cursor, { signal: extra.signal, timeout: limits.callTimeoutMs });
       const tools = await this.listing.filter(page.tools, (tool) => toolCandidate(caller, tool));
       return { tools, ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}) };
     });
-    this.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    this.handle(CallToolRequestSchema, async (request, extra) => {
       const { name } = request.params;
       const args = (request.params.arguments ?? {}) as JsonObject;
       const tool = await this.upstream.tool(name, { signal: extra.signal, timeout: limits.callTimeoutMs }).catch(() => undefined);
@@ -166,16 +183,16 @@ export class McpGateway {
 
   private resources(): void {
     const { caller } = this.context;
-    this.server.setRequestHandler(ListResourcesRequestSchema, async (request, extra) => {
+    this.handle(ListResourcesRequestSchema, async (request, extra) => {
       const page = await this.relay(request, extra, ListResourcesResultSchema);
       return { ...page, resources: await this.listing.filter(page.resources, (r) => resourceCandidate(caller, r.uri)) };
     });
-    this.server.setRequestHandler(ListResourceTemplatesRequestSchema, async (request, extra) => {
+    this.handle(ListResourceTemplatesRequestSchema, async (request, extra) => {
       const page = await this.relay(request, extra, ListResourceTemplatesResultSchema);
       // A template names no resource yet: it is listed when reading some resource of the kind could be allowed.
       return { ...page, resourceTemplates: await this.listing.filter(page.resourceTemplates, () => resourceCandidate(caller, undefined)) };
     });
-    this.server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
+    this.handle(ReadResourceRequestSchema, async (request, extra) => {
       const { uri } = request.params;
       const meta = forwardedMeta(request.params._meta);
       return enforce(
@@ -198,11 +215,11 @@ export class McpGateway {
 
   private prompts(): void {
     const { caller } = this.context;
-    this.server.setRequestHandler(ListPromptsRequestSchema, async (request, extra) => {
+    this.handle(ListPromptsRequestSchema, async (request, extra) => {
       const page = await this.relay(request, extra, ListPromptsResultSchema);
       return { ...page, prompts: await this.listing.filter(page.prompts, (p) => promptCandidate(caller, p.name)) };
     });
-    this.server.setRequestHandler(GetPromptRequestSchema, async (request, extra) => {
+    this.handle(GetPromptRequestSchema, async (request, extra) => {
       const { name } = request.params;
       const args = (request.params.arguments ?? {}) as JsonObject;
       const meta = forwardedMeta(request.params._meta);

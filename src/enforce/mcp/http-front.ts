@@ -128,7 +128,7 @@ export class McpHttpFront {
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id });
     transport.onclose = () => void this.drop(id);
     this.sessions.set(id, { name, credential: digest(credential), transport, gateway, lastSeen: Date.now() });
-    await gateway.server.connect(transport);
+    await gateway.connect(transport);
     await transport.handleRequest(req, res, body);
   }
 

@@ -64,7 +64,7 @@ export async function runWrap(options: WrapOptions): Promise<void> {
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   try {
-    await gateway.server.connect(transport);
+    await gateway.connect(transport);
     await closed;
   } finally {
     process.off("SIGINT", stop);

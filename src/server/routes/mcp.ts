@@ -5,6 +5,7 @@ import { LocalDecisionPoint, visibilityRequestSchema, visibleTo } from "../../en
 import { DEFAULT_LIMITS, MAX_MESSAGE_BYTES, McpHttpFront, UPSTREAM_NAME, readUpstreams, type Limits } from "../../enforce/mcp/index.js";
 import { assertionRefusal } from "../../identity/index.js";
 import { operatorOf, requireRole } from "../auth.js";
+import { keepNoStore } from "../headers.js";
 import { problem, sendProblem } from "../problem.js";
 import { leaveBodyUnread } from "../unread-body.js";
 import type { ServerContext } from "../context.js";
@@ -72,6 +73,7 @@ export function mcpRoutes({ app, runtime, metrics }: ServerContext, options: Mcp
       handler: async (request, reply) => {
         const { name } = request.params as z.infer<typeof nameParams>;
         reply.hijack();
+        keepNoStore(reply.raw);
         try {
           await front.handle(name, bearer(request), request.raw, reply.raw, request.body);
         } catch (err) {

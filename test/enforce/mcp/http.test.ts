@@ -150,6 +150,32 @@ describe("/mcp/NAME over Streamable HTTP", () => {
     expect((await post("/mcp/everything", { authorization: `Bearer ${world.keys.coder}`, "mcp-session-id": "no-such-session" }, ping)).status).toBe(404);
   });
 
+  it("answers a tools/call without params -32602 in one line, decides nothing, and lets no answer be cached or sniffed", async () => {
+    const auth = { authorization: `Bearer ${world.keys.coder}` };
+    const init = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } });
+    const opened = await post("/mcp/everything", auth, init);
+    expect([opened.status, opened.headers.get("cache-control"), opened.headers.get("x-content-type-options")]).toEqual([200, "no-store, no-transform", "nosniff"]);
+    await opened.body?.cancel();
+    const session = { ...auth, "mcp-session-id": opened.headers.get("mcp-session-id") as string, "mcp-protocol-version": "2025-06-18" };
+    expect((await post("/mcp/everything", session, JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }))).status).toBe(202);
+    const decisions = world.runtime.decisions.list({}).length;
+    /** The one JSON-RPC message of an answer, sent as JSON or as one SSE event. */
+    const message = async (response: Response): Promise<unknown> => {
+      const body = await response.text();
+      return JSON.parse(response.headers.get("content-type")?.startsWith("text/event-stream") ? (/^data: (.*)$/m.exec(body)?.[1] ?? "") : body);
+    };
+    const bare = await post("/mcp/everything", session, JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call" }));
+    expect(bare.headers.get("cache-control")).toMatch(/^no-store/);
+    expect(await message(bare)).toEqual({ jsonrpc: "2.0", id: 2, error: { code: -32602, message: "Invalid params for tools/call: params: expected object, received undefined" } });
+    const nameless = await post("/mcp/everything", session, JSON.stringify({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { arguments: {} } }));
+    expect(await message(nameless)).toEqual({ jsonrpc: "2.0", id: 3, error: { code: -32602, message: "Invalid params for tools/call: params.name: expected string, received undefined" } });
+    const uriless = await post("/mcp/everything", session, JSON.stringify({ jsonrpc: "2.0", id: 4, method: "resources/read", params: {} }));
+    expect(await message(uriless)).toMatchObject({ id: 4, error: { code: -32602, message: "Invalid params for resources/read: params.uri: expected string, received undefined" } });
+    expect(world.runtime.decisions.list({})).toHaveLength(decisions);
+    const fine = await post("/mcp/everything", session, JSON.stringify({ jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "echo", arguments: { message: "still here" } } }));
+    expect(await message(fine)).toMatchObject({ id: 5, result: { content: [{ type: "text", text: "Echo: still here" }] } });
+  });
+
   it("answers malformed, oversized and out-of-session messages with JSON-RPC errors", async () => {
     const auth = { authorization: `Bearer ${world.keys.coder}` };
     const garbled = await post("/mcp/everything", auth, "{not json");

@@ -92,6 +92,8 @@ describe("the stdio gateway under bad input", () => {
     // Not offered, so refused: subscriptions and tasks never reach the upstream.
     expect(await a.call(10, "resources/subscribe", { uri: "file:///x" })).toMatchObject({ id: 10, error: { code: -32601 } });
     expect(await a.call(11, "tasks/list")).toMatchObject({ id: 11, error: { code: -32601 } });
+    a.write(JSON.stringify({ jsonrpc: "2.0", id: 15, method: "tools/call" }));
+    expect(await a.next()).toEqual({ jsonrpc: "2.0", id: 15, error: { code: -32602, message: "Invalid params for tools/call: params: expected object, received undefined" } });
     const huge = JSON.stringify({ jsonrpc: "2.0", id: 12, method: "tools/call", params: { name: "ok", arguments: { note: "x".repeat(5 * 1024 * 1024) } } });
     a.write(huge);
     expect(await a.next()).toMatchObject({ id: null, error: { code: -32600, message: "Invalid Request: message larger than 4194304 bytes; it was discarded" } });
