@@ -44,7 +44,6 @@ const PACKAGE_ROOMS: Record<string, string[]> = {
 
 /** Arrows that exist today and are being removed ("the house" issue); each must still occur. */
 const KNOWN: Record<string, string> = {
-  "enforce/decision-point -> runtime": "LocalDecisionPoint opens a runtime; it should be handed one",
   "decide -> better-sqlite3": "approvals, grants and break-glass write SQL; they move behind store repositories",
   "identity -> better-sqlite3": "identity rows move behind a store repository",
   "linkage -> better-sqlite3": "linkage runs move behind a store repository",

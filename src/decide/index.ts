@@ -15,3 +15,4 @@ export { DecisionLog, type DecisionFilter, type EnforcementReport, type Explaine
 export { RateLimiter, type LimitSpec } from "./rate-limit.js";
 export { argsDigest, loadBindingKey } from "./binding.js";
 export { approvalView, grantView, sessionView } from "./views.js";
+export { MAX_CANDIDATES, candidateSchema, visibilityRequestSchema, visibleTo, type Candidate, type Visibility } from "./visibility.js";

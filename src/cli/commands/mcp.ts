@@ -91,7 +91,8 @@ function wrapCommand(): Command {
         } else {
           if (options.pepCredential !== undefined) throw new ArbiterError("USAGE", "--pep-credential goes with --server; without it, decisions are made in this process over the data directory");
           // A long-running process, like serve: WAL checkpoints on a worker, never inside a decision's commit.
-          point = LocalDecisionPoint.open(dataDir(options), { backgroundCheckpoints: true });
+          const { openRuntime } = await import("../../runtime/index.js");
+          point = new LocalDecisionPoint(openRuntime(dataDir(options), { backgroundCheckpoints: true }), { ownsRuntime: true });
         }
         try {
           await runWrap({

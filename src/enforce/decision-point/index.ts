@@ -1,5 +1,4 @@
 // Where an enforcement point gets its decisions: the engine in this process, or a running Arbiter over HTTP.
 export type { ApprovalStatus, DecisionPoint } from "./point.js";
-export { LocalDecisionPoint, type LocalDecisionPointOptions } from "./local.js";
+export { LocalDecisionPoint, type DecidingRuntime, type LocalDecisionPointOptions } from "./local.js";
 export { PEP_CREDENTIAL_ENV, RemoteDecisionPoint } from "./remote.js";
-export { MAX_CANDIDATES, candidateSchema, visibilityRequestSchema, visibleTo, type Candidate, type Visibility } from "./visibility.js";

@@ -1,9 +1,23 @@
 // The decision point in this process: the engine over a data directory, every decision durable before it is returned.
-import { approvalView, decisionRequestSchema, refusalRequestSchema, type Decision, type DecisionRequest, type EnforcementReport, type RefusalRequest, type SubjectRef } from "../../decide/index.js";
+import { approvalView, decisionRequestSchema, refusalRequestSchema, visibleTo, type ApprovalBook, type BreakGlassBook, type Candidate, type Decision, type DecisionEngine, type DecisionLog, type DecisionRequest, type EnforcementReport, type RefusalRequest, type SubjectRef, type Visibility } from "../../decide/index.js";
+import type { IdentityDirectory } from "../../identity/index.js";
 import { ArbiterError, type Caller } from "../../record/index.js";
-import { openRuntime, type Runtime, type RuntimeOptions } from "../../runtime/index.js";
 import type { ApprovalStatus, DecisionPoint } from "./point.js";
-import { visibleTo, type Candidate, type Visibility } from "./visibility.js";
+
+/**
+ * What the point needs of a runtime. The composition root (runtime/) builds one and hands it in;
+ * the point never opens a data directory itself, so it cannot import the root that builds it.
+ */
+export interface DecidingRuntime {
+  engine: DecisionEngine;
+  decisions: DecisionLog;
+  approvals: ApprovalBook;
+  identities: IdentityDirectory;
+  breakGlass: BreakGlassBook;
+  now(): Date;
+  localCaller(): Caller;
+  close(): Promise<void>;
+}
 
 export interface LocalDecisionPointOptions {
   /** Close the runtime with the point (set when the point opened it). */
@@ -15,19 +29,14 @@ export interface LocalDecisionPointOptions {
 }
 
 export class LocalDecisionPoint implements DecisionPoint {
-  private readonly runtime: Runtime;
+  private readonly runtime: DecidingRuntime;
   private readonly options: LocalDecisionPointOptions;
   private readonly caller: Caller;
 
-  constructor(runtime: Runtime, options: LocalDecisionPointOptions = {}) {
+  constructor(runtime: DecidingRuntime, options: LocalDecisionPointOptions = {}) {
     this.runtime = runtime;
     this.options = options;
     this.caller = options.caller ?? runtime.localCaller();
-  }
-
-  /** Opens the data directory; the point owns the runtime and closes it (signing a checkpoint) on close(). */
-  static open(dir: string, options: RuntimeOptions = {}): LocalDecisionPoint {
-    return new LocalDecisionPoint(openRuntime(dir, options), { ownsRuntime: true });
   }
 
   async decide(request: DecisionRequest, caller?: Caller): Promise<Decision> {

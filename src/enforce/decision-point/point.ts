@@ -1,7 +1,6 @@
 // The PDP as an enforcement point sees it: decide, report, follow an approval, filter what a caller may see.
-import type { Decision, DecisionRequest, EnforcementReport, RefusalRequest, SubjectRef } from "../../decide/index.js";
+import type { Candidate, Decision, DecisionRequest, EnforcementReport, RefusalRequest, SubjectRef, Visibility } from "../../decide/index.js";
 import type { Caller } from "../../record/index.js";
-import type { Candidate, Visibility } from "./visibility.js";
 
 export interface ApprovalStatus {
   state: "pending" | "approved" | "denied" | "expired";

@@ -1,8 +1,7 @@
 // The decision point of a running Arbiter, reached over HTTP with a PEP credential; anything but a clean answer refuses the call.
-import type { Decision, DecisionRequest, EnforcementReport, RefusalRequest, SubjectRef } from "../../decide/index.js";
+import type { Candidate, Decision, DecisionRequest, EnforcementReport, RefusalRequest, SubjectRef, Visibility } from "../../decide/index.js";
 import { ArbiterError, ERROR_CODES, type ErrorCode } from "../../record/index.js";
 import type { ApprovalStatus, DecisionPoint } from "./point.js";
-import type { Candidate, Visibility } from "./visibility.js";
 
 /** Where `--pep-credential` is read from when the flag is absent (keeps the key out of process listings). */
 export const PEP_CREDENTIAL_ENV = "ARBITER_PEP_CREDENTIAL";

@@ -1,7 +1,8 @@
 // Listings show only what the caller may use at all; answers are cached briefly per caller and policy version.
 import { createHash } from "node:crypto";
 import type { SubjectRef } from "../../decide/index.js";
-import type { Candidate, DecisionPoint } from "../decision-point/index.js";
+import type { Candidate } from "../../decide/index.js";
+import type { DecisionPoint } from "../decision-point/index.js";
 import { protocolRefusal } from "./answers.js";
 
 const TTL_MS = 5_000;

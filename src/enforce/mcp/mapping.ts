@@ -2,7 +2,7 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { DecisionRequest } from "../../decide/index.js";
 import { correlationSchema, type JsonObject, type Pep } from "../../record/index.js";
-import type { Candidate } from "../decision-point/index.js";
+import type { Candidate } from "../../decide/index.js";
 
 /** Keys an agent may set in a request's `_meta` for Arbiter. */
 export const META = {

@@ -1,7 +1,8 @@
 // MCP over Streamable HTTP at /mcp/NAME for the configured upstreams, and the visibility API a remote gateway filters its listings with.
 import type { FastifyError, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { LocalDecisionPoint, visibilityRequestSchema, visibleTo } from "../../enforce/decision-point/index.js";
+import { visibilityRequestSchema, visibleTo } from "../../decide/index.js";
+import { LocalDecisionPoint } from "../../enforce/decision-point/index.js";
 import { DEFAULT_LIMITS, MAX_MESSAGE_BYTES, McpHttpFront, UPSTREAM_NAME, readUpstreams, type Limits } from "../../enforce/mcp/index.js";
 import { assertionRefusal } from "../../identity/index.js";
 import { operatorOf, requireRole } from "../auth.js";

@@ -1,9 +1,12 @@
 // What a caller may see in a listing: the tools, resources and prompts some call of which policy could allow.
 import { z } from "zod";
-import { resolveSubject, subjectRefSchema, type BreakGlassBook, type DecisionEngine, type SubjectRef } from "../../decide/index.js";
-import type { IdentityDirectory } from "../../identity/index.js";
-import { buildCedarRequest, mayAllow, PRINCIPAL_ENTITY_TYPES, type PolicySet } from "../../policy/index.js";
-import type { DecisionReasonCode } from "../../record/index.js";
+import type { IdentityDirectory } from "../identity/index.js";
+import { buildCedarRequest, mayAllow, PRINCIPAL_ENTITY_TYPES, type PolicySet } from "../policy/index.js";
+import type { DecisionReasonCode } from "../record/index.js";
+import type { BreakGlassBook } from "./break-glass.js";
+import type { DecisionEngine } from "./engine.js";
+import { subjectRefSchema, type SubjectRef } from "./request.js";
+import { resolveSubject } from "./subject.js";
 
 export const MAX_CANDIDATES = 1000;
 

@@ -2,15 +2,15 @@
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { visibleTo } from "../../../src/enforce/decision-point/index.js";
-import { resourceCandidate, toolCandidate, toolRequest, type Caller } from "../../../src/enforce/mcp/mapping.js";
-import type { Identity } from "../../../src/identity/index.js";
-import { initLedgerDir } from "../../../src/ledger/index.js";
-import { loadPolicyDir } from "../../../src/policy/index.js";
-import { openRuntime, type Runtime } from "../../../src/runtime/index.js";
-import { tempDir } from "../../support/cli.js";
-import { TEST_CALLER } from "../../support/server.js";
-import { IDENTITIES, POLICIES } from "../mcp/world.js";
+import { visibleTo } from "../../src/decide/index.js";
+import { resourceCandidate, toolCandidate, toolRequest, type Caller } from "../../src/enforce/mcp/mapping.js";
+import type { Identity } from "../../src/identity/index.js";
+import { initLedgerDir } from "../../src/ledger/index.js";
+import { loadPolicyDir } from "../../src/policy/index.js";
+import { openRuntime, type Runtime } from "../../src/runtime/index.js";
+import { tempDir } from "../support/cli.js";
+import { TEST_CALLER } from "../support/server.js";
+import { IDENTITIES, POLICIES } from "../enforce/mcp/world.js";
 
 let runtime: Runtime;
 
