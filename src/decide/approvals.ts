@@ -85,9 +85,11 @@ const BINDING = "requester_id = ? AND action = ? AND resource_type = ? AND resou
 const bindingParams = (b: CallBinding): [string, string, string, string, string] => [b.subjectId, b.action, b.resourceType, b.resourceId, b.argsDigest];
 
 export interface ApprovalFilter {
+  /** The state as approvalView shows it at `now`: a pending request past its expiry is "expired". */
   state?: ApprovalState;
   requesterId?: string;
   limit: number;
+  now?: Date;
 }
 
 export class ApprovalBook {
@@ -126,8 +128,12 @@ export class ApprovalBook {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (filter.state) {
-      where.push("state = ?");
-      params.push(filter.state);
+      const now = (filter.now ?? new Date()).toISOString();
+      // Expiry is not written back to the row, so the stored state of an expired request is still pending.
+      if (filter.state === "pending") where.push("state = 'pending' AND julianday(expires_at) > julianday(?)");
+      else if (filter.state === "expired") where.push("(state = 'expired' OR (state = 'pending' AND julianday(expires_at) <= julianday(?)))");
+      else where.push("state = ?");
+      params.push(filter.state === "pending" || filter.state === "expired" ? now : filter.state);
     }
     if (filter.requesterId) {
       where.push("requester_id = ?");

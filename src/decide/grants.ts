@@ -100,7 +100,8 @@ export class GrantBook {
     return row && fromRow(row);
   }
 
-  list(filter: { subjectId?: string; state?: GrantState; limit: number }): Grant[] {
+  /** Newest first; `state` as grantView shows it at `now`: an issued grant past its expiry is "expired". */
+  list(filter: { subjectId?: string; state?: GrantState; limit: number; now?: Date }): Grant[] {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (filter.subjectId) {
@@ -108,8 +109,12 @@ export class GrantBook {
       params.push(filter.subjectId);
     }
     if (filter.state) {
-      where.push("state = ?");
-      params.push(filter.state);
+      const now = (filter.now ?? new Date()).toISOString();
+      // Expiry is not written back to the row, so the stored state of an expired grant is still issued.
+      if (filter.state === "issued") where.push("state = 'issued' AND julianday(expires_at) > julianday(?)");
+      else if (filter.state === "expired") where.push("(state = 'expired' OR (state = 'issued' AND julianday(expires_at) <= julianday(?)))");
+      else where.push("state = ?");
+      params.push(filter.state === "issued" || filter.state === "expired" ? now : filter.state);
     }
     const sql = `SELECT * FROM grants ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC LIMIT ?`;
     return this.db.prepare<unknown[], GrantRow>(sql).all(...params, filter.limit).map(fromRow);

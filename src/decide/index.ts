@@ -8,6 +8,7 @@ export { PEP_REFUSAL_CODES, refusalRequestSchema, type PepRefusalCode, type Refu
 export { ApprovalBook, type ApprovalRequest, type ApprovalState } from "./approvals.js";
 export type { ApprovalFlow } from "./approval-flow.js";
 export { GrantBook, type Grant, type GrantState } from "./grants.js";
+export { revokeGrant, type GrantRevocationDeps } from "./grant-revocation.js";
 export { BreakGlassBook, type BreakGlassSession } from "./break-glass.js";
 export { BreakGlassFlow, BREAK_GLASS_ACTION, MAX_BREAK_GLASS_SECONDS, type BreakGlassOutcome, type BreakGlassStart } from "./break-glass-flow.js";
 export { Replayer, NOT_REPLAYABLE, type ReplayOptions, type ReplayReport, type ReplaySample, type VerdictView } from "./replay.js";

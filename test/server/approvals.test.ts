@@ -87,9 +87,46 @@ describe("approval gates", () => {
       const late = await call(server, "POST", `/v1/approvals/${held.approval_request?.id}/approve`, server.as.approver, { justification: "too late" });
       expect(late).toMatchObject({ status: 409, body: { code: "CONFLICT" } });
       expect(String(late.body.detail)).toMatch(/expired/);
+      const listed = async (state: string) => (await call<{ approvals: { id: string; state: string }[] }>(server, "GET", `/v1/approvals?state=${state}`, server.as.approver)).body.approvals;
+      expect((await listed("expired")).map((a) => a.id)).toContain(held.approval_request?.id);
+      expect((await listed("expired")).every((a) => a.state === "expired")).toBe(true);
+      expect((await listed("pending")).map((a) => a.id)).not.toContain(held.approval_request?.id);
     } finally {
       server.clock.set("2026-11-24T10:00:00.000Z");
     }
+  });
+});
+
+describe("JIT grants", () => {
+  it("lists a grant past its expiry as expired, not issued", async () => {
+    const held = await decide(deployProd("release-pipeline", { version: "4.0.0" }));
+    const approved = await call<{ grant: { id: string } }>(server, "POST", `/v1/approvals/${held.approval_request?.id}/approve`, server.as.approver, { justification: "release 4.0.0 reviewed" });
+    const grantId = approved.body.grant.id;
+    const listed = async (state: string) => (await call<{ grants: { id: string; state: string }[] }>(server, "GET", `/v1/grants?state=${state}`, server.as.admin)).body.grants.map((g) => `${g.id} ${g.state}`);
+    expect(await listed("issued")).toContain(`${grantId} issued`);
+    server.clock.advance(7 * 86400);
+    try {
+      expect(await listed("issued")).not.toContain(`${grantId} issued`);
+      expect(await listed("expired")).toContain(`${grantId} expired`);
+    } finally {
+      server.clock.set("2026-11-24T10:00:00.000Z");
+    }
+  });
+
+  it("revokes an issued grant with a record naming who revoked it; a second revocation is a conflict", async () => {
+    const held = await decide(deployProd("release-pipeline", { version: "4.1.0" }));
+    const approved = await call<{ grant: { id: string } }>(server, "POST", `/v1/approvals/${held.approval_request?.id}/approve`, server.as.approver, { justification: "release 4.1.0 reviewed" });
+    const grantId = approved.body.grant.id;
+    const revoked = await call(server, "POST", `/v1/grants/${grantId}/revoke`, server.as.approver);
+    expect(revoked).toMatchObject({ status: 200, body: { id: grantId, state: "revoked" } });
+    const again = await call(server, "POST", `/v1/grants/${grantId}/revoke`, server.as.approver);
+    expect(again).toMatchObject({ status: 409, body: { code: "CONFLICT" } });
+    const missing = await call(server, "POST", "/v1/grants/grt_nope/revoke", server.as.approver);
+    expect(missing).toMatchObject({ status: 404, body: { code: "NOT_FOUND" } });
+    const byPep = await call(server, "POST", `/v1/grants/${grantId}/revoke`, server.as.pep);
+    expect(byPep).toMatchObject({ status: 403, body: { code: "FORBIDDEN" } });
+    const retry = await decide(deployProd("release-pipeline", { version: "4.1.0" }));
+    expect(retry).toMatchObject({ outcome: "challenge", reason_code: "APPROVAL_REQUIRED" });
   });
 });
 

@@ -27,12 +27,10 @@ function listCommand(): Command {
         if (!STATES.includes(options.state as State)) throw new ArbiterError("USAGE", `--state must be one of ${STATES.join(", ")}`);
         const state = options.state as State;
         const { approvalView } = await import("../../decide/index.js");
-        const views = await withRuntime(options, (runtime) =>
-          runtime.approvals
-            .list({ ...(state !== "expired" ? { state } : {}), ...(options.requester ? { requesterId: options.requester } : {}), limit: 500 })
-            .map((r) => approvalView(r))
-            .filter((v) => v.state === state),
-        );
+        const views = await withRuntime(options, (runtime) => {
+          const now = runtime.now();
+          return runtime.approvals.list({ state, ...(options.requester ? { requesterId: options.requester } : {}), limit: 500, now }).map((r) => approvalView(r, now));
+        });
         if (options.json) printJson({ approvals: views });
         else if (views.length === 0) process.stdout.write(human`no ${state} approval requests\n`);
         else {

@@ -27,10 +27,10 @@ export function approvalRoutes({ app, runtime }: ServerContext): void {
     onRequest: requireRole(identities, "approver", "auditor", "admin"),
     handler: (request) => {
       const { state, requester, limit } = request.query;
-      // "pending" means still decidable: requests past expiry are left out.
-      const found = approvals.list({ ...(state && state !== "expired" ? { state } : {}), ...(requester ? { requesterId: requester } : {}), limit: state === "expired" ? 500 : limit });
-      const views = found.map((r) => approvalView(r, runtime.now())).filter((v) => state === undefined || v.state === state);
-      return { approvals: views.slice(0, limit) };
+      // "pending" means still decidable: requests past expiry are listed as expired.
+      const now = runtime.now();
+      const found = approvals.list({ ...(state ? { state } : {}), ...(requester ? { requesterId: requester } : {}), limit, now });
+      return { approvals: found.map((r) => approvalView(r, now)) };
     },
   });
 

@@ -1,6 +1,6 @@
 // Grant API: the JIT grants approvals issued, and their revocation.
 import { z } from "zod";
-import { grantView, type Grant } from "../../decide/index.js";
+import { grantView, revokeGrant } from "../../decide/index.js";
 import { ArbiterError } from "../../record/index.js";
 import { operatorOf, requireRole } from "../auth.js";
 import type { ServerContext } from "../context.js";
@@ -21,7 +21,7 @@ export function grantRoutes({ app, runtime }: ServerContext): void {
     onRequest: requireRole(identities, "approver", "auditor", "admin"),
     handler: (request) => {
       const { subject, state, limit } = request.query;
-      return { grants: grants.list({ ...(subject ? { subjectId: subject } : {}), ...(state ? { state } : {}), limit }).map((g) => grantView(g, runtime.now())) };
+      return { grants: grants.list({ ...(subject ? { subjectId: subject } : {}), ...(state ? { state } : {}), limit, now: runtime.now() }).map((g) => grantView(g, runtime.now())) };
     },
   });
 
@@ -38,27 +38,6 @@ export function grantRoutes({ app, runtime }: ServerContext): void {
   app.post("/v1/grants/:id/revoke", {
     schema: { params: idParams, tags: ["grants"], summary: "Revoke a grant before it is used up or expires" },
     onRequest: requireRole(identities, "approver", "admin"),
-    handler: async (request) => {
-      const grant = grants.get(request.params.id);
-      if (!grant) throw new ArbiterError("NOT_FOUND", `grant ${request.params.id} does not exist`);
-      const operator = operatorOf(request);
-      await ledger.append(
-        {
-          kind: "grant",
-          grant_id: grant.id,
-          state: "revoked",
-          subject: { id: grant.subjectId, type: grant.subjectType },
-          action: grant.action,
-          resource: { id: grant.resourceId, type: grant.resourceType },
-          args_digest: grant.argsDigest,
-          ...(grant.approvalId ? { approval_request_id: grant.approvalId } : {}),
-          uses_remaining: grant.usesRemaining,
-          expires_at: grant.expiresAt,
-          attributes: { revoked_by: operator.id },
-        },
-        { effect: grants.revokeEffect(grant.id) },
-      );
-      return grantView(grants.get(grant.id) as Grant, runtime.now());
-    },
+    handler: async (request) => grantView(await revokeGrant({ grants, ledger }, request.params.id, operatorOf(request).id), runtime.now()),
   });
 }
