@@ -3,7 +3,7 @@ export { loadPolicyDir } from "./load.js";
 export { compilePolicySet, type PolicySet, type PolicySource } from "./compile.js";
 export { diffHash, diffPolicySets, policySetVersion, type PolicyDiff, type PolicySetContent } from "./content.js";
 export type { ApprovalGate, MaskSpec, PolicyRule, StepUp } from "./rule.js";
-export type { ActionInfo } from "./schema.js";
+export { SCHEMA_FILE, schemaDeclarations, type ActionInfo } from "./schema.js";
 export { SENSITIVE_ANNOTATION, type SensitiveAttributes } from "./sensitive.js";
 export { matchingLimits, type Budget, type LimitSubject, type RateLimitRule } from "./limits.js";
 export { BUILTIN_SCHEMA_TEXT, PRINCIPAL_ENTITY_TYPES, RESERVED_CONTEXT } from "./builtin-schema.js";

@@ -183,3 +183,14 @@ function schemaInfo(ns: Namespace): SchemaInfo {
     ancestorTypes: (type) => ancestors.get(type) ?? new Set(),
   };
 }
+
+/**
+ * What a schema file declares itself (actions and entity types, without the built-in ones), and the
+ * problems that would stop a policy set using it: for tools that add declarations to a schema file.
+ */
+export function schemaDeclarations(text: string): { actions: ReadonlySet<string>; entityTypes: ReadonlySet<string>; problems: PolicyProblem[] } {
+  const { schema, problems } = userSchemaFromText(text);
+  const ns = schema?.[""];
+  if (!ns) return { actions: new Set(), entityTypes: new Set(), problems };
+  return { actions: new Set(Object.keys(ns.actions)), entityTypes: new Set(Object.keys(ns.entityTypes)), problems: mergeSchema({ "": ns }).problems };
+}

@@ -1,4 +1,5 @@
 // `arbiter mcp wrap|add|list|remove`: the MCP gateway in front of one stdio server, and the upstreams `arbiter serve` exposes at /mcp/NAME.
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { Command } from "commander";
 import { ArbiterError, human } from "../../record/index.js";
 import { action, dataDir, parseIndex, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
@@ -176,10 +177,70 @@ function removeCommand(): Command {
     );
 }
 
+interface SchemaOptions extends DataOption {
+  url?: string;
+  serverName?: string;
+  merge?: string;
+  principal: string;
+}
+
+function schemaCommand(): Command {
+  return withData(new Command("schema"))
+    .description("start an upstream, list its tools and print Cedar schema actions for them (argument types from each tool's inputSchema)")
+    .argument("[target...]", "a configured upstream's NAME (arbiter mcp add), or after -- the upstream's command and arguments")
+    .option("--url <url>", "a Streamable HTTP upstream instead")
+    .option("--server-name <name>", "the upstream's name in resource ids, as given to mcp wrap (default: the configured NAME, else the name the upstream reports)")
+    .option("--merge <file>", "add the actions the schema file does not declare yet to it (and the Tool entity if it has none), instead of printing")
+    .option("--principal <types>", "the principal types the actions apply to, comma-separated", "Agent")
+    .action(
+      action(async (target: string[], options: SchemaOptions) => {
+        const { readUpstreams, readUpstreamTools, upstreamSpec, mergeToolSchema, toolSchemaText, serverNameFrom, checkPrincipalTypes } = await import("../../enforce/mcp/index.js");
+        const principals = options.principal.split(",").map((p) => p.trim()).filter(Boolean);
+        checkPrincipalTypes(principals);
+        // Commander hands the words after -- to the same argument: only the raw command line tells a command from a name.
+        const dashed = process.argv.slice(2).includes("--");
+        let spec;
+        let name: string | undefined;
+        if (options.url !== undefined) {
+          if (target.length > 0) throw new ArbiterError("USAGE", "give one of NAME, -- COMMAND or --url");
+          spec = { kind: "http" as const, url: options.url };
+        } else if (dashed && target.length > 0) {
+          const [program, ...args] = target;
+          spec = { kind: "stdio" as const, command: program as string, args };
+        } else if (target.length === 1) {
+          const [configured = ""] = target;
+          name = configured;
+          const config = readUpstreams(dataDir(options))[configured];
+          if (config === undefined) throw new ArbiterError("NOT_FOUND", `no upstream named ${name} (arbiter mcp list); for a command, put it after --`);
+          spec = upstreamSpec(config);
+        } else {
+          throw new ArbiterError("USAGE", "give one of NAME (a configured upstream), -- COMMAND ARGS... or --url URL");
+        }
+        const listed = await readUpstreamTools(spec, { onStderr: (line) => process.stderr.write(human`upstream: ${line}\n`) });
+        const server = options.serverName ?? name ?? serverNameFrom(listed.server);
+        if (options.merge === undefined) {
+          const { text, notes } = toolSchemaText(server, listed.tools, principals);
+          process.stdout.write(text);
+          for (const note of notes) process.stderr.write(human`note: ${note}\n`);
+          return;
+        }
+        const file = options.merge;
+        const merged = mergeToolSchema(readFileSync(file, "utf8"), file, server, listed.tools, principals);
+        if (merged.added.length > 0) {
+          writeFileSync(`${file}.tmp`, merged.text);
+          renameSync(`${file}.tmp`, file);
+        }
+        process.stdout.write(human`${file}: added ${merged.added.length} action(s)${merged.added.length ? `: ${merged.added.join(", ")}` : ""}; already declared: ${merged.kept.length ? merged.kept.join(", ") : "none"}\n`);
+        for (const note of merged.notes) process.stderr.write(human`note: ${note}\n`);
+      }),
+    );
+}
+
 export function mcpCommand(): Command {
   return new Command("mcp")
     .description("the MCP enforcement gateway: wrap a stdio server, or configure upstreams for `arbiter serve`")
     .addCommand(wrapCommand())
+    .addCommand(schemaCommand())
     .addCommand(addCommand())
     .addCommand(listCommand())
     .addCommand(removeCommand());

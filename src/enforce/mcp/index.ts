@@ -8,3 +8,4 @@ export { GuardedStdioTransport, MAX_MESSAGE_BYTES } from "./stdio-transport.js";
 export { META, GET_PROMPT, PROMPT_TYPE, READ_RESOURCE, RESOURCE_TYPE, TOOL_TYPE, correlationOf, type Caller } from "./mapping.js";
 export { REFUSAL_META_KEY, REFUSED_BY_POLICY, refusalText, type Refusal } from "./answers.js";
 export { UPSTREAMS_FILE, UPSTREAM_NAME, addUpstream, readUpstreams, removeUpstream, upstreamConfigSchema, upstreamSpec, type UpstreamConfig } from "./upstreams-file.js";
+export { TOOL_ENTITY_TEXT, cedarType, checkPrincipalTypes, mergeToolSchema, readUpstreamTools, toolActions, toolSchemaText } from "./tool-schema.js";
