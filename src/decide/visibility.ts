@@ -47,7 +47,7 @@ interface VisibilityDeps {
  * intent it declares and how fresh its authentication is. So a listing depends only on who asks and
  * what the tool is, and never hides a tool that some call could be allowed.
  */
-const UNKNOWN_CONTEXT = ["now", "intent", "auth", "args", "args_digest"];
+const UNKNOWN_CONTEXT = ["now", "intent", "auth", "args", "paths", "args_digest"];
 
 /** Challenges are not refusals: a tool behind an approval or a step-up is usable, so it is listed. */
 const CHALLENGES: readonly DecisionReasonCode[] = ["APPROVAL_REQUIRED", "STEP_UP_REQUIRED"];

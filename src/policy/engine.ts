@@ -5,13 +5,14 @@ import { compiledOf, type CompiledSet, type PolicySet } from "./compile.js";
 import type { CedarEntity, CedarRequest, EntityRef } from "./request.js";
 import type { ActionInfo } from "./schema.js";
 import { inScope } from "./scope.js";
+import { canonicalEntities } from "./values.js";
 import { FULL_USAGE, mergePolicyUsage, NO_USAGE, parentKey, pruneRecord, type PolicyUsage } from "./usage.js";
 
 export interface Evaluation {
   decision: "allow" | "deny";
   /** Ids of the policies that determined the decision, sorted; empty for a default deny. */
   determining: string[];
-  /** Policies Cedar skipped because evaluating them failed. */
+  /** Policies Cedar skipped because evaluating them failed, by policy id. */
   errors: { policyId: string; message: string }[];
   /** How many policies the request was evaluated against (the size of its slice). */
   evaluated: number;
@@ -119,13 +120,14 @@ export class PolicyEngine {
       );
     }
     this.checkParents(request);
+    const given = canonicalEntities(request.entities, this.compiled.info.allowedValues);
     const base = { principal: request.principal, action: request.action, resource: request.resource };
     if (!action.principalTypes.includes(request.principal.type)) return { decision: "deny", determining: [], errors: [], evaluated: 0, ...base };
     const slice = this.slice(action, request.resource.type, options.excludeReasons);
     if (slice.size === 0) return { decision: "deny", determining: [], errors: [], evaluated: 0, ...base };
 
     const { usage } = slice;
-    const entities = this.entitiesFor(request.entities, usage);
+    const entities = this.entitiesFor(given, usage);
     if (usage.action && action.groups.length > 0) entities.push(this.actionEntity(action));
     const call = {
       principal: request.principal,
@@ -149,7 +151,8 @@ export class PolicyEngine {
     return {
       decision,
       determining: [...diagnostics.reason].sort(),
-      errors: diagnostics.errors.map((e) => ({ policyId: e.policyId, message: e.error.message })),
+      // Cedar reports errors in no fixed order; the first one names a note's failing policy.
+      errors: diagnostics.errors.map((e) => ({ policyId: e.policyId, message: e.error.message })).sort((a, b) => (a.policyId < b.policyId ? -1 : a.policyId > b.policyId ? 1 : 0)),
       evaluated: slice.size,
       ...base,
     };

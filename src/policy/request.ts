@@ -1,6 +1,7 @@
 // Building the Cedar request from Arbiter's view of a call; decide/ and policy tests both use it, so both see the same thing.
 import { ArbiterError, type IdentityType } from "../record/index.js";
 import { GROUP_TYPE, PRINCIPAL_ENTITY_TYPES } from "./builtin-schema.js";
+import { argPaths } from "./paths.js";
 
 /** A Cedar value as this engine sends it: no entity or extension escapes ever come from request data. */
 export type CedarValue = boolean | number | string | CedarValue[] | { [key: string]: CedarValue };
@@ -50,7 +51,7 @@ export interface RequestInput {
   auth: { method: string; age_seconds: number; acr: string };
   /** Whom the principal acts for, nearest first, origin last (the principal itself is not a link). */
   delegation?: readonly DelegationLinkInput[];
-  /** The call's arguments: an object becomes `context.args`; other values are visible only through args_digest. */
+  /** The call's arguments: an object becomes `context.args` (as sent) and `context.paths` (normalised); other values are visible only through args_digest. */
   args?: unknown;
   args_digest: string;
 }
@@ -59,7 +60,7 @@ export interface RequestInput {
 export const REQUEST_LIMITS = { depth: 8, members: 256 } as const;
 
 /** Names the engine fills in; a request's own context may not use them. */
-export const RESERVED_CONTEXT_NAMES: ReadonlySet<string> = new Set(["now", "intent", "auth", "delegation", "args_digest", "args"]);
+export const RESERVED_CONTEXT_NAMES: ReadonlySet<string> = new Set(["now", "intent", "auth", "delegation", "args_digest", "args", "paths"]);
 
 function invalid(where: string, problem: string): ArbiterError {
   return new ArbiterError("REQUEST_INVALID", `${where}: ${problem}`, { field: where });
@@ -164,7 +165,10 @@ export function buildCedarRequest(input: RequestInput): CedarRequest {
     delegation: { depth: links.length, actors: links.map((l) => l.id), on_behalf_of: links[links.length - 1]?.id ?? "" },
     args_digest: input.args_digest,
   };
-  if (isPlainObject(input.args)) context.args = cedarRecord(input.args, "args");
+  if (isPlainObject(input.args)) {
+    context.args = cedarRecord(input.args, "args");
+    context.paths = argPaths(input.args);
+  }
   const entities: CedarEntity[] = [
     {
       uid: principal,

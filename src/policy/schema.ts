@@ -9,6 +9,10 @@ import {
   RESERVED_CONTEXT,
 } from "./builtin-schema.js";
 import { lineColumn, type PolicyProblem } from "./problems.js";
+import { allowedValuesOf, type AllowedValues } from "./values.js";
+
+/** The context entry Arbiter fills with the normal forms of the string arguments (paths.ts). */
+const PATHS_CONTEXT = "paths";
 
 export type SchemaJsonForm = SchemaJson<string>;
 type Namespace = NamespaceDefinition<string>;
@@ -33,6 +37,8 @@ export interface SchemaInfo {
   entityTypes: ReadonlySet<string>;
   /** The types an entity of `type` may be a member of, directly or not. */
   ancestorTypes(type: string): ReadonlySet<string>;
+  /** Attributes whose allowed values the schema lists with `@values` (values.ts). */
+  allowedValues: AllowedValues;
 }
 
 // Comments are stripped first so that a commented-out declaration does not count.
@@ -111,11 +117,23 @@ function mergeContext(actionName: string, action: ActionType<string>, ns: Namesp
     return;
   }
   for (const key of Object.keys(declared.attributes)) {
-    if (key in RESERVED_CONTEXT) {
-      problems.push({ file: SCHEMA_FILE, message: `action ${actionName} declares context.${key}, which Arbiter reserves (${Object.keys(RESERVED_CONTEXT).join(", ")})` });
+    if (key in RESERVED_CONTEXT || key === PATHS_CONTEXT) {
+      problems.push({ file: SCHEMA_FILE, message: `action ${actionName} declares context.${key}, which Arbiter reserves (${[...Object.keys(RESERVED_CONTEXT), PATHS_CONTEXT].join(", ")})` });
     }
   }
-  action.appliesTo.context = { ...declared, type: "Record", attributes: { ...declared.attributes, ...RESERVED_CONTEXT } };
+  const paths = pathsType(declared.attributes.args, ns);
+  action.appliesTo.context = { ...declared, type: "Record", attributes: { ...declared.attributes, ...RESERVED_CONTEXT, [PATHS_CONTEXT]: paths } };
+}
+
+/** `context.paths`: one `{normal, lower}` record for each string argument the action declares under `args` (see paths.ts). */
+function pathsType(args: Type<string> | undefined, ns: Namespace): Type<string> {
+  const declared = args === undefined ? undefined : resolveRecord(args, ns);
+  const attributes: Record<string, Type<string>> = {};
+  for (const [name, type] of Object.entries(declared?.attributes ?? {})) {
+    if (type.type !== "String") continue;
+    attributes[name] = { type: "Record", attributes: { normal: { type: "String" }, lower: { type: "String" } }, ...("required" in type && type.required !== undefined ? { required: type.required } : {}) };
+  }
+  return { type: "Record", attributes };
 }
 
 /** The user's schema with the built-in fragment and the reserved context added: what policies are validated against. */
@@ -141,7 +159,9 @@ export function mergeSchema(user: SchemaJsonForm): { merged: SchemaJsonForm; inf
     ns.actions[name] = action;
   }
   for (const [name, action] of Object.entries(ns.actions)) mergeContext(name, action, ns, problems);
-  return { merged: { "": ns }, info: schemaInfo(ns), problems };
+  const values = allowedValuesOf(ns, SCHEMA_FILE);
+  problems.push(...values.problems);
+  return { merged: { "": ns }, info: schemaInfo(ns, values.allowed), problems };
 }
 
 function closure(start: string, edges: (node: string) => readonly string[]): Set<string> {
@@ -156,7 +176,7 @@ function closure(start: string, edges: (node: string) => readonly string[]): Set
   return seen;
 }
 
-function schemaInfo(ns: Namespace): SchemaInfo {
+function schemaInfo(ns: Namespace, allowedValues: AllowedValues): SchemaInfo {
   const parentActions = (name: string): string[] =>
     (ns.actions[name]?.memberOf ?? []).filter((m) => m.type === undefined || m.type === "Action").map((m) => m.id);
   const actions = new Map<string, ActionInfo>();
@@ -181,6 +201,7 @@ function schemaInfo(ns: Namespace): SchemaInfo {
     actionNames: new Set(Object.keys(ns.actions)),
     entityTypes: new Set(Object.keys(ns.entityTypes)),
     ancestorTypes: (type) => ancestors.get(type) ?? new Set(),
+    allowedValues,
   };
 }
 

@@ -39,9 +39,9 @@ describe("arbiter policy activate runs the set's tests first", () => {
   it("activates a set whose tests pass, and records that they ran", () => {
     const human = arbiter(["policy", "activate", good, "--data", data, "--actor", "dana"]);
     expect(human.status).toBe(0);
-    expect(human.stdout).toMatch(/^tests: 16 passed \(.*tests\.yaml\)\nactivated: sha256:[0-9a-f]{64}\n/);
+    expect(human.stdout).toMatch(/^tests: 22 passed \(.*tests\.yaml\)\nactivated: sha256:[0-9a-f]{64}\n/);
     goodVersion = active();
-    expect(recordAt(0).attributes).toEqual({ tests: { status: "passed", file: join(good, "tests.yaml"), passed: 16 } });
+    expect(recordAt(0).attributes).toEqual({ tests: { status: "passed", file: join(good, "tests.yaml"), passed: 22 } });
   });
 
   it("refuses a set whose tests fail, names the failing case, and leaves the running set active", () => {
@@ -81,7 +81,7 @@ describe("arbiter policy activate runs the set's tests first", () => {
   it("shows what the set would change on recorded decisions before activating, with --with-replay", () => {
     const shown = arbiter(["policy", "activate", good, "--data", data, "--with-replay"]);
     expect(shown.status).toBe(0);
-    expect(shown.stdout).toMatch(/^replayed 0 of 0 decisions under the candidate set sha256:[0-9a-f]{64}\nunchanged: 0\nno outcome would change\ntests: 16 passed/);
+    expect(shown.stdout).toMatch(/^replayed 0 of 0 decisions under the candidate set sha256:[0-9a-f]{64}\nunchanged: 0\nno outcome would change\ntests: 22 passed/);
   });
 
   it("says there is nothing to roll back to in a data directory with one activation", () => {

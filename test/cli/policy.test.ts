@@ -60,7 +60,7 @@ describe("arbiter policy test", () => {
     const result = arbiter(["policy", "test", join(EXAMPLES, "tests.yaml")]);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^PASS {2}an agent reads a file in its workspace\n/);
-    expect(result.stdout).toMatch(/\n16 cases: 16 passed, 0 failed \(policy set sha256:[0-9a-f]{64}\)\n$/);
+    expect(result.stdout).toMatch(/\n22 cases: 22 passed, 0 failed \(policy set sha256:[0-9a-f]{64}\)\n$/);
   });
 
   it("shows what a failing case got, and exits 1", () => {
@@ -101,7 +101,7 @@ describe("arbiter policy activate, show, versions, diff", () => {
 
     const second = arbiter(["policy", "activate", EXAMPLES, "--data", data], { env: { ARBITER_ACTOR: "erin" } });
     expect(second.status).toBe(0);
-    expect(second.stdout).toMatch(new RegExp(`^tests: 16 passed \\(.*tests\\.yaml\\)\\nactivated: sha256:[0-9a-f]{64}\\nprevious: ${first.to}\\n12 added, 2 removed, 0 changed; ledger entry 1\\n$`));
+    expect(second.stdout).toMatch(new RegExp(`^tests: 22 passed \\(.*tests\\.yaml\\)\\nactivated: sha256:[0-9a-f]{64}\\nprevious: ${first.to}\\n12 added, 2 removed, 0 changed; ledger entry 1\\n$`));
 
     const show = arbiter(["policy", "show", "--data", data]);
     expect(show.status).toBe(0);

@@ -129,6 +129,21 @@ describe("mcp wrap over stdio", () => {
     expect(mismatch?.decision).toMatchObject({ outcome: "deny", reason_code: "INTENT_MISMATCH", control: "usage" });
   });
 
+  it("judges a path where it lands: `..` out of the workspace and a NUL byte are refused before the filesystem sees them", async () => {
+    const client = await gateway("filesystem");
+    // Built by hand: join() would resolve the `..` before the gateway sees it. The raw path matches
+    // the permit's "*/workspace*"; where it lands (beside the workspace, still inside the server's root) does not.
+    const outside = join(world.files, "escaped.txt");
+    const climbed = await client.callTool({ name: "write_file", arguments: { path: `${world.files}/workspace/../escaped.txt`, content: "stolen" } });
+    expect(text(climbed)).toMatch(/^Arbiter blocked this call: NO_MATCHING_PERMIT\. /);
+    expect(existsSync(outside)).toBe(false);
+    const target = join(world.files, "workspace", "notes-nul.txt");
+    const nul = await client.callTool({ name: "write_file", arguments: { path: `${target}\u0000.md`, content: "x" } });
+    expect(nul.isError).toBe(true);
+    expect(text(nul)).toMatch(/^Arbiter blocked this call: REQUEST_INVALID\. Arbiter could not decide this call: args\.path: contains a NUL byte/);
+    expect(existsSync(target)).toBe(false);
+  });
+
   it("masks a planted card number and secrets in a tool result before the model sees them", async () => {
     const planted = { PLANTED_CARD: "4111 1111 1111 1111", PLANTED_AWS: "AKIAIOSFODNN7EXAMPLE", PLANTED_GITHUB: `ghp_${"x1Y2".repeat(9)}` };
     const upstream = await direct("everything", planted);
