@@ -4,6 +4,9 @@ import type { AppendOptions, Appended, Ledger } from "../ledger/index.js";
 import type { PolicyStore } from "../policy/index.js";
 import { ArbiterError, type Caller, type StoredRecord } from "../record/index.js";
 import type { RecordQuery } from "../store/index.js";
+import type { ApprovalBook } from "./approvals.js";
+import type { GrantBook } from "./grants.js";
+import { approvalView, grantView } from "./views.js";
 
 export interface DecisionFilter {
   subject?: string;
@@ -39,9 +42,28 @@ export interface PolicyExplanation {
 
 export interface ExplainedDecision extends LoggedRecord {
   explanation: { summary: string; policy_set_version: string; policies: PolicyExplanation[]; evaluated_version_known: boolean };
-  /** Enforcement results, approvals and other records that refer to this decision. */
+  /**
+   * Enforcement results, approvals and other records that refer to this decision, oldest first;
+   * for a decision made on a grant, also the records of the approval request behind the grant.
+   */
   related: LoggedRecord[];
+  /** The approval request this decision opened, waited on or was allowed by, as it stands now. */
+  approval?: Record<string, unknown>;
+  /** The grant this decision used, or the approval issued, as it stands now (uses left, state). */
+  grant?: Record<string, unknown>;
   proof: string;
+}
+
+/** Where approvals and grants stand now; without them, explain shows the ledger alone. */
+export interface ApprovalBooks {
+  approvals: ApprovalBook;
+  grants: GrantBook;
+}
+
+type DecisionRecord = Extract<StoredRecord, { kind: "decision" }>;
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
 }
 
 export interface EnforcementReport {
@@ -59,6 +81,7 @@ export class DecisionLog {
   constructor(
     private readonly ledger: Ledger,
     private readonly policies: PolicyStore,
+    private readonly books?: ApprovalBooks,
   ) {}
 
   private load(index: number): StoredRecord {
@@ -95,7 +118,7 @@ export class DecisionLog {
   /** The decision, why it came out as it did (the determining policies as they were at that version), related records and an inclusion proof. */
   explain(id: string): ExplainedDecision {
     const found = this.find(id);
-    const record = found.record as Extract<StoredRecord, { kind: "decision" }>;
+    const record = found.record as DecisionRecord;
     const set = this.policies.get(record.policy.set_version);
     const policies: PolicyExplanation[] = [];
     for (const policyId of record.policy.determining) {
@@ -104,11 +127,19 @@ export class DecisionLog {
     }
     const verb = { allow: "Allowed", deny: "Denied", challenge: "Challenged", error: "Not decided (error)" }[record.outcome];
     const by = record.policy.determining.length ? ` by ${record.policy.determining.join(", ")}` : " (no policy matched)";
-    const related = this.ledger.reader
-      .queryRecords({ decisionId: id, limit: MAX_PAGE })
-      .filter((loc) => loc.index !== found.index)
-      .map((loc) => ({ index: loc.index, record: this.load(loc.index) }))
-      .reverse();
+    const related = this.relatedTo(id, found.index);
+    const requestId = record.approval?.request_id ?? record.approval_request?.request_id;
+    const request = requestId === undefined ? undefined : this.books?.approvals.get(requestId);
+    // A decision allowed by a grant refers to the approval; the approval's records refer to the challenge that opened it.
+    if (request && request.decisionId !== id) {
+      const known = new Set(related.map((r) => r.index));
+      const approvals = this.relatedTo(request.decisionId, found.index).filter((r) => r.record.kind === "approval" && r.record.request_id === request.id && !known.has(r.index));
+      related.push(...approvals);
+      related.sort((a, b) => a.index - b.index);
+    }
+    const approved = related.find((r) => r.record.kind === "approval" && r.record.state === "approved");
+    const grantId = record.grant?.id ?? text(approved?.record.attributes?.grant_id);
+    const grant = grantId === undefined ? undefined : this.books?.grants.get(grantId);
     return {
       ...found,
       explanation: {
@@ -118,8 +149,19 @@ export class DecisionLog {
         evaluated_version_known: set !== undefined,
       },
       related,
+      ...(request ? { approval: approvalView(request) } : {}),
+      ...(grant ? { grant: grantView(grant) } : {}),
       proof: this.ledger.proveInclusion(found.index),
     };
+  }
+
+  /** Records that refer to decision `id` (enforcement results, approval records), oldest first, the decision at `self` left out. */
+  private relatedTo(id: string, self: number): LoggedRecord[] {
+    return this.ledger.reader
+      .queryRecords({ decisionId: id, limit: MAX_PAGE })
+      .filter((loc) => loc.index !== self)
+      .map((loc) => ({ index: loc.index, record: this.load(loc.index) }))
+      .reverse();
   }
 
   /** Appends what the PEP did with a decision, linked by decision_id, and the subject/action/resource it applied to; `caller` is who reported it. */

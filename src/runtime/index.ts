@@ -83,7 +83,7 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
     identities,
     policies,
     engine,
-    decisions: new DecisionLog(ledger, policies),
+    decisions: new DecisionLog(ledger, policies, { approvals, grants }),
     approvals,
     grants,
     breakGlass,

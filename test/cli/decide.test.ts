@@ -57,7 +57,7 @@ describe("decisions from the command line", () => {
 
   it("holds a production deploy for approval, approves it, lets the call through and explains it", () => {
     const deploy = ["decide", "--subject", "release-pipeline", "--action", "deploy", "--resource", "Environment::production", "--resource-attr", "tier=production", "--args", '{"version":"7"}'];
-    const held = json<{ outcome: string; reason_code: string; approval_request: { id: string } }>(deploy);
+    const held = json<{ outcome: string; reason_code: string; decision_id: string; approval_request: { id: string } }>(deploy);
     expect(held.status).toBe(1);
     expect(held.body).toMatchObject({ outcome: "challenge", reason_code: "APPROVAL_REQUIRED" });
 
@@ -78,6 +78,31 @@ describe("decisions from the command line", () => {
     expect(explained.stdout).toMatch(/^Allowed by pipelines-deploy, prod-approval/);
     expect(explained.stdout).toMatch(/policy prod-approval \(forbid, APPROVAL_REQUIRED, approval\)/);
     expect(explained.stdout).toMatch(/c2sp\.org\/tlog-proof@v1/);
+    // The approval behind the grant, who gave it, when and why; the grant and what is left of it.
+    const requestId = held.body.approval_request.id;
+    expect(explained.stdout).toMatch(new RegExp(`\\napproval ${requestId}: approved by bob at \\d{4}-[^ ]+Z: "CAB-9 approved" \\(opened by decision [0-9A-Za-z_-]+ at [^)]+\\)\\n`));
+    expect(explained.stdout).toContain(`\ngrant ${approved.body.grant.id}: used, 0 use(s) left, expires `);
+    expect(explained.stdout).toContain("\nenforcement: none reported\n");
+    // Related records whole: the approval records of the request, down to their last field.
+    const related = explained.stdout.split("\n").filter((l) => l.startsWith("related #"));
+    expect(related.map((l) => /^related #\d+: (\w+) /.exec(l)?.[1])).toEqual(["approval", "approval"]);
+    for (const line of related) expect(JSON.parse(line.slice(line.indexOf("{")))).toMatchObject({ kind: "approval", request_id: requestId });
+    expect(related[1]).toContain('"justification":"CAB-9 approved"');
+
+    // What the enforcement point reported is shown too.
+    const report = JSON.stringify({ kind: "enforcement", decision_id: allowed.body.decision_id, status: "executed", pep: { id: "deploy-runner", kind: "external" }, duration_ms: 12 });
+    expect(arbiter(["log", "append", "-", "--data", data], { input: `${report}\n` }).status).toBe(0);
+    const reported = arbiter(["explain", allowed.body.decision_id, "--data", data]);
+    expect(reported.stdout).toMatch(/\nenforcement #\d+: executed by deploy-runner in 12 ms\n/);
+
+    const whole = json<{ approval: Record<string, unknown>; grant: Record<string, unknown>; related: { record: { kind: string } }[] }>(["explain", allowed.body.decision_id]);
+    expect(whole.body.approval).toMatchObject({ id: requestId, state: "approved", approver: "bob", justification: "CAB-9 approved", decision_id: held.body.decision_id });
+    expect(whole.body.grant).toMatchObject({ id: approved.body.grant.id, state: "used", uses_remaining: 0, approval_id: requestId });
+    expect(whole.body.related.map((r) => r.record.kind)).toEqual(["approval", "approval", "enforcement"]);
+
+    // The challenge that opened the request shows the same approval and grant.
+    const challenge = json<{ approval: Record<string, unknown>; grant: Record<string, unknown> }>(["explain", held.body.decision_id]);
+    expect(challenge.body).toMatchObject({ approval: { id: requestId, state: "approved" }, grant: { id: approved.body.grant.id } });
   });
 
   it("opens, uses, lists and reviews a break-glass session", () => {

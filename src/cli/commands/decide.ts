@@ -121,6 +121,29 @@ export function decideCommand(): Command {
     );
 }
 
+const field = (value: unknown): string => (typeof value === "string" || typeof value === "number" ? String(value) : "-");
+
+/** Who approved (or is to approve) the call, when and why, and what is left of the grant. */
+function approvalLines(approval: Record<string, unknown> | undefined, grant: Record<string, unknown> | undefined): string[] {
+  const out: string[] = [];
+  if (approval) {
+    const state = field(approval.state);
+    out.push(state === "pending"
+      ? human`approval ${field(approval.id)}: pending, waits for an approver (${field(approval.approver_role)}) until ${field(approval.expires_at)}`
+      : human`approval ${field(approval.id)}: ${state} by ${field(approval.approver)} at ${field(approval.decided_at)}: "${field(approval.justification)}" (opened by decision ${field(approval.decision_id)} at ${field(approval.created_at)})`);
+  }
+  if (grant) out.push(human`grant ${field(grant.id)}: ${field(grant.state)}, ${field(grant.uses_remaining)} use(s) left, expires ${field(grant.expires_at)}`);
+  return out;
+}
+
+function enforcementLine(index: number, record: Record<string, unknown>): string {
+  const pep = record.pep as { id?: unknown } | undefined;
+  const upstream = record.upstream as { error?: unknown } | undefined;
+  const took = typeof record.duration_ms === "number" ? ` in ${record.duration_ms} ms` : "";
+  const error = upstream?.error !== undefined ? human` (${field(upstream.error)})` : "";
+  return human`enforcement #${index}: ${field(record.status)} by ${field(pep?.id)}${took}` + error;
+}
+
 export function explainCommand(): Command {
   return withJson(withData(new Command("explain")))
     .description("explain a recorded decision: the determining policies, related records and its inclusion proof")
@@ -129,14 +152,28 @@ export function explainCommand(): Command {
       action(async (id: string, options: DataOption & JsonOption) => {
         const explained = await withRuntime(options, (runtime) => runtime.decisions.explain(id));
         if (options.json) {
-          printJson({ index: explained.index, decision: explained.record, explanation: explained.explanation, related: explained.related, inclusion_proof: explained.proof });
+          printJson({
+            index: explained.index,
+            decision: explained.record,
+            explanation: explained.explanation,
+            ...(explained.approval ? { approval: explained.approval } : {}),
+            ...(explained.grant ? { grant: explained.grant } : {}),
+            related: explained.related,
+            inclusion_proof: explained.proof,
+          });
           return;
         }
         const out: string[] = [escapeControls(explained.explanation.summary), ""];
+        out.push(...approvalLines(explained.approval, explained.grant));
+        const enforcement = explained.related.filter((r) => r.record.kind === "enforcement");
+        if (enforcement.length === 0) out.push("enforcement: none reported");
+        for (const r of enforcement) out.push(enforcementLine(r.index, r.record));
+        out.push("");
         for (const policy of explained.explanation.policies) {
           out.push(human`policy ${policy.id} (${policy.effect}, ${policy.reason}, ${policy.control})${policy.frameworks.length ? ` [${policy.frameworks.join(", ")}]` : ""}`, human`  ${policy.note}`, ...policy.text.split("\n").map((l) => human`  | ${l}`), "");
         }
-        for (const related of explained.related) out.push(human`related #${related.index}: ${related.record.kind} ${JSON.stringify(related.record).slice(0, 160)}`);
+        // Whole, one line each: a record cut short can hide the field that mattered.
+        for (const related of explained.related) out.push(human`related #${related.index}: ${related.record.kind} ${JSON.stringify(related.record)}`);
         out.push(`ledger index ${explained.index}; inclusion proof:`, explained.proof);
         process.stdout.write(out.join("\n"));
       }),

@@ -144,6 +144,8 @@ export function decisionRoutes({ app, runtime, metrics }: ServerContext): void {
         index: explained.index,
         decision: explained.record,
         explanation: explained.explanation,
+        ...(explained.approval ? { approval: explained.approval } : {}),
+        ...(explained.grant ? { grant: explained.grant } : {}),
         related: explained.related.map((r) => ({ index: r.index, ...r.record })),
         inclusion_proof: explained.proof,
       };
