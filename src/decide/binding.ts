@@ -1,11 +1,6 @@
 // What ties an approval or grant to one exact call: caller, action, resource and a keyed digest of the arguments.
-import { createHmac, randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { createHmac } from "node:crypto";
 import { canonicalBytes } from "../record/index.js";
-import { readSecretFile, writeSecretFile } from "../store/index.js";
-
-export const BINDING_KEY_FILE = "binding.key";
 
 export interface CallBinding {
   subjectId: string;
@@ -13,13 +8,6 @@ export interface CallBinding {
   resourceType: string;
   resourceId: string;
   argsDigest: string;
-}
-
-/** The data directory's secret for argument digests, created (0600) on first use. */
-export function loadBindingKey(dataDir: string): Buffer {
-  const path = join(dataDir, BINDING_KEY_FILE);
-  if (!existsSync(path)) writeSecretFile(path, `${randomBytes(32).toString("base64url")}\n`);
-  return Buffer.from(readSecretFile(path), "base64url");
 }
 
 /**

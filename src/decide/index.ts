@@ -14,6 +14,6 @@ export { BreakGlassFlow, BREAK_GLASS_ACTION, MAX_BREAK_GLASS_SECONDS, type Break
 export { Replayer, NOT_REPLAYABLE, type ReplayOptions, type ReplayReport, type ReplaySample, type VerdictView } from "./replay.js";
 export { DecisionLog, type DecisionFilter, type EnforcementReport, type ExplainedDecision, type LoggedRecord } from "./decision-log.js";
 export { RateLimiter, type LimitSpec } from "./rate-limit.js";
-export { argsDigest, loadBindingKey } from "./binding.js";
+export { argsDigest } from "./binding.js";
 export { approvalView, grantView, sessionView } from "./views.js";
 export { MAX_CANDIDATES, candidateSchema, visibilityRequestSchema, visibleTo, type Candidate, type Visibility } from "./visibility.js";

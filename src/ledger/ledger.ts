@@ -1,5 +1,5 @@
 // The enforcement ledger: appends (durable, group-committed: group-commit.ts), the tree edge, signed checkpoints and proofs.
-import { prepareRecord, type PreparedRecord } from "../record/index.js";
+import { prepareRecord, redactPrepared, type PreparedRecord } from "../record/index.js";
 import { ArbiterError, isArbiterError } from "../record/errors.js";
 import type { EntryWrite, LedgerReader, LedgerStore, StoredCheckpoint } from "../store/index.js";
 import { openCheckpoint, signCheckpoint } from "./checkpoint.js";
@@ -32,6 +32,11 @@ export interface LedgerOptions {
   now?: () => Date;
   /** Called with every checkpoint checkpoint() returns, once it is durable in the store (to keep a copy outside it). */
   onCheckpoint?: (cp: SignedCheckpoint) => void;
+  /**
+   * The key of redaction markers (the data directory's binding key), read at the first append: every
+   * record is redacted with it before its leaf is encoded, whichever way it is appended.
+   */
+  redactionKey: () => Buffer;
 }
 
 export interface Appended {
@@ -86,6 +91,8 @@ export class Ledger {
   private readonly appends: GroupCommit<AppendItem>;
   private readonly now: () => Date;
   private readonly onCheckpoint: ((cp: SignedCheckpoint) => void) | undefined;
+  private readonly loadRedactionKey: () => Buffer;
+  private key: Buffer | undefined;
   private edge: CompactRange | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -106,6 +113,7 @@ export class Ledger {
     });
     this.now = options.now ?? (() => new Date());
     this.onCheckpoint = options.onCheckpoint;
+    this.loadRedactionKey = options.redactionKey;
     if (options.checkpointIntervalMs > 0) {
       this.timer = setInterval(() => this.checkpointIfGrown(), options.checkpointIntervalMs);
       this.timer.unref();
@@ -121,18 +129,33 @@ export class Ledger {
     return this.store.size();
   }
 
-  /** Validates, commits and appends one record; resolves once it is durable, with its index. */
+  private get redactionKey(): Buffer {
+    return (this.key ??= this.loadRedactionKey());
+  }
+
+  /** Validates, commits, redacts and appends one record; resolves once it is durable, with its index. */
   append(input: unknown, options: AppendOptions = {}): Promise<Appended> {
     let prepared: PreparedRecord;
     try {
-      prepared = prepareRecord(input, { now: this.now() });
+      prepared = prepareRecord(input, { now: this.now(), redactionKey: this.redactionKey });
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    return this.appendPrepared(prepared, options);
+    return this.submit(prepared, options);
   }
 
+  /** Appends a record prepared by the caller, redacted here as append redacts (its leaf re-encoded when anything was found). */
   appendPrepared(prepared: PreparedRecord, options: AppendOptions = {}): Promise<Appended> {
+    let redacted: PreparedRecord;
+    try {
+      redacted = redactPrepared(prepared, this.redactionKey);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return this.submit(redacted, options);
+  }
+
+  private submit(prepared: PreparedRecord, options: AppendOptions): Promise<Appended> {
     if (this.closed) {
       return Promise.reject(new ArbiterError("LEDGER_UNAVAILABLE", "the ledger is closed"));
     }

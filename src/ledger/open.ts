@@ -9,6 +9,7 @@ import {
   SqliteLedgerStore,
   createDataDir,
   inspectDataDir,
+  loadBindingKey,
   openDatabase,
   readConfig,
   readPublicFile,
@@ -127,6 +128,7 @@ export function openLedger(dir: string, options: OpenLedgerOptions = {}): Opened
     vkey,
     checkpointIntervalMs: options.checkpointIntervalMs ?? config.checkpoint_interval_ms,
     groupCommit: options.groupCommit ?? true,
+    redactionKey: () => loadBindingKey(dir),
   });
   return { ledger, config, vkey, db };
 }

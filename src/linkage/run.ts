@@ -2,7 +2,7 @@
 import type { GrantBook } from "../decide/index.js";
 import type { IdentityDirectory } from "../identity/index.js";
 import type { Ledger } from "../ledger/index.js";
-import { ArbiterError, newRecordId, type FindingCode } from "../record/index.js";
+import { ArbiterError, newRecordId, redactText, type FindingCode } from "../record/index.js";
 import type { SqliteDatabase } from "../store/index.js";
 import { decisionDetailReader, knownForeignDecision, syncDecisionKeys } from "./decision-keys.js";
 import { loadDecisionTable } from "./decision-table.js";
@@ -15,6 +15,7 @@ import { inputName, inputSize, readInput, type FileFacts, type Item, type LinkIn
 import { joinEvent, type JoinOptions, type JoinOutcome } from "./join.js";
 import { PrincipalResolver, type PrincipalMap } from "./principals.js";
 import { findingRecord, importedRecord, iso, linkEntry, runRecord, type RunActor } from "./records.js";
+import { redactEvent, redactForeign } from "./redact-items.js";
 import { RunStore } from "./run-store.js";
 import { SeenSet } from "./seen-set.js";
 import { describeSummary, summaryAttributes, Tally, type FileStats, type LinkageSummary } from "./summary.js";
@@ -166,14 +167,14 @@ class Run {
       else if (result.kind === "ignore") this.tally.ignore(result.reason);
       else if (!this.isWellFormed(result.kind === "event" ? result.event : result.decision)) this.skipLine(file, item.line, "invalid_encoding", `line ${item.line} holds a lone UTF-16 surrogate (\\ud800–\\udfff escape), which no record can carry`, stats);
       else if (this.isDuplicate(result.kind === "event" ? result.event : result.decision, file, stats)) continue;
-      else if (result.kind === "event") this.event(result.event, stats);
-      else this.foreign(result.decision);
+      else if (result.kind === "event") this.event(redactEvent(result.event, this.ctx.bindingKey), stats);
+      else this.foreign(redactForeign(result.decision, this.ctx.bindingKey));
     }
   }
 
   private skipLine(file: string, line: number, reason: Parameters<Tally["skip"]>[0], message: string, stats: FileStats): void {
     this.tally.skip(reason, stats);
-    this.writer.skipped(file, line, reason, message);
+    this.writer.skipped(file, line, reason, redactText(message, this.ctx.bindingKey, true));
   }
 
   private isWellFormed(item: LinkEvent | ForeignDecision): boolean {

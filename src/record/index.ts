@@ -53,12 +53,24 @@ export type {
 } from "./parts.js";
 export { findJsonProblem, type JsonObject, type JsonValue } from "./json-value.js";
 export { argsDigestSchema, callerSchema, correlationSchema, pepSchema } from "./parts.js";
-export { prepareRecord, type PrepareOptions, type PreparedRecord, type RawValue } from "./prepare.js";
+export { prepareRecord, redactPrepared, type PrepareOptions, type PreparedRecord, type RawValue } from "./prepare.js";
+export { REDACTION_MARKER, redactRecord, redactText, redactionMarker } from "./redact.js";
 export { LEAF_LIMIT_BYTES, decodeRecord, isCanonical } from "./leaf.js";
 export { canonicalBytes, canonicalize } from "./canonical.js";
 export { commitValue, verifyCommitment, type Commitment } from "./commitment.js";
 export { newRecordId } from "./record-id.js";
 export { normalizeTimestamp } from "./time.js";
-export { DETECTOR_NAMES, detect, isDetectorName, markerOf, sensitiveKind, type DetectorName } from "./detectors.js";
+export {
+  DETECTOR_NAMES,
+  FOUND_KINDS,
+  detect,
+  findValues,
+  isDetectorName,
+  markerOf,
+  sensitiveKind,
+  type DetectorName,
+  type Found,
+  type FoundKind,
+} from "./detectors.js";
 export { luhnValid, maskPaymentCards } from "./payment-card.js";
 export { escapeControls, human, humanJson } from "./human-text.js";

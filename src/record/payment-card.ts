@@ -94,14 +94,14 @@ function originalEnd(from: readonly number[], end: number): number {
   return from[k] as number;
 }
 
-/** Replaces every Luhn-valid card number in `text` by `marker`; overlapping finds merge into one. */
-export function maskPaymentCards(text: string, marker: string): { text: string; count: number } {
+/** Spans [start, end) of the Luhn-valid card numbers in `text`, in original offsets, sorted, overlapping finds merged. */
+export function paymentCardSpans(text: string): [number, number][] {
   const normal = normalise(text);
   const spans: [number, number][] = [];
   for (const m of normal.text.matchAll(RUN)) {
     if (m[0].replace(SEPARATORS, "").length >= MIN_DIGITS) spans.push(...cardSpans(m[0], m.index));
   }
-  if (spans.length === 0) return { text, count: 0 };
+  if (spans.length === 0) return spans;
   if (normal.from.length > 0) {
     for (const span of spans) {
       span[0] = normal.from[span[0]] as number;
@@ -109,26 +109,29 @@ export function maskPaymentCards(text: string, marker: string): { text: string; 
     }
   }
   spans.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const span of spans) {
+    const current = merged[merged.length - 1];
+    if (current && span[0] < current[1]) current[1] = Math.max(current[1], span[1]);
+    else merged.push([span[0], span[1]]);
+  }
+  return merged;
+}
+
+/** The digits of a card number as found (full-width or spaced alike), so that one card always reads the same. */
+export function cardDigits(found: string): string {
+  return found.normalize("NFKC").replace(/\D/g, "");
+}
+
+/** Replaces every Luhn-valid card number in `text` by `marker`; overlapping finds merge into one. */
+export function maskPaymentCards(text: string, marker: string): { text: string; count: number } {
+  const spans = paymentCardSpans(text);
+  if (spans.length === 0) return { text, count: 0 };
   let out = "";
   let at = 0;
-  let count = 0;
-  let current: [number, number] | undefined;
-  for (const span of spans) {
-    if (current && span[0] < current[1]) {
-      current[1] = Math.max(current[1], span[1]);
-      continue;
-    }
-    if (current) {
-      out += text.slice(at, current[0]) + marker;
-      at = current[1];
-      count++;
-    }
-    current = [span[0], span[1]];
+  for (const [start, end] of spans) {
+    out += text.slice(at, start) + marker;
+    at = end;
   }
-  if (current) {
-    out += text.slice(at, current[0]) + marker;
-    at = current[1];
-    count++;
-  }
-  return { text: out + text.slice(at), count };
+  return { text: out + text.slice(at), count: spans.length };
 }

@@ -6,6 +6,7 @@ import type { JsonValue } from "./json-value.js";
 import { encodeLeaf } from "./leaf.js";
 import { recordIdSchema } from "./parts.js";
 import { newRecordId } from "./record-id.js";
+import { redactRecord } from "./redact.js";
 import { RECORD_VERSION, recordInputSchema, type StoredRecord } from "./schema.js";
 
 /** A raw sensitive value, for the erasable side table keyed by `commitment`. Never part of a leaf. */
@@ -29,6 +30,11 @@ export interface PrepareOptions {
   now?: Date;
   /** Id source when the input has none. Defaults to a UUIDv7. */
   newId?: () => string;
+  /**
+   * The data directory's binding key: values the detectors find in free-text fields are replaced by
+   * keyed markers before the leaf is encoded (redact.ts). The ledger always gives it.
+   */
+  redactionKey?: Buffer;
 }
 
 /**
@@ -69,7 +75,17 @@ export function prepareRecord(input: unknown, opts: PrepareOptions = {}): Prepar
     time: given.time ?? now.toISOString(),
   });
   if (commitments !== undefined) record.commitments = commitments;
-  return { record, bytes: encodeLeaf(record), raw };
+  const stored = opts.redactionKey === undefined ? record : redactRecord(record, opts.redactionKey).record;
+  return { record: stored, bytes: encodeLeaf(stored), raw };
+}
+
+/**
+ * A record prepared elsewhere (linkage builds its `link` leaves itself), redacted as prepareRecord
+ * redacts: the same object when nothing was found, else the redacted record and its new leaf bytes.
+ */
+export function redactPrepared(prepared: PreparedRecord, key: Buffer): PreparedRecord {
+  const { record, count } = redactRecord(prepared.record, key);
+  return count === 0 ? prepared : { record, bytes: encodeLeaf(record), raw: prepared.raw };
 }
 
 function generatedId(newId: (() => string) | undefined, nowMs: number): string {

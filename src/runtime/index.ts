@@ -7,14 +7,13 @@ import {
   DecisionLog,
   GrantBook,
   RateLimiter,
-  loadBindingKey,
 } from "../decide/index.js";
 import { IdentityDirectory } from "../identity/index.js";
 import { openLedger, type Ledger } from "../ledger/index.js";
 import { Linkage } from "../linkage/index.js";
 import { PolicyStore } from "../policy/index.js";
 import type { Caller } from "../record/index.js";
-import type { DataDirConfig, SqliteDatabase } from "../store/index.js";
+import { loadBindingKey, type DataDirConfig, type SqliteDatabase } from "../store/index.js";
 import { localCaller } from "./local-caller.js";
 
 export { ACTOR_ENV } from "../identity/index.js";

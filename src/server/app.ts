@@ -9,6 +9,7 @@ import type { HttpEnforcementOptions, HttpEnforcer } from "../enforce/http/index
 import type { Runtime } from "../runtime/index.js";
 import type { ArbiterApp, ServerContext } from "./context.js";
 import { securityHeaders } from "./headers.js";
+import { loggerOptions, type LogStream } from "./log.js";
 import { createMetrics } from "./metrics.js";
 import { errorHandler, problem, sendProblem } from "./problem.js";
 import { approvalRoutes } from "./routes/approvals.js";
@@ -27,6 +28,8 @@ import { policyRoutes } from "./routes/policies.js";
 export interface ServerOptions {
   /** pino log level; "silent" in tests. */
   logLevel?: string;
+  /** Where log lines go (default stdout). */
+  logStream?: LogStream;
   /** Largest request body; decision requests are small, and bigger contexts are refused. */
   bodyLimit?: number;
   /** Largest body of `POST /v1/linkage/runs` (events sent inline); the one API route allowed more than bodyLimit. */
@@ -82,11 +85,7 @@ export async function buildServer(runtime: Runtime, options: ServerOptions = {})
       requestTimeout: limits.requestTimeoutMs,
       connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4))),
     },
-    logger: {
-      level: options.logLevel ?? "info",
-      // Credentials travel in this header; it never reaches a log line.
-      redact: { paths: ["req.headers.authorization", "req.headers.cookie", 'req.headers["x-arbiter-pep-credential"]'], censor: "[redacted]" },
-    },
+    logger: loggerOptions(options.logLevel ?? "info", options.logStream),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);

@@ -1,5 +1,6 @@
 // The data directory: config, keys and the embedded database, checked before anything is written.
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { ArbiterError } from "../record/errors.js";
@@ -13,6 +14,8 @@ export const DATA_FILES = {
   database: "arbiter.db",
   /** The latest signed checkpoint, kept outside the database so that a truncated or restored database is noticed. */
   checkpoint: "latest.checkpoint",
+  /** The secret that keys argument digests and the ledger's redaction markers (docs/record.md). */
+  bindingKey: "binding.key",
 } as const;
 
 const configSchema = z.object({
@@ -95,6 +98,30 @@ export function readSecretFile(path: string): string {
     );
   }
   return readFileSync(path, "utf8").trim();
+}
+
+/**
+ * The data directory's binding key, created (0600) on first use. Written beside and linked into
+ * place, so that a process starting at the same moment reads either no file or the whole key, and
+ * two that create it at once both use the one linked first.
+ */
+export function loadBindingKey(dir: string): Buffer {
+  const path = join(dir, DATA_FILES.bindingKey);
+  if (!existsSync(path)) {
+    const temp = `${path}.${process.pid}.tmp`;
+    writeFileSync(temp, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600 });
+    chmodSync(temp, 0o600);
+    try {
+      linkSync(temp, path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    } finally {
+      unlinkSync(temp);
+    }
+  }
+  const key = Buffer.from(readSecretFile(path), "base64url");
+  if (key.length < 32) throw new ArbiterError("DATA_DIR_INVALID", `${path} does not hold a 32-byte key`, { path });
+  return key;
 }
 
 export function readPublicFile(path: string): string {

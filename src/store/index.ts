@@ -18,6 +18,7 @@ export {
   DATA_FORMAT,
   createDataDir,
   inspectDataDir,
+  loadBindingKey,
   readConfig,
   readPublicFile,
   readSecretFile,

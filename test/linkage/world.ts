@@ -2,7 +2,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll } from "vitest";
-import { loadBindingKey, type Decision, type DecisionRequest } from "../../src/decide/index.js";
+import type { Decision, DecisionRequest } from "../../src/decide/index.js";
+import { loadBindingKey } from "../../src/store/index.js";
 import type { CreateIdentityInput } from "../../src/identity/index.js";
 import { initLedgerDir } from "../../src/ledger/index.js";
 import { Linkage, type LinkageSummary, type LinkFormat, type Mapping } from "../../src/linkage/index.js";

@@ -1,0 +1,82 @@
+// A decision whose resource id carries a token and a card number: the record, the search index, the database
+// and WAL bytes and the server's log hold neither, the answer still says what was decided, and `log verify` passes.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Decision } from "../../src/decide/index.js";
+import { arbiter } from "../support/cli.js";
+import { call, startTestServer, type TestServer } from "../support/server.js";
+
+const AWS = "AKIAIOSFODNN7EXAMPLE";
+const CARD = "4111111111111111";
+const QUERY = `?token=${AWS}&card=${CARD}`;
+
+const lines: string[] = [];
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer({ server: { logLevel: "info", logStream: { write: (line) => void lines.push(line) } } });
+});
+
+function databaseBytes(dir: string): Buffer {
+  return Buffer.concat(readdirSync(dir).filter((name) => name.startsWith("arbiter.db")).map((name) => readFileSync(join(dir, name))));
+}
+
+const readReport = (id: string) => ({
+  subject: { credential: server.keys["research-agent"] },
+  action: "read_file",
+  resource: { type: "Tool", id, attributes: { server: "filesystem", sensitivity: "internal" } },
+  args: { path: "/workspace/q3.md" },
+  pep: { id: `gateway${QUERY}`, kind: "http" },
+  correlation: { task_id: `reconcile card ${CARD}` },
+});
+
+describe("secrets in a decision request", () => {
+  it("never reach the leaf, the index, the database files or the log, and the log still verifies", async () => {
+    const resource = `filesystem/read_file${QUERY}`;
+    const first = await call<Decision>(server, "POST", `/v1/decisions${QUERY}`, server.as.pep, readReport(resource));
+    const second = await call<Decision>(server, "POST", "/v1/decisions", server.as.pep, readReport(resource));
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(200);
+
+    const leaf = (index: number) => JSON.parse(server.runtime.ledger.entry(index).toString("utf8")) as { resource: { id: string }; pep: { id: string }; correlation: { task_id: string } };
+    const a = leaf(first.body.ledger.index);
+    const b = leaf(second.body.ledger.index);
+    expect(a.resource.id).toMatch(/^filesystem\/read_file\?token=\[REDACTED:aws_access_key:[0-9a-f]{16}\]&card=\[REDACTED:payment_card:[0-9a-f]{16}\]$/);
+    expect(b.resource.id).toBe(a.resource.id);
+    expect(a.pep.id).toMatch(/^gateway\?token=\[REDACTED:aws_access_key:[0-9a-f]{16}\]&card=\[REDACTED/);
+    expect(a.correlation.task_id).toMatch(/^reconcile card \[REDACTED:payment_card:[0-9a-f]{16}\]$/);
+
+    const indexed = server.runtime.db.prepare<[string], string>("SELECT resource_id FROM record_index WHERE record_id = ?").pluck().get(first.body.decision_id);
+    expect(indexed).toBe(a.resource.id);
+    const listed = await call<{ decisions: { resource: { id: string } }[] }>(server, "GET", "/v1/decisions?limit=5", server.as.admin);
+    expect(JSON.stringify(listed.body)).not.toContain(AWS);
+
+    await server.runtime.ledger.drain();
+    const bytes = databaseBytes(server.dir);
+    expect(bytes.includes(AWS)).toBe(false);
+    expect(bytes.includes(CARD)).toBe(false);
+
+    const verify = arbiter(["log", "verify", "--data", server.dir]);
+    expect(verify.stderr).toBe("");
+    expect(verify.status).toBe(0);
+  });
+
+  it("the server's log names the route without its query string and never a credential", () => {
+    const log = lines.join("");
+    expect(log).toContain('"url":"/v1/decisions"');
+    expect(log).not.toContain("token=");
+    expect(log).not.toContain(AWS);
+    expect(log).not.toContain(CARD);
+    expect(log.toLowerCase()).not.toContain("authorization");
+    for (const key of Object.values(server.keys)) expect(log).not.toContain(key);
+  });
+
+  it("masks a secret in a logged path", async () => {
+    const answer = await call(server, "GET", `/v1/log/entries/${AWS}`, server.as.admin);
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    const log = lines.join("");
+    expect(log).toContain('"url":"/v1/log/entries/[MASKED:aws_access_key]"');
+    expect(log).not.toContain(AWS);
+  });
+});
