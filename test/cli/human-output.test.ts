@@ -51,6 +51,20 @@ describe("human output escapes what records and requests carry", () => {
     expect(shown.stdout).not.toMatch(RAW_CONTROL);
   });
 
+  it("log tail shows a lifecycle entry's event, credential and actor", () => {
+    expect(arbiter(["identity", "create", "--data", data, "--actor", "ops", "--type", "pipeline", "--id", "build-bot", "--owner", "alice"]).status).toBe(0);
+    const issued = arbiter(["identity", "key", "build-bot", "--data", data, "--actor", "alice", "--json"]);
+    expect(issued.status).toBe(0);
+    const keyId = (JSON.parse(issued.stdout) as { credential: { id: string } }).credential.id;
+    expect(arbiter(["identity", "suspend", "build-bot", "--data", data, "--actor", "alice", "--reason", "leaked"]).status).toBe(0);
+    const lines = arbiter(["log", "tail", "-n", "3", "--data", data]).stdout.trimEnd().split("\n");
+    expect(lines).toEqual([
+      expect.stringMatching(/^\s+\d+ {2}\S+Z {2}lifecycle {6}build-bot {2}created {2}- {2}by ops$/),
+      expect.stringMatching(new RegExp(`^\\s+\\d+ {2}\\S+Z {2}lifecycle {6}build-bot {2}credential_issued {2}${keyId} {2}by alice$`)),
+      expect.stringMatching(/^\s+\d+ {2}\S+Z {2}lifecycle {6}build-bot {2}suspended {2}- {2}by alice$/),
+    ]);
+  });
+
   it("an error message quoting a request's value is escaped too", () => {
     const missing = arbiter(["log", "show", "x\u202e\u0085y", "--data", data]);
     expect(missing.status).toBe(1);

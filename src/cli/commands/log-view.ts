@@ -17,9 +17,25 @@ function field(value: unknown, ...path: string[]): string {
   return typeof at === "string" || typeof at === "number" ? escapeControls(String(at)) : "-";
 }
 
-/** One line per entry: index, time, kind, subject, action, resource, outcome, reason; each field escaped, so one entry is one line. */
+/**
+ * One line per entry: index, time, kind, subject, action, resource, outcome, reason (for a lifecycle
+ * record: identity, event, credential, actor); each field escaped, so one entry is one line.
+ */
 export function summarize(index: number, bytes: Buffer): string {
   const record = JSON.parse(bytes.toString("utf8")) as Json;
+  // A lifecycle record has no action or outcome: its columns are the identity, the event
+  // (created, key_issued, rotated, suspended, …), the credential it concerns and who acted.
+  if (record.kind === "lifecycle") {
+    return [
+      String(index).padStart(6),
+      field(record, "time"),
+      field(record, "kind").padEnd(13),
+      field(record, "identity", "id"),
+      field(record, "event"),
+      field(record, "credential", "id"),
+      `by ${field(record, "actor", "id")}`,
+    ].join("  ");
+  }
   // Whoever the entry is about: the acting subject, the identity a lifecycle record changes, or the
   // actor of a policy change or grant.
   const subject = [field(record, "subject", "id"), field(record, "identity", "id"), field(record, "actor", "id")].find((s) => s !== "-") ?? "-";
