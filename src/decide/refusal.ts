@@ -17,6 +17,7 @@ export const PEP_REFUSAL_CODES = [
   "CREDENTIAL_EXPIRED",
   "UNKNOWN_PRINCIPAL",
   "PEP_UNAUTHENTICATED",
+  "SESSION_LIMIT",
   "DECISION_ERROR",
 ] as const satisfies readonly DecisionReasonCode[];
 

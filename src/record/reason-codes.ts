@@ -25,6 +25,7 @@ export const REASON_CODES = {
   APPROVAL_EXPIRED: decision("The approval request or the approval expired before the action was taken.", "deny", "approval"),
   STEP_UP_REQUIRED: decision("The caller must re-authenticate with a fresher or stronger credential first.", "challenge", "step_up"),
   RATE_LIMITED: decision("The caller exceeded its rate limit and may retry after retry_after seconds.", "deny", "rate_limit"),
+  SESSION_LIMIT: decision("The caller already held as many MCP sessions as one identity may hold at once (mcp.max_sessions_per_identity), so another was refused.", "deny", "rate_limit"),
   QUOTA_EXCEEDED: decision("The caller used up its quota for the current period.", "deny", "usage"),
   OUTSIDE_TIME_WINDOW: decision("The action is allowed only inside a time window and the request fell outside it.", "deny", "usage"),
   INTENT_MISMATCH: decision("The action does not fit the intent declared for the caller's task.", "deny", "usage"),

@@ -31,7 +31,7 @@ describe("loadSettings", () => {
   it("gives every setting its default, with the source default, when nothing is set", () => {
     const { settings, sources } = loadSettings({ dir: dirWith(), env: {} });
     expect(settings.server).toEqual({ host: "127.0.0.1", port: 8700, log_level: "info", body_limit: 65536, linkage_body_limit: 16_777_216, headers_timeout: 10_000, request_timeout: 30_000, keep_alive_timeout: 72_000, cors_origins: [], ext_authz_port: null, proxy_port: null, proxy_timeout: 30_000, proxy_body_limit: 1_048_576, proxy_header_limit: 16_384, proxy_mask_limit: 8_388_608 });
-    expect(settings.mcp).toEqual({ max_sessions: 64, idle_timeout: 1_800_000, approval_timeout: 120_000, call_timeout: 60_000 });
+    expect(settings.mcp).toEqual({ max_sessions: 64, max_sessions_per_identity: 8, idle_timeout: 1_800_000, approval_timeout: 120_000, call_timeout: 60_000 });
     for (const { key } of catalog()) expect(sources[key]).toEqual({ source: "default" });
   });
 

@@ -58,7 +58,7 @@ export function serveCommand(): Command {
             linkageBodyLimit: server.linkage_body_limit,
             connections: { headersTimeoutMs: server.headers_timeout, requestTimeoutMs: server.request_timeout, keepAliveTimeoutMs: server.keep_alive_timeout },
             corsOrigins: server.cors_origins,
-            mcp: { maxSessions: mcp.max_sessions, idleMs: mcp.idle_timeout, limits: { approvalTimeoutMs: mcp.approval_timeout, callTimeoutMs: mcp.call_timeout } },
+            mcp: { maxSessions: mcp.max_sessions, maxSessionsPerIdentity: mcp.max_sessions_per_identity, idleMs: mcp.idle_timeout, limits: { approvalTimeoutMs: mcp.approval_timeout, callTimeoutMs: mcp.call_timeout } },
           });
         } catch (err) {
           await runtime.close();

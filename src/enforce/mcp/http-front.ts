@@ -3,10 +3,12 @@ import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { ErrorCode, isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { ERROR_CODES } from "../../record/index.js";
 import type { DecisionPoint } from "../decision-point/index.js";
 import { REFUSED_BY_POLICY } from "./answers.js";
 import type { Limits } from "./enforce.js";
 import { McpGateway } from "./gateway.js";
+import { OPEN_SESSION, SERVER_TYPE } from "./mapping.js";
 import { upstreamSpec, type UpstreamConfig } from "./upstreams-file.js";
 
 export interface HttpFrontOptions {
@@ -18,12 +20,16 @@ export interface HttpFrontOptions {
   /** A line a stdio upstream wrote to stderr (each session's upstream is a child of the server). */
   upstreamStderr?: (name: string, line: string) => void;
   maxSessions?: number;
+  /** Most sessions one identity holds at once, whichever of its credentials opened them. */
+  maxSessionsPerIdentity?: number;
   /** A session with no request for this long is closed, and its upstream stopped. */
   idleMs?: number;
 }
 
 interface Session {
   name: string;
+  /** The identity that opened it, for the per-identity limit. */
+  identity: string;
   credential: Buffer;
   transport: StreamableHTTPServerTransport;
   gateway: McpGateway;
@@ -31,6 +37,7 @@ interface Session {
 }
 
 const DEFAULT_MAX_SESSIONS = 64;
+const DEFAULT_MAX_SESSIONS_PER_IDENTITY = 8;
 const DEFAULT_IDLE_MS = 30 * 60_000;
 
 function digest(credential: string): Buffer {
@@ -49,6 +56,11 @@ function answer(res: ServerResponse, status: number, code: number, message: stri
 export class McpHttpFront {
   private readonly options: HttpFrontOptions;
   private readonly sessions = new Map<string, Session>();
+  /**
+   * Sessions being opened (the upstream starting), by identity: counted with the open ones, so that
+   * initialize requests sent all at once cannot each find room before any of them is registered.
+   */
+  private readonly opening = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
   private closing = false;
 
@@ -103,10 +115,27 @@ export class McpHttpFront {
       answer(res, 401, REFUSED_BY_POLICY, `the credential was refused: ${who.caller.reason}: ${who.caller.message}`, { "www-authenticate": 'Bearer realm="arbiter", error="invalid_token"' });
       return;
     }
-    if (this.closing || this.sessions.size >= (this.options.maxSessions ?? DEFAULT_MAX_SESSIONS)) {
+    const identity = who.caller.id;
+    if (this.closing || this.sessions.size + this.openingCount() >= (this.options.maxSessions ?? DEFAULT_MAX_SESSIONS)) {
       answer(res, 503, ErrorCode.InternalError, `too many MCP sessions are open; close one or try again later`, { "retry-after": "10" });
       return;
     }
+    const held = this.heldBy(identity);
+    if (held >= (this.options.maxSessionsPerIdentity ?? DEFAULT_MAX_SESSIONS_PER_IDENTITY)) {
+      await this.refuseOverLimit(name, credential, identity, held, res);
+      return;
+    }
+    this.opening.set(identity, (this.opening.get(identity) ?? 0) + 1);
+    try {
+      await this.start(name, config, credential, identity, req, res, body);
+    } finally {
+      const left = (this.opening.get(identity) ?? 1) - 1;
+      if (left > 0) this.opening.set(identity, left);
+      else this.opening.delete(identity);
+    }
+  }
+
+  private async start(name: string, config: UpstreamConfig, credential: string, identity: string, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     const id = randomUUID();
     let gateway: McpGateway;
     try {
@@ -127,9 +156,36 @@ export class McpHttpFront {
     }
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id });
     transport.onclose = () => void this.drop(id);
-    this.sessions.set(id, { name, credential: digest(credential), transport, gateway, lastSeen: Date.now() });
+    this.sessions.set(id, { name, identity, credential: digest(credential), transport, gateway, lastSeen: Date.now() });
     await gateway.connect(transport);
     await transport.handleRequest(req, res, body);
+  }
+
+  private openingCount(): number {
+    let count = 0;
+    for (const n of this.opening.values()) count += n;
+    return count;
+  }
+
+  private heldBy(identity: string): number {
+    let count = this.opening.get(identity) ?? 0;
+    for (const session of this.sessions.values()) if (session.identity === identity) count++;
+    return count;
+  }
+
+  /** 429 with a problem body, and a recorded refusal: who was turned away, and why, is evidence like any other refusal. */
+  private async refuseOverLimit(name: string, credential: string, identity: string, held: number, res: ServerResponse): Promise<void> {
+    const note = `${identity} already holds ${held} MCP session${held === 1 ? "" : "s"}, the most one identity may hold at once (mcp.max_sessions_per_identity); close one (DELETE /mcp/${name} with its mcp-session-id) or let it idle out`;
+    let decisionId: string | undefined;
+    try {
+      const refusal = await this.options.point.refuse({ subject: { credential }, action: OPEN_SESSION, resource: { type: SERVER_TYPE, id: name }, reason_code: "SESSION_LIMIT", note, pep: { id: `mcp-http:${name}`, kind: "mcp" } });
+      decisionId = refusal.decision_id;
+    } catch (err) {
+      // Refusing is safe without a record; the log says it is missing.
+      this.options.log(`arbiter mcp: the session-limit refusal of ${identity} was not recorded: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const problem = { type: "/problems/MCP_SESSION_LIMIT", title: ERROR_CODES.MCP_SESSION_LIMIT, status: 429, detail: note, code: "MCP_SESSION_LIMIT", reason_code: "SESSION_LIMIT", ...(decisionId !== undefined ? { decision_id: decisionId } : {}), instance: `/mcp/${name}` };
+    res.writeHead(429, { "content-type": "application/problem+json", "retry-after": "10" }).end(JSON.stringify(problem));
   }
 
   private async drop(id: string): Promise<void> {

@@ -19,6 +19,9 @@ export const META = {
 export const TOOL_TYPE = "Tool";
 export const RESOURCE_TYPE = "McpResource";
 export const PROMPT_TYPE = "Prompt";
+/** What a refusal to open a Streamable HTTP session names: the action, and the upstream as its resource. */
+export const OPEN_SESSION = "open_session";
+export const SERVER_TYPE = "McpServer";
 export const READ_RESOURCE = "resources/read";
 export const GET_PROMPT = "prompts/get";
 

@@ -15,6 +15,7 @@ export interface McpRouteOptions {
   /** Approval, call and polling timeouts of the gateway sessions (tests shorten them). */
   limits?: Partial<Limits>;
   maxSessions?: number;
+  maxSessionsPerIdentity?: number;
   idleMs?: number;
 }
 
@@ -47,6 +48,7 @@ export function mcpRoutes({ app, runtime, metrics }: ServerContext, options: Mcp
     log: (line) => app.log.warn(line),
     upstreamStderr: (name, line) => app.log.info({ upstream: name }, line),
     ...(options.maxSessions !== undefined ? { maxSessions: options.maxSessions } : {}),
+    ...(options.maxSessionsPerIdentity !== undefined ? { maxSessionsPerIdentity: options.maxSessionsPerIdentity } : {}),
     ...(options.idleMs !== undefined ? { idleMs: options.idleMs } : {}),
   });
   // Before the HTTP server stops: open SSE streams end, and queued enforcement records are written while the ledger is still open.

@@ -10,6 +10,11 @@ export const mcp = section("The MCP gateway.", {
     doc: "Most Streamable HTTP sessions open at once at /mcp/NAME (each runs its own upstream); a new session beyond it is refused.",
     env: "ARBITER_MCP_MAX_SESSIONS",
   }),
+  max_sessions_per_identity: setting(integer(1, 10_000), {
+    default: 8,
+    doc: "Most Streamable HTTP sessions one identity may hold open at once, whichever of its credentials opened them; one more is refused with 429 and recorded, so one agent cannot take every session.",
+    env: "ARBITER_MCP_MAX_SESSIONS_PER_IDENTITY",
+  }),
   idle_timeout: setting(duration({ bare: "s", min: 1000, max: DAY_MS }), {
     default: 30 * 60_000,
     doc: "A Streamable HTTP session with no request for this long is closed, and its upstream stopped.",
