@@ -1,7 +1,7 @@
 // The enforcement ledger: appends (durable, group-committed: group-commit.ts), the tree edge, signed checkpoints and proofs.
 import { prepareRecord, redactPrepared, type PreparedRecord } from "../record/index.js";
 import { ArbiterError, isArbiterError } from "../record/errors.js";
-import type { EntryWrite, LedgerReader, LedgerStore, StoredCheckpoint } from "../store/index.js";
+import type { EntryWrite, LedgerReader, LedgerStore, RawValueSelector, StoredCheckpoint } from "../store/index.js";
 import { openCheckpoint, signCheckpoint } from "./checkpoint.js";
 import {
   CompactRange,
@@ -320,8 +320,21 @@ export class Ledger {
   }
 
   /** Deletes raw sensitive values kept beside the leaves; leaves, hashes and proofs are untouched. */
-  eraseRawValues(selector: { subjectId: string } | { recordId: string }): number {
-    return this.store.write(() => this.store.eraseRawValues(selector), { durable: true });
+  /**
+   * Erases the raw values kept beside the leaves for a subject or a record, and appends the erasure's
+   * own record (built from the count) in the same commit: the values are gone exactly when the record
+   * saying so is durable, and a failed append erases nothing. A value written for the selector between
+   * the count and the commit refuses the erasure (CONFLICT) rather than erase more than the record says.
+   */
+  async erase(selector: RawValueSelector, recordOf: (erased: number) => unknown): Promise<Appended & { erased: number }> {
+    const erased = this.store.countRawValues(selector);
+    const appended = await this.append(recordOf(erased), {
+      effect: () => {
+        const deleted = this.store.eraseRawValues(selector);
+        if (deleted !== erased) throw new ArbiterError("CONFLICT", `raw values were recorded for ${JSON.stringify(selector)} during the erasure; run it again`);
+      },
+    });
+    return { ...appended, erased };
   }
 
   /** Flushes queued appends, signs a final checkpoint if the ledger grew, and releases the store. */

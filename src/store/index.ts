@@ -5,6 +5,7 @@ export type {
   LedgerStore,
   LedgerWriter,
   RawValueRow,
+  RawValueSelector,
   RecordIndexFields,
   RecordLocation,
   RecordQuery,

@@ -47,6 +47,9 @@ export interface StoredIndexRow {
   determining: string[];
 }
 
+/** Which raw values an erasure removes: every one recorded for a subject, or those of one record. */
+export type RawValueSelector = { subjectId: string } | { recordId: string };
+
 export interface EntryWrite {
   data: Buffer;
   hashes: Buffer;
@@ -141,7 +144,9 @@ export interface LedgerStore extends LedgerReader {
   /** Matching records, newest first. */
   queryRecords(query: RecordQuery): RecordLocation[];
   rawValuesOf(recordId: string): RawValueRow[];
-  /** Deletes raw values of a subject or a record; returns how many were deleted. */
-  eraseRawValues(selector: { subjectId: string } | { recordId: string }): number;
+  /** How many raw values a subject or a record has. */
+  countRawValues(selector: RawValueSelector): number;
+  /** Deletes raw values of a subject or a record; returns how many were deleted. Run inside write() (Ledger.erase). */
+  eraseRawValues(selector: RawValueSelector): number;
   close(): void;
 }

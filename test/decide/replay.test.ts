@@ -40,7 +40,7 @@ beforeAll(async () => {
   for (let i = 0; i < 6; i++) await decide(search); // the sixth is RATE_LIMITED: policy allowed it
   await decide({ subject: { id: "release-pipeline" }, action: "deploy", resource: { type: "Environment", id: "production", attributes: { tier: "production" } } });
   await decide({ ...search, subject: { id: "nobody-known" } });
-  runtime.ledger.eraseRawValues({ recordId: erasedId });
+  await runtime.ledger.erase({ recordId: erasedId }, (erased) => ({ kind: "event", source: "arbiter", subject: { id: "test-runner", type: "human" }, action: "erase_raw_values", resource: { id: erasedId, type: "record" }, outcome: "allow", attributes: { erased_values: erased } }));
   // A later version: replay must still use each decision's own.
   await runtime.policies.activate(loadPolicyDir(policyDir({ "schema.cedarschema": TICKETS_SCHEMA, "tickets.cedar": TICKETS_POLICY, "data.cedar": null }, EXAMPLES)), seeder);
   clock.advance(60);

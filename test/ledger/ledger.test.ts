@@ -153,11 +153,23 @@ describe("Ledger", () => {
     const proofBefore = ledger.proveInclusion(index);
     expect(ledger.reader.rawValuesOf(id)).toHaveLength(1);
 
-    expect(ledger.eraseRawValues({ subjectId: "bot-0" })).toBe(1);
+    const erasure = await ledger.erase({ subjectId: "bot-0" }, (erased) => eventLine(7, { action: "erase_raw_values", attributes: { erased_values: erased } }));
+    expect(erasure.erased).toBe(1);
+    expect(JSON.parse(ledger.entry(erasure.index).toString("utf8"))).toMatchObject({ action: "erase_raw_values", attributes: { erased_values: 1 } });
     expect(ledger.reader.rawValuesOf(id)).toHaveLength(0);
     expect(ledger.proveInclusion(index)).toBe(proofBefore);
     expect(verifyInclusionProofText(proofBefore, ledger.entry(index), ledger.verifier).index).toBe(index);
     expect(verifyLedger(ledger.reader, ledger.verifier, ledger.origin).ok).toBe(true);
+    await ledger.close();
+  });
+
+  it("erases nothing when the erasure's own record is refused", async () => {
+    const { ledger } = freshLedger();
+    const { id } = await ledger.append(eventLine(0, { sensitive: { arguments: { text: "card 4111 1111 1111 1111" } } }));
+    const size = ledger.size();
+    await expect(ledger.erase({ recordId: id }, () => ({ kind: "event", outcome: "maybe" }))).rejects.toMatchObject({ code: "INVALID_RECORD" });
+    expect(ledger.reader.rawValuesOf(id)).toHaveLength(1);
+    expect(ledger.size()).toBe(size);
     await ledger.close();
   });
 

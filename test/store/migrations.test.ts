@@ -93,9 +93,10 @@ describe("raw values by record (schema 7)", () => {
     expect(first.map((r) => [r.field, r.value])).toEqual([["args.path", '"/etc/passwd"'], ["prompt", '"first secret"']]);
     const leaf = JSON.parse(reopened.entry(a.index).toString("utf8")) as { commitments: Record<string, string> };
     expect(first.map((r) => r.commitment).sort()).toEqual(Object.values(leaf.commitments).sort());
-    expect(reopened.eraseRawValues({ recordId: b.id })).toBe(1);
+    const erasure = (erased: number) => ({ kind: "event", source: "ci", subject: { id: "ops", type: "human" }, action: "erase_raw_values", resource: { id: "raw-values" }, outcome: "allow", attributes: { erased_values: erased } });
+    expect((await reopened.erase({ recordId: b.id }, erasure)).erased).toBe(1);
     expect(reopened.reader.rawValuesOf(b.id)).toEqual([]);
-    expect(reopened.eraseRawValues({ subjectId: "bot-1" })).toBe(2);
+    expect((await reopened.erase({ subjectId: "bot-1" }, erasure)).erased).toBe(2);
     await reopened.close();
     const after = new Database(path, { readonly: true });
     expect(after.pragma("user_version", { simple: true })).toBe(LATEST_VERSION);

@@ -28,10 +28,10 @@ export function eraseCommand(): Command {
         const { localAccount } = await import("../../identity/index.js");
         const { name, determinedBy } = localAccount(options.actor);
         const who = { id: name, type: "human" as const };
+        // The erasure itself is evidence: who asked for what to be forgotten, with no erased value in it.
+        // One ledger operation: the values go exactly when this record is durable.
         const result = await withLedger(options, async (ledger) => {
-          const erased = ledger.eraseRawValues(selector);
-          // The erasure itself is evidence: who asked for what to be forgotten, with no erased value in it.
-          const appended = await ledger.append({
+          const done = await ledger.erase(selector, (erased) => ({
             kind: "event",
             source: "arbiter",
             subject: who,
@@ -41,8 +41,8 @@ export function eraseCommand(): Command {
             outcome: "allow",
             note: options.reason,
             attributes: { erased_values: erased },
-          });
-          return { erased, record_index: appended.index };
+          }));
+          return { erased: done.erased, record_index: done.index };
         });
         if (options.json) printJson(result);
         else process.stdout.write(human`erased ${result.erased} raw value(s); erasure recorded at index ${result.record_index}\n`);

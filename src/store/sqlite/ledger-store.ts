@@ -8,6 +8,7 @@ import type {
   LedgerStore,
   LedgerWriter,
   RawValueRow,
+  RawValueSelector,
   RecordLocation,
   RecordQuery,
   StoredCheckpoint,
@@ -83,6 +84,8 @@ export class SqliteLedgerStore implements LedgerStore {
     between: Statement<[string, string], LocationRow>;
     rawOf: Statement<[string], RawValueRow>;
     eraseBySubject: Statement<[string]>;
+    countBySubject: Statement<[string], { n: number }>;
+    countByRecord: Statement<[string], { n: number }>;
     eraseByRecord: Statement<[string]>;
   };
   private readonly writer: LedgerWriter;
@@ -143,6 +146,8 @@ export class SqliteLedgerStore implements LedgerStore {
         "SELECT commitment, record_id AS recordId, subject_id AS subjectId, field, salt, value FROM raw_values WHERE record_id = ? ORDER BY field",
       ),
       eraseBySubject: db.prepare("DELETE FROM raw_values WHERE subject_id = ?"),
+      countBySubject: db.prepare("SELECT count(*) AS n FROM raw_values WHERE subject_id = ?"),
+      countByRecord: db.prepare("SELECT count(*) AS n FROM raw_values WHERE record_id = ?"),
       eraseByRecord: db.prepare("DELETE FROM raw_values WHERE record_id = ?"),
     };
     this.writer = {
@@ -327,7 +332,12 @@ export class SqliteLedgerStore implements LedgerStore {
     return this.stmt.rawOf.all(recordId);
   }
 
-  eraseRawValues(selector: { subjectId: string } | { recordId: string }): number {
+  countRawValues(selector: RawValueSelector): number {
+    const row = "subjectId" in selector ? this.stmt.countBySubject.get(selector.subjectId) : this.stmt.countByRecord.get(selector.recordId);
+    return row?.n ?? 0;
+  }
+
+  eraseRawValues(selector: RawValueSelector): number {
     const result =
       "subjectId" in selector
         ? this.stmt.eraseBySubject.run(selector.subjectId)
