@@ -23,7 +23,7 @@ export const ERROR_CODES = {
   REQUEST_INVALID: "A request body, query or parameter does not match its schema.",
   PAYLOAD_TOO_LARGE: "A request or message exceeds its size limit.",
   UNAUTHENTICATED: "No valid operator or caller credential was presented.",
-  FORBIDDEN: "The authenticated operator lacks the role this operation needs.",
+  FORBIDDEN: "The authenticated caller may not do this: its identity lacks the role, or the assertion scope, the operation needs.",
   CONFLICT: "The object already exists, or its state does not allow this operation.",
   NO_OWNER: "A non-human identity must have an accountable human owner.",
   UNKNOWN_PRINCIPAL: "The named identity does not exist.",
