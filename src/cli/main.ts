@@ -14,6 +14,7 @@ import { policyCommand } from "./commands/policy.js";
 import { serveCommand } from "./commands/serve.js";
 import { tokenCommand } from "./commands/token.js";
 import { EXIT, reportFailure } from "./door.js";
+import { ArbiterError } from "../record/index.js";
 
 const program = new Command("arbiter")
   .description("Decide every agent and machine call before it runs; prove that the control fired.")
@@ -30,7 +31,20 @@ const program = new Command("arbiter")
   .addCommand(breakGlassCommand())
   .addCommand(linkCommand())
   .addCommand(mcpCommand())
-  .addCommand(logCommand());
+  .addCommand(logCommand())
+  // Also before the command (`arbiter --data DIR log tail`); a --data after it wins.
+  .option("--data <dir>", "data directory for every command (default: $ARBITER_DATA or ./.arbiter)");
+
+program.hook("preAction", (root, command) => {
+  const global = root.getOptionValue("data") as string | undefined;
+  if (global === undefined || command === root || command.getOptionValue("data") !== undefined) return;
+  if (!command.options.some((o) => o.attributeName() === "data")) {
+    const path: string[] = [];
+    for (let c: Command | null = command; c && c !== root; c = c.parent) path.unshift(c.name());
+    throw new ArbiterError("USAGE", `\`${path.join(" ")}\` takes no data directory; leave out --data`);
+  }
+  command.setOptionValue("data", global);
+});
 
 function overrideExits(command: Command): void {
   command.exitOverride();
