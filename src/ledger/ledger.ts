@@ -319,12 +319,14 @@ export class Ledger {
     return formatConsistencyProof(oldSize, proof, cp.note);
   }
 
-  /** Deletes raw sensitive values kept beside the leaves; leaves, hashes and proofs are untouched. */
   /**
    * Erases the raw values kept beside the leaves for a subject or a record, and appends the erasure's
    * own record (built from the count) in the same commit: the values are gone exactly when the record
    * saying so is durable, and a failed append erases nothing. A value written for the selector between
    * the count and the commit refuses the erasure (CONFLICT) rather than erase more than the record says.
+   * The deleted cells are zeroed (secure_delete), and the WAL, which still holds the pages as they
+   * were before, is then folded in and emptied; a reader that keeps it from being emptied is waited
+   * for (the busy timeout) a few times, then reported, since the values would still be on disk.
    */
   async erase(selector: RawValueSelector, recordOf: (erased: number) => unknown): Promise<Appended & { erased: number }> {
     const erased = this.store.countRawValues(selector);
@@ -334,7 +336,8 @@ export class Ledger {
         if (deleted !== erased) throw new ArbiterError("CONFLICT", `raw values were recorded for ${JSON.stringify(selector)} during the erasure; run it again`);
       },
     });
-    return { ...appended, erased };
+    for (let attempt = 0; attempt < 3; attempt++) if (this.store.truncateWal()) return { ...appended, erased };
+    throw new ArbiterError("LEDGER_UNAVAILABLE", `${erased} raw value(s) were erased (recorded at index ${appended.index}), but another connection kept the write-ahead log from being emptied, so earlier copies of those pages are still in it; run the erasure again when it is idle`);
   }
 
   /** Flushes queued appends, signs a final checkpoint if the ledger grew, and releases the store. */

@@ -148,5 +148,10 @@ export interface LedgerStore extends LedgerReader {
   countRawValues(selector: RawValueSelector): number;
   /** Deletes raw values of a subject or a record; returns how many were deleted. Run inside write() (Ledger.erase). */
   eraseRawValues(selector: RawValueSelector): number;
+  /**
+   * Copies every WAL frame into the database and empties the WAL file, so that page images written
+   * before an erasure are gone from disk; false when a reader kept it from finishing.
+   */
+  truncateWal(): boolean;
   close(): void;
 }

@@ -80,6 +80,9 @@ export function openDatabase(path: string, options: OpenOptions): SqliteDatabase
       // NORMAL: COMMIT does not fsync; the ledger syncs the WAL itself off the event loop and
       // acknowledges an append only after that (see wal-sync.ts). Checkpoints stay synced by SQLite.
       db.pragma("synchronous = NORMAL");
+      // Deleted content (an erased raw value) is overwritten with zeros, not left in a free page or
+      // the unused tail of a page where reading the file would still find it.
+      db.pragma("secure_delete = ON");
     }
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`);
     // Reads through a memory map skip a copy per page; a full verify reads every page once.

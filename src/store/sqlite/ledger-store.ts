@@ -345,6 +345,11 @@ export class SqliteLedgerStore implements LedgerStore {
     return result.changes;
   }
 
+  truncateWal(): boolean {
+    const [result] = this.db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number; log: number; checkpointed: number }[];
+    return result !== undefined && result.busy === 0;
+  }
+
   close(): void {
     this.wal.close();
     if (this.checkpointer) {
