@@ -1,6 +1,8 @@
 // Bad input and bad upstreams over stdio: malformed JSON-RPC, unknown methods, oversized messages, crashes and hangs. The gateway answers, records and keeps serving.
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -114,13 +116,20 @@ describe("the stdio gateway under bad input", () => {
     const tooDeep = await a.call(22, "tools/call", { name: "ok", arguments: { a: { b: { c: { d: { e: { f: { g: { h: 1 } } } } } } } } });
     expect(tooDeep.result?.content?.[0]?.text).toBe("Arbiter blocked this call: REQUEST_INVALID. Arbiter could not decide this call: args.a.b.c.d.e.f.g: nested deeper than 8 levels. The call was not made.");
 
-    // Arbiter unreachable: no durable decision, so no call.
-    const { command, args } = world.wrap(world.keys.coder as string, "flaky", [process.execPath, FLAKY_SERVER], ["--server", "http://127.0.0.1:9", "--pep-credential", world.keys.gateway as string]);
+    // Arbiter gone after the gateway started (its start-up check passed): no durable decision, so no call.
+    const standIn = createServer((request, response) => {
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ policy_version: "sha256:start", caller: { ok: true, id: "coder" }, visible: [] }));
+    });
+    await new Promise<void>((resolve) => standIn.listen(0, "127.0.0.1", resolve));
+    const gone = `http://127.0.0.1:${(standIn.address() as AddressInfo).port}`;
+    const { command, args } = world.wrap(world.keys.coder as string, "flaky", [process.execPath, FLAKY_SERVER], ["--server", gone, "--pep-credential", world.keys.gateway as string]);
     const cut = new RawAgent(command, args, { FLAKY_LOG: log });
     agents.push(cut);
     await cut.call(0, "initialize", { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } });
+    standIn.closeAllConnections();
+    await new Promise<void>((resolve) => standIn.close(() => resolve()));
     const undecided = await cut.call(23, "tools/call", { name: "ok", arguments: {} });
-    expect(undecided.result?.content?.[0]?.text).toMatch(/^Arbiter blocked this call: DECISION_ERROR\. Arbiter could not record a decision for this call, so it was not made: Arbiter at http:\/\/127\.0\.0\.1:9 could not be reached/);
+    expect(undecided.result?.content?.[0]?.text).toMatch(new RegExp(`^Arbiter blocked this call: DECISION_ERROR\\. Arbiter could not record a decision for this call, so it was not made: Arbiter at ${gone.replace(/\./g, "\\.")} could not be reached`));
     expect(await cut.call(24, "tools/list")).toMatchObject({ id: 24, error: { code: -32603 } });
 
     expect(forwarded()).toHaveLength(before);
