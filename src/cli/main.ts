@@ -3,6 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { approvalsCommand } from "./commands/approvals.js";
 import { breakGlassCommand } from "./commands/breakglass.js";
+import { completionCommand } from "./commands/completion.js";
 import { configCommand } from "./commands/config.js";
 import { decideCommand, explainCommand } from "./commands/decide.js";
 import { identityCommand } from "./commands/identity.js";
@@ -32,6 +33,7 @@ const program = new Command("arbiter")
   .addCommand(linkCommand())
   .addCommand(mcpCommand())
   .addCommand(logCommand())
+  .addCommand(completionCommand())
   // Also before the command (`arbiter --data DIR log tail`); a --data after it wins.
   .option("--data <dir>", "data directory for every command (default: $ARBITER_DATA or ./.arbiter)");
 

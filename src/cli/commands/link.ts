@@ -180,9 +180,12 @@ function runCommand(): Command {
  * back. The parent takes no options itself, so each subcommand's --data and --json stay its own.
  */
 export function linkCommand(): Command {
+  const run = runCommand();
   return new Command("link")
     .description("audit-to-enforcement linkage: join outside logs to decisions, report coverage and findings")
-    .addCommand(runCommand(), { isDefault: true })
+    // run is the default, so `arbiter link --source …` is `arbiter link run --source …`: show its options here too.
+    .addHelpText("after", () => `\n\`run\` is the default command: arbiter link --source PATH [--format FORMAT] runs it.\n\n${run.helpInformation()}`)
+    .addCommand(run, { isDefault: true })
     .addCommand(runsCommand())
     .addCommand(showCommand())
     .addCommand(traceCommand());
