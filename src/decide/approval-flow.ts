@@ -5,7 +5,7 @@ import type { PolicyVerdict } from "../policy/index.js";
 import { ArbiterError, newRecordId } from "../record/index.js";
 import type { ApprovalBook, ApprovalRequest } from "./approvals.js";
 import type { CallBinding } from "./binding.js";
-import type { Grant, GrantBook } from "./grants.js";
+import { grantRecord, type Grant, type GrantBook } from "./grants.js";
 import { verdict, type Verdict } from "./verdict.js";
 
 export interface GateInput {
@@ -219,18 +219,7 @@ export class ApprovalFlow {
       this.approvalRecord(request, "approved", { approver: approver.id, justification, attributes: { grant_id: grant.id, grant_expires_at: grant.expiresAt, grant_uses: grant.usesRemaining } }),
       { effect: () => { decide(); issue(); } },
     );
-    await this.deps.ledger.append({
-      kind: "grant",
-      grant_id: grant.id,
-      state: "issued",
-      subject: { id: request.requesterId, type: request.requesterType },
-      action: grant.action,
-      resource: { id: grant.resourceId, type: grant.resourceType },
-      args_digest: grant.argsDigest,
-      approval_request_id: request.id,
-      uses_remaining: grant.usesRemaining,
-      expires_at: grant.expiresAt,
-    });
+    await this.deps.ledger.append(grantRecord(grant, "issued"));
     return { request: this.deps.approvals.get(id) as ApprovalRequest, grant };
   }
 

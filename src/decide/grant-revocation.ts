@@ -1,7 +1,7 @@
 // Revoking a JIT grant before it is used up or expires: the state change and its record commit together.
 import type { Ledger } from "../ledger/index.js";
 import { ArbiterError } from "../record/index.js";
-import type { Grant, GrantBook } from "./grants.js";
+import { grantRecord, type Grant, type GrantBook } from "./grants.js";
 
 export interface GrantRevocationDeps {
   grants: GrantBook;
@@ -12,21 +12,6 @@ export interface GrantRevocationDeps {
 export async function revokeGrant({ grants, ledger }: GrantRevocationDeps, id: string, by: string): Promise<Grant> {
   const grant = grants.get(id);
   if (!grant) throw new ArbiterError("NOT_FOUND", `grant ${id} does not exist`);
-  await ledger.append(
-    {
-      kind: "grant",
-      grant_id: grant.id,
-      state: "revoked",
-      subject: { id: grant.subjectId, type: grant.subjectType },
-      action: grant.action,
-      resource: { id: grant.resourceId, type: grant.resourceType },
-      args_digest: grant.argsDigest,
-      ...(grant.approvalId ? { approval_request_id: grant.approvalId } : {}),
-      uses_remaining: grant.usesRemaining,
-      expires_at: grant.expiresAt,
-      attributes: { revoked_by: by },
-    },
-    { effect: grants.revokeEffect(grant.id) },
-  );
+  await ledger.append(grantRecord(grant, "revoked", { revoked_by: by }), { effect: grants.revokeEffect(grant.id) });
   return grants.get(grant.id) as Grant;
 }
