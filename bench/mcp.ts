@@ -117,22 +117,32 @@ async function stubGateway(upstream: string[]): Promise<void> {
   await runWrap({ upstream: { kind: "stdio", command: command ?? process.execPath, args }, credential: "stub", serverName: "everything", point, limits: DEFAULT_LIMITS });
 }
 
-/** Streamable HTTP: the upstream's own HTTP server directly, and `arbiter serve` relaying to it at /mcp/everything. */
-async function measureHttp(dir: string, key: string, children: ChildProcess[]): Promise<Row> {
+const SUPERGATEWAY = join(ROOT, "node_modules", "supergateway", "dist", "index.js");
+
+/**
+ * Streamable HTTP, two rows from one `arbiter serve`: (1) the upstream's own HTTP server directly
+ * against /mcp/everything relaying to it; (2) the issue's relay baseline: `supergateway --stateful`
+ * (a bare stdio→Streamable HTTP relay that decides and records nothing) against /mcp/everything-stdio,
+ * both over the same stdio upstream command.
+ */
+async function measureHttp(dir: string, key: string, children: ChildProcess[]): Promise<Row[]> {
   const upstreamPort = await freePort();
   children.push(await startChild(process.execPath, [EVERYTHING, "streamableHttp"], /listening on port/, { PORT: String(upstreamPort) }));
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}/mcp`;
   addUpstream(dir, "everything", { url: upstreamUrl });
+  addUpstream(dir, "everything-stdio", { command: process.execPath, args: [EVERYTHING, "stdio"] });
   const arbiterPort = await freePort();
   children.push(await startChild(process.execPath, [CLI, "serve", "--data", dir, "--port", String(arbiterPort), "--log-level", "error", "--checkpoint-interval", "1000"], /arbiter serving/));
-  return {
-    path: "Streamable HTTP (`arbiter serve` /mcp/everything)",
-    ...(await measure(
-      new StreamableHTTPClientTransport(new URL(upstreamUrl)),
-      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${arbiterPort}/mcp/everything`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }),
-    )),
-  };
+  const arbiter = (name: string) => new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${arbiterPort}/mcp/${name}`), { requestInit: { headers: { authorization: `Bearer ${key}` } } });
+  const rows: Row[] = [{ path: "Streamable HTTP, HTTP upstream (`arbiter serve` /mcp/everything)", ...(await measure(new StreamableHTTPClientTransport(new URL(upstreamUrl)), arbiter("everything"))) }];
+  const relayPort = await freePort();
+  const relayArgs = [SUPERGATEWAY, "--stdio", `${JSON.stringify(process.execPath)} ${JSON.stringify(EVERYTHING)} stdio`, "--outputTransport", "streamableHttp", "--stateful", "--port", String(relayPort), "--logLevel", "info"];
+  children.push(await startChild(process.execPath, relayArgs, /Listening on port/));
+  rows.push({ path: RELAY_ROW, ...(await measure(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${relayPort}/mcp`)), arbiter("everything-stdio"))) });
+  return rows;
 }
+
+const RELAY_ROW = "Streamable HTTP, stdio upstream: direct = `supergateway --stateful` (bare relay), gateway = `arbiter serve` /mcp/everything-stdio";
 
 async function main(): Promise<void> {
   console.log(`bench:mcp | ${machineLine()}`);
@@ -175,7 +185,7 @@ async function main(): Promise<void> {
     }
     // The HTTP servers start only now: a second process writing to the same ledger (serve signs
     // checkpoints) is not part of the stdio path and would make its writes wait for locks.
-    if (PART !== "stdio") rows.push(await measureHttp(dir, key, children));
+    if (PART !== "stdio") rows.push(...(await measureHttp(dir, key, children)));
     for (const child of children.splice(0).reverse()) {
       child.kill("SIGTERM");
       await new Promise((resolve) => child.once("exit", resolve));
@@ -189,7 +199,7 @@ async function main(): Promise<void> {
     const enforcements = check.ledger.reader.queryRecords({ kind: "enforcement", limit: 1_000_000 }).length;
     const appended = check.ledger.size() - before;
     await check.close();
-    const calls = (PART === "stdio" ? 1 : 2) * (WARMUP + CALLS);
+    const calls = (PART === "stdio" ? 1 : 3) * (WARMUP + CALLS);
     console.log(`\nWAL file: largest size seen (sampled each second) during the stdio run ${(walPeak / 2 ** 20).toFixed(1)} MiB`);
     console.log(`ledger: ${decisions} decision records and ${enforcements} enforcement records for ${calls} gateway calls (${appended} entries appended)`);
     const [stdioRow] = rows;
@@ -197,6 +207,11 @@ async function main(): Promise<void> {
       const added50 = percentile(stdioRow.gateway, 50) - percentile(stdioRow.direct, 50);
       const added99 = percentile(stdioRow.gateway, 99) - percentile(stdioRow.direct, 99);
       console.log(`target over stdio: added p50 < ${TARGET.p50} ms — ${added50 < TARGET.p50 ? "met" : "NOT met"} (${fmt(added50, 3)} ms); added p99 < ${TARGET.p99} ms — ${added99 < TARGET.p99 ? "met" : "NOT met"} (${fmt(added99, 3)} ms)`);
+    }
+    const relay = rows.find((r) => r.path === RELAY_ROW);
+    if (relay) {
+      const [r50, r99, a50, a99] = [percentile(relay.direct, 50), percentile(relay.direct, 99), percentile(relay.gateway, 50), percentile(relay.gateway, 99)];
+      console.log(`target over Streamable HTTP: p50 and p99 no higher than the bare relay's — p50 ${a50 <= r50 ? "met" : "NOT met"} (${fmt(a50, 3)} vs ${fmt(r50, 3)} ms, ${fmt(a50 / r50, 2)}x); p99 ${a99 <= r99 ? "met" : "NOT met"} (${fmt(a99, 3)} vs ${fmt(r99, 3)} ms, ${fmt(a99 / r99, 2)}x)`);
     }
     if (decisions !== calls || enforcements !== calls) console.log("WARNING: not every call has its decision and enforcement record");
   } finally {
