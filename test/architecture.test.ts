@@ -26,7 +26,9 @@ const MAY_IMPORT: Record<string, string[]> = {
   "enforce/mcp": ["record", "store", "ledger", "identity", "policy", "decide", "enforce/decision-point", "enforce/masking"],
   "enforce/http": ["record", "store", "ledger", "identity", "policy", "decide", "enforce/decision-point", "enforce/masking"],
   // The composition root builds every capability and gateway; the doors (server, cli) mount them.
-  runtime: [...CORE, ...PEPS],
+  // Streaming out reads the ledger and its store; it decides nothing and no capability calls it.
+  stream: ["record", "store", "ledger"],
+  runtime: [...CORE, ...PEPS, "stream"],
   server: [...CORE, ...PEPS, "runtime", "console", "report"],
   cli: [...CORE, ...PEPS, "runtime", "server", "report"],
   report: [...CORE],
@@ -40,6 +42,9 @@ const PACKAGE_ROOMS: Record<string, string[]> = {
   "@modelcontextprotocol/sdk": ["enforce/mcp", "cli"],
   commander: ["cli"],
   "@cedar-policy/cedar-wasm": ["policy"],
+  nats: ["stream"],
+  "@opentelemetry/sdk-logs": ["stream"],
+  "@opentelemetry/exporter-logs-otlp-http": ["stream"],
 };
 
 /** Arrows that exist today and are being removed ("the house" issue); each must still occur. */

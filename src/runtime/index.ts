@@ -13,10 +13,13 @@ import { openLedger, type Ledger } from "../ledger/index.js";
 import { Linkage } from "../linkage/index.js";
 import { PolicyStore } from "../policy/index.js";
 import type { Caller } from "../record/index.js";
-import { loadBindingKey, type DataDirConfig, type SqliteDatabase } from "../store/index.js";
+import { loadBindingKey, SqliteStreamPositions, type DataDirConfig, type SqliteDatabase } from "../store/index.js";
+import { startStreams, type StreamingOptions, type Streams } from "../stream/index.js";
 import { localCaller } from "./local-caller.js";
 
 export { ACTOR_ENV } from "../identity/index.js";
+export { streamingOptions } from "./streaming.js";
+export type { SinkStatus } from "../stream/index.js";
 
 export interface RuntimeOptions {
   /** Overrides the configured checkpoint interval; 0 signs only on demand and on close. */
@@ -25,6 +28,8 @@ export interface RuntimeOptions {
   /** See OpenLedgerOptions.backgroundCheckpoints. */
   backgroundCheckpoints?: boolean;
   now?: () => Date;
+  /** Sinks to stream every ledger record to (long-running processes: serve, mcp wrap). */
+  streaming?: StreamingOptions;
 }
 
 export interface Runtime {
@@ -42,6 +47,8 @@ export interface Runtime {
   breakGlass: BreakGlassBook;
   breakGlassFlow: BreakGlassFlow;
   linkage: Linkage;
+  /** The outside sinks records stream to, when any is configured. */
+  streams: Streams | undefined;
   /** The clock every capability reads (tests move it). */
   now: () => Date;
   /** Who works on the data directory from this process, for records made without an API credential (see local-caller.ts). */
@@ -73,6 +80,8 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
     bindingKey,
     now,
   });
+  // Started last: nothing after it can fail and leave a follower running for a runtime nobody holds.
+  const streams = options.streaming && startStreams(ledger.reader, new SqliteStreamPositions(db), config.origin, options.streaming);
   return {
     dir,
     config,
@@ -90,6 +99,10 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
     linkage: new Linkage({ db, ledger, identities, grants, bindingKey, now }),
     now,
     localCaller: (actorFlag) => localCaller(identities, actorFlag),
-    close: () => ledger.close(),
+    streams,
+    close: async () => {
+      await streams?.close();
+      await ledger.close();
+    },
   };
 }

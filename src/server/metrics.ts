@@ -1,6 +1,6 @@
 // Prometheus metrics of the decision point and the ledger.
 import { Counter, Histogram, Registry, collectDefaultMetrics, Gauge } from "prom-client";
-import type { Runtime } from "../runtime/index.js";
+import type { Runtime, SinkStatus } from "../runtime/index.js";
 
 export interface ServerMetrics {
   registry: Registry;
@@ -38,5 +38,27 @@ export function createMetrics(runtime: Runtime): ServerMetrics {
       this.set(runtime.ledger.latestCheckpoint()?.size ?? 0);
     },
   });
+  streamMetrics(registry, runtime);
   return { registry, decisions, decisionSeconds, httpRequests };
+}
+
+/** Each outside sink's progress through the ledger (see docs/streaming.md), read from its follower at scrape time. */
+function streamMetrics(registry: Registry, runtime: Runtime): void {
+  const each = (read: (status: SinkStatus) => number) =>
+    function collect(this: Gauge<"sink"> | Counter<"sink">): void {
+      this.reset();
+      for (const status of runtime.streams?.status() ?? []) {
+        const value = read(status);
+        if (this instanceof Gauge) this.set({ sink: status.sink }, value);
+        else this.inc({ sink: status.sink }, value);
+      }
+    };
+  const gauges: [string, string, (s: SinkStatus) => number][] = [
+    ["arbiter_stream_backlog", "Durable ledger entries the sink has not acknowledged yet (they wait in the ledger, not in memory).", (s) => s.backlog],
+    ["arbiter_stream_in_flight", "Entries read from the ledger and held in memory until the sink acknowledges them (at most stream.max_backlog).", (s) => s.inFlight],
+    ["arbiter_stream_last_published_index", "Highest ledger index the sink acknowledged (-1: none yet).", (s) => s.lastPublishedIndex],
+  ];
+  for (const [name, help, read] of gauges) new Gauge({ name, help, labelNames: ["sink"], registers: [registry], collect: each(read) });
+  new Counter({ name: "arbiter_stream_published_total", help: "Entries the sink acknowledged since this process started.", labelNames: ["sink"], registers: [registry], collect: each((s) => s.published) });
+  new Counter({ name: "arbiter_stream_failures_total", help: "Failed attempts to reach or publish to the sink since this process started.", labelNames: ["sink"], registers: [registry], collect: each((s) => s.failures) });
 }

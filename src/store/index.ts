@@ -35,5 +35,6 @@ export { storageUnavailable } from "./failure.js";
 export type { Migration } from "./sqlite/migrations.js";
 export type { CheckpointerOptions } from "./sqlite/checkpointer.js";
 export { SqliteLedgerStore, completedHashCount } from "./sqlite/ledger-store.js";
+export { SqliteStreamPositions } from "./sqlite/stream-positions.js";
 export { INDEX_ROW_COLUMNS } from "./sqlite/index-scan.js";
 export { ChangeBoundCache, ChangeCounter, changeCounterOf } from "./sqlite/change-counter.js";

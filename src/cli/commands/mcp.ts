@@ -69,7 +69,7 @@ function wrapCommand(): Command {
     .option("--pep-credential <key>", "with --server: this gateway's own credential, an identity with the pep role (default: $ARBITER_PEP_CREDENTIAL)")
     .action(
       action(async (command: string[], options: WrapCliOptions) => {
-        const { mcp } = settingsFor(dataDir(options), options, WRAP_SETTINGS).settings;
+        const { mcp, stream } = settingsFor(dataDir(options), options, WRAP_SETTINGS).settings;
         const [{ runWrap, upstreamEnvironment, DEFAULT_LIMITS, SERVER_NAME }, { LocalDecisionPoint, RemoteDecisionPoint, PEP_CREDENTIAL_ENV }] = await Promise.all([
           import("../../enforce/mcp/index.js"),
           import("../../enforce/decision-point/index.js"),
@@ -92,8 +92,10 @@ function wrapCommand(): Command {
         } else {
           if (options.pepCredential !== undefined) throw new ArbiterError("USAGE", "--pep-credential goes with --server; without it, decisions are made in this process over the data directory");
           // A long-running process, like serve: WAL checkpoints on a worker, never inside a decision's commit.
-          const { openRuntime } = await import("../../runtime/index.js");
-          point = new LocalDecisionPoint(openRuntime(dataDir(options), { backgroundCheckpoints: true }), { ownsRuntime: true });
+          const { openRuntime, streamingOptions } = await import("../../runtime/index.js");
+          // stdout carries MCP messages: the stream's lines go to stderr.
+          const streaming = streamingOptions(stream, (line) => process.stderr.write(human`arbiter ${line}\n`));
+          point = new LocalDecisionPoint(openRuntime(dataDir(options), { backgroundCheckpoints: true, ...(streaming ? { streaming } : {}) }), { ownsRuntime: true });
         }
         try {
           await runWrap({

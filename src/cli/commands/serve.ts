@@ -41,15 +41,16 @@ export function serveCommand(): Command {
         const dir = dataDir(options);
         // Checked before anything is written, so a typo in a setting never leaves a half-made data directory.
         checkTimeouts(settingsFor(dir, options, allSettingKeys()));
-        const [{ openRuntime }, { buildServer, httpEnforcerOf, listenExtAuthz, listenProxy }] = await Promise.all([import("../../runtime/index.js"), import("../../server/index.js")]);
+        const [{ openRuntime, streamingOptions }, { buildServer, httpEnforcerOf, listenExtAuthz, listenProxy }] = await Promise.all([import("../../runtime/index.js"), import("../../server/index.js")]);
         let greeting: (url: string) => string[] = () => [];
         if (options.demo) {
           const { prepareDemo } = await import("../../runtime/demo.js");
           greeting = await prepareDemo(dir);
         }
         const loaded = settingsFor(dir, options, allSettingKeys());
-        const { server, ledger, mcp } = loaded.settings;
-        const runtime = openRuntime(dir, { backgroundCheckpoints: true, checkpointIntervalMs: ledger.checkpoint_interval });
+        const { server, ledger, mcp, stream } = loaded.settings;
+        const streaming = streamingOptions(stream, (line) => process.stderr.write(human`arbiter ${line}\n`));
+        const runtime = openRuntime(dir, { backgroundCheckpoints: true, checkpointIntervalMs: ledger.checkpoint_interval, ...(streaming ? { streaming } : {}) });
         let app;
         try {
           app = await buildServer(runtime, {

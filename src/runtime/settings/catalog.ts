@@ -4,8 +4,9 @@ import type { Setting } from "./setting.js";
 import { ledger } from "./sections/ledger.js";
 import { mcp } from "./sections/mcp.js";
 import { server } from "./sections/server.js";
+import { stream } from "./sections/stream.js";
 
-export const SECTIONS = { server, ledger, mcp };
+export const SECTIONS = { server, ledger, mcp, stream };
 
 type Sections = typeof SECTIONS;
 type ValueOf<S> = S extends Setting<infer T> ? T : never;

@@ -128,3 +128,23 @@ export function formatBytes(n: number): string {
   for (const [unit, size] of [["GiB", 1024 ** 3], ["MiB", 1024 ** 2], ["KiB", 1024]] as const) if (n >= size && n % size === 0) return `${n / size}${unit}`;
   return String(n);
 }
+
+/** Text that may be off: `off` (the default of a feature that is not wanted) or a value matching `pattern`. */
+export function optionalText(pattern: RegExp, allowed: string): Kind<string | null> {
+  return {
+    schema: z.union([z.literal("off").transform(() => null), z.null(), z.string().min(1).max(1024).regex(pattern)]),
+    allowed: `off, or ${allowed}`,
+    fromText: (t) => t.trim(),
+    format: (v) => v ?? "off",
+  };
+}
+
+/** A secret (a token): accepted like text, never printed back (`arbiter config show` says only whether it is set). */
+export function secret(allowed: string): Kind<string | null> {
+  return {
+    schema: z.union([z.literal("off").transform(() => null), z.null(), z.string().min(1).max(4096).regex(/^[\x21-\x7e]+$/)]),
+    allowed: `off, or ${allowed}`,
+    fromText: (t) => t.trim(),
+    format: (v) => (v === null ? "off" : "(set, not shown)"),
+  };
+}

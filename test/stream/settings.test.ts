@@ -1,0 +1,42 @@
+// The stream settings: a token is never shown back, and a subject prefix or stream name cannot carry wildcards or spaces.
+import { describe, expect, it } from "vitest";
+import { isArbiterError } from "../../src/record/index.js";
+import { streamingOptions } from "../../src/runtime/index.js";
+import { formatSetting, loadSettings } from "../../src/runtime/settings/index.js";
+
+function refusal(env: NodeJS.ProcessEnv): string {
+  try {
+    loadSettings({ env });
+  } catch (err) {
+    if (isArbiterError(err)) return `${err.code}: ${err.message}`;
+  }
+  return "accepted";
+}
+
+describe("stream settings", () => {
+  it("is off by default: no sink, no follower", () => {
+    const { stream } = loadSettings({ env: {} }).settings;
+    expect(stream.nats_url).toBeNull();
+    expect(streamingOptions(stream, () => undefined)).toBeUndefined();
+  });
+
+  it("never prints a NATS token back", () => {
+    const { settings } = loadSettings({ env: { ARBITER_STREAM_NATS_URL: "nats://127.0.0.1:4222", ARBITER_STREAM_NATS_TOKEN: "s3cr3t-token" } });
+    expect(settings.stream.nats_token).toBe("s3cr3t-token");
+    expect(formatSetting("stream.nats_token", settings.stream.nats_token)).toBe("(set, not shown)");
+    expect(streamingOptions(settings.stream, () => undefined)?.nats).toMatchObject({ servers: "nats://127.0.0.1:4222", token: "s3cr3t-token", subjectPrefix: "arbiter.records", stream: "ARBITER_RECORDS" });
+  });
+
+  it.each([
+    ["ARBITER_STREAM_NATS_SUBJECT_PREFIX", "arbiter.>"],
+    ["ARBITER_STREAM_NATS_SUBJECT_PREFIX", "arbiter.*"],
+    ["ARBITER_STREAM_NATS_SUBJECT_PREFIX", "arbiter records"],
+    ["ARBITER_STREAM_NATS_SUBJECT_PREFIX", "arbiter..records"],
+    ["ARBITER_STREAM_NATS_SUBJECT_PREFIX", ".records"],
+    ["ARBITER_STREAM_NATS_STREAM", "A.B"],
+    ["ARBITER_STREAM_NATS_URL", "http://127.0.0.1:4222"],
+    ["ARBITER_STREAM_NATS_URL", "nats://user:pw@127.0.0.1:4222"],
+  ])("refuses %s=%j", (name, value) => {
+    expect(refusal({ [name]: value })).toMatch(new RegExp(`^SETTINGS_INVALID: \\$${name} must be `));
+  });
+});
