@@ -13,6 +13,7 @@ import { logCommand } from "./commands/log.js";
 import { mcpCommand } from "./commands/mcp.js";
 import { policyCommand } from "./commands/policy.js";
 import { serveCommand } from "./commands/serve.js";
+import { taskCommand } from "./commands/task.js";
 import { tokenCommand } from "./commands/token.js";
 import { EXIT, reportFailure } from "./door.js";
 import { ArbiterError } from "../record/index.js";
@@ -25,6 +26,7 @@ const program = new Command("arbiter")
   .addCommand(configCommand())
   .addCommand(identityCommand())
   .addCommand(tokenCommand())
+  .addCommand(taskCommand())
   .addCommand(policyCommand())
   .addCommand(decideCommand())
   .addCommand(explainCommand())

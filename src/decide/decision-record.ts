@@ -60,6 +60,7 @@ function subjectPart(subject: ResolvedSubject): Record<string, unknown> {
             kind: credential.kind,
             issued_at: credential.issued_at,
             ...(credential.expires_at ? { expires_at: credential.expires_at } : {}),
+            ...(credential.task ? { task: credential.task } : {}),
           },
         }
       : {}),

@@ -17,7 +17,8 @@ export type AuthFailureReason =
   | "IDENTITY_SUSPENDED"
   | "IDENTITY_REVOKED"
   | "IDENTITY_OFFBOARDED"
-  | "NO_OWNER";
+  | "NO_OWNER"
+  | "TASK_COMPLETED";
 
 export interface Authenticated {
   /** The identity making the call: the API key's holder, or the token's current actor. */
@@ -30,6 +31,8 @@ export interface Authenticated {
     /** How the caller authenticated: `api_key`, or the token's `acr`. */
     acr: string;
     auth_time: string;
+    /** A token's task, when it was issued for one. */
+    task?: string;
   };
   /** Whom `identity` acts for, nearest first, origin last; empty when it acts for itself. */
   delegation: DelegationLink[];
@@ -189,14 +192,16 @@ async function authenticateToken(ctx: AuthContext, credential: string, now: Date
   const [actingId, ...linkIds] = token.chain as [string, ...string[]];
   const found = ctx.rows.credentialWithHolder(token.jti);
   const row = found?.credential;
-  // A signed token without its row, or whose row names someone else, was not issued by this directory.
-  if (row?.kind !== "token" || row.identity_id !== actingId) return invalid();
+  // A signed token without its row, or whose row names someone else or another task, was not issued by this directory.
+  if (row?.kind !== "token" || row.identity_id !== actingId || (row.task ?? undefined) !== token.task) return invalid();
   const holder = found?.holder;
   if (holder === undefined) return fail("UNKNOWN_PRINCIPAL", `token ${row.id} names ${actingId}, which is not a known identity`, undefined, row.id);
   const { identity } = holder;
   const links: Holder[] = [];
   let problem =
     statusProblem(holder, "identity") ??
+    // Completing a task also revokes its tokens; the task is the reason worth telling.
+    (found?.taskCompletedAt != null ? { reason: "TASK_COMPLETED", message: `token ${row.id} was issued for task ${row.task ?? "?"}, completed at ${found.taskCompletedAt}` } : undefined) ??
     (row.status === "revoked" ? { reason: "CREDENTIAL_REVOKED", message: `token ${row.id} was revoked at ${row.revoked_at ?? "?"}` } : undefined) ??
     (token.expired ? { reason: "CREDENTIAL_EXPIRED", message: `token ${row.id} expired at ${row.expires_at ?? "?"}` } : undefined) ??
     (rotatedAway(identity, row.created_at, now)
@@ -232,6 +237,7 @@ async function authenticateToken(ctx: AuthContext, credential: string, now: Date
         expires_at: row.expires_at,
         acr: token.acr,
         auth_time: new Date(token.authTime * 1000).toISOString(),
+        ...(token.task !== undefined ? { task: token.task } : {}),
       },
       delegation: linksOf(links.map((link) => link.identity)),
       ...(token.intent !== undefined ? { intent: token.intent } : {}),

@@ -8,7 +8,7 @@ import { parseInput, requireIdentity, requireNothingOwned, requireOwner, type Ch
 import { issueApiKey, revokeCredential, rotateApiKey, type IssuedApiKey, type RotatedApiKey } from "./key-issue.js";
 import { TRANSITION_EVENT, nextStatus, type Transition } from "./lifecycle.js";
 import { lifecycleRecord, subjectOf } from "./records.js";
-import { IdentityRows } from "./rows.js";
+import { IdentityRows, type TaskRow as TaskInfo } from "./rows.js";
 import {
   createIdentitySchema,
   identityIdSchema,
@@ -22,6 +22,7 @@ import {
   type UpdateIdentityInput,
 } from "./schema.js";
 import { localAccount } from "./local-account.js";
+import { completeTask, parseTaskId, type TaskCompletion } from "./tasks.js";
 import { ensureTokenKey, loadTokenKey, type PublicJwk, type TokenKey } from "./signing-key.js";
 import {
   DEFAULT_TOKEN_SETTINGS,
@@ -246,6 +247,21 @@ export class IdentityDirectory {
 
   exchangeToken(request: TokenExchangeRequest): Promise<IssuedToken> {
     return exchangeToken(this.tokenContext, request);
+  }
+
+  /** The identity that owns a task (the one its first token was issued to), or undefined for no such task. */
+  taskOwner(task: string): string | undefined {
+    return this.rows.task(parseTaskId(task))?.owner;
+  }
+
+  /** A task: its owner, when it started and when and by whom it was completed; undefined for no such task. */
+  task(id: string): TaskInfo | undefined {
+    return this.rows.task(parseTaskId(id));
+  }
+
+  /** Revokes every credential issued for the task, with one record; a second call answers that it was already done. */
+  completeTask(task: string, actor: Actor, reason?: string): Promise<TaskCompletion> {
+    return completeTask(this.changeContext(), task, actor, reason);
   }
 
   /** The hot path: never throws for any input; reads current state on every call. */

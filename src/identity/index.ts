@@ -10,6 +10,8 @@ export {
   type TokenExchangeRequest,
   type TokenSettings,
 } from "./token-issue.js";
+export type { TaskCompletion } from "./tasks.js";
+export type { TaskRow as TaskInfo } from "./rows.js";
 export { ACTOR_ENV, localAccount, type LocalAccount } from "./local-account.js";
 export { assertionRefusal, type Assertion } from "./assertion-scope.js";
 export { TOKEN_AUDIENCE } from "./jwt.js";
@@ -24,6 +26,7 @@ export {
   identityStatusSchema,
   listFilterSchema,
   roleSchema,
+  taskIdSchema,
   updateIdentitySchema,
   type Actor,
   type AssertionScope,

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { SignJWT, errors, jwtVerify, type JWTPayload } from "jose";
 import { chainOfClaims, claimsOfChain } from "./delegation.js";
 import type { TokenKey } from "./signing-key.js";
-import { identityIdSchema } from "./schema.js";
+import { identityIdSchema, taskIdSchema } from "./schema.js";
 
 export const TOKEN_AUDIENCE = "arbiter";
 /** RFC 9068 §2.1: tells an access token apart from any other JWT a key might sign. */
@@ -30,6 +30,8 @@ export interface TokenSpec {
   acr: string;
   authTime: number;
   intent?: string;
+  /** The task the token was issued for (its `task` claim); completing the task ends the token. */
+  task?: string;
   scope?: readonly string[];
 }
 
@@ -38,6 +40,7 @@ export async function signToken(key: TokenKey, issuer: string, spec: TokenSpec):
   const claims: JWTPayload = { acr: spec.acr, auth_time: spec.authTime };
   if (act !== undefined) claims.act = act;
   if (spec.intent !== undefined) claims.intent = spec.intent;
+  if (spec.task !== undefined) claims.task = spec.task;
   if (spec.scope !== undefined && spec.scope.length > 0) claims.scope = spec.scope.join(" ");
   return new SignJWT(claims)
     .setProtectedHeader({ alg: "EdDSA", typ: TOKEN_TYPE, kid: key.jwk.kid })
@@ -86,11 +89,12 @@ export async function verifyToken(key: TokenKey, token: string, options: VerifyO
 }
 
 function specOf(payload: JWTPayload, expired: boolean): VerifiedToken | undefined {
-  const { sub, jti, iat, exp, act, acr, auth_time: authTime, intent, scope } = payload;
+  const { sub, jti, iat, exp, act, acr, auth_time: authTime, intent, scope, task } = payload;
   if (typeof sub !== "string" || !identityIdSchema.safeParse(sub).success) return undefined;
   if (typeof jti !== "string" || !JTI_PATTERN.test(jti)) return undefined;
   if (typeof iat !== "number" || typeof exp !== "number" || typeof acr !== "string" || typeof authTime !== "number") return undefined;
   if ((intent !== undefined && typeof intent !== "string") || (scope !== undefined && typeof scope !== "string")) return undefined;
+  if (task !== undefined && !taskIdSchema.safeParse(task).success) return undefined;
   const chain = chainOfClaims(sub, act);
   if (chain === undefined) return undefined;
   return {
@@ -102,6 +106,7 @@ function specOf(payload: JWTPayload, expired: boolean): VerifiedToken | undefine
     authTime,
     expired,
     ...(intent !== undefined ? { intent } : {}),
+    ...(typeof task === "string" ? { task } : {}),
     ...(scope !== undefined ? { scope: scope.split(" ").filter((s) => s !== "") } : {}),
   };
 }

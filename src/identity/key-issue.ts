@@ -31,6 +31,7 @@ function newKeyCredential(identityId: string, at: string): { key: string; hash: 
     rotated_at: null,
     revoked_at: null,
     replaced_by: null,
+    task: null,
   };
   return { key, hash: secretHash, credential };
 }

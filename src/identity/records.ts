@@ -46,6 +46,7 @@ export function lifecycleRecord(event: LifecycleEvent, identity: Identity, actor
             kind: credential.kind,
             issued_at: credential.created_at,
             ...(credential.expires_at !== null ? { expires_at: credential.expires_at } : {}),
+            ...(credential.task !== null ? { task: credential.task } : {}),
           },
         }
       : {}),

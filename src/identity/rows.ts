@@ -33,6 +33,15 @@ export interface Holder {
   owner: { type: ManagedType; status: IdentityStatus } | undefined;
 }
 
+/** A task: created by the first token issued for it, completed once. */
+export interface TaskRow {
+  id: string;
+  owner: string;
+  created_at: string;
+  completed_at: string | null;
+  completed_by: string | null;
+}
+
 export interface NewCredential {
   id: string;
   identityId: string;
@@ -40,11 +49,12 @@ export interface NewCredential {
   secretHash: Buffer | null;
   createdAt: string;
   expiresAt: string | null;
+  task?: string;
 }
 
 const IDENTITY_COLUMNS = `id, type, owner, status, display_name, groups, roles, attributes, assertion_scope, credentials_not_before,
   credentials_grace_until, created_at, updated_at`;
-const CREDENTIAL_COLUMNS = "id, identity_id, kind, status, created_at, expires_at, rotated_at, revoked_at, replaced_by";
+const CREDENTIAL_COLUMNS = "id, identity_id, kind, status, created_at, expires_at, rotated_at, revoked_at, replaced_by, task";
 
 interface HolderRow extends IdentityRow {
   owner_type: ManagedType | null;
@@ -62,6 +72,8 @@ interface CredentialHolderRow extends Partial<HolderRow> {
   c_revoked_at: string | null;
   c_replaced_by: string | null;
   c_secret_hash: Buffer | null;
+  c_task: string | null;
+  c_task_completed_at: string | null;
 }
 
 // One statement per lookup on the hot path: each costs ~10 µs however many rows it joins (measured).
@@ -69,8 +81,9 @@ const HOLDER_SELECT = `SELECT ${IDENTITY_COLUMNS.replace(/(\w+)/g, "i.$1")}, o.t
 const CREDENTIAL_HOLDER_SQL = `${HOLDER_SELECT},
     c.id AS c_id, c.identity_id AS c_identity_id, c.kind AS c_kind, c.status AS c_status, c.created_at AS c_created_at,
     c.expires_at AS c_expires_at, c.rotated_at AS c_rotated_at, c.revoked_at AS c_revoked_at, c.replaced_by AS c_replaced_by,
-    c.secret_hash AS c_secret_hash
+    c.secret_hash AS c_secret_hash, c.task AS c_task, t.completed_at AS c_task_completed_at
   FROM credentials c LEFT JOIN identities i ON i.id = c.identity_id LEFT JOIN identities o ON o.id = i.owner
+    LEFT JOIN tasks t ON t.id = c.task
   WHERE c.id = ?`;
 
 function toHolder(row: HolderRow): Holder {
@@ -114,7 +127,12 @@ export class IdentityRows {
     credential: Statement<[string], CredentialRow | undefined>;
     credentialsOf: Statement<[string], CredentialInfo>;
     activeKeysOf: Statement<[string], string>;
-    insertCredential: Statement<[string, string, CredentialKind, Buffer | null, string, string | null]>;
+    insertCredential: Statement<[string, string, CredentialKind, Buffer | null, string, string | null, string | null]>;
+    task: Statement<[string], TaskRow | undefined>;
+    insertTask: Statement<[string, string, string]>;
+    completeTask: Statement<[string, string, string]>;
+    credentialsOfTask: Statement<[string], CredentialInfo>;
+    revokeTask: Statement<[string, string]>;
     rotateKey: Statement<[string, string, string, string]>;
     revokeCredential: Statement<[string, string]>;
     revokeAllOf: Statement<[string, string]>;
@@ -155,9 +173,14 @@ export class IdentityRows {
         .prepare<[string], string>("SELECT id FROM credentials WHERE identity_id = ? AND kind = 'api_key' AND status = 'active' ORDER BY id")
         .pluck(),
       insertCredential: db.prepare(
-        `INSERT INTO credentials (id, identity_id, kind, secret_hash, status, created_at, expires_at)
-         VALUES (?, ?, ?, ?, 'active', ?, ?)`,
+        `INSERT INTO credentials (id, identity_id, kind, secret_hash, status, created_at, expires_at, task)
+         VALUES (?, ?, ?, ?, 'active', ?, ?, ?)`,
       ),
+      task: db.prepare("SELECT id, owner, created_at, completed_at, completed_by FROM tasks WHERE id = ?"),
+      insertTask: db.prepare("INSERT INTO tasks (id, owner, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING"),
+      completeTask: db.prepare("UPDATE tasks SET completed_at = ?, completed_by = ? WHERE id = ? AND completed_at IS NULL"),
+      credentialsOfTask: db.prepare(`SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE task = ? ORDER BY created_at, id`),
+      revokeTask: db.prepare("UPDATE credentials SET status = 'revoked', revoked_at = ? WHERE task = ? AND status != 'revoked'"),
       rotateKey: db.prepare(
         "UPDATE credentials SET status = 'rotated', rotated_at = ?, expires_at = ?, replaced_by = ? WHERE id = ? AND status = 'active'",
       ),
@@ -185,7 +208,7 @@ export class IdentityRows {
   }
 
   /** A credential with its identity and that identity's owner, in one read; holder is undefined if the identity is gone. */
-  credentialWithHolder(id: string): { credential: CredentialRow; holder: Holder | undefined } | undefined {
+  credentialWithHolder(id: string): { credential: CredentialRow; holder: Holder | undefined; taskCompletedAt: string | null } | undefined {
     const row = this.stmt.credentialHolder.get(id);
     if (row === undefined) return undefined;
     const credential: CredentialRow = {
@@ -199,8 +222,9 @@ export class IdentityRows {
       revoked_at: row.c_revoked_at,
       replaced_by: row.c_replaced_by,
       secret_hash: row.c_secret_hash,
+      task: row.c_task,
     };
-    return { credential, holder: typeof row.id === "string" ? toHolder(row as HolderRow) : undefined };
+    return { credential, holder: typeof row.id === "string" ? toHolder(row as HolderRow) : undefined, taskCompletedAt: row.c_task_completed_at };
   }
 
   list(filter: ListFilter): Identity[] {
@@ -250,7 +274,28 @@ export class IdentityRows {
 
   insertCredential(c: NewCredential): void {
     this.changes.bump();
-    this.stmt.insertCredential.run(c.id, c.identityId, c.kind, c.secretHash, c.createdAt, c.expiresAt);
+    this.stmt.insertCredential.run(c.id, c.identityId, c.kind, c.secretHash, c.createdAt, c.expiresAt, c.task ?? null);
+  }
+
+  task(id: string): TaskRow | undefined {
+    return this.stmt.task.get(id);
+  }
+
+  /** Creates the task with its owner unless it exists (its first owner stays). */
+  insertTask(id: string, owner: string, at: string): void {
+    this.stmt.insertTask.run(id, owner, at);
+  }
+
+  credentialsOfTask(task: string): CredentialInfo[] {
+    return this.stmt.credentialsOfTask.all(task);
+  }
+
+  /** Marks the task completed and revokes its credentials; false when it was already completed. */
+  completeTask(id: string, at: string, by: string): boolean {
+    this.changes.bump();
+    if (this.stmt.completeTask.run(at, by, id).changes === 0) return false;
+    this.stmt.revokeTask.run(at, id);
+    return true;
   }
 
   /** Marks an active API key rotated; it stays usable until `validUntil`. */

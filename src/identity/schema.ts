@@ -7,6 +7,11 @@ export const identityIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9._@:-]{1,128}$/, { error: "expected 1 to 128 letters, digits or . _ @ : -" });
 
+/** A task id: it travels in URL paths (at most 100 characters there), tokens and records, so it is short and plain. */
+export const taskIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, { error: "expected 1 to 64 letters, digits or . _ : - (starting with a letter or digit)" });
+
 /** Identity types Arbiter manages (`unknown` exists only in imported records). */
 export const managedTypeSchema = identityTypeSchema;
 export type ManagedType = z.infer<typeof managedTypeSchema>;
@@ -121,6 +126,8 @@ export interface CredentialInfo {
   rotated_at: string | null;
   revoked_at: string | null;
   replaced_by: string | null;
+  /** Tokens: the task they were issued for (completing it revokes them all); null otherwise. */
+  task: string | null;
 }
 
 /**

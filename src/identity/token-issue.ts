@@ -5,6 +5,7 @@ import { requireActive, type ChangeContext } from "./changes.js";
 import { MAX_DELEGATION_DEPTH } from "./delegation.js";
 import { newTokenId, signToken } from "./jwt.js";
 import { lifecycleRecord } from "./records.js";
+import { parseTaskId, requireOpenTask } from "./tasks.js";
 import type { Actor, CredentialInfo, Identity } from "./schema.js";
 import type { TokenKey } from "./signing-key.js";
 
@@ -23,8 +24,10 @@ export interface IssueTokenOptions {
   ttlSeconds?: number;
   /** Whom the identity acts for, nearest first: for agent B acting for agent A for user U, ["A", "U"]. */
   actFor?: readonly string[];
-  /** The task the token is for, given to policies as context. */
+  /** What the token is for, in words, given to policies as context. */
   intent?: string;
+  /** The task id the token is for: completing the task revokes it (and every other token issued for it). */
+  task?: string;
   /** How the holder authenticated (OIDC `acr`); default `arbiter:issued`. */
   acr?: string;
   /** When the holder authenticated; default now. */
@@ -46,6 +49,8 @@ export interface TokenExchangeRequest {
   actorCredential: string;
   ttlSeconds?: number;
   intent?: string;
+  /** Must be the subject token's task when given: an exchanged token stays in its subject's task. */
+  task?: string;
   scope?: readonly string[];
 }
 
@@ -65,6 +70,7 @@ interface Mint {
   acr: string;
   authTime: Date;
   intent?: string;
+  task?: string;
   scope?: readonly string[];
   note?: string;
 }
@@ -93,6 +99,7 @@ async function mint(ctx: TokenContext, m: Mint): Promise<IssuedToken> {
   const { rows } = ctx;
   const [acting] = m.chain as [string, ...string[]];
   const identities = m.chain.map((id) => requireActive(rows, id));
+  if (m.task !== undefined) requireOpenTask(ctx, m.task);
   const now = ctx.now();
   const iat = Math.floor(now.getTime() / 1000);
   let exp = iat + ttlOf(ctx.settings, m.ttlSeconds);
@@ -107,6 +114,7 @@ async function mint(ctx: TokenContext, m: Mint): Promise<IssuedToken> {
     acr: m.acr,
     authTime: Math.floor(m.authTime.getTime() / 1000),
     ...(m.intent !== undefined ? { intent: m.intent } : {}),
+    ...(m.task !== undefined ? { task: m.task } : {}),
     ...(m.scope !== undefined ? { scope: m.scope } : {}),
   });
   const at = now.toISOString();
@@ -121,6 +129,7 @@ async function mint(ctx: TokenContext, m: Mint): Promise<IssuedToken> {
     rotated_at: null,
     revoked_at: null,
     replaced_by: null,
+    task: m.task ?? null,
   };
   const record = lifecycleRecord("credential_issued", identities[0] as Identity, m.actor, {
     credential,
@@ -131,7 +140,11 @@ async function mint(ctx: TokenContext, m: Mint): Promise<IssuedToken> {
   await ctx.ledger.append(record, {
     effect: () => {
       for (const id of m.chain) requireActive(rows, id);
-      rows.insertCredential({ id: jti, identityId: acting, kind: "token", secretHash: null, createdAt: at, expiresAt });
+      if (m.task !== undefined) {
+        requireOpenTask(ctx, m.task);
+        rows.insertTask(m.task, acting, at);
+      }
+      rows.insertCredential({ id: jti, identityId: acting, kind: "token", secretHash: null, createdAt: at, expiresAt, ...(m.task !== undefined ? { task: m.task } : {}) });
     },
   });
   return { token, credential };
@@ -147,6 +160,7 @@ export async function issueToken(ctx: TokenContext, id: string, options: IssueTo
     acr: options.acr ?? "arbiter:issued",
     authTime: options.authTime ?? ctx.now(),
     ...(options.intent !== undefined ? { intent: options.intent } : {}),
+    ...(options.task !== undefined ? { task: parseTaskId(options.task) } : {}),
     ...(options.scope !== undefined ? { scope: options.scope } : {}),
     ...(options.reason !== undefined ? { note: options.reason } : {}),
   });
@@ -177,6 +191,10 @@ export async function exchangeToken(ctx: TokenContext, request: TokenExchangeReq
   checkChain(chain);
   const scope = narrowScope(subject.auth, request.scope);
   const intent = request.intent ?? subject.auth.intent;
+  const task = subject.auth.credential.task;
+  if (request.task !== undefined && request.task !== task) {
+    throw new ArbiterError("REQUEST_INVALID", `an exchanged token stays in the subject token's task (${task ?? "none"}), not ${JSON.stringify(request.task)}`, { task: request.task });
+  }
   return mint(ctx, {
     chain,
     actor: { id: actor.auth.identity.id, type: actor.auth.identity.type },
@@ -185,6 +203,7 @@ export async function exchangeToken(ctx: TokenContext, request: TokenExchangeReq
     acr: actor.auth.credential.acr,
     authTime: new Date(actor.auth.credential.auth_time),
     ...(intent !== undefined ? { intent } : {}),
+    ...(task !== undefined ? { task } : {}),
     ...(scope !== undefined ? { scope } : {}),
     note: `token exchange: ${chain.join(" acting for ")}`,
   });

@@ -63,6 +63,17 @@ export function credentialFindings(event: LinkEvent, ctx: FindingContext): Findi
   const facts = id === undefined || !reached(event.outcome) ? undefined : ctx.state.credentials.get(id);
   if (facts === undefined) return [];
   const base = { credential_id: facts.id, identity_id: facts.identityId, event_time: iso(event.timeMs) };
+  // Completing a task revokes its tokens at the same instant: the task is the finding worth naming.
+  if (facts.task !== null && facts.taskCompletedAt !== null) {
+    const c = crossed(event.timeMs, Date.parse(facts.taskCompletedAt), ctx);
+    if (c) {
+      return [{
+        code: "USED_AFTER_TASK_COMPLETED",
+        evidence: { ...base, task: facts.task, task_completed_at: facts.taskCompletedAt, ...c },
+        note: `Token ${facts.id} of ${facts.identityId} was issued for task ${facts.task}, completed at ${facts.taskCompletedAt}, and used ${seconds(c.margin_ms)} after that.${nearNote(c)}`,
+      }];
+    }
+  }
   if (facts.revokedAt !== null) {
     const c = crossed(event.timeMs, Date.parse(facts.revokedAt), ctx);
     if (c) {

@@ -11,6 +11,9 @@ export interface CredentialFacts {
   rotatedAt: string | null;
   revokedAt: string | null;
   replacedBy: string | null;
+  /** Tokens issued for a task: the task, and when it was completed (null while it is open). */
+  task: string | null;
+  taskCompletedAt: string | null;
 }
 
 export interface IdentityFacts {
@@ -44,6 +47,12 @@ export function loadIdentityState(directory: IdentityDirectory): IdentityState {
   const byId = new Map(all.map((identity) => [identity.id, identity]));
   const identities = new Map<string, IdentityFacts>();
   const credentials = new Map<string, CredentialFacts>();
+  const taskCompletedAt = new Map<string, string | null>();
+  const completedAt = (task: string | null): string | null => {
+    if (task === null) return null;
+    if (!taskCompletedAt.has(task)) taskCompletedAt.set(task, directory.task(task)?.completed_at ?? null);
+    return taskCompletedAt.get(task) ?? null;
+  };
   for (const identity of all) {
     identities.set(identity.id, { identity, ownerProblem: ownerProblemOf(identity, byId) });
     for (const c of directory.credentials(identity.id)) {
@@ -56,6 +65,8 @@ export function loadIdentityState(directory: IdentityDirectory): IdentityState {
         rotatedAt: c.rotated_at,
         revokedAt: c.revoked_at,
         replacedBy: c.replaced_by,
+        task: c.task,
+        taskCompletedAt: completedAt(c.task),
       });
     }
   }

@@ -142,6 +142,7 @@ const lifecycle = {
     "offboarded",
     "owner_changed",
     "updated",
+    "task_completed",
   ]),
   identity: subjectSchema,
   actor: subjectSchema,

@@ -62,6 +62,8 @@ export const credentialSchema = z.strictObject({
   kind: z.enum(["api_key", "token", "mtls", "oidc", "cloud_role", "other"]),
   expires_at: timestampSchema.optional(),
   issued_at: timestampSchema.optional(),
+  /** The task a token was issued for (completing the task revoked it). */
+  task: textSchema.optional(),
 });
 
 function subjectOf<T extends typeof identityTypeSchema | typeof importedIdentityTypeSchema>(type: T) {

@@ -24,6 +24,7 @@ import { linkageRoutes } from "./routes/linkage.js";
 import { logRoutes } from "./routes/log.js";
 import { mcpRoutes, type McpRouteOptions } from "./routes/mcp.js";
 import { policyRoutes } from "./routes/policies.js";
+import { taskRoutes } from "./routes/tasks.js";
 
 export interface ServerOptions {
   /** pino log level; "silent" in tests. */
@@ -135,6 +136,7 @@ export async function buildServer(runtime: Runtime, options: ServerOptions = {})
   grantRoutes(context);
   breakGlassRoutes(context);
   identityRoutes(context);
+  taskRoutes(context);
   policyRoutes(context);
   linkageRoutes(context, { bodyLimit: options.linkageBodyLimit ?? DEFAULT_LINKAGE_BODY_LIMIT });
   logRoutes(context);

@@ -36,6 +36,14 @@ function bearer(request: FastifyRequest): string | undefined {
  * write to the ledger.
  */
 export function requireRole(identities: IdentityDirectory, ...roles: OperatorRole[]): onRequestAsyncHookHandler {
+  return requireRoleOr(identities, () => false, ...roles);
+}
+
+/**
+ * requireRole that also admits an authenticated caller without the role when `admits` says the
+ * operation concerns it (its own task): everyone else is refused and recorded as requireRole does.
+ */
+export function requireRoleOr(identities: IdentityDirectory, admits: (request: FastifyRequest, identity: Identity) => boolean, ...roles: OperatorRole[]): onRequestAsyncHookHandler {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const token = bearer(request);
     if (!token) {
@@ -48,7 +56,7 @@ export function requireRole(identities: IdentityDirectory, ...roles: OperatorRol
       return;
     }
     const { identity, credential } = result.auth;
-    if (!roles.some((role) => identity.roles.includes(role))) {
+    if (!roles.some((role) => identity.roles.includes(role)) && !admits(request, identity)) {
       const operation = `${request.method} ${request.routeOptions.url ?? request.url.split("?")[0] ?? ""}`;
       try {
         await identities.recordRoleRefusal(result.auth, operation, roles);

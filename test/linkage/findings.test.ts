@@ -87,6 +87,20 @@ describe("findings from real scenarios", () => {
     expect(found[0]?.note).toMatch(/close to the 5 s clock-skew tolerance/);
   });
 
+  it("USED_AFTER_TASK_COMPLETED: a task's token replayed upstream after the task was completed (not also reported as revoked)", async () => {
+    const issued = await world.runtime.identities.issueToken("support-agent", { task: "ticket-77", ttlSeconds: 3600 }, world.seeder);
+    const completedAt = world.clock.now().toISOString();
+    await world.runtime.identities.completeTask("ticket-77", world.seeder, "ticket closed");
+    const key = issued.credential.id;
+    const event = (seconds: number, id: string) => accessLine({ time: plus(completedAt, seconds), subject: "support-agent", action: "GET /v1/orders", resource: "order-10", key, id });
+    const summary = await world.link(world.write("task.jsonl", [event(-60, "during-task"), event(120, "after-task")]), "jsonl");
+    expect(summary.findings).toMatchObject({ USED_AFTER_TASK_COMPLETED: 1 });
+    expect(summary.findings.CREDENTIAL_REVOKED_AT_USE).toBeUndefined();
+    const [found] = findingsOf(summary.run_id).filter((f) => f.reason_code === "USED_AFTER_TASK_COMPLETED");
+    expect(found).toMatchObject({ event: { id: "after-task" }, evidence: { credential_id: key, task: "ticket-77", task_completed_at: completedAt, margin_ms: 120_000 } });
+    expect(found?.note).toMatch(/issued for task ticket-77, completed at /);
+  });
+
   it("APPROVAL_SCOPE_MISMATCH and GRANT_EXPIRED_AT_USE: a refund approved for one amount, executed with another, late and twice", async () => {
     const refund = { action: "refund", resource: { type: "Order", id: "order-4711" }, args: { amount: 120 } };
     const held = await world.decide({ as: "support-agent", ...refund });

@@ -19,6 +19,11 @@ const SCHEMA_1_RECORD_INDEX = `
   CREATE INDEX record_index_decision ON record_index(decision_id) WHERE decision_id IS NOT NULL;
 `;
 
+/** Undoes schema 10 (tasks), so that a store rebuilt at an older version can be migrated again. */
+function dropSchema10(db: Database.Database): void {
+  db.exec("DROP INDEX credentials_task; ALTER TABLE credentials DROP COLUMN task; DROP TABLE tasks;");
+}
+
 function plan(db: Database.Database, sql: string): string {
   return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((row) => row.detail).join("; ");
 }
@@ -50,6 +55,7 @@ describe("record index order (schema 6)", () => {
     for (const row of [...rows].sort((a, b) => String(a.record_id).localeCompare(String(b.record_id))).reverse()) insert.run(row);
     // Schema 8's column goes too, or migrating again would add it twice.
     db.exec("ALTER TABLE identities DROP COLUMN assertion_scope");
+    dropSchema10(db);
     db.pragma("user_version = 5");
     db.close();
 
@@ -85,6 +91,7 @@ describe("raw values by record (schema 7)", () => {
     const insert = db.prepare("INSERT INTO raw_values VALUES (@commitment, @record_id, @subject_id, @field, @salt, @value)");
     for (const row of rows) insert.run(row);
     db.exec("ALTER TABLE identities DROP COLUMN assertion_scope");
+    dropSchema10(db);
     db.pragma("user_version = 6");
     db.close();
 
@@ -113,10 +120,29 @@ describe("assertion scopes (schema 8)", () => {
     const db = new Database(path);
     db.exec("ALTER TABLE identities DROP COLUMN assertion_scope");
     db.prepare("INSERT INTO identities (id, type, owner, status, display_name, groups, roles, attributes, created_at, updated_at) VALUES ('old-gw', 'service_account', NULL, 'active', NULL, '[]', '[\"pep\"]', '{}', 'x', 'x')").run();
+    dropSchema10(db);
     db.pragma("user_version = 7");
     db.close();
     const reopened = openLedger(dir, { checkpointIntervalMs: 0 });
     expect(reopened.db.prepare("SELECT assertion_scope FROM identities WHERE id = 'old-gw'").get()).toEqual({ assertion_scope: null });
+    await reopened.ledger.close();
+  });
+});
+
+describe("tasks (schema 10)", () => {
+  it("gives a credential from before tasks none, and starts with no task", async () => {
+    const { ledger, dir } = freshLedger();
+    await ledger.close();
+    const path = join(dir, "arbiter.db");
+    const db = new Database(path);
+    dropSchema10(db);
+    db.prepare("INSERT INTO identities (id, type, owner, status, display_name, groups, roles, attributes, created_at, updated_at) VALUES ('old-bot', 'agent', NULL, 'active', NULL, '[]', '[]', '{}', 'x', 'x')").run();
+    db.prepare("INSERT INTO credentials (id, identity_id, kind, secret_hash, status, created_at) VALUES ('tok_000000000000000000000000', 'old-bot', 'token', NULL, 'active', 'x')").run();
+    db.pragma("user_version = 8");
+    db.close();
+    const reopened = openLedger(dir, { checkpointIntervalMs: 0 });
+    expect(reopened.db.prepare("SELECT task FROM credentials WHERE id = 'tok_000000000000000000000000'").get()).toEqual({ task: null });
+    expect(reopened.db.prepare("SELECT count(*) AS n FROM tasks").get()).toEqual({ n: 0 });
     await reopened.ledger.close();
   });
 });

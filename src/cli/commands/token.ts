@@ -9,6 +9,7 @@ interface IssueOptions extends ActorOption {
   ttl?: string;
   actFor?: string[];
   intent?: string;
+  task?: string;
   acr?: string;
   scope?: string[];
   reason?: string;
@@ -20,7 +21,8 @@ function issueCommand(): Command {
     .requiredOption("--identity <id>", "the identity the token is for (with --act-for: the acting identity)")
     .option("--ttl <duration>", "lifetime, e.g. 900, 15m, 1h (default 15m)")
     .option("--act-for <id>", "an identity it acts for, nearest first (repeatable: B --act-for A --act-for U)", collect)
-    .option("--intent <text>", "the task the token is for, given to policies")
+    .option("--intent <text>", "what the token is for, in words, given to policies")
+    .option("--task <id>", "the task the token is for: `arbiter task complete ID` revokes it")
     .option("--acr <value>", "how the holder authenticated (default arbiter:issued)")
     .option("--scope <scope>", "a scope (repeatable)", collect)
     .option("--reason <text>", "why (kept in the ledger)")
@@ -34,6 +36,7 @@ function issueCommand(): Command {
               ...(ttlSeconds !== undefined ? { ttlSeconds } : {}),
               ...(options.actFor !== undefined ? { actFor: options.actFor } : {}),
               ...(options.intent !== undefined ? { intent: options.intent } : {}),
+              ...(options.task !== undefined ? { task: options.task } : {}),
               ...(options.acr !== undefined ? { acr: options.acr } : {}),
               ...(options.scope !== undefined ? { scope: options.scope } : {}),
               ...(options.reason !== undefined ? { reason: options.reason } : {}),

@@ -19,7 +19,7 @@ export interface CheckAnswer {
   body: Record<string, unknown>;
 }
 
-const INVALID_CREDENTIAL: ReadonlySet<DecisionReasonCode> = new Set(["CREDENTIAL_INVALID", "CREDENTIAL_EXPIRED", "CREDENTIAL_REVOKED", "CREDENTIAL_ROTATED"]);
+const INVALID_CREDENTIAL: ReadonlySet<DecisionReasonCode> = new Set(["CREDENTIAL_INVALID", "CREDENTIAL_EXPIRED", "CREDENTIAL_REVOKED", "CREDENTIAL_ROTATED", "TASK_COMPLETED"]);
 const LIMITS: ReadonlySet<DecisionReasonCode> = new Set(["RATE_LIMITED", "QUOTA_EXCEEDED"]);
 const NOTE_CHARS = 512;
 

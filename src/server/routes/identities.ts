@@ -1,7 +1,7 @@
 // Identity API: identities and their owners, lifecycle, API keys, tokens (RFC 8693 exchange) and the JWKS.
 import { z } from "zod";
 import type { FastifyRequest } from "fastify";
-import { createIdentitySchema, identityIdSchema, listFilterSchema, updateIdentitySchema, type Actor, type Identity } from "../../identity/index.js";
+import { createIdentitySchema, identityIdSchema, listFilterSchema, taskIdSchema, updateIdentitySchema, type Actor, type Identity } from "../../identity/index.js";
 import { ArbiterError } from "../../record/index.js";
 import { callerOf, operatorOf, requireRole } from "../auth.js";
 import type { ServerContext } from "../context.js";
@@ -15,6 +15,7 @@ const tokenBody = z.strictObject({
   ttl_seconds: z.number().int().min(1).optional(),
   act_for: z.array(identityIdSchema).max(5).optional(),
   intent: z.string().min(1).max(1024).optional(),
+  task: taskIdSchema.optional(),
   acr: z.string().min(1).max(128).optional(),
   scope: z.array(z.string().min(1).max(128)).max(32).optional(),
 });
@@ -23,6 +24,7 @@ const exchangeBody = z.strictObject({
   subject_token: z.string().min(1).max(8192),
   ttl_seconds: z.number().int().min(1).optional(),
   intent: z.string().min(1).max(1024).optional(),
+  task: taskIdSchema.optional(),
   scope: z.array(z.string().min(1).max(128)).max(32).optional(),
 });
 
@@ -107,10 +109,10 @@ export function identityRoutes({ app, runtime }: ServerContext): void {
     schema: { body: tokenBody, tags: ["credentials"], summary: "Issue a short-lived token (EdDSA JWT) for an identity" },
     onRequest: admin,
     handler: async (request, reply) => {
-      const { identity, ttl_seconds, act_for, intent, acr, scope } = request.body;
+      const { identity, ttl_seconds, act_for, intent, task, acr, scope } = request.body;
       const issued = await identities.issueToken(
         identity,
-        { ...(ttl_seconds ? { ttlSeconds: ttl_seconds } : {}), ...(act_for ? { actFor: act_for } : {}), ...(intent ? { intent } : {}), ...(acr ? { acr } : {}), ...(scope ? { scope } : {}) },
+        { ...(ttl_seconds ? { ttlSeconds: ttl_seconds } : {}), ...(act_for ? { actFor: act_for } : {}), ...(intent ? { intent } : {}), ...(task ? { task } : {}), ...(acr ? { acr } : {}), ...(scope ? { scope } : {}) },
         actorOf(request),
       );
       return reply.status(201).send(issued);
@@ -122,8 +124,15 @@ export function identityRoutes({ app, runtime }: ServerContext): void {
     handler: async (request, reply) => {
       const actor = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")?.[1];
       if (!actor) throw new ArbiterError("UNAUTHENTICATED", "the actor authenticates with `Authorization: Bearer <its api key or token>`");
-      const { subject_token, ttl_seconds, intent, scope } = request.body;
-      const issued = await identities.exchangeToken({ subjectToken: subject_token, actorCredential: actor, ...(ttl_seconds ? { ttlSeconds: ttl_seconds } : {}), ...(intent ? { intent } : {}), ...(scope ? { scope } : {}) });
+      const { subject_token, ttl_seconds, intent, task, scope } = request.body;
+      const issued = await identities.exchangeToken({
+        subjectToken: subject_token,
+        actorCredential: actor,
+        ...(ttl_seconds ? { ttlSeconds: ttl_seconds } : {}),
+        ...(intent ? { intent } : {}),
+        ...(task ? { task } : {}),
+        ...(scope ? { scope } : {}),
+      });
       return reply.status(201).send(issued);
     },
   });

@@ -264,6 +264,17 @@ describe("mcp wrap over stdio", () => {
     expect(text(after)).toMatch(/^Arbiter blocked this call: CREDENTIAL_REVOKED\./);
   });
 
+  it("refuses a task's token on the very next call once the task is completed by another process (TASK_COMPLETED)", async () => {
+    const seeder = { id: "test-seeder", type: "human" as const };
+    const issued = await world.runtime.identities.issueToken("coder", { task: "job-31", ttlSeconds: 3600 }, seeder);
+    const client = await gateway("everything", { credential: issued.token });
+    expect(text(await client.callTool({ name: "echo", arguments: { message: "before" } }))).toBe("Echo: before");
+    await world.runtime.identities.completeTask("job-31", seeder, "job finished");
+    const after = await client.callTool({ name: "echo", arguments: { message: "after" } });
+    expect(after.isError).toBe(true);
+    expect(text(after)).toMatch(/^Arbiter blocked this call: TASK_COMPLETED\./);
+  });
+
   it("decides, follows approvals and records through a running Arbiter with --server", async () => {
     const client = await gateway("everything", { extra: ["--server", world.url, "--pep-credential", world.keys.gateway as string] });
     const { trace, meta } = traceparent();
