@@ -1,5 +1,5 @@
 // The decision as answered to a PEP, and as written to the ledger.
-import type { Caller, DecisionReasonCode, Obligation, Outcome, Control, IdentityType } from "../record/index.js";
+import { isSensitivity, type Caller, type DecisionReasonCode, type Obligation, type Outcome, type Control, type IdentityType, type RecordInputOfKind } from "../record/index.js";
 import type { ResolvedSubject } from "./subject.js";
 import type { DecisionRequest } from "./request.js";
 import type { Verdict } from "./verdict.js";
@@ -30,7 +30,6 @@ export interface Decision {
 /** What policy would answer at another time (`arbiter decide --at`): not a decision, never recorded. */
 export type WhatIf = Omit<Decision, "decision_id" | "ledger"> & { what_if: { at: string; evaluated_at: string; recorded: false } };
 
-const SENSITIVITY = new Set(["public", "internal", "confidential", "restricted"]);
 
 export interface RecordArgs {
   id: string;
@@ -44,7 +43,7 @@ export interface RecordArgs {
   verdict: Verdict;
 }
 
-function subjectPart(subject: ResolvedSubject): Record<string, unknown> {
+function subjectPart(subject: ResolvedSubject): RecordInputOfKind<"decision">["subject"] {
   const identity = subject.identity;
   if (!identity) return { id: subject.label, type: "unknown" };
   const credential = subject.auth?.credential;
@@ -68,7 +67,7 @@ function subjectPart(subject: ResolvedSubject): Record<string, unknown> {
 }
 
 /** The `decision` record input; raw arguments go in `sensitive`, so only their salted commitment enters the leaf. */
-export function decisionRecord({ id, now, request, caller, subject, setVersion, argsDigest, verdict: v }: RecordArgs): Record<string, unknown> {
+export function decisionRecord({ id, now, request, caller, subject, setVersion, argsDigest, verdict: v }: RecordArgs): RecordInputOfKind<"decision"> {
   const sensitivity = request.resource.attributes?.sensitivity;
   const delegation = subject.auth?.delegation ?? [];
   return {
@@ -81,7 +80,7 @@ export function decisionRecord({ id, now, request, caller, subject, setVersion, 
     resource: {
       id: request.resource.id,
       type: request.resource.type,
-      ...(typeof sensitivity === "string" && SENSITIVITY.has(sensitivity) ? { sensitivity } : {}),
+      ...(isSensitivity(sensitivity) ? { sensitivity } : {}),
     },
     ...(request.pep ? { pep: request.pep } : {}),
     ...(caller ? { caller } : {}),

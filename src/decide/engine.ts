@@ -78,7 +78,7 @@ export class DecisionEngine {
     const effects = v.effects;
     // A unit of a quota counts a recorded decision: a call refused before its record was written
     // (a grant another call used first, a ledger that cannot write) gives it back.
-    const recorded = this.deps.ledger.append(record, effects.length ? { effect: () => effects.forEach((effect) => effect()) } : {}).catch((err: unknown) => {
+    const recorded = this.deps.ledger.appendBuilt(record, effects.length ? { effect: () => effects.forEach((effect) => effect()) } : {}).catch((err: unknown) => {
       v.refunds?.forEach((refund) => refund());
       throw err;
     });
@@ -102,7 +102,7 @@ export class DecisionEngine {
     const subject = outOfScope && request.subject ? unresolved(request.subject, resolved) : resolved;
     const { action, resource, pep, correlation, observed } = request;
     const args = { id, now, request: { action, resource, pep, ...(correlation ? { correlation } : {}), ...(observed ? { observed } : {}) }, ...(caller ? { caller } : {}), subject, setVersion: this.deps.policies.activeVersion() ?? "none", argsDigest: "", verdict: outOfScope ?? refusalVerdict(request) };
-    const appended = await this.deps.ledger.append(decisionRecord(args));
+    const appended = await this.deps.ledger.appendBuilt(decisionRecord(args));
     return answerOf(args, appended.index);
   }
 

@@ -1,5 +1,5 @@
 // The enforcement ledger: appends (durable, group-committed: group-commit.ts), the tree edge, signed checkpoints and proofs.
-import { prepareRecord, redactPrepared, type PreparedRecord } from "../record/index.js";
+import { prepareBuilt, prepareRecord, redactPrepared, type PreparedRecord, type RecordInput } from "../record/index.js";
 import { ArbiterError, isArbiterError } from "../record/errors.js";
 import type { EntryWrite, LedgerReader, LedgerStore, RawValueSelector, StoredCheckpoint } from "../store/index.js";
 import { openCheckpoint, signCheckpoint } from "./checkpoint.js";
@@ -138,6 +138,20 @@ export class Ledger {
     let prepared: PreparedRecord;
     try {
       prepared = prepareRecord(input, { now: this.now(), redactionKey: this.redactionKey });
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return this.submit(prepared, options);
+  }
+
+  /**
+   * append for a record built by Arbiter's own typed builders (a decision, an enforcement report):
+   * the same, without parsing it against the schema again (record/prepare.ts, prepareBuilt).
+   */
+  appendBuilt(record: RecordInput, options: AppendOptions = {}): Promise<Appended> {
+    let prepared: PreparedRecord;
+    try {
+      prepared = prepareBuilt(record, { now: this.now(), redactionKey: this.redactionKey });
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }

@@ -36,6 +36,7 @@ export {
   type LifecycleRecord,
   type PolicyChangeRecord,
   type RecordInput,
+  type RecordInputOfKind,
   type RecordKind,
   type RecordOfKind,
   type StoredRecord,
@@ -52,8 +53,8 @@ export type {
   Subject,
 } from "./parts.js";
 export { findJsonProblem, type JsonObject, type JsonValue } from "./json-value.js";
-export { argsDigestSchema, callerSchema, correlationSchema, pepSchema } from "./parts.js";
-export { prepareRecord, redactPrepared, type PrepareOptions, type PreparedRecord, type RawValue } from "./prepare.js";
+export { argsDigestSchema, callerSchema, correlationSchema, isSensitivity, pepSchema, SENSITIVITY_LEVELS, sensitivitySchema, type Sensitivity } from "./parts.js";
+export { checkBuilt, prepareBuilt, prepareRecord, redactPrepared, type PrepareOptions, type PreparedRecord, type RawValue } from "./prepare.js";
 export { REDACTION_MARKER, redactRecord, redactText, redactionMarker } from "./redact.js";
 export { LEAF_LIMIT_BYTES, decodeRecord, isCanonical } from "./leaf.js";
 export { canonicalBytes, canonicalize } from "./canonical.js";

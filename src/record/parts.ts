@@ -108,10 +108,19 @@ export const delegationSchema = z
     }
   });
 
+/** How sensitive a resource is, in records, routes and upstream settings: the one list of levels. */
+export const SENSITIVITY_LEVELS = ["public", "internal", "confidential", "restricted"] as const;
+export type Sensitivity = (typeof SENSITIVITY_LEVELS)[number];
+export const sensitivitySchema = z.enum(SENSITIVITY_LEVELS);
+
+export function isSensitivity(value: unknown): value is Sensitivity {
+  return typeof value === "string" && (SENSITIVITY_LEVELS as readonly string[]).includes(value);
+}
+
 export const resourceSchema = z.strictObject({
   id: textSchema,
   type: textSchema.optional(),
-  sensitivity: z.enum(["public", "internal", "confidential", "restricted"]).optional(),
+  sensitivity: sensitivitySchema.optional(),
   owner_system: textSchema.optional(),
 });
 

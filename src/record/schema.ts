@@ -51,6 +51,8 @@ export type StoredRecord = z.output<typeof storedRecordSchema>;
 export type RecordInput = z.input<typeof recordInputSchema>;
 export type RecordKind = StoredRecord["kind"];
 export type RecordOfKind<K extends RecordKind> = Extract<StoredRecord, { kind: K }>;
+/** What a builder of one kind gives the ledger: the type-checker holds its shape (record/prepare.ts, prepareBuilt). */
+export type RecordInputOfKind<K extends RecordKind> = Extract<RecordInput, { kind: K }>;
 export type DecisionRecord = RecordOfKind<"decision">;
 export type EnforcementRecord = RecordOfKind<"enforcement">;
 export type ApprovalRecord = RecordOfKind<"approval">;

@@ -1,7 +1,7 @@
 // `arbiter mcp wrap|add|list|remove`: the MCP gateway in front of one stdio server, and the upstreams `arbiter serve` exposes at /mcp/NAME.
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { Command } from "commander";
-import { ArbiterError, human } from "../../record/index.js";
+import { ArbiterError, human, isSensitivity, SENSITIVITY_LEVELS, type Sensitivity } from "../../record/index.js";
 import { action, dataDir, parseIndex, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { settingsFor, withSettingFlags } from "../settings-flags.js";
 
@@ -11,7 +11,6 @@ const WRAP_SETTINGS = ["mcp.approval_timeout", "mcp.call_timeout"] as const;
 /** Where `--credential` is read from when the flag is absent (keeps the agent's key out of process listings). */
 export const AGENT_CREDENTIAL_ENV = "ARBITER_AGENT_CREDENTIAL";
 
-const SENSITIVITIES = ["public", "internal", "confidential", "restricted"];
 
 interface WrapCliOptions extends DataOption {
   credential?: string;
@@ -53,8 +52,8 @@ function seconds(text: string, what: string): number {
   return n * 1000;
 }
 
-function checkSensitivity(value: string | undefined): void {
-  if (value !== undefined && !SENSITIVITIES.includes(value)) throw new ArbiterError("USAGE", `--sensitivity must be one of ${SENSITIVITIES.join(", ")}`);
+function checkSensitivity(value: string | undefined): asserts value is Sensitivity | undefined {
+  if (value !== undefined && !isSensitivity(value)) throw new ArbiterError("USAGE", `--sensitivity must be one of ${SENSITIVITY_LEVELS.join(", ")}`);
 }
 
 function wrapCommand(): Command {
@@ -64,7 +63,7 @@ function wrapCommand(): Command {
     .option("--credential <key>", `the agent's API key or token (default: $${AGENT_CREDENTIAL_ENV})`)
     .option("--server-name <name>", "the upstream's name in resource ids, e.g. filesystem (default: the name the upstream reports)")
     .option("--url <url>", "reach a Streamable HTTP upstream instead of spawning a command")
-    .option("--sensitivity <level>", `sensitivity of the upstream's tools in records: ${SENSITIVITIES.join(", ")}`)
+    .option("--sensitivity <level>", `sensitivity of the upstream's tools in records: ${SENSITIVITY_LEVELS.join(", ")}`)
     .option("--server <url>", "decide and record through a running Arbiter instead of the local data directory")
     .option("--pep-credential <key>", "with --server: this gateway's own credential, an identity with the pep role (default: $ARBITER_PEP_CREDENTIAL)")
     .action(
@@ -122,7 +121,7 @@ function addCommand(): Command {
     .option("--header <name=value>", "a header sent to an HTTP upstream (repeatable)", collect, [])
     .option("--env <name=value>", "an environment variable of the upstream command (repeatable)", collect, [])
     .option("--cwd <dir>", "the upstream command's working directory")
-    .option("--sensitivity <level>", `sensitivity of the upstream's tools in records: ${SENSITIVITIES.join(", ")}`)
+    .option("--sensitivity <level>", `sensitivity of the upstream's tools in records: ${SENSITIVITY_LEVELS.join(", ")}`)
     .option("--approval-timeout <seconds>", "how long a call is held open for an approver (default 120)")
     .option("--call-timeout <seconds>", "how long the upstream may take to answer one call (default 60)")
     .action(
@@ -131,7 +130,7 @@ function addCommand(): Command {
         const [program, ...args] = command;
         if ((program === undefined) === (options.url === undefined)) throw new ArbiterError("USAGE", "give either the upstream command after -- or --url, not both");
         checkSensitivity(options.sensitivity);
-        const sensitivity = options.sensitivity as "public" | "internal" | "confidential" | "restricted" | undefined;
+        const sensitivity = options.sensitivity;
         const headers = pairs(options.header, "--header");
         const env = pairs(options.env, "--env");
         const common = {

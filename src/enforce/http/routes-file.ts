@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { ArbiterError } from "../../record/index.js";
+import { ArbiterError, sensitivitySchema } from "../../record/index.js";
 import { compileRoute, type CompiledRoute } from "./route-match.js";
 
 /** The file's name in the data directory. */
@@ -35,7 +35,7 @@ const routeSchema = z.strictObject({
     id: z.string().min(1).max(1024),
     attributes: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), valueSpec).optional(),
   }),
-  sensitivity: z.enum(["public", "internal", "confidential", "restricted"]).optional(),
+  sensitivity: sensitivitySchema.optional(),
   /** What becomes the call's `args` (visible to policy as context.args, bound to approvals): path params always. */
   args: z
     .strictObject({
@@ -52,7 +52,7 @@ const unmatchedSchema = z.strictObject({
   host: host.optional(),
   action: name,
   resource_type: name,
-  sensitivity: z.enum(["public", "internal", "confidential", "restricted"]).optional(),
+  sensitivity: sensitivitySchema.optional(),
 });
 
 const jwksSource = {

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { ArbiterError } from "../../record/index.js";
+import { ArbiterError, sensitivitySchema } from "../../record/index.js";
 import type { UpstreamSpec } from "./upstream.js";
 
 export const UPSTREAMS_FILE = "mcp-upstreams.json";
@@ -14,7 +14,7 @@ const stringMap = z.record(z.string().min(1).max(256), z.string().max(8192));
 const seconds = z.number().int().min(1).max(86_400).optional();
 /** Settings of either kind: sensitivity in records, and how long calls may be held (approval) and run (upstream). */
 const common = {
-  sensitivity: z.enum(["public", "internal", "confidential", "restricted"]).optional(),
+  sensitivity: sensitivitySchema.optional(),
   approval_timeout: seconds,
   call_timeout: seconds,
 };

@@ -1,0 +1,133 @@
+// The engine's decision records skip the schema parse in production (record/prepare.ts, prepareBuilt).
+// That is safe only if every record the engine can build from a request the request schema accepts
+// passes the record schema unchanged: these properties drive arbitrary requests through the engine
+// with the check on (vitest.config.ts) and read every record back through the stored-record schema.
+import { join } from "node:path";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decisionRequestSchema, refusalRequestSchema } from "../../src/decide/index.js";
+import { initLedgerDir } from "../../src/ledger/index.js";
+import { loadPolicyDir } from "../../src/policy/index.js";
+import { ArbiterError, canonicalize, storedRecordSchema, type RecordInput } from "../../src/record/index.js";
+import { openRuntime, type Runtime } from "../../src/runtime/index.js";
+import { tempDir } from "../support/cli.js";
+import { PEOPLE_AND_MACHINES, TEST_CALLER, TestClock, TUESDAY_10 } from "../support/server.js";
+import { EXAMPLES, policyDir } from "../policy/policy-dirs.js";
+
+let runtime: Runtime;
+const clock = new TestClock(TUESDAY_10);
+const seeder = { id: "test-seeder", type: "human" as const };
+
+beforeAll(async () => {
+  const dir = join(tempDir("arbiter-built-records-"), "data");
+  initLedgerDir(dir, { origin: "test.arbiter.example/ledger" });
+  runtime = openRuntime(dir, { checkpointIntervalMs: 0, now: clock.now });
+  for (const identity of PEOPLE_AND_MACHINES) await runtime.identities.create(identity, seeder);
+  await runtime.policies.activate(loadPolicyDir(policyDir({}, EXAMPLES)), seeder);
+});
+
+afterAll(async () => {
+  await runtime.close();
+});
+
+const text = (max: number) => fc.string({ unit: "grapheme", minLength: 1, maxLength: max });
+const hex = (length: number) => fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: length, maxLength: length });
+const known = fc.constantFrom(...PEOPLE_AND_MACHINES.map((p) => p.id));
+
+const subject = fc.oneof(
+  fc.record({ id: fc.oneof(known, text(128)) }, { requiredKeys: ["id"] }),
+  fc.record({ id: known, authenticated_at: fc.constant("2026-11-24T09:59:00+01:00"), acr: text(128) }, { requiredKeys: ["id"] }),
+  fc.record({ credential: text(200) }),
+);
+const pep = fc.record({ id: text(64), kind: fc.constantFrom<"mcp" | "http" | "api" | "cli" | "external">("mcp", "http", "api", "cli", "external") });
+const correlation = fc.record({ trace_id: hex(32), span_id: hex(16), task_id: text(64) }, { requiredKeys: [] });
+const observed = fc.dictionary(text(20), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
+const resource = fc.record(
+  {
+    type: fc.constantFrom("Environment", "Secret", "File", "Tool"),
+    id: text(1024),
+    attributes: fc.dictionary(fc.constantFrom("tier", "environment", "sensitivity", "classification", "owner"), fc.oneof(text(40), fc.constantFrom("production", "restricted", "public")), { maxKeys: 3 }),
+  },
+  { requiredKeys: ["type", "id"] },
+);
+
+const decisionRequest = fc.record(
+  {
+    subject,
+    action: fc.oneof(fc.constantFrom("deploy", "rotate_secret", "read_file", "write_file"), text(256)),
+    resource,
+    args: fc.jsonValue({ maxDepth: 3 }),
+    intent: text(200),
+    pep,
+    correlation,
+    confirmation: fc.constant({ method: "elicitation" as const, confirmed_at: "2026-11-24T09:59:30Z" }),
+    observed,
+  },
+  { requiredKeys: ["subject", "action", "resource"] },
+);
+
+const refusalRequest = fc.record(
+  {
+    subject,
+    label: text(128),
+    action: text(256),
+    resource: fc.record({ type: text(256), id: text(1024) }),
+    reason_code: fc.constantFrom(...refusalRequestSchema.shape.reason_code.options),
+    note: text(2048),
+    pep,
+    correlation,
+    observed,
+  },
+  { requiredKeys: ["action", "resource", "reason_code", "note", "pep"] },
+);
+
+/** The decision's record as stored, parsed by the schema every reader uses; it must come back unchanged. */
+function expectStoredUnchanged(decisionId: string): void {
+  const stored = runtime.decisions.find(decisionId).record;
+  const parsed = storedRecordSchema.safeParse(stored);
+  expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
+  expect(canonicalize(parsed.data)).toBe(canonicalize(stored));
+}
+
+/** A request may be refused before a record is built (an action policy does not know); never for the record's own shape. */
+function expectNotARecordProblem(err: unknown): void {
+  expect(err).toBeInstanceOf(ArbiterError);
+  expect((err as ArbiterError).code).not.toBe("INVALID_RECORD");
+  expect((err as ArbiterError).code).not.toBe("INVALID_JSON");
+}
+
+describe("records the engine builds skip the schema parse only where it could not refuse them", () => {
+  it("parses built records in the tests, and refuses one the schema refuses", async () => {
+    expect(process.env.ARBITER_CHECK_RECORDS).toBe("1");
+    const malformed = { kind: "decision", subject: { id: "x", type: "robot" } } as unknown as RecordInput;
+    await expect(runtime.ledger.appendBuilt(malformed)).rejects.toMatchObject({ code: "INVALID_RECORD" });
+  });
+
+  it("every decision from a request the request schema accepts is a record the schema accepts unchanged", async () => {
+    await fc.assert(
+      fc.asyncProperty(decisionRequest, async (candidate) => {
+        const checked = decisionRequestSchema.safeParse(candidate);
+        fc.pre(checked.success);
+        try {
+          const decision = await runtime.engine.decide(checked.data, TEST_CALLER);
+          expectStoredUnchanged(decision.decision_id);
+        } catch (err) {
+          expectNotARecordProblem(err);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("every refusal a PEP may report is a record the schema accepts unchanged", async () => {
+    await fc.assert(
+      fc.asyncProperty(refusalRequest, async (candidate) => {
+        const checked = refusalRequestSchema.safeParse(candidate);
+        fc.pre(checked.success);
+        const decision = await runtime.engine.refuse(checked.data, TEST_CALLER);
+        expectStoredUnchanged(decision.decision_id);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
