@@ -45,6 +45,8 @@ const PACKAGE_ROOMS: Record<string, string[]> = {
   nats: ["stream"],
   "@opentelemetry/sdk-logs": ["stream"],
   "@opentelemetry/exporter-logs-otlp-http": ["stream"],
+  "@opentelemetry/api-logs": ["stream"],
+  "@opentelemetry/resources": ["stream"],
 };
 
 /** Arrows that exist today and are being removed ("the house" issue); each must still occur. */

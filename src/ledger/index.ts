@@ -16,4 +16,5 @@ export { openCheckpoint, parseCheckpoint, type Checkpoint } from "./checkpoint.j
 export { generateKeyPair, verifierFromVkey, type NoteVerifier } from "./note.js";
 export { parseInclusionProof, verifyInclusionProofText, verifyConsistencyProofText } from "./proof-text.js";
 export { leafHash } from "./merkle/index.js";
+export { indexFieldsOf } from "./record-index.js";
 export { assertNotRolledBack, dataDirCheckpoint, readOutsideCheckpoints, type OutsideCheckpoint } from "./rollback.js";

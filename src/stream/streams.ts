@@ -2,9 +2,11 @@
 import type { LedgerStore } from "../store/index.js";
 import { LedgerFollower, type Positions, type Sink, type SinkStatus } from "./follower.js";
 import { NatsSink, type NatsSinkOptions } from "./nats-sink.js";
+import { OtlpSink, type OtlpSinkOptions } from "./otlp-sink.js";
 
 export interface StreamingOptions {
   nats?: Omit<NatsSinkOptions, "origin">;
+  otlp?: Omit<OtlpSinkOptions, "origin">;
   maxBacklog: number;
   pollMs: number;
   maxRetryMs: number;
@@ -35,6 +37,7 @@ export class Streams {
 export function startStreams(store: LedgerStore, positions: Positions, origin: string, options: StreamingOptions): Streams | undefined {
   const sinks: Sink[] = [];
   if (options.nats !== undefined) sinks.push(new NatsSink({ ...options.nats, origin }));
+  if (options.otlp !== undefined) sinks.push(new OtlpSink({ ...options.otlp, origin }));
   if (sinks.length === 0) return undefined;
   const { maxBacklog, pollMs, maxRetryMs, log } = options;
   return new Streams(sinks.map((sink) => new LedgerFollower({ sink, store, positions, maxBacklog, pollMs, maxRetryMs, log })));

@@ -27,7 +27,19 @@ describe("stream settings", () => {
     expect(streamingOptions(settings.stream, () => undefined)?.nats).toMatchObject({ servers: "nats://127.0.0.1:4222", token: "s3cr3t-token", subjectPrefix: "arbiter.records", stream: "ARBITER_RECORDS" });
   });
 
+  it("never prints OTLP header values back, and hands them to the exporter as a map", () => {
+    const { settings } = loadSettings({ env: { ARBITER_STREAM_OTLP_ENDPOINT: "https://collector.example:4318/v1/logs", ARBITER_STREAM_OTLP_HEADERS: "Authorization=Bearer tok-123=x, X-Scope=ops" } });
+    expect(formatSetting("stream.otlp_headers", settings.stream.otlp_headers)).toBe("Authorization=(not shown),X-Scope=(not shown)");
+    expect(streamingOptions(settings.stream, () => undefined)).toMatchObject({ otlp: { endpoint: "https://collector.example:4318/v1/logs", headers: { Authorization: "Bearer tok-123=x", "X-Scope": "ops" }, timeoutMs: 5000 } });
+    expect(streamingOptions(settings.stream, () => undefined)?.nats).toBeUndefined();
+  });
+
   it.each([
+    ["ARBITER_STREAM_OTLP_ENDPOINT", "ftp://collector/v1/logs"],
+    ["ARBITER_STREAM_OTLP_HEADERS", "Authorization: Bearer x"],
+    ["ARBITER_STREAM_OTLP_HEADERS", "Bad Name=x"],
+    ["ARBITER_STREAM_OTLP_HEADERS", "X-Evil=a\u0000b"],
+    ["ARBITER_STREAM_OTLP_HEADERS", "X-Evil=a\r\nX-Forged: b"],
     ["ARBITER_STREAM_NATS_SUBJECT_PREFIX", "arbiter.>"],
     ["ARBITER_STREAM_NATS_SUBJECT_PREFIX", "arbiter.*"],
     ["ARBITER_STREAM_NATS_SUBJECT_PREFIX", "arbiter records"],

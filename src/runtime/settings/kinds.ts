@@ -148,3 +148,17 @@ export function secret(allowed: string): Kind<string | null> {
     format: (v) => (v === null ? "off" : "(set, not shown)"),
   };
 }
+
+/**
+ * HTTP headers to send, `Name=value` each (comma-separated in text, as OTEL_EXPORTER_OTLP_HEADERS), whose
+ * values may hold a token: shown by name only.
+ */
+export function headerList(): Kind<string[]> {
+  const item = z.string().max(4096).regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}=[\x20-\x7e]*$/);
+  return {
+    schema: z.array(item).max(64),
+    allowed: "Name=value headers (comma-separated in text), such as Authorization=Bearer abc",
+    fromText: (t) => (t.trim() === "" ? [] : t.split(",").map((s) => s.trim())),
+    format: (v) => (v.length === 0 ? "(none)" : v.map((h) => `${h.split("=")[0] ?? ""}=(not shown)`).join(",")),
+  };
+}

@@ -1,5 +1,5 @@
-// `stream`: sending every ledger record out to SIEMs through NATS JetStream.
-import { duration, integer, optionalText, secret, text } from "../kinds.js";
+// `stream`: sending every ledger record out to SIEMs, to NATS JetStream and to an OpenTelemetry (OTLP/HTTP) collector.
+import { duration, headerList, integer, optionalText, secret, text } from "../kinds.js";
 import { section, setting } from "../setting.js";
 
 export const stream = section("Streaming ledger records out (`arbiter serve` and `arbiter mcp wrap`; see docs/streaming.md).", {
@@ -22,6 +22,16 @@ export const stream = section("Streaming ledger records out (`arbiter serve` and
     default: "ARBITER_RECORDS",
     doc: "The JetStream stream that captures PREFIX.>; created if missing, refused if it exists without that subject.",
     env: "ARBITER_STREAM_NATS_STREAM",
+  }),
+  otlp_endpoint: setting(optionalText(/^https?:\/\/[^\s]+$/, "an http(s) URL such as http://collector:4318/v1/logs"), {
+    default: null,
+    doc: "OTLP/HTTP logs endpoint to export every record to as an OCSF API Activity event; off: no export.",
+    env: "ARBITER_STREAM_OTLP_ENDPOINT",
+  }),
+  otlp_headers: setting(headerList(), {
+    default: [],
+    doc: "Headers sent with every export, such as a collector token (never logged or shown).",
+    env: "ARBITER_STREAM_OTLP_HEADERS",
   }),
   max_backlog: setting(integer(1, 100_000), {
     default: 1000,
