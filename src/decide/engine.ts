@@ -12,7 +12,7 @@ import { answerOf, decisionRecord, type Decision, type WhatIf } from "./decision
 import { evaluatedPart } from "./evaluated.js";
 import type { GrantBook } from "./grants.js";
 import { judge } from "./policy-verdict.js";
-import type { RateLimiter } from "./rate-limit.js";
+import { LimitStoreUnavailable, type LimitStore } from "./rate-limit.js";
 import { refusalVerdict, type RefusalRequest } from "./refusal.js";
 import type { DecisionRequest } from "./request.js";
 import { resolveSubject, secondsSince, UNKNOWN_AUTH_AGE, type ResolvedSubject } from "./subject.js";
@@ -25,7 +25,8 @@ export interface DecisionEngineDeps {
   approvals: ApprovalBook;
   grants: GrantBook;
   breakGlass: BreakGlassBook;
-  limiter: RateLimiter;
+  /** Where rate-limit and quota counters live; shared by every process deciding for the deployment. */
+  limits: LimitStore;
   bindingKey: Buffer;
   now?: () => Date;
 }
@@ -73,13 +74,14 @@ export class DecisionEngine {
     const digest = argsDigest(this.deps.bindingKey, request.args);
     const outOfScope = scopeVerdict(asserter, request.subject, resolved, request.confirmation);
     const subject = outOfScope ? unresolved(request.subject, resolved) : resolved;
-    const v = outOfScope ?? subject.failure ?? this.evaluate(request, subject, set, engine, decisionId, digest, now);
+    const v = outOfScope ?? subject.failure ?? (await this.evaluate(request, subject, set, engine, decisionId, digest, now));
     const record = decisionRecord({ id: decisionId, now, request, caller, subject, setVersion: set.version, argsDigest: digest, verdict: v });
     const effects = v.effects;
     // A unit of a quota counts a recorded decision: a call refused before its record was written
     // (a grant another call used first, a ledger that cannot write) gives it back.
-    const recorded = this.deps.ledger.appendBuilt(record, effects.length ? { effect: () => effects.forEach((effect) => effect()) } : {}).catch((err: unknown) => {
-      v.refunds?.forEach((refund) => refund());
+    const recorded = this.deps.ledger.appendBuilt(record, effects.length ? { effect: () => effects.forEach((effect) => effect()) } : {}).catch(async (err: unknown) => {
+      // A refund that fails (the limit store went away) leaves the unit spent: counting too much is the safe side.
+      await Promise.allSettled((v.refunds ?? []).map((refund) => refund()));
       throw err;
     });
     const [appended] = await Promise.all([recorded, ...v.companions.map((c) => this.deps.ledger.append(c.input, c.effect ? { effect: c.effect } : {}))]);
@@ -126,12 +128,12 @@ export class DecisionEngine {
     return { ...answer, what_if: { at: at.toISOString(), evaluated_at: now.toISOString(), recorded: false } };
   }
 
-  private evaluate(request: DecisionRequest, subject: ResolvedSubject, set: PolicySet, engine: PolicyEngine, decisionId: string, digest: string, now: Date): Verdict {
+  private async evaluate(request: DecisionRequest, subject: ResolvedSubject, set: PolicySet, engine: PolicyEngine, decisionId: string, digest: string, now: Date): Promise<Verdict> {
     const identity = subject.identity as Identity;
     const input = this.requestInput(request, subject, digest, now);
     const cedarRequest = buildCedarRequest(input);
     const { first, effective } = judge(set, engine, cedarRequest);
-    const v = this.applyControls(request, identity, set, engine, cedarRequest, first, effective, decisionId, digest, now);
+    const v = await this.applyControls(request, identity, set, engine, cedarRequest, first, effective, decisionId, digest, now);
     // The record keeps what policy saw, and policy's own verdict when a gate, grant, limit or break-glass changed the answer.
     const same = v.outcome === effective.outcome && v.reason === effective.reason_code && v.determining.join() === effective.determining.join();
     v.evaluated = evaluatedPart(set, input, request.correlation?.trace_id, same ? undefined : { outcome: effective.outcome, reason_code: effective.reason_code, determining: effective.determining });
@@ -157,7 +159,7 @@ export class DecisionEngine {
     };
   }
 
-  private applyControls(request: DecisionRequest, identity: Identity, set: PolicySet, engine: PolicyEngine, cedarRequest: CedarRequest, policyVerdict: PolicyVerdict, effective: PolicyVerdict, decisionId: string, digest: string, now: Date): Verdict {
+  private async applyControls(request: DecisionRequest, identity: Identity, set: PolicySet, engine: PolicyEngine, cedarRequest: CedarRequest, policyVerdict: PolicyVerdict, effective: PolicyVerdict, decisionId: string, digest: string, now: Date): Promise<Verdict> {
     const stepUp = effective === policyVerdict ? policyVerdict.stepUp : undefined;
     let v = verdict({
       outcome: effective.outcome,
@@ -186,14 +188,27 @@ export class DecisionEngine {
     if (v.outcome === "challenge" && policyVerdict.gate) {
       v = this.approvalFlow.gate({ binding, identity, gate: policyVerdict.gate, verdict: v, decisionId, setVersion: set.version, now, retry: () => interpret(set, engine.evaluate(cedarRequest, { excludeReasons: ["APPROVAL_REQUIRED"] })) });
     }
-    if (v.outcome === "allow") v = this.applyLimits(set, identity, request.action, v, now);
+    if (v.outcome === "allow") v = await this.applyLimits(set, identity, request.action, v, now);
     return v;
   }
 
-  private applyLimits(set: PolicySet, identity: Identity, action: string, v: Verdict, now: Date): Verdict {
+  private async applyLimits(set: PolicySet, identity: Identity, action: string, v: Verdict, now: Date): Promise<Verdict> {
     const limits = matchingLimits(set.limits, { principalType: identity.type, principalId: identity.id, groups: identity.groups, action });
     if (limits.length === 0) return v;
-    const check = this.deps.limiter.take(limits, identity.id, action, now);
+    let check;
+    try {
+      check = await this.deps.limits.take(limits, identity.id, action, now);
+    } catch (err) {
+      // Fail closed: a limit nobody can count is a limit that could be exceeded.
+      const why = err instanceof LimitStoreUnavailable ? err.message : "the limit store failed";
+      return verdict({
+        outcome: "deny",
+        control: "rate_limit",
+        reason: "RATE_LIMIT_UNAVAILABLE",
+        note: `Limit ${limits.map((l) => l.id).join(", ")} on ${action} for ${identity.id} could not be checked (${why}), so the call is refused.`,
+        determining: v.determining,
+      });
+    }
     if (!check.allowed) {
       return verdict({
         outcome: "deny",

@@ -1,100 +1,83 @@
-// Token buckets and fixed-window quotas per identity, action and limit rule, kept in process memory.
-// A replica's counters are its own; shared counters across replicas belong in Redis (architecture.md).
-
-/** What a limit rule allows; `rate` refills continuously up to `burst`, `quota` resets per window. */
-export interface LimitSpec {
-  id: string;
-  rate?: { count: number; perSeconds: number };
-  burst?: number;
-  quota?: { count: number; perSeconds: number };
-}
+// Rate limits and quotas: the store contract every deciding process takes units through, and the
+// store over a table of counters (SQLite on the data directory, or process memory).
+import type { LimitCounter, LimitCounterTable } from "../store/index.js";
+import { limitKey, planRefund, planTake, type LimitGrant, type LimitRefusal, type LimitSpec } from "./limit-plan.js";
 
 export type LimitCheck =
-  | {
-      allowed: true;
-      remaining: number | undefined;
-      resetAt: Date | undefined;
-      /** Gives the unit back: the call it was taken for was refused before its decision was recorded. */
-      refund: () => void;
-    }
-  | { allowed: false; limitId: string; kind: "rate" | "quota"; retryAfterSeconds: number; limit: string };
+  | (LimitGrant & {
+      /** Gives the units back: the call they were taken for was refused before its decision was recorded. */
+      refund: () => Promise<void>;
+    })
+  | LimitRefusal;
 
-interface Bucket {
-  tokens: number;
-  updatedMs: number;
+/**
+ * Where the counters of rate limits and quotas live. Every process that decides for one deployment
+ * must use the same store, or each would count alone.
+ */
+export interface LimitStore {
+  /**
+   * Checks every applicable limit and, only if all allow, takes one unit from each, atomically
+   * across every process sharing the store. Rejects when the store cannot answer (with
+   * LimitStoreUnavailable where it knows why); the caller must then refuse (fail closed).
+   */
+  take(limits: readonly LimitSpec[], subjectId: string, action: string, now: Date): Promise<LimitCheck>;
+  close(): Promise<void>;
 }
 
-interface Window {
-  start: number;
-  used: number;
+/** The limit store could not be read or written (unreachable, timed out, locked); no unit was taken. */
+export class LimitStoreUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LimitStoreUnavailable";
+  }
 }
 
-/** Buckets untouched this long are dropped; a full bucket is the same as no bucket. */
-const IDLE_MS = 60 * 60 * 1000;
+/** Limits over a table of counters that applies each change atomically. */
+export class CountedLimits implements LimitStore {
+  constructor(private readonly table: LimitCounterTable) {}
 
-export class RateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
-  private readonly windows = new Map<string, Window>();
+  take(limits: readonly LimitSpec[], subjectId: string, action: string, now: Date): Promise<LimitCheck> {
+    // The table is synchronous; the executor turns its failure into a rejection, as the contract says.
+    return new Promise((resolve) => resolve(this.takeNow(limits, subjectId, action, now)));
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private takeNow(limits: readonly LimitSpec[], subjectId: string, action: string, now: Date): LimitCheck {
+    const keys = limits.map((limit) => limitKey(limit.id, subjectId, action));
+    const nowMs = now.getTime();
+    const plan = this.table.update(keys, nowMs, (counters) => {
+      const { check, writes } = planTake(limits, counters, nowMs);
+      return { writes, result: { check, writes } };
+    });
+    if (!plan.check.allowed) return plan.check;
+    const refund = (): Promise<void> =>
+      new Promise((resolve) => resolve(this.table.update(keys, nowMs, (counters) => ({ writes: planRefund(limits, counters, plan.writes), result: undefined }))));
+    return { ...plan.check, refund };
+  }
+}
+
+/** Counters in this process's memory: each process counts alone, and a restart forgets. The reference the shared stores are measured against. */
+export class MemoryCounterTable implements LimitCounterTable {
+  private readonly counters = new Map<string, LimitCounter>();
   private lastSweepMs = 0;
 
-  /**
-   * Checks every applicable limit and, only if all allow, takes one unit from each: a call refused
-   * by one limit does not spend the budget of the others.
-   */
-  take(limits: readonly LimitSpec[], subjectId: string, action: string, now: Date): LimitCheck {
-    const nowMs = now.getTime();
+  update<T>(keys: readonly string[], nowMs: number, change: (counters: readonly (LimitCounter | undefined)[]) => { writes: ReadonlyMap<number, LimitCounter>; result: T }): T {
     this.sweep(nowMs);
-    let remaining: number | undefined;
-    let resetAt: Date | undefined;
-    const commits: (() => void)[] = [];
-    const refunds: (() => void)[] = [];
-    for (const limit of limits) {
-      const key = `${limit.id}\u0000${subjectId}\u0000${action}`;
-      if (limit.rate) {
-        const { count, perSeconds } = limit.rate;
-        const capacity = limit.burst ?? count;
-        const perMs = count / (perSeconds * 1000);
-        const bucket = this.buckets.get(key) ?? { tokens: capacity, updatedMs: nowMs };
-        const tokens = Math.min(capacity, bucket.tokens + (nowMs - bucket.updatedMs) * perMs);
-        if (tokens < 1) {
-          return { allowed: false, limitId: limit.id, kind: "rate", retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / perMs / 1000)), limit: `${count}/${perSeconds}s` };
-        }
-        commits.push(() => this.buckets.set(key, { tokens: tokens - 1, updatedMs: nowMs }));
-        refunds.push(() => {
-          const later = this.buckets.get(key);
-          if (later) later.tokens = Math.min(capacity, later.tokens + 1);
-        });
-        remaining = Math.min(remaining ?? Infinity, Math.floor(tokens - 1));
-        const fullAt = new Date(nowMs + Math.ceil((capacity - (tokens - 1)) / perMs));
-        resetAt = resetAt && resetAt < fullAt ? resetAt : fullAt;
-      }
-      if (limit.quota) {
-        const { count, perSeconds } = limit.quota;
-        const windowMs = perSeconds * 1000;
-        const start = Math.floor(nowMs / windowMs) * windowMs;
-        const current = this.windows.get(key);
-        const used = current && current.start === start ? current.used : 0;
-        if (used >= count) {
-          return { allowed: false, limitId: limit.id, kind: "quota", retryAfterSeconds: Math.max(1, Math.ceil((start + windowMs - nowMs) / 1000)), limit: `${count}/${perSeconds}s` };
-        }
-        commits.push(() => this.windows.set(key, { start, used: used + 1 }));
-        refunds.push(() => {
-          const later = this.windows.get(key);
-          if (later?.start === start && later.used > 0) later.used--;
-        });
-        remaining = Math.min(remaining ?? Infinity, count - used - 1);
-        const end = new Date(start + windowMs);
-        resetAt = resetAt && resetAt < end ? resetAt : end;
-      }
-    }
-    for (const commit of commits) commit();
-    return { allowed: true, remaining, resetAt, refund: () => refunds.forEach((refund) => refund()) };
+    const current = keys.map((key) => {
+      const counter = this.counters.get(key);
+      return counter && counter.expiresMs > nowMs ? counter : undefined;
+    });
+    const { writes, result } = change(current);
+    for (const [i, counter] of writes) this.counters.set(keys[i] as string, counter);
+    return result;
   }
 
   private sweep(nowMs: number): void {
-    if (nowMs - this.lastSweepMs < IDLE_MS) return;
+    if (nowMs - this.lastSweepMs < 60_000) return;
     this.lastSweepMs = nowMs;
-    for (const [key, bucket] of this.buckets) if (nowMs - bucket.updatedMs > IDLE_MS) this.buckets.delete(key);
-    for (const [key, window] of this.windows) if (nowMs - window.start > IDLE_MS * 48) this.windows.delete(key);
+    for (const [key, counter] of this.counters) if (counter.expiresMs <= nowMs) this.counters.delete(key);
   }
 }

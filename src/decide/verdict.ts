@@ -23,8 +23,8 @@ export interface Verdict {
   breakGlass?: { sessionId: string; expiresAt: string; justification: string };
   /** State changes that commit with the decision record (a grant use, a break-glass count). */
   effects: (() => void)[];
-  /** Undo what deciding spent in memory (a rate or quota unit) when the record could not be written. */
-  refunds?: (() => void)[];
+  /** Undo what deciding spent (a rate or quota unit) when the record could not be written. */
+  refunds?: (() => Promise<void>)[];
   companions: CompanionRecord[];
   /** What policy was evaluated on, for the record (absent when policy was never asked). */
   evaluated?: EvaluatedPart;

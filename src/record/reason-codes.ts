@@ -26,6 +26,7 @@ export const REASON_CODES = {
   STEP_UP_REQUIRED: decision("The caller must re-authenticate with a fresher or stronger credential first.", "challenge", "step_up"),
   RATE_LIMITED: decision("The caller exceeded its rate limit and may retry after retry_after seconds.", "deny", "rate_limit"),
   SESSION_LIMIT: decision("The caller already held as many MCP sessions as one identity may hold at once (mcp.max_sessions_per_identity), so another was refused.", "deny", "rate_limit"),
+  RATE_LIMIT_UNAVAILABLE: decision("A rate limit or quota applies to the call but its counters could not be read or written (the shared store is unreachable or timed out), so the call is refused rather than allowed uncounted.", "deny", "rate_limit"),
   QUOTA_EXCEEDED: decision("The caller used up its quota for the current period.", "deny", "usage"),
   OUTSIDE_TIME_WINDOW: decision("The action is allowed only inside a time window and the request fell outside it.", "deny", "usage"),
   INTENT_MISMATCH: decision("The action does not fit the intent declared for the caller's task.", "deny", "usage"),

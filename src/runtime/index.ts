@@ -5,15 +5,16 @@ import {
   BreakGlassFlow,
   DecisionEngine,
   DecisionLog,
+  CountedLimits,
   GrantBook,
-  RateLimiter,
+  type LimitStore,
 } from "../decide/index.js";
 import { IdentityDirectory } from "../identity/index.js";
 import { openLedger, type Ledger } from "../ledger/index.js";
 import { Linkage } from "../linkage/index.js";
 import { PolicyStore } from "../policy/index.js";
 import type { Caller } from "../record/index.js";
-import { loadBindingKey, SqliteStreamPositions, type DataDirConfig, type SqliteDatabase } from "../store/index.js";
+import { loadBindingKey, SqliteLimitCounters, SqliteStreamPositions, type DataDirConfig, type SqliteDatabase } from "../store/index.js";
 import { startStreams, type StreamingOptions, type Streams } from "../stream/index.js";
 import { localCaller } from "./local-caller.js";
 
@@ -30,6 +31,8 @@ export interface RuntimeOptions {
   now?: () => Date;
   /** Sinks to stream every ledger record to (long-running processes: serve, mcp wrap). */
   streaming?: StreamingOptions;
+  /** Where rate-limit and quota counters live; by default the data directory's database, shared by every process on it. */
+  limits?: LimitStore;
 }
 
 export interface Runtime {
@@ -69,6 +72,7 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
   const grants = new GrantBook(db);
   const breakGlass = new BreakGlassBook(db);
   const bindingKey = loadBindingKey(dir);
+  const limits = options.limits ?? new CountedLimits(new SqliteLimitCounters(db));
   const engine = new DecisionEngine({
     ledger,
     identities,
@@ -76,7 +80,7 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
     approvals,
     grants,
     breakGlass,
-    limiter: new RateLimiter(),
+    limits,
     bindingKey,
     now,
   });
@@ -101,8 +105,12 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
     localCaller: (actorFlag) => localCaller(identities, actorFlag),
     streams,
     close: async () => {
-      await streams?.close();
-      await ledger.close();
+      try {
+        await streams?.close();
+        await ledger.close();
+      } finally {
+        await limits.close();
+      }
     },
   };
 }

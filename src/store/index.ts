@@ -2,6 +2,9 @@
 export type {
   EntryWrite,
   LedgerReader,
+  LimitCounter,
+  LimitCounterChange,
+  LimitCounterTable,
   LedgerStore,
   LedgerWriter,
   RawValueRow,
@@ -38,3 +41,4 @@ export { SqliteLedgerStore, completedHashCount } from "./sqlite/ledger-store.js"
 export { SqliteStreamPositions } from "./sqlite/stream-positions.js";
 export { INDEX_ROW_COLUMNS } from "./sqlite/index-scan.js";
 export { ChangeBoundCache, ChangeCounter, changeCounterOf } from "./sqlite/change-counter.js";
+export { SqliteLimitCounters } from "./sqlite/limit-counters.js";

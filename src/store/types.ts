@@ -155,3 +155,32 @@ export interface LedgerStore extends LedgerReader {
   truncateWal(): boolean;
   close(): void;
 }
+
+/**
+ * One counter of a rate limit or a quota, as a store keeps it: `value` (tokens left, or units used)
+ * as of `atMs` (the bucket's last update, or the window's start). At `expiresMs` the counter is the
+ * same as none (a full bucket, an ended window), so a store may drop it then.
+ */
+export interface LimitCounter {
+  value: number;
+  atMs: number;
+  expiresMs: number;
+}
+
+/** What a change to limit counters writes: a new counter per index of the keys it was given; absent ones stay. */
+export interface LimitCounterChange<T> {
+  writes: ReadonlyMap<number, LimitCounter>;
+  result: T;
+}
+
+/**
+ * Counters shared by every process on one data directory. `update` is atomic: no other update of
+ * any process runs between its read and its write.
+ */
+export interface LimitCounterTable {
+  /**
+   * Reads the counters of `keys` (undefined where there is none, or it expired by `nowMs`), hands
+   * them to `change` and writes what it returns, in one step.
+   */
+  update<T>(keys: readonly string[], nowMs: number, change: (counters: readonly (LimitCounter | undefined)[]) => LimitCounterChange<T>): T;
+}

@@ -35,7 +35,7 @@ function quoted(text: string): string {
 
 /**
  * Statuses: allow 200; step-up 401 with an RFC 9470 challenge; a missing or bad credential 401 with
- * an RFC 6750 challenge; rate limit or quota 429 with Retry-After; no decision 503; everything else
+ * an RFC 6750 challenge; rate limit or quota 429 with Retry-After; no decision, or limits that could not be counted, 503; everything else
  * (deny, approval required, no route, a rejected request) 403.
  */
 export function answerFor(decision: Decision, traceparent: string): CheckAnswer {
@@ -50,7 +50,7 @@ export function answerFor(decision: Decision, traceparent: string): CheckAnswer 
   if (decision.outcome === "allow") return { status: 200, headers, body: {} };
   let status = 403;
   const reason = decision.reason_code;
-  if (decision.outcome === "error") {
+  if (decision.outcome === "error" || reason === "RATE_LIMIT_UNAVAILABLE") {
     status = 503;
   } else if (reason === "STEP_UP_REQUIRED") {
     status = 401;

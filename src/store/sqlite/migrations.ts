@@ -9,12 +9,13 @@ import { rawValuesByRecordMigration } from "./migrations/007-raw-values-by-recor
 import { assertionScopeMigration } from "./migrations/008-assertion-scope.js";
 import { tasksMigration } from "./migrations/010-tasks.js";
 import { streamMigration } from "./migrations/011-stream.js";
+import { limitCountersMigration } from "./migrations/012-limit-counters.js";
 import type { Migration } from "./migrations/migration.js";
 
 export type { Migration } from "./migrations/migration.js";
 
 export const STORE_FORMAT = "arbiter-store/v1";
 
-export const MIGRATIONS: readonly Migration[] = [ledgerMigration, identityMigration, policyMigration, decideMigration, linkageMigration, recordOrderMigration, rawValuesByRecordMigration, assertionScopeMigration, tasksMigration, streamMigration];
+export const MIGRATIONS: readonly Migration[] = [ledgerMigration, identityMigration, policyMigration, decideMigration, linkageMigration, recordOrderMigration, rawValuesByRecordMigration, assertionScopeMigration, tasksMigration, streamMigration, limitCountersMigration];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);
