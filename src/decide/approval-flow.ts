@@ -197,6 +197,7 @@ export class ApprovalFlow {
     const now = this.now();
     const request = await this.expireIfDue(id, now);
     this.checkApprover(request, approver, justification);
+    justification = this.deps.ledger.redactText(justification);
     const decidedAt = now.toISOString();
     const grant: Grant = {
       id: `grt_${newRecordId(now.getTime())}`,
@@ -227,6 +228,7 @@ export class ApprovalFlow {
     const now = this.now();
     const request = await this.expireIfDue(id, now);
     this.checkApprover(request, approver, justification);
+    justification = this.deps.ledger.redactText(justification);
     await this.deps.ledger.append(this.approvalRecord(request, "denied", { approver: approver.id, justification }), {
       effect: this.deps.approvals.decideEffect(request.id, "denied", now.toISOString(), approver.id, justification),
     });

@@ -2,7 +2,7 @@
 import type { Identity, IdentityDirectory } from "../identity/index.js";
 import type { Ledger } from "../ledger/index.js";
 import { buildCedarRequest, interpret } from "../policy/index.js";
-import { ArbiterError, newRecordId, type Caller } from "../record/index.js";
+import { ArbiterError, isArbiterError, newRecordId, type Caller } from "../record/index.js";
 import { scopeVerdict, unresolved, type Asserter } from "./asserter.js";
 import type { BreakGlassBook, BreakGlassSession } from "./break-glass.js";
 import { decisionRecord } from "./decision-record.js";
@@ -48,6 +48,17 @@ export class BreakGlassFlow {
 
   /** Opens a session if policy lets this identity break glass; the attempt is a decision either way, naming who asked. */
   async start(start: BreakGlassStart, caller: Caller, asserter?: Asserter): Promise<BreakGlassOutcome> {
+    try {
+      return await this.attempt(start, caller, asserter);
+    } catch (err) {
+      // Another start opened a session between this one's check and its commit (BreakGlassBook.insertEffect):
+      // decide again, which now finds that session and records BREAK_GLASS_OPEN.
+      if (isArbiterError(err) && err.code === "CONFLICT" && typeof err.details?.session_id === "string") return this.attempt(start, caller, asserter);
+      throw err;
+    }
+  }
+
+  private async attempt(start: BreakGlassStart, caller: Caller, asserter?: Asserter): Promise<BreakGlassOutcome> {
     const justification = start.justification.trim();
     if (justification.length < MIN_JUSTIFICATION) {
       throw new ArbiterError("REQUEST_INVALID", `break-glass needs a justification of at least ${MIN_JUSTIFICATION} characters`);
@@ -92,7 +103,8 @@ export class BreakGlassFlow {
         session = {
           id: `bgl_${decisionId}`,
           identityId: identity.id,
-          justification,
+          // As the ledger holds it: a secret pasted into a justification is kept in neither.
+          justification: this.ledger.redactText(justification),
           startedAt: now.toISOString(),
           expiresAt: new Date(now.getTime() + start.durationSeconds * 1000).toISOString(),
           endedAt: null,
@@ -105,9 +117,9 @@ export class BreakGlassFlow {
           outcome: "allow",
           control: "break_glass",
           reason: "BREAK_GLASS",
-          note: `Break-glass session ${session.id} opened for ${identity.id} until ${session.expiresAt}: ${justification}`,
+          note: `Break-glass session ${session.id} opened for ${identity.id} until ${session.expiresAt}: ${session.justification}`,
           determining: policyVerdict.determining,
-          breakGlass: { sessionId: session.id, expiresAt: session.expiresAt, justification },
+          breakGlass: { sessionId: session.id, expiresAt: session.expiresAt, justification: session.justification },
         });
         v.effects.push(this.book.insertEffect(session));
       } else {
@@ -116,7 +128,7 @@ export class BreakGlassFlow {
     }
     const record = decisionRecord({ id: decisionId, now, request, caller, subject, setVersion: set.version, argsDigest: "", verdict: v });
     const effects = v.effects;
-    const appended = await this.ledger.append(record, effects.length ? { effect: () => effects.forEach((e) => e()) } : {});
+    const appended = await this.ledger.appendBuilt(record, effects.length ? { effect: () => effects.forEach((e) => e()) } : {});
     return { decisionId, outcome: v.outcome, reason: v.reason, note: v.note, session, index: appended.index };
   }
 

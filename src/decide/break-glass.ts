@@ -89,8 +89,15 @@ export class BreakGlassBook {
     return this.db.prepare<unknown[], SessionRow>(sql).all(...params, filter.limit).map(fromRow);
   }
 
+  /**
+   * Opens the session inside the commit of its decision record. The flow checked for an open session
+   * before it decided; checking again here, in the write transaction, is what stops two concurrent
+   * starts (two processes, or two requests in one) from both opening one.
+   */
   insertEffect(session: { id: string; identityId: string; justification: string; startedAt: string; expiresAt: string }): () => void {
     return () => {
+      const open = this.stmt.active.get(session.identityId, session.startedAt);
+      if (open) throw new ArbiterError("CONFLICT", `${session.identityId} already has break-glass session ${open.id} open`, { session_id: open.id });
       this.stmt.insert.run(session.id, session.identityId, session.justification, session.startedAt, session.expiresAt);
     };
   }

@@ -94,7 +94,8 @@ export class DecisionLog {
       limit: Math.min(filter.limit ?? 50, MAX_PAGE),
       ...(filter.subject ? { subjectId: filter.subject } : {}),
       ...(filter.action ? { action: filter.action } : {}),
-      ...(filter.resource ? { resourceId: filter.resource } : {}),
+      // Searched as stored: a resource id holding a secret is found by the id as the PEP sent it.
+      ...(filter.resource ? { resourceId: this.ledger.redactText(filter.resource) } : {}),
       ...(filter.outcome ? { outcome: filter.outcome } : {}),
       ...(filter.reason ? { reasonCode: filter.reason } : {}),
       ...(filter.control ? { control: filter.control } : {}),

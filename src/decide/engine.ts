@@ -170,7 +170,9 @@ export class DecisionEngine {
       obligations: effective.obligations,
       ...(stepUp ? { stepUp: { ...(stepUp.maxAuthAgeSeconds !== undefined ? { maxAuthAge: stepUp.maxAuthAgeSeconds } : {}), ...(stepUp.acr ? { acr: stepUp.acr } : {}) } } : {}),
     });
-    const binding: CallBinding = { subjectId: identity.id, action: request.action, resourceType: request.resource.type, resourceId: request.resource.id, argsDigest: digest };
+    // The resource id as the ledger holds it: approvals and grants are stored and matched by it, so a
+    // secret in a URI (?token=…) stays out of their tables too, and equal ids still meet.
+    const binding: CallBinding = { subjectId: identity.id, action: request.action, resourceType: request.resource.type, resourceId: this.deps.ledger.redactText(request.resource.id), argsDigest: digest };
 
     const session = overridable(v) ? this.deps.breakGlass.activeFor(identity.id, now) : undefined;
     if (session) {

@@ -1,5 +1,5 @@
 // The enforcement ledger: appends (durable, group-committed: group-commit.ts), the tree edge, signed checkpoints and proofs.
-import { prepareBuilt, prepareRecord, redactPrepared, type PreparedRecord, type RecordInput } from "../record/index.js";
+import { prepareBuilt, prepareRecord, redactPrepared, redactText, type PreparedRecord, type RecordInput } from "../record/index.js";
 import { ArbiterError, isArbiterError } from "../record/errors.js";
 import type { EntryWrite, LedgerReader, LedgerStore, RawValueSelector, StoredCheckpoint } from "../store/index.js";
 import { openCheckpoint, signCheckpoint } from "./checkpoint.js";
@@ -156,6 +156,15 @@ export class Ledger {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return this.submit(prepared, options);
+  }
+
+  /**
+   * `text` as the ledger would hold it in a free-text field: each secret the detectors find replaced
+   * by its keyed marker. For tables beside the ledger (approvals, grants, break-glass sessions) that
+   * keep a field a record also holds, and for searching the index by a value as it was sent.
+   */
+  redactText(text: string): string {
+    return redactText(text, this.redactionKey, true);
   }
 
   /** Appends a record prepared by the caller, redacted here as append redacts (its leaf re-encoded when anything was found). */

@@ -1,7 +1,7 @@
 // Approval gates, JIT grants and break-glass through the HTTP API.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Decision } from "../../src/decide/index.js";
-import { call, expectRecorded, startTestServer, type TestServer } from "../support/server.js";
+import { call, expectRecorded, startTestServer, TEST_CALLER, type TestServer } from "../support/server.js";
 
 let server: TestServer;
 
@@ -183,6 +183,22 @@ describe("break-glass", () => {
 
     expect((await call(server, "POST", `/v1/breakglass/${first.body.session?.id ?? ""}/end`, server.as.pep, {})).status).toBe(200);
     expect((await start()).status).toBe(201);
+  });
+
+  it("opens one session when starts for one identity race, and records the others as BREAK_GLASS_OPEN", async () => {
+    const open = await call<{ sessions: { id: string; active: boolean }[] }>(server, "GET", "/v1/breakglass?identity=dave", server.as.admin);
+    for (const s of open.body.sessions.filter((s) => s.active)) expect((await call(server, "POST", `/v1/breakglass/${s.id}/end`, server.as.pep, {})).status).toBe(200);
+
+    // Started in one turn of the event loop, so each checks for an open session before any commits.
+    const starts = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => server.runtime.breakGlassFlow.start({ subject: { id: "dave" }, justification: `INC-4413: racing start number ${i}`, durationSeconds: 600 }, TEST_CALLER)),
+    );
+    expect(starts.filter((s) => s.session !== undefined)).toHaveLength(1);
+    const refused = starts.filter((s) => s.session === undefined);
+    expect(refused.map((s) => s.reason)).toEqual(["BREAK_GLASS_OPEN", "BREAK_GLASS_OPEN", "BREAK_GLASS_OPEN"]);
+    for (const s of refused) expect((await call(server, "GET", `/v1/decisions/${s.decisionId}`, server.as.admin)).status).toBe(200);
+    const after = await call<{ sessions: { id: string; active: boolean }[] }>(server, "GET", "/v1/breakglass?identity=dave", server.as.admin);
+    expect(after.body.sessions.filter((s) => s.active)).toHaveLength(1);
   });
 });
 

@@ -62,6 +62,52 @@ describe("secrets in a decision request", () => {
     expect(verify.status).toBe(0);
   });
 
+  it("stays out of the approval, grant and break-glass tables, and a search by the id as sent still finds the records", async () => {
+    const token = "AKIAJ7QWERTYUIOPASDF";
+    const environment = `production?token=${token}`;
+    const deploy = {
+      subject: { credential: server.keys["release-pipeline"] },
+      action: "deploy",
+      resource: { type: "Environment", id: environment, attributes: { tier: "production" } },
+      args: { version: "9.9.9" },
+    };
+    const held = await call<Decision>(server, "POST", "/v1/decisions", server.as.pep, deploy);
+    expect(held.body).toMatchObject({ outcome: "challenge", reason_code: "APPROVAL_REQUIRED" });
+    const requestId = held.body.approval_request?.id as string;
+    const pending = await call<{ approvals: { id: string; resource: { id: string } }[] }>(server, "GET", "/v1/approvals?state=pending", server.as.approver);
+    const listed = pending.body.approvals.find((a) => a.id === requestId);
+    expect(listed?.resource.id).toMatch(/^production\?token=\[REDACTED:aws_access_key:[0-9a-f]{16}\]$/);
+
+    const approved = await call(server, "POST", `/v1/approvals/${requestId}/approve`, server.as.approver, { justification: `checked, card ${CARD} was a test card` });
+    expect(approved.status).toBe(200);
+    // The grant is matched by the id as stored: the same call, sent raw again, is allowed once.
+    const allowed = await call<Decision>(server, "POST", "/v1/decisions", server.as.pep, deploy);
+    expect(allowed.body).toMatchObject({ outcome: "allow", reason_code: "APPROVAL_GRANTED" });
+
+    const found = await call<{ decisions: { id: string }[] }>(server, "GET", `/v1/decisions?resource=${encodeURIComponent(environment)}&limit=10`, server.as.admin);
+    expect(found.body.decisions.map((d) => d.id)).toEqual(expect.arrayContaining([held.body.decision_id, allowed.body.decision_id]));
+
+    const glass = await call<{ session?: { id: string } }>(server, "POST", "/v1/breakglass", server.as.pep, {
+      subject: { credential: server.keys.dave },
+      justification: `incident 4711, paged with key ${token}`,
+      duration_seconds: 600,
+    });
+    expect(glass.status, JSON.stringify(glass.body)).toBe(201);
+
+    await server.runtime.ledger.drain();
+    const rows = JSON.stringify([
+      server.runtime.db.prepare("SELECT resource_id, justification FROM approvals").all(),
+      server.runtime.db.prepare("SELECT resource_id FROM grants").all(),
+      server.runtime.db.prepare("SELECT justification FROM break_glass").all(),
+    ]);
+    expect(rows).toContain("[REDACTED:aws_access_key:");
+    expect(rows).not.toContain(token);
+    expect(rows).not.toContain(CARD);
+    const bytes = databaseBytes(server.dir);
+    expect(bytes.includes(token)).toBe(false);
+    expect(bytes.includes(CARD)).toBe(false);
+  });
+
   it("the server's log names the route without its query string and never a credential", () => {
     const log = lines.join("");
     expect(log).toContain('"url":"/v1/decisions"');
