@@ -80,6 +80,7 @@ export class ApprovalFlow {
       ...(expiredGrant ? { reason: "GRANT_EXPIRED" as const } : {}),
       note: `${expiredGrant ? `Grant ${expiredGrant.id} expired at ${expiredGrant.expiresAt} unused. ` : ""}${input.verdict.note} Approval request ${request.id} was opened and waits for an approver until ${request.expiresAt}.`,
       approvalRequest: { id: request.id, state: "pending", expiresAt: request.expiresAt },
+      opened: { requestId: request.id, policy: request.gatePolicy, approverRole: request.approverRole, note: input.verdict.note, createdAt: request.createdAt, expiresAt: request.expiresAt },
     });
     v.companions.push(...companions, {
       input: {

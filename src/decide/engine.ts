@@ -4,6 +4,7 @@ import type { Ledger } from "../ledger/index.js";
 import { buildCedarRequest, interpret, matchingLimits, PolicyEngine, type CedarRequest, type PolicySet, type PolicyStore, type PolicyVerdict, type RequestInput } from "../policy/index.js";
 import { ArbiterError, newRecordId, type Caller } from "../record/index.js";
 import { ApprovalFlow } from "./approval-flow.js";
+import { ApprovalAnnouncer, type ApprovalListener } from "./approval-opened.js";
 import type { ApprovalBook } from "./approvals.js";
 import { scopeVerdict, unresolved, type Asserter } from "./asserter.js";
 import { argsDigest, type CallBinding } from "./binding.js";
@@ -38,6 +39,7 @@ export class DecisionEngine {
   private readonly deps: DecisionEngineDeps;
   private readonly now: () => Date;
   private readonly approvalFlow: ApprovalFlow;
+  private readonly announcer = new ApprovalAnnouncer();
   private compiled: PolicyEngine | undefined;
 
   constructor(deps: DecisionEngineDeps) {
@@ -48,6 +50,11 @@ export class DecisionEngine {
 
   get approvals(): ApprovalFlow {
     return this.approvalFlow;
+  }
+
+  /** Calls `listener` for each approval request a decision opens, once the decision is durable; returns the function that stops it. */
+  onApprovalOpened(listener: ApprovalListener): () => void {
+    return this.announcer.listen(listener);
   }
 
   /** The active policy set and its compiled, sliced engine (rebuilt when another process activates a new version). */
@@ -85,6 +92,24 @@ export class DecisionEngine {
       throw err;
     });
     const [appended] = await Promise.all([recorded, ...v.companions.map((c) => this.deps.ledger.append(c.input, c.effect ? { effect: c.effect } : {}))]);
+    if (v.opened && subject.identity) {
+      const { identity } = subject;
+      const { opened } = v;
+      this.announcer.announce({
+        requestId: opened.requestId,
+        decisionId,
+        requester: { id: identity.id, type: identity.type, ...(identity.owner ? { owner: identity.owner } : {}) },
+        action: request.action,
+        resource: { type: request.resource.type, id: request.resource.id },
+        ...(request.args !== undefined ? { args: request.args } : {}),
+        note: opened.note,
+        policy: opened.policy,
+        approverRole: opened.approverRole,
+        createdAt: opened.createdAt,
+        expiresAt: opened.expiresAt,
+        ...(request.pep ? { pep: request.pep } : {}),
+      });
+    }
     return answerOf({ id: decisionId, now, request, subject, setVersion: set.version, argsDigest: digest, verdict: v }, appended.index);
   }
 

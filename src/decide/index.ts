@@ -7,6 +7,7 @@ export type { Decision, WhatIf } from "./decision-record.js";
 export { PEP_REFUSAL_CODES, refusalRequestSchema, type PepRefusalCode, type RefusalRequest } from "./refusal.js";
 export { ApprovalBook, type ApprovalRequest, type ApprovalState } from "./approvals.js";
 export type { ApprovalFlow } from "./approval-flow.js";
+export type { ApprovalListener, ApprovalOpened } from "./approval-opened.js";
 export { GrantBook, type Grant, type GrantState } from "./grants.js";
 export { revokeGrant, type GrantRevocationDeps } from "./grant-revocation.js";
 export { BreakGlassBook, type BreakGlassSession } from "./break-glass.js";

@@ -17,6 +17,8 @@ export interface Verdict {
   obligations: Obligation[];
   retryAfter?: number;
   approvalRequest?: { id: string; state: string; expiresAt: string };
+  /** An approval request this decision opens (not one it found waiting), announced once the decision is durable. */
+  opened?: { requestId: string; policy: string; approverRole: string; note: string; createdAt: string; expiresAt: string };
   approval?: { requestId: string; approver: string; decidedAt: string };
   grant?: { id: string; expiresAt: string; usesRemaining: number };
   stepUp?: { maxAuthAge?: number; acr?: string };

@@ -34,6 +34,7 @@ export {
   type GrantRecord,
   type ImportedRecord,
   type LifecycleRecord,
+  type NotificationRecord,
   type PolicyChangeRecord,
   type RecordInput,
   type RecordInputOfKind,

@@ -263,6 +263,27 @@ const finding = {
   note: textSchema,
 };
 
+/**
+ * One attempt to tell approvers that an approval request opened (a webhook POST), whatever became
+ * of it: an auditor sees who was told, when, and every failure. Where it went is named by the
+ * webhook's name and origin only, since a webhook's path or query may be its credential.
+ */
+const notification = {
+  kind: z.literal("notification"),
+  approval_request_id: textSchema,
+  /** The same for every attempt of one delivery, and sent to the receiver, which can drop repeats. */
+  delivery_id: textSchema,
+  channel: z.strictObject({ name: textSchema, format: z.enum(["json", "slack"]), origin: textSchema }),
+  attempt: z.number().int().min(1),
+  outcome: z.enum(["delivered", "failed", "dropped"]),
+  /** True when no further attempt follows (delivered, given up, or not retried). */
+  final: z.boolean(),
+  /** The receiver's HTTP status, when it answered. */
+  status: z.number().int().optional(),
+  error: textSchema.optional(),
+  duration_ms: z.number().min(0).optional(),
+};
+
 export const KIND_SHAPES = {
   decision,
   enforcement,
@@ -274,4 +295,5 @@ export const KIND_SHAPES = {
   event,
   link,
   finding,
+  notification,
 };

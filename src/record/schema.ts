@@ -41,6 +41,7 @@ function recordUnion<E extends z.core.$ZodShape>(envelope: E) {
     z.strictObject({ ...envelope, ...KIND_SHAPES.event }),
     z.strictObject({ ...envelope, ...KIND_SHAPES.link }),
     z.strictObject({ ...envelope, ...KIND_SHAPES.finding }),
+    z.strictObject({ ...envelope, ...KIND_SHAPES.notification }),
   ]);
 }
 
@@ -61,5 +62,6 @@ export type LifecycleRecord = RecordOfKind<"lifecycle">;
 export type PolicyChangeRecord = RecordOfKind<"policy_change">;
 export type ImportedRecord = RecordOfKind<"imported">;
 export type EventRecord = RecordOfKind<"event">;
+export type NotificationRecord = RecordOfKind<"notification">;
 
 export const RECORD_KINDS = Object.keys(KIND_SHAPES) as RecordKind[];

@@ -136,6 +136,18 @@ export const EXAMPLES = {
     evidence: { credential_id: "key_5f1c0d2a9b7e4c31", revoked_at: "2026-11-25T10:00:00.000Z", event_time: "2026-11-25T10:05:00.000Z", margin_ms: 300000 },
     note: "key_5f1c0d2a9b7e4c31 was used 300 s after it was revoked.",
   },
+  notification: {
+    kind: "notification",
+    approval_request_id: "apr_0193b8a0-6c00-7000-8000-00000000000b",
+    delivery_id: "0193b8a0-6c00-7000-8000-00000000000c",
+    channel: { name: "release-approvers", format: "slack", origin: "https://hooks.example.com" },
+    attempt: 2,
+    outcome: "delivered",
+    final: true,
+    status: 200,
+    duration_ms: 41.5,
+    correlation: { parent_decision_id: "0193b8a0-6c00-7000-8000-000000000001" },
+  },
 } satisfies { [K in RecordKind]: RecordInput & { kind: K } };
 
 /** The smallest line `arbiter log append` accepts, as documented. */

@@ -76,8 +76,8 @@ describe("prepareRecord: invalid records", () => {
   const decision = EXAMPLES.decision;
   it.each<[string, unknown, string]>([
     ["not an object", "deploy", "record: expected an object (got a string)"],
-    ["no kind", { source: "ci" }, "kind: required (expected one of decision, enforcement, approval, grant, lifecycle, policy_change, imported, event, link, finding)"],
-    ["an unknown kind", { kind: "foo" }, 'kind: unknown record kind "foo" (expected decision, enforcement, approval, grant, lifecycle, policy_change, imported, event, link, finding)'],
+    ["no kind", { source: "ci" }, "kind: required (expected one of decision, enforcement, approval, grant, lifecycle, policy_change, imported, event, link, finding, notification)"],
+    ["an unknown kind", { kind: "foo" }, 'kind: unknown record kind "foo" (expected decision, enforcement, approval, grant, lifecycle, policy_change, imported, event, link, finding, notification)'],
     ["a missing subject id", { ...event, subject: { type: "pipeline" } }, "subject.id: required"],
     ["an empty subject id", { ...event, subject: { id: "", type: "pipeline" } }, "subject.id: must not be empty"],
     ["an unknown identity type", { ...event, subject: { id: "x", type: "robot" } }, 'subject.type: expected one of agent, service_account, api_key, workload, pipeline, human (got "robot")'],
