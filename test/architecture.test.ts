@@ -28,10 +28,11 @@ const MAY_IMPORT: Record<string, string[]> = {
   // The composition root builds every capability and gateway; the doors (server, cli) mount them.
   // Streaming out reads the ledger and its store; it decides nothing and no capability calls it.
   stream: ["record", "store", "ledger"],
-  runtime: [...CORE, ...PEPS, "stream"],
+  runtime: [...CORE, ...PEPS, "stream", "notify"],
   server: [...CORE, ...PEPS, "runtime", "console", "report"],
   cli: [...CORE, ...PEPS, "runtime", "server", "report"],
   report: [...CORE],
+  notify: ["record", "store", "ledger", "decide", "enforce/masking"],
   console: ["record"],
 };
 

@@ -21,6 +21,7 @@ import { localCaller } from "./local-caller.js";
 export { ACTOR_ENV } from "../identity/index.js";
 export { streamingOptions } from "./streaming.js";
 export type { SinkStatus } from "../stream/index.js";
+export { startNotifications, type Notifications } from "./notifications.js";
 
 export interface RuntimeOptions {
   /** Overrides the configured checkpoint interval; 0 signs only on demand and on close. */

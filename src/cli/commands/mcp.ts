@@ -68,7 +68,7 @@ function wrapCommand(): Command {
     .option("--pep-credential <key>", "with --server: this gateway's own credential, an identity with the pep role (default: $ARBITER_PEP_CREDENTIAL)")
     .action(
       action(async (command: string[], options: WrapCliOptions) => {
-        const { mcp, stream } = settingsFor(dataDir(options), options, WRAP_SETTINGS).settings;
+        const { mcp, stream, notify } = settingsFor(dataDir(options), options, WRAP_SETTINGS).settings;
         const [{ runWrap, upstreamEnvironment, DEFAULT_LIMITS, SERVER_NAME }, { LocalDecisionPoint, RemoteDecisionPoint, PEP_CREDENTIAL_ENV }] = await Promise.all([
           import("../../enforce/mcp/index.js"),
           import("../../enforce/decision-point/index.js"),
@@ -81,6 +81,7 @@ function wrapCommand(): Command {
         checkSensitivity(options.sensitivity);
         const limits = { ...DEFAULT_LIMITS, approvalTimeoutMs: mcp.approval_timeout, callTimeoutMs: mcp.call_timeout };
         let point;
+        let notifications: { close(): Promise<void> } | undefined;
         if (options.server !== undefined) {
           const pep = options.pepCredential ?? process.env[PEP_CREDENTIAL_ENV];
           if (!pep) throw new ArbiterError("USAGE", `--server needs the gateway's credential: --pep-credential or $${PEP_CREDENTIAL_ENV}`);
@@ -91,10 +92,13 @@ function wrapCommand(): Command {
         } else {
           if (options.pepCredential !== undefined) throw new ArbiterError("USAGE", "--pep-credential goes with --server; without it, decisions are made in this process over the data directory");
           // A long-running process, like serve: WAL checkpoints on a worker, never inside a decision's commit.
-          const { openRuntime, streamingOptions } = await import("../../runtime/index.js");
+          const { openRuntime, streamingOptions, startNotifications } = await import("../../runtime/index.js");
           // stdout carries MCP messages: the stream's lines go to stderr.
           const streaming = streamingOptions(stream, (line) => process.stderr.write(human`arbiter ${line}\n`));
-          point = new LocalDecisionPoint(openRuntime(dataDir(options), { backgroundCheckpoints: true, ...(streaming ? { streaming } : {}) }), { ownsRuntime: true });
+          const runtime = openRuntime(dataDir(options), { backgroundCheckpoints: true, ...(streaming ? { streaming } : {}) });
+          point = new LocalDecisionPoint(runtime, { ownsRuntime: true });
+          // Approvals opened here are this process's to announce (with --server, the server announces them).
+          notifications = startNotifications(runtime, notify, undefined, (line) => process.stderr.write(human`arbiter ${line}\n`));
         }
         try {
           await runWrap({
@@ -106,6 +110,7 @@ function wrapCommand(): Command {
             ...(options.sensitivity !== undefined ? { sensitivity: options.sensitivity } : {}),
           });
         } finally {
+          await notifications?.close();
           await point.close();
         }
       }),

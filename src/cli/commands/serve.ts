@@ -41,14 +41,14 @@ export function serveCommand(): Command {
         const dir = dataDir(options);
         // Checked before anything is written, so a typo in a setting never leaves a half-made data directory.
         checkTimeouts(settingsFor(dir, options, allSettingKeys()));
-        const [{ openRuntime, streamingOptions }, { buildServer, httpEnforcerOf, listenExtAuthz, listenProxy }] = await Promise.all([import("../../runtime/index.js"), import("../../server/index.js")]);
+        const [{ openRuntime, streamingOptions, startNotifications }, { buildServer, httpEnforcerOf, listenExtAuthz, listenProxy }] = await Promise.all([import("../../runtime/index.js"), import("../../server/index.js")]);
         let greeting: (url: string) => string[] = () => [];
         if (options.demo) {
           const { prepareDemo } = await import("../../runtime/demo.js");
           greeting = await prepareDemo(dir);
         }
         const loaded = settingsFor(dir, options, allSettingKeys());
-        const { server, ledger, mcp, stream } = loaded.settings;
+        const { server, ledger, mcp, stream, notify } = loaded.settings;
         const streaming = streamingOptions(stream, (line) => process.stderr.write(human`arbiter ${line}\n`));
         const runtime = openRuntime(dir, { backgroundCheckpoints: true, checkpointIntervalMs: ledger.checkpoint_interval, ...(streaming ? { streaming } : {}) });
         let app;
@@ -67,13 +67,16 @@ export function serveCommand(): Command {
         }
         let extAuthz: { port: number; close(): Promise<void> } | undefined;
         let proxy: { port: number; close(): Promise<void> } | undefined;
+        let address: string | undefined;
+        const notifications = startNotifications(runtime, notify, () => address, (line) => app.log.warn(line));
         const shutdown = async (): Promise<void> => {
           await extAuthz?.close();
           await proxy?.close();
           await app.close();
+          // After the doors close, so no request opens an approval nobody is told of; before the ledger closes, so abandoned deliveries are recorded.
+          await notifications.close();
           await runtime.close();
         };
-        let address: string;
         try {
           address = await app.listen({ port: server.port, host: server.host });
         } catch (err) {

@@ -3,10 +3,11 @@
 import type { Setting } from "./setting.js";
 import { ledger } from "./sections/ledger.js";
 import { mcp } from "./sections/mcp.js";
+import { notify } from "./sections/notify.js";
 import { server } from "./sections/server.js";
 import { stream } from "./sections/stream.js";
 
-export const SECTIONS = { server, ledger, mcp, stream };
+export const SECTIONS = { server, ledger, mcp, stream, notify };
 
 type Sections = typeof SECTIONS;
 type ValueOf<S> = S extends Setting<infer T> ? T : never;

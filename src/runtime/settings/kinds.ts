@@ -11,6 +11,8 @@ export interface Kind<T> {
   allowed: string;
   fromText: (text: string) => unknown;
   format: (value: T) => string;
+  /** How an invalid value is told back in an error message, when printing it whole could reveal a secret. */
+  show?: (value: unknown) => string;
 }
 
 const asInteger = (text: string): unknown => (/^-?\d{1,16}$/.test(text.trim()) ? Number(text.trim()) : text);

@@ -152,7 +152,7 @@ export function loadSettings(input: LoadSettingsInput = {}): LoadedSettings {
         from = candidate.from;
       } else {
         const where = candidate.from.source === "file" ? `${candidate.from.file}${candidate.from.line !== undefined ? `:${candidate.from.line}` : ""}: ${entry.key}` : describeSource(candidate.from).replace(/^(env|flag) /, "");
-        (candidate.from.source === "flag" ? flagProblems : problems).push(`${where} must be ${entry.setting.kind.allowed}; got ${shown(candidate.value)}`);
+        (candidate.from.source === "flag" ? flagProblems : problems).push(`${where} must be ${entry.setting.kind.allowed}; got ${(entry.setting.kind.show ?? shown)(candidate.value)}`);
       }
     }
     (settings[entry.section] ??= {})[entry.name] = value;
