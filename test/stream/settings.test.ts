@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { isArbiterError } from "../../src/record/index.js";
 import { streamingOptions } from "../../src/runtime/index.js";
 import { formatSetting, loadSettings } from "../../src/runtime/settings/index.js";
+import { arbiter, tempDir } from "../support/cli.js";
 
 function refusal(env: NodeJS.ProcessEnv): string {
   try {
@@ -32,6 +33,23 @@ describe("stream settings", () => {
     expect(formatSetting("stream.otlp_headers", settings.stream.otlp_headers)).toBe("Authorization=(not shown),X-Scope=(not shown)");
     expect(streamingOptions(settings.stream, () => undefined)).toMatchObject({ otlp: { endpoint: "https://collector.example:4318/v1/logs", headers: { Authorization: "Bearer tok-123=x", "X-Scope": "ops" }, timeoutMs: 5000 } });
     expect(streamingOptions(settings.stream, () => undefined)?.nats).toBeUndefined();
+  });
+
+  it("arbiter config show, in text or JSON, says a token and header values are set but never prints them", () => {
+    const env = { ARBITER_STREAM_NATS_TOKEN: "nats-tok-8d2e", ARBITER_STREAM_OTLP_HEADERS: "Authorization=Bearer otlp-tok-51aa" };
+    const data = tempDir("arbiter-stream-config-");
+    for (const args of [["config", "show", "--data", data], ["config", "show", "--json", "--data", data]]) {
+      const shown = arbiter(args, { env });
+      expect(shown.status).toBe(0);
+      expect(shown.stdout).toContain("(set, not shown)");
+      expect(shown.stdout).toContain("Authorization=(not shown)");
+      expect(shown.stdout).not.toMatch(/nats-tok-8d2e|otlp-tok-51aa/);
+    }
+  });
+
+  it("refuses an invalid token or header without repeating it", () => {
+    expect(refusal({ ARBITER_STREAM_NATS_TOKEN: "tok en-77f1" })).toBe("SETTINGS_INVALID: $ARBITER_STREAM_NATS_TOKEN must be off, or a NATS authentication token; got a value that is not shown");
+    expect(refusal({ ARBITER_STREAM_OTLP_HEADERS: "Authorization=Bearer ok-1, X-Bad=tok\u0007-77f1" })).toMatch(/^SETTINGS_INVALID: \$ARBITER_STREAM_OTLP_HEADERS must be .*; got 2 header\(s\), values not shown$/);
   });
 
   it.each([

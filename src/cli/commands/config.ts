@@ -19,7 +19,7 @@ function showCommand(): Command {
         const { settings, sources } = settingsFor(dir, options, allSettingKeys());
         const rows = catalog().map(({ key, setting }) => ({
           key,
-          value: valueAt(settings, key),
+          value: setting.kind.secret ? formatSetting(key, valueAt(settings, key)) : valueAt(settings, key),
           shown: formatSetting(key, valueAt(settings, key)),
           ...sources[key],
           ...(setting.env !== undefined ? { env_var: setting.env } : {}),

@@ -13,6 +13,8 @@ export interface Kind<T> {
   format: (value: T) => string;
   /** How an invalid value is told back in an error message, when printing it whole could reveal a secret. */
   show?: (value: unknown) => string;
+  /** The value may hold a credential: it is shown only through `format`, never as it is (`config show --json` too). */
+  secret?: true;
 }
 
 const asInteger = (text: string): unknown => (/^-?\d{1,16}$/.test(text.trim()) ? Number(text.trim()) : text);
@@ -148,6 +150,8 @@ export function secret(allowed: string): Kind<string | null> {
     allowed: `off, or ${allowed}`,
     fromText: (t) => t.trim(),
     format: (v) => (v === null ? "off" : "(set, not shown)"),
+    show: () => "a value that is not shown",
+    secret: true,
   };
 }
 
@@ -162,5 +166,7 @@ export function headerList(): Kind<string[]> {
     allowed: "Name=value headers (comma-separated in text), such as Authorization=Bearer abc",
     fromText: (t) => (t.trim() === "" ? [] : t.split(",").map((s) => s.trim())),
     format: (v) => (v.length === 0 ? "(none)" : v.map((h) => `${h.split("=")[0] ?? ""}=(not shown)`).join(",")),
+    show: (v) => (Array.isArray(v) ? `${v.length} header(s), values not shown` : "a value that is not shown"),
+    secret: true,
   };
 }
