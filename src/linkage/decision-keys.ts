@@ -87,6 +87,57 @@ export async function syncDecisionKeys(db: SqliteDatabase, ledger: Ledger, onPro
   return { added, indexed: size };
 }
 
+export interface DecisionKeysProblem {
+  index: number;
+  table: "linkage_decisions";
+  problem: string;
+}
+
+const COLUMNS = [
+  "idx", "decision_id", "source_id", "engine", "time_ms", "outcome", "reason_code", "subject_id", "credential_id", "action", "resource_type",
+  "resource_id", "trace_id", "args_digest", "grant_id", "grant_expires_at", "approval_request_id", "h_id", "h_source", "h_trace",
+  "h_credential", "h_sar", "h_action", "h_resource",
+] as const;
+
+/**
+ * Recomputes every linkage_decisions row from its leaf and compares it with the stored one, the way
+ * `log verify` checks the search index: the join answers from this table, so an edited outcome,
+ * grant or subject here would make linkage report a finding that is not true, or hide one that is.
+ * Rows past the table's watermark are not there yet, and are not problems. Returns the first problem.
+ */
+export function checkDecisionKeys(db: SqliteDatabase, ledger: Ledger): { rows: number; problem?: DecisionKeysProblem } {
+  const upTo = Number(db.prepare<[string], string>("SELECT value FROM linkage_meta WHERE key = ?").pluck().get("indexed_size") ?? "0");
+  // Read in chunks, not with iterate(): the connection cannot run the entry scan while a statement iterates.
+  const chunk = db.prepare<[number], unknown[]>(`SELECT * FROM linkage_decisions WHERE idx >= ? ORDER BY idx LIMIT ${CHUNK}`).raw();
+  const stored = (function* (): Generator<unknown[]> {
+    for (let from = 0; ; ) {
+      const batch = chunk.all(from);
+      yield* batch;
+      if (batch.length < CHUNK) return;
+      from = (batch[batch.length - 1]?.[0] as number) + 1;
+    }
+  })();
+  const problem = (index: number, text: string) => ({ rows, problem: { index, table: "linkage_decisions" as const, problem: text } });
+  let rows = 0;
+  let next = stored.next();
+  for (const entry of ledger.reader.entries(0, Math.min(upTo, ledger.size()))) {
+    const derived = entry.data.includes(DECISION_MARK) || entry.data.includes(IMPORTED_MARK) ? rowOf(entry.index, JSON.parse(entry.data.toString("utf8")) as StoredRecord) : undefined;
+    const row = next.done ? undefined : next.value;
+    if (row !== undefined && (row[0] as number) < entry.index) return problem(row[0] as number, "a row with no decision at its index");
+    if (derived === undefined) {
+      if (row !== undefined && row[0] === entry.index) return problem(entry.index, "a row for an entry that is not a decision");
+      continue;
+    }
+    if (row === undefined || row[0] !== entry.index) return problem(entry.index, "the decision's row is missing");
+    const changed = COLUMNS.findIndex((_, i) => row[i] !== derived[i]);
+    if (changed >= 0) return problem(entry.index, `column ${COLUMNS[changed]} is ${JSON.stringify(row[changed])} but the leaf says ${JSON.stringify(derived[changed])}`);
+    rows++;
+    next = stored.next();
+  }
+  if (!next.done && (next.value[0] as number) < upTo) return problem(next.value[0] as number, "a row with no decision at its index");
+  return { rows };
+}
+
 /** The columns of one decision the findings need beyond the in-memory keys. */
 export interface DecisionDetail {
   decision_id: string;

@@ -1,7 +1,7 @@
 // The linkage capability's front door: import outside events and foreign decisions, join them to decisions, report findings.
 export { Linkage, type ImportedDecision, type LinkedEvent, type RunView } from "./linkage.js";
 export { DEFAULT_SKEW_SECONDS, DEFAULT_WINDOW_SECONDS, runLinkage, type LinkageDeps, type RunOptions } from "./run.js";
-export { syncDecisionKeys } from "./decision-keys.js";
+export { checkDecisionKeys, syncDecisionKeys, type DecisionKeysProblem } from "./decision-keys.js";
 export { LINK_FORMATS, type EventOutcome, type JoinKey, type LinkFormat, type SkipReason } from "./event.js";
 export { ACCESS_LOG_MAPPING, mappingSchema, parseMapping, type Mapping } from "./formats/index.js";
 export { checkPrincipalMap, DEFAULT_RULES, parsePrincipalMap, type PrincipalMap } from "./principals.js";

@@ -2,7 +2,7 @@
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
-import { dataDirCheckpoint, exportBundle, readOutsideCheckpoints, verifyBundle, verifyLedger } from "../../ledger/index.js";
+import { dataDirCheckpoint, exportBundle, openLedger, readOutsideCheckpoints, verifyBundle, verifyLedger, type LedgerVerification } from "../../ledger/index.js";
 import { DATA_FILES } from "../../store/index.js";
 import { ArbiterError } from "../../record/errors.js";
 import { EXIT, action, dataDir, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
@@ -22,12 +22,19 @@ export function verifyCommand(): Command {
       action(async (options: Options & { checkpoint?: string[] }) => {
         const outside = [...dataDirCheckpoint(join(dataDir(options), DATA_FILES.checkpoint)), ...readOutsideCheckpoints(options.checkpoint ?? [])];
         const progress = progressBar("verify");
-        const report = await withLedger(
-          options,
-          (ledger) => verifyLedger(ledger.reader, ledger.verifier, ledger.origin, { onProgress: progress, outside }),
-          // Opening must not refuse a rolled-back log: verify reports it, with the rest, as its finding.
-          { rollbackCheck: false },
-        );
+        // Opening must not refuse a rolled-back log: verify reports it, with the rest, as its finding.
+        // Loaded on demand, like the runtime (session.ts): every `arbiter log` command would pay for linkage's modules.
+        const { checkDecisionKeys } = await import("../../linkage/index.js");
+        const { ledger, db } = openLedger(dataDir(options), { checkpointIntervalMs: 0, rollbackCheck: false });
+        let report: LedgerVerification;
+        try {
+          report = verifyLedger(ledger.reader, ledger.verifier, ledger.origin, { onProgress: progress, outside });
+          // Linkage joins from its own copy of every decision's keys: an edited row there lies as an edited index would.
+          const linkage = report.ok ? checkDecisionKeys(db, ledger).problem : undefined;
+          if (linkage) report = { ...report, ok: false, failure: linkage };
+        } finally {
+          await ledger.close();
+        }
         progress.stop();
         if (options.json) printJson(report);
         else if (report.ok) process.stdout.write(human`ok: ${report.entries} entries and ${report.checkpoints} checkpoints verify; root ${report.root}\n`);
