@@ -9,7 +9,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        project: "./tsconfig.check.json",
+        project: ["./tsconfig.check.json", "./src/console/tsconfig.json"],
         tsconfigRootDir: import.meta.dirname,
       },
     },

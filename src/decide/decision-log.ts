@@ -3,13 +3,16 @@
 import type { AppendOptions, Appended, Ledger } from "../ledger/index.js";
 import type { PolicyStore } from "../policy/index.js";
 import { ArbiterError, type Caller, type StoredRecord } from "../record/index.js";
-import type { RecordQuery } from "../store/index.js";
+import type { RecordCount, RecordFilter, RecordQuery, TimeBucket } from "../store/index.js";
 import type { ApprovalBook } from "./approvals.js";
 import type { GrantBook } from "./grants.js";
 import { approvalView, grantView } from "./views.js";
 
 export interface DecisionFilter {
   subject?: string;
+  /** The subject's identity type and owner as each decision recorded them. */
+  subjectType?: string;
+  owner?: string;
   action?: string;
   resource?: string;
   outcome?: string;
@@ -75,6 +78,29 @@ export interface EnforcementReport {
   correlation?: Record<string, string>;
 }
 
+/** The record-index filter of a decision filter; `redact` turns text into its stored (redacted) form. */
+function recordFilter(filter: DecisionFilter, redact: (text: string) => string): RecordFilter {
+  return {
+    kind: "decision",
+    ...(filter.subject ? { subjectId: filter.subject } : {}),
+    ...(filter.subjectType ? { subjectType: filter.subjectType } : {}),
+    ...(filter.owner ? { subjectOwner: filter.owner } : {}),
+    ...(filter.action ? { action: filter.action } : {}),
+    // Searched as stored: a resource id holding a secret is found by the id as the PEP sent it.
+    ...(filter.resource ? { resourceId: redact(filter.resource) } : {}),
+    ...(filter.outcome ? { outcome: filter.outcome } : {}),
+    ...(filter.reason ? { reasonCode: filter.reason } : {}),
+    ...(filter.control ? { control: filter.control } : {}),
+    ...(filter.policy ? { policyId: filter.policy } : {}),
+    ...(filter.policyVersion ? { policyVersion: filter.policyVersion } : {}),
+    ...(filter.trace ? { traceId: filter.trace } : {}),
+    ...(filter.task ? { taskId: filter.task } : {}),
+    ...(filter.from ? { from: filter.from } : {}),
+    ...(filter.to ? { to: filter.to } : {}),
+    ...(filter.before !== undefined ? { before: filter.before } : {}),
+  };
+}
+
 const MAX_PAGE = 500;
 
 export class DecisionLog {
@@ -89,25 +115,13 @@ export class DecisionLog {
   }
 
   list(filter: DecisionFilter): LoggedRecord[] {
-    const query: RecordQuery = {
-      kind: "decision",
-      limit: Math.min(filter.limit ?? 50, MAX_PAGE),
-      ...(filter.subject ? { subjectId: filter.subject } : {}),
-      ...(filter.action ? { action: filter.action } : {}),
-      // Searched as stored: a resource id holding a secret is found by the id as the PEP sent it.
-      ...(filter.resource ? { resourceId: this.ledger.redactText(filter.resource) } : {}),
-      ...(filter.outcome ? { outcome: filter.outcome } : {}),
-      ...(filter.reason ? { reasonCode: filter.reason } : {}),
-      ...(filter.control ? { control: filter.control } : {}),
-      ...(filter.policy ? { policyId: filter.policy } : {}),
-      ...(filter.policyVersion ? { policyVersion: filter.policyVersion } : {}),
-      ...(filter.trace ? { traceId: filter.trace } : {}),
-      ...(filter.task ? { taskId: filter.task } : {}),
-      ...(filter.from ? { from: filter.from } : {}),
-      ...(filter.to ? { to: filter.to } : {}),
-      ...(filter.before !== undefined ? { before: filter.before } : {}),
-    };
+    const query: RecordQuery = { ...recordFilter(filter, (text) => this.ledger.redactText(text)), limit: Math.min(filter.limit ?? 50, MAX_PAGE) };
     return this.ledger.reader.queryRecords(query).map((loc) => ({ index: loc.index, record: this.load(loc.index) }));
+  }
+
+  /** Matching decisions counted per time bucket, outcome and control (the console's charts). */
+  counts(filter: Omit<DecisionFilter, "before" | "limit">, bucket: TimeBucket): RecordCount[] {
+    return this.ledger.reader.countRecords(recordFilter(filter, (text) => this.ledger.redactText(text)), bucket);
   }
 
   find(id: string): LoggedRecord {

@@ -10,6 +10,7 @@ export {
   type OpenedLedger,
 } from "./open.js";
 export { MAX_LEAF_BYTES, verifyLedger, type LedgerProblem, type LedgerVerification, type VerifyOptions } from "./verify.js";
+export { verifyInWorker } from "./verify-job.js";
 export { BUNDLE_FORMAT, exportBundle, type BundleManifest, type ExportOptions } from "./bundle.js";
 export { verifyBundle, type BundleVerification, type BundleVerifyOptions } from "./bundle-verify.js";
 export { openCheckpoint, parseCheckpoint, type Checkpoint } from "./checkpoint.js";

@@ -30,5 +30,7 @@ export function indexFieldsOf(stored: StoredRecord): RecordIndexFields {
     traceId: text(at(record, "correlation", "trace_id")),
     taskId: text(at(record, "correlation", "task_id")),
     decisionId: kind === "decision" ? stored.id : text(record.decision_id ?? at(record, "correlation", "parent_decision_id")),
+    subjectType: kind === "decision" ? text(at(record, "subject", "type")) : null,
+    subjectOwner: kind === "decision" ? text(at(record, "subject", "owner")) : null,
   };
 }

@@ -18,7 +18,7 @@ const show = (value: unknown): string => (value === null || value === undefined 
 function derivedRow(record: StoredRecord, fields: RecordIndexFields): unknown[] {
   return [
     record.id, record.kind, record.time, fields.subjectId, fields.action, fields.resourceId, fields.outcome, fields.reasonCode,
-    fields.control, fields.policyVersion, fields.traceId, fields.taskId, fields.decisionId,
+    fields.control, fields.policyVersion, fields.traceId, fields.taskId, fields.decisionId, fields.subjectType, fields.subjectOwner,
   ];
 }
 

@@ -8,6 +8,7 @@ import { ArbiterError, ERROR_CODES, type ErrorCode } from "../record/index.js";
 import type { HttpEnforcementOptions, HttpEnforcer } from "../enforce/http/index.js";
 import type { Runtime } from "../runtime/index.js";
 import type { ArbiterApp, ServerContext } from "./context.js";
+import { consoleRoutes, type ConsoleRouteOptions } from "./console.js";
 import { securityHeaders } from "./headers.js";
 import { loggerOptions, type LogStream } from "./log.js";
 import { createMetrics } from "./metrics.js";
@@ -22,9 +23,11 @@ import { httpRoutes } from "./routes/http.js";
 import { identityRoutes } from "./routes/identities.js";
 import { linkageRoutes } from "./routes/linkage.js";
 import { logRoutes } from "./routes/log.js";
+import { logVerifyRoutes } from "./routes/log-verify.js";
 import { mcpRoutes, type McpRouteOptions } from "./routes/mcp.js";
 import { policyRoutes } from "./routes/policies.js";
 import { taskRoutes } from "./routes/tasks.js";
+import { sessionRoutes } from "./routes/session.js";
 
 export interface ServerOptions {
   /** pino log level; "silent" in tests. */
@@ -43,6 +46,8 @@ export interface ServerOptions {
   corsOrigins?: readonly string[];
   /** Sessions and time limits of the MCP gateway at /mcp/NAME. */
   mcp?: McpRouteOptions;
+  /** The web console at `/`: where its built files are (default the package's own build). */
+  console?: ConsoleRouteOptions;
 }
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -140,11 +145,14 @@ export async function buildServer(runtime: Runtime, options: ServerOptions = {})
   policyRoutes(context);
   linkageRoutes(context, { bodyLimit: options.linkageBodyLimit ?? DEFAULT_LINKAGE_BODY_LIMIT });
   logRoutes(context);
+  logVerifyRoutes(context);
+  sessionRoutes(context);
   const http = httpRoutes(context, options.http);
   enforcers.set(app, http);
   authzenRoutes(context);
   healthRoutes(context, { routes: () => http.routes.status() });
   mcpRoutes(context, options.mcp);
+  consoleRoutes(app, options.console);
 
   app.get("/openapi.json", () => app.swagger());
   app.get("/problems/:code", (request, reply) => {

@@ -10,13 +10,17 @@ export type {
   RawValueRow,
   RawValueSelector,
   RecordIndexFields,
+  RecordCount,
+  RecordFilter,
   RecordLocation,
   RecordQuery,
   StoredCheckpoint,
   StoredEntry,
   StoredIndexRow,
   SubtreeAddress,
+  TimeBucket,
 } from "./types.js";
+export { TIME_BUCKET_CHARS } from "./types.js";
 export {
   DATA_FILES,
   DATA_FORMAT,

@@ -36,6 +36,9 @@ export interface RecordIndexFields {
   traceId: string | null;
   taskId: string | null;
   decisionId: string | null;
+  /** Of decisions only: the subject's identity type and owner as the decision recorded them. */
+  subjectType: string | null;
+  subjectOwner: string | null;
 }
 
 /** What the query tables hold for one ledger index, as stored (verify recomputes it from the leaf). */
@@ -95,11 +98,29 @@ export interface RecordQuery {
   traceId?: string;
   taskId?: string;
   decisionId?: string;
+  subjectType?: string;
+  subjectOwner?: string;
   from?: string;
   to?: string;
   /** Only entries with index below this (for paging backwards from the newest). */
   before?: number;
   limit: number;
+}
+
+/** A record query without paging: what counting by time bucket takes. */
+export type RecordFilter = Omit<RecordQuery, "limit"> & { limit?: number };
+
+/** How finely countRecords groups times. */
+export type TimeBucket = "day" | "hour" | "minute";
+
+export const TIME_BUCKET_CHARS: Record<TimeBucket, number> = { day: 10, hour: 13, minute: 16 };
+
+/** Records of one time bucket (its start as the truncated RFC 3339 text), outcome and control. */
+export interface RecordCount {
+  bucket: string;
+  outcome: string | null;
+  control: string | null;
+  count: number;
 }
 
 /** Reads that are valid at any moment; a write transaction sees the same through LedgerWriter. */
@@ -143,6 +164,8 @@ export interface LedgerStore extends LedgerReader {
   recordsBetween(fromTime: string, toTime: string): RecordLocation[];
   /** Matching records, newest first. */
   queryRecords(query: RecordQuery): RecordLocation[];
+  /** Matching records counted by time bucket, outcome and control, oldest bucket first. */
+  countRecords(query: RecordFilter, bucket: TimeBucket): RecordCount[];
   rawValuesOf(recordId: string): RawValueRow[];
   /** How many raw values a subject or a record has. */
   countRawValues(selector: RawValueSelector): number;

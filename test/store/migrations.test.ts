@@ -20,6 +20,11 @@ const SCHEMA_1_RECORD_INDEX = `
 `;
 
 /** Undoes schema 10 (tasks), so that a store rebuilt at an older version can be migrated again. */
+/** Schema 9's columns and indexes, so that migrating from an older version adds them again. */
+function dropSchema9(db: Database.Database): void {
+  db.exec("DROP INDEX record_index_subject_type; DROP INDEX record_index_subject_owner; ALTER TABLE record_index DROP COLUMN subject_type; ALTER TABLE record_index DROP COLUMN subject_owner");
+}
+
 function dropSchema10(db: Database.Database): void {
   db.exec("DROP INDEX credentials_task; ALTER TABLE credentials DROP COLUMN task; DROP TABLE tasks;");
 }
@@ -49,6 +54,7 @@ describe("record index order (schema 6)", () => {
     // Back to the schema-1 layout, rows inserted out of ledger order so that no storage order helps.
     const path = join(dir, "arbiter.db");
     const db = new Database(path);
+    dropSchema9(db);
     const rows = db.prepare("SELECT * FROM record_index").all() as Record<string, unknown>[];
     db.exec(`DROP TABLE record_index; ${SCHEMA_1_RECORD_INDEX}`);
     const insert = db.prepare(`INSERT INTO record_index (${Object.keys(rows[0] ?? {}).join(", ")}) VALUES (${Object.keys(rows[0] ?? {}).map((k) => `@${k}`).join(", ")})`);
@@ -92,6 +98,7 @@ describe("raw values by record (schema 7)", () => {
     for (const row of rows) insert.run(row);
     db.exec("ALTER TABLE identities DROP COLUMN assertion_scope");
     dropSchema10(db);
+    dropSchema9(db);
     db.pragma("user_version = 6");
     db.close();
 
@@ -121,6 +128,7 @@ describe("assertion scopes (schema 8)", () => {
     db.exec("ALTER TABLE identities DROP COLUMN assertion_scope");
     db.prepare("INSERT INTO identities (id, type, owner, status, display_name, groups, roles, attributes, created_at, updated_at) VALUES ('old-gw', 'service_account', NULL, 'active', NULL, '[]', '[\"pep\"]', '{}', 'x', 'x')").run();
     dropSchema10(db);
+    dropSchema9(db);
     db.pragma("user_version = 7");
     db.close();
     const reopened = openLedger(dir, { checkpointIntervalMs: 0 });
@@ -136,6 +144,7 @@ describe("tasks (schema 10)", () => {
     const path = join(dir, "arbiter.db");
     const db = new Database(path);
     dropSchema10(db);
+    dropSchema9(db);
     db.prepare("INSERT INTO identities (id, type, owner, status, display_name, groups, roles, attributes, created_at, updated_at) VALUES ('old-bot', 'agent', NULL, 'active', NULL, '[]', '[]', '{}', 'x', 'x')").run();
     db.prepare("INSERT INTO credentials (id, identity_id, kind, secret_hash, status, created_at) VALUES ('tok_000000000000000000000000', 'old-bot', 'token', NULL, 'active', 'x')").run();
     db.pragma("user_version = 8");

@@ -1,7 +1,7 @@
 // Decision API: decide, report enforcement, list and explain.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { asserterOf, decisionRequestSchema, refusalRequestSchema, type Decision } from "../../decide/index.js";
+import { asserterOf, decisionRequestSchema, refusalRequestSchema, type Decision, type DecisionFilter } from "../../decide/index.js";
 import { isArbiterError, pepSchema } from "../../record/index.js";
 import { callerOf, operatorOf, requireRole } from "../auth.js";
 import { problem, sendProblem, type Problem } from "../problem.js";
@@ -18,8 +18,10 @@ const enforcementSchema = z.strictObject({
 
 const idParams = z.strictObject({ id: z.string().min(1).max(160) });
 
-const listQuery = z.strictObject({
+const filterQuery = {
   subject: z.string().max(128).optional(),
+  subject_type: z.string().max(64).optional(),
+  owner: z.string().max(128).optional(),
   action: z.string().max(256).optional(),
   resource: z.string().max(1024).optional(),
   outcome: z.enum(["allow", "deny", "challenge", "error"]).optional(),
@@ -31,9 +33,35 @@ const listQuery = z.strictObject({
   task: z.string().max(256).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
+};
+const listQuery = z.strictObject({
+  ...filterQuery,
   before: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
+const statsQuery = z.strictObject({ ...filterQuery, bucket: z.enum(["day", "hour", "minute"]).default("hour") });
+
+type Filters = z.infer<z.ZodObject<typeof filterQuery>>;
+
+/** The decision log's filter from the query string's names. */
+function decisionFilter(q: Filters): DecisionFilter {
+  return {
+    ...(q.subject ? { subject: q.subject } : {}),
+    ...(q.subject_type ? { subjectType: q.subject_type } : {}),
+    ...(q.owner ? { owner: q.owner } : {}),
+    ...(q.action ? { action: q.action } : {}),
+    ...(q.resource ? { resource: q.resource } : {}),
+    ...(q.outcome ? { outcome: q.outcome } : {}),
+    ...(q.reason ? { reason: q.reason } : {}),
+    ...(q.control ? { control: q.control } : {}),
+    ...(q.policy ? { policy: q.policy } : {}),
+    ...(q.policy_version ? { policyVersion: q.policy_version } : {}),
+    ...(q.trace ? { trace: q.trace } : {}),
+    ...(q.task ? { task: q.task } : {}),
+    ...(q.from ? { from: iso(q.from) } : {}),
+    ...(q.to ? { to: iso(q.to) } : {}),
+  };
+}
 
 /**
  * A PEP that asserted outside its scope is refused as a caller (403), not answered as if policy had
@@ -114,24 +142,18 @@ export function decisionRoutes({ app, runtime, metrics }: ServerContext): void {
     onRequest: requireRole(identities, "auditor", "admin"),
     handler: (request) => {
       const q = request.query;
-      const found = decisions.list({
-        ...(q.subject ? { subject: q.subject } : {}),
-        ...(q.action ? { action: q.action } : {}),
-        ...(q.resource ? { resource: q.resource } : {}),
-        ...(q.outcome ? { outcome: q.outcome } : {}),
-        ...(q.reason ? { reason: q.reason } : {}),
-        ...(q.control ? { control: q.control } : {}),
-        ...(q.policy ? { policy: q.policy } : {}),
-        ...(q.policy_version ? { policyVersion: q.policy_version } : {}),
-        ...(q.trace ? { trace: q.trace } : {}),
-        ...(q.task ? { task: q.task } : {}),
-        ...(q.from ? { from: iso(q.from) } : {}),
-        ...(q.to ? { to: iso(q.to) } : {}),
-        ...(q.before !== undefined ? { before: q.before } : {}),
-        limit: q.limit,
-      });
+      const found = decisions.list({ ...decisionFilter(q), ...(q.before !== undefined ? { before: q.before } : {}), limit: q.limit });
       const last = found.at(-1);
       return { decisions: found.map((d) => ({ index: d.index, ...d.record })), next_before: found.length === q.limit && last ? last.index : null };
+    },
+  });
+
+  app.get("/v1/decisions/stats", {
+    schema: { querystring: statsQuery, tags: ["decisions"], summary: "Decisions counted per time bucket (UTC day, hour or minute), outcome and control, with the list's filters" },
+    onRequest: requireRole(identities, "auditor", "admin"),
+    handler: (request) => {
+      const { bucket, ...filters } = request.query;
+      return { bucket, counts: decisions.counts(decisionFilter(filters), bucket) };
     },
   });
 

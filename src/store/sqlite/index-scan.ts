@@ -12,7 +12,7 @@ const CHUNK = 8192;
  */
 export const INDEX_ROW_COLUMNS = [
   "record_id", "kind", "time", "subject_id", "action", "resource_id", "outcome", "reason_code", "control", "policy_version",
-  "trace_id", "task_id", "decision_id",
+  "trace_id", "task_id", "decision_id", "subject_type", "subject_owner",
 ] as const;
 
 type Raw = [idx: number, row: string];

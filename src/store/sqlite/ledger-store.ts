@@ -3,18 +3,22 @@
 // async query builder would add a promise per statement on the hottest path of the product.
 import type { Statement } from "better-sqlite3";
 import { ArbiterError } from "../../record/errors.js";
-import type {
-  EntryWrite,
-  LedgerStore,
-  LedgerWriter,
-  RawValueRow,
-  RawValueSelector,
-  RecordLocation,
-  RecordQuery,
-  StoredCheckpoint,
-  StoredEntry,
-  StoredIndexRow,
-  SubtreeAddress,
+import {
+  TIME_BUCKET_CHARS,
+  type EntryWrite,
+  type LedgerStore,
+  type LedgerWriter,
+  type RawValueRow,
+  type RawValueSelector,
+  type RecordCount,
+  type RecordFilter,
+  type RecordLocation,
+  type RecordQuery,
+  type StoredCheckpoint,
+  type StoredEntry,
+  type StoredIndexRow,
+  type SubtreeAddress,
+  type TimeBucket,
 } from "../types.js";
 import type { SqliteDatabase } from "./database.js";
 import { BackgroundCheckpointer, type CheckpointerOptions } from "./checkpointer.js";
@@ -122,7 +126,7 @@ export class SqliteLedgerStore implements LedgerStore {
       insertEntry: db.prepare("INSERT INTO entries (idx, body) VALUES (?, ?)"),
       insertLocation: db.prepare(
         `INSERT INTO record_index (record_id, idx, kind, time, subject_id, action, resource_id, outcome, reason_code,
-           control, policy_version, trace_id, task_id, decision_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           control, policy_version, trace_id, task_id, decision_id, subject_type, subject_owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertPolicy: db.prepare("INSERT OR IGNORE INTO record_policies (policy_id, idx) VALUES (?, ?)"),
       insertRaw: db.prepare(
@@ -239,7 +243,7 @@ export class SqliteLedgerStore implements LedgerStore {
       write.effect?.();
       const f = write.fields;
       this.stmt.insertLocation.run(write.recordId, index, write.kind, write.time, f.subjectId, f.action, f.resourceId,
-        f.outcome, f.reasonCode, f.control, f.policyVersion, f.traceId, f.taskId, f.decisionId);
+        f.outcome, f.reasonCode, f.control, f.policyVersion, f.traceId, f.taskId, f.decisionId, f.subjectType, f.subjectOwner);
       for (const policyId of f.determining) this.stmt.insertPolicy.run(policyId, index);
       for (const raw of write.raw) {
         this.stmt.insertRaw.run(raw.commitment, raw.recordId, raw.subjectId, raw.field, raw.salt, raw.value);
@@ -291,13 +295,15 @@ export class SqliteLedgerStore implements LedgerStore {
     return this.stmt.between.all(fromTime, toTime).map(toLocation);
   }
 
-  queryRecords(query: RecordQuery): RecordLocation[] {
+  /** The WHERE clause of a record query, built from fixed column names only; every value is a bound parameter. */
+  private whereOf(query: RecordFilter): { sql: string; params: (string | number)[] } {
     const where: string[] = [];
     const params: (string | number)[] = [];
-    const equal: [keyof RecordQuery, string][] = [
+    const equal: [keyof RecordFilter, string][] = [
       ["kind", "kind"], ["subjectId", "subject_id"], ["action", "action"], ["resourceId", "resource_id"],
       ["outcome", "outcome"], ["reasonCode", "reason_code"], ["control", "control"], ["policyVersion", "policy_version"],
-      ["traceId", "trace_id"], ["taskId", "task_id"], ["decisionId", "decision_id"],
+      ["traceId", "trace_id"], ["taskId", "task_id"], ["decisionId", "decision_id"], ["subjectType", "subject_type"],
+      ["subjectOwner", "subject_owner"],
     ];
     for (const [key, column] of equal) {
       const value = query[key];
@@ -322,10 +328,21 @@ export class SqliteLedgerStore implements LedgerStore {
       where.push("idx < ?");
       params.push(query.before);
     }
-    // Built from fixed column names only; every value is a bound parameter.
-    const sql = `SELECT record_id, idx, kind, time, subject_id FROM record_index
-      ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY idx DESC LIMIT ?`;
-    return this.db.prepare<unknown[], LocationRow>(sql).all(...params, query.limit).map(toLocation);
+    return { sql: where.length ? `WHERE ${where.join(" AND ")}` : "", params };
+  }
+
+  queryRecords(query: RecordQuery): RecordLocation[] {
+    const where = this.whereOf(query);
+    const sql = `SELECT record_id, idx, kind, time, subject_id FROM record_index ${where.sql} ORDER BY idx DESC LIMIT ?`;
+    return this.db.prepare<unknown[], LocationRow>(sql).all(...where.params, query.limit).map(toLocation);
+  }
+
+  countRecords(query: RecordFilter, bucket: TimeBucket): RecordCount[] {
+    const where = this.whereOf(query);
+    // RFC 3339 times in UTC sort and truncate as text: the first 10, 13 or 16 characters are the day, hour or minute.
+    const sql = `SELECT substr(time, 1, ${TIME_BUCKET_CHARS[bucket]}) AS bucket, outcome, control, count(*) AS count
+      FROM record_index ${where.sql} GROUP BY 1, 2, 3 ORDER BY 1`;
+    return this.db.prepare<unknown[], RecordCount>(sql).all(...where.params);
   }
 
   rawValuesOf(recordId: string): RawValueRow[] {

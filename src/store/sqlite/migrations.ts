@@ -7,6 +7,7 @@ import { linkageMigration } from "./migrations/005-linkage.js";
 import { recordOrderMigration } from "./migrations/006-record-order.js";
 import { rawValuesByRecordMigration } from "./migrations/007-raw-values-by-record.js";
 import { assertionScopeMigration } from "./migrations/008-assertion-scope.js";
+import { consoleMigration } from "./migrations/009-console.js";
 import { tasksMigration } from "./migrations/010-tasks.js";
 import { streamMigration } from "./migrations/011-stream.js";
 import { limitCountersMigration } from "./migrations/012-limit-counters.js";
@@ -16,6 +17,6 @@ export type { Migration } from "./migrations/migration.js";
 
 export const STORE_FORMAT = "arbiter-store/v1";
 
-export const MIGRATIONS: readonly Migration[] = [ledgerMigration, identityMigration, policyMigration, decideMigration, linkageMigration, recordOrderMigration, rawValuesByRecordMigration, assertionScopeMigration, tasksMigration, streamMigration, limitCountersMigration];
+export const MIGRATIONS: readonly Migration[] = [ledgerMigration, identityMigration, policyMigration, decideMigration, linkageMigration, recordOrderMigration, rawValuesByRecordMigration, assertionScopeMigration, consoleMigration, tasksMigration, streamMigration, limitCountersMigration];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);

@@ -1,0 +1,164 @@
+// The console in Debian's Chromium against a real server: sign-in, decisions, a proof verified in the browser,
+// a real MCP call held for approval and approved in the console, verify now, roles, keyboard, contrast, widths.
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addUpstream } from "../../src/enforce/mcp/index.js";
+import { coloursOf, contrast, inPage, launchBrowser, screenshot, signIn, SKIP_BROWSER } from "../support/browser.js";
+import { EVERYTHING, startWorld, type World } from "../enforce/mcp/world.js";
+
+let world: World;
+let browser: BrowserContext;
+let page: Page;
+let auditorKey: string;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  if (SKIP_BROWSER) return;
+  world = await startWorld();
+  addUpstream(world.dir, "everything", { command: process.execPath, args: [EVERYTHING, "stdio"] });
+  const seeder = { id: "test-seeder", type: "human" as const };
+  await world.runtime.identities.create({ id: "ada", type: "human", roles: ["auditor"] }, seeder);
+  auditorKey = (await world.runtime.identities.issueApiKey("ada", seeder)).key;
+  browser = await launchBrowser();
+  page = await browser.newPage();
+  page.on("pageerror", (err) => {
+    throw err;
+  });
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await browser?.close();
+});
+
+async function agent(): Promise<Client> {
+  const client = new Client({ name: "console-test-agent", version: "1.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${world.url}/mcp/everything`), { requestInit: { headers: { authorization: `Bearer ${world.keys.coder}` } } }));
+  clients.push(client);
+  return client;
+}
+
+/** A get-sum call that the fixture policies hold for a tool approver, and the id of its pending request. */
+async function heldCall(a: number): Promise<{ call: Promise<CallToolResult>; approvalId: string }> {
+  const call = (await agent()).callTool({ name: "get-sum", arguments: { a, b: 4 } }) as Promise<CallToolResult>;
+  for (;;) {
+    const listed = (await (await fetch(`${world.url}/v1/approvals?state=pending&requester=coder`, { headers: world.bearer("bob") })).json()) as { approvals: { id: string; resource: { id: string } }[] };
+    const found = listed.approvals.find((r) => r.resource.id === "everything/get-sum");
+    if (found) return { call, approvalId: found.id };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe.skipIf(SKIP_BROWSER)("the console in Chromium", () => {
+  it("shows nothing but the sign-in page without a credential, and refuses a wrong one with a clear message", async () => {
+    await page.goto(`${world.url}/#/decisions`);
+    await expect(page.getByRole("heading", { name: "Arbiter console" }).isVisible()).resolves.toBe(true);
+    expect(await page.locator("table").count()).toBe(0);
+    await page.getByLabel("Operator credential").fill("arb_wrong_credential");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("alert").waitFor();
+    expect(await page.getByRole("alert").textContent()).toMatch(/^Sign-in refused: the operator credential was refused/);
+    expect(await inPage<number>(page, "sessionStorage.length")).toBe(0);
+    await screenshot(page, "sign-in");
+  });
+
+  it("is usable from the keyboard: tab order reaches the credential and the button, and focus is visible", async () => {
+    await page.goto(`${world.url}/`);
+    await page.keyboard.press("Tab");
+    expect(await inPage<string>(page, "document.activeElement.id")).toBe("credential");
+    expect(await inPage<string>(page, "getComputedStyle(document.activeElement).outlineStyle")).not.toBe("none");
+    await page.keyboard.type(world.keys.carol as string);
+    await page.keyboard.press("Tab");
+    expect(await inPage<string>(page, "document.activeElement.tagName + ':' + document.activeElement.textContent")).toBe("BUTTON:Sign in");
+    await page.keyboard.press("Enter");
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    // The credential is in this tab's session storage, never in the URL.
+    expect(page.url()).not.toContain(world.keys.carol as string);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("Operator credential").waitFor();
+  });
+
+  it("approves a real MCP call held by /mcp/NAME in the approvals queue, and the held call completes", async () => {
+    const { call, approvalId } = await heldCall(3000);
+    await signIn(page, world.url, world.keys.bob as string, `#/approvals/${approvalId}`);
+    const card = page.getByRole("listitem", { name: `Approval request ${approvalId}` });
+    await card.waitFor();
+    expect(await card.textContent()).toContain("coder asks to get-sum on Tool::everything/get-sum");
+    await screenshot(page, "approvals");
+    await card.getByLabel("Justification").fill("checked the sum in the console");
+    await card.getByRole("button", { name: "Approve" }).click();
+    await page.getByText(`Approved ${approvalId}`).waitFor();
+    const result = await call;
+    expect(result.content).toEqual([{ type: "text", text: "The sum of 3000 and 4 is 3004." }]);
+    await page.getByRole("button", { name: "Sign out" }).click();
+  });
+
+  it("filters decisions, opens one and shows its inclusion proof verified in the browser", async () => {
+    await signIn(page, world.url, world.keys.carol as string);
+    await page.locator("table.decisions tbody tr").first().waitFor();
+    await screenshot(page, "decisions");
+    await page.getByLabel("Subject").fill("coder");
+    await page.getByLabel("Action").fill("get-sum");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await page.waitForFunction(`[...document.querySelectorAll("table.decisions tbody tr")].every((row) => row.textContent.includes("coder"))`);
+    const rows = page.locator("table.decisions tbody tr");
+    expect(await rows.count()).toBe(2);
+    expect(await rows.allTextContents()).toEqual([expect.stringContaining("APPROVAL_GRANTED"), expect.stringContaining("APPROVAL_REQUIRED")]);
+    await rows.first().getByRole("link").click();
+    await page.locator("[data-verdict=verified]").waitFor();
+    expect(await page.locator("[data-verdict]").textContent()).toMatch(/^Verified in this browser: entry \d+ is in the log test\.arbiter\.example\/mcp of size \d+/);
+    expect(await page.locator("ol.steps li").allTextContents()).toContain("checkpoint signature verified (Ed25519)");
+    expect(await page.getByRole("heading", { name: "Approval and grant" }).isVisible()).toBe(true);
+    await screenshot(page, "decision-detail");
+  });
+
+  it("runs verify now with progress and shows the result", async () => {
+    await page.goto(`${world.url}/#/integrity`);
+    await page.getByRole("button", { name: "Verify now" }).click();
+    await page.locator("[data-state=verified]").waitFor();
+    expect(await page.locator("[data-state=verified]").textContent()).toMatch(/^Verified: \d+ entries and \d+ checkpoints; root /);
+    expect(await page.getByLabel("Verifier key").inputValue()).toMatch(/^test\.arbiter\.example\/mcp\+[0-9a-f]{8}\+/);
+    await screenshot(page, "integrity");
+  });
+
+  it("has readable contrast on the views' text", async () => {
+    await page.goto(`${world.url}/#/decisions`);
+    await page.locator("table.decisions tbody tr").first().waitFor();
+    for (const selector of ["body", "th", "td", ".top a", ".outcome.allow", ".outcome.challenge", "caption", ".filters label", "button[type=submit]", "button[type=button]"]) {
+      const { color, background } = await coloursOf(page, selector);
+      expect(contrast(color, background), `${selector}: ${color} on ${background}`).toBeGreaterThanOrEqual(4.5);
+    }
+    await page.getByRole("button", { name: "Sign out" }).click();
+  });
+
+  it("shows an auditor the queue without approve buttons, and the API refuses the auditor's approval", async () => {
+    const { call, approvalId } = await heldCall(4000);
+    await signIn(page, world.url, auditorKey, `#/approvals/${approvalId}`);
+    const card = page.getByRole("listitem", { name: `Approval request ${approvalId}` });
+    await card.waitFor();
+    expect(await card.getByRole("button").count()).toBe(0);
+    expect(await page.getByText("deciding them needs the approver role").isVisible()).toBe(true);
+    const refused = await fetch(`${world.url}/v1/approvals/${approvalId}/approve`, { method: "POST", headers: { authorization: `Bearer ${auditorKey}`, "content-type": "application/json" }, body: JSON.stringify({ justification: "not mine to give" }) });
+    expect(refused.status).toBe(403);
+    // The approver denies it, and the held call ends as the agent sees a refusal.
+    expect((await fetch(`${world.url}/v1/approvals/${approvalId}/deny`, { method: "POST", headers: world.bearer("bob"), body: JSON.stringify({ justification: "not this one" }) })).status).toBe(200);
+    const denied = await call;
+    expect(denied.isError).toBe(true);
+    expect((denied.content as { text: string }[])[0]?.text).toMatch(/^Arbiter blocked this call: APPROVAL_DENIED/);
+    // An auditor may read decisions but not run what only approvers do; views it may not see are absent.
+    expect(await page.getByRole("link", { name: "Decisions" }).isVisible()).toBe(true);
+    await page.getByRole("button", { name: "Sign out" }).click();
+  });
+
+  it("is usable on a narrow window (420 px): nothing wider than the window but the table's own scroller", async () => {
+    await page.setViewportSize({ width: 420, height: 800 });
+    await signIn(page, world.url, world.keys.carol as string);
+    await page.locator("table.decisions tbody tr").first().waitFor();
+    expect(await inPage<number>(page, "document.documentElement.scrollWidth")).toBeLessThanOrEqual(420);
+    await screenshot(page, "decisions-narrow");
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+});
