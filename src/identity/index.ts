@@ -1,4 +1,5 @@
 // The identity capability's front door: identities, owners, lifecycle, API keys, tokens, delegation and authentication.
+export { bearerCredential } from "./bearer.js";
 export { IdentityDirectory, type IdentityDirectoryOptions } from "./directory.js";
 export type { AuthFailureReason, AuthResult, Authenticated, Subject, SubjectRef, SubjectResult } from "./authenticate.js";
 export { MAX_DELEGATION_DEPTH, type DelegationLink } from "./delegation.js";

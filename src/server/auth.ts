@@ -1,6 +1,6 @@
 // Operators authenticate with bearer credentials of their identity; each route names the roles it admits.
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
-import type { Identity, IdentityDirectory } from "../identity/index.js";
+import { bearerCredential, type Identity, type IdentityDirectory } from "../identity/index.js";
 import type { Caller } from "../record/index.js";
 import { problem, sendProblem, type Problem } from "./problem.js";
 import { leaveBodyUnread } from "./unread-body.js";
@@ -22,10 +22,7 @@ function refuse(request: FastifyRequest, reply: FastifyReply, body: Problem): Fa
 }
 
 function bearer(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (!header) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match?.[1];
+  return bearerCredential(request.headers.authorization);
 }
 
 /**

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import type { SubjectRef } from "../../decide/index.js";
+import { bearerCredential } from "../../identity/index.js";
 import type { JsonObject } from "../../record/index.js";
 import type { HeaderView } from "./headers.js";
 import type { CallersSpec, RouteTable } from "./routes-file.js";
@@ -48,7 +49,7 @@ export class CallerResolver {
     if (authorization.length === 1 && keyHeader.length === 1) return refused("REQUEST_REJECTED", `the request carries two credentials (Authorization and ${callers.api_key_header ?? ""}); send one`);
     const [auth] = authorization;
     if (auth !== undefined) {
-      const bearer = /^Bearer +(\S+) *$/i.exec(auth)?.[1];
+      const bearer = bearerCredential(auth);
       if (bearer === undefined) return refused("CREDENTIAL_INVALID", "the Authorization header is not `Bearer <credential>`");
       return this.bearer(table, bearer, now);
     }

@@ -1,7 +1,7 @@
 // Identity API: identities and their owners, lifecycle, API keys, tokens (RFC 8693 exchange) and the JWKS.
 import { z } from "zod";
 import type { FastifyRequest } from "fastify";
-import { createIdentitySchema, identityIdSchema, listFilterSchema, taskIdSchema, updateIdentitySchema, type Actor, type Identity } from "../../identity/index.js";
+import { bearerCredential, createIdentitySchema, identityIdSchema, listFilterSchema, taskIdSchema, updateIdentitySchema, type Actor, type Identity } from "../../identity/index.js";
 import { ArbiterError } from "../../record/index.js";
 import { callerOf, operatorOf, requireRole } from "../auth.js";
 import type { ServerContext } from "../context.js";
@@ -122,7 +122,7 @@ export function identityRoutes({ app, runtime }: ServerContext): void {
   app.post("/v1/tokens/exchange", {
     schema: { body: exchangeBody, tags: ["credentials"], summary: "RFC 8693 token exchange: the bearer (actor) gets a token to act for the subject_token's identity" },
     handler: async (request, reply) => {
-      const actor = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")?.[1];
+      const actor = bearerCredential(request.headers.authorization);
       if (!actor) throw new ArbiterError("UNAUTHENTICATED", "the actor authenticates with `Authorization: Bearer <its api key or token>`");
       const { subject_token, ttl_seconds, intent, task, scope } = request.body;
       const issued = await identities.exchangeToken({

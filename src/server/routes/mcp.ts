@@ -4,7 +4,7 @@ import { z } from "zod";
 import { visibilityRequestSchema, visibleTo } from "../../decide/index.js";
 import { LocalDecisionPoint } from "../../enforce/decision-point/index.js";
 import { DEFAULT_LIMITS, MAX_MESSAGE_BYTES, McpHttpFront, UPSTREAM_NAME, readUpstreams, type Limits } from "../../enforce/mcp/index.js";
-import { assertionRefusal } from "../../identity/index.js";
+import { assertionRefusal, bearerCredential } from "../../identity/index.js";
 import { operatorOf, requireRole } from "../auth.js";
 import { keepNoStore } from "../headers.js";
 import { problem, sendProblem } from "../problem.js";
@@ -22,7 +22,7 @@ export interface McpRouteOptions {
 const nameParams = z.strictObject({ name: z.string().regex(UPSTREAM_NAME) });
 
 function bearer(request: FastifyRequest): string | undefined {
-  return /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")?.[1];
+  return bearerCredential(request.headers.authorization);
 }
 
 /** JSON-RPC 2.0 §5.1 codes for what went wrong before a message reached a session. */
