@@ -28,7 +28,7 @@ describe("loadPolicyDir on valid sets", () => {
       control: "approval",
       file: "deploy.cedar",
       line: 16,
-      frameworks: ["NIST-CSF-2:PR.AA-05", "OWASP-NHI:NHI-8"],
+      frameworks: ["NIST-CSF-2:PR.AA-05", "OWASP-NHI:NHI-8", "NIST-AI-RMF:GOVERN-3.2"],
       gate: { approvalTtlSeconds: 3600, grantUses: 1, grantTtlSeconds: 900, approverRole: "release-approver", allowOwnerApproval: false },
     });
     expect(set.rule("rotate-needs-fresh-mfa")).toMatchObject({ reason: "STEP_UP_REQUIRED", control: "step_up", stepUp: { maxAuthAgeSeconds: 300, acr: "mfa" } });
