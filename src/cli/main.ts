@@ -10,6 +10,7 @@ import { identityCommand } from "./commands/identity.js";
 import { initCommand } from "./commands/init.js";
 import { linkCommand } from "./commands/link.js";
 import { logCommand } from "./commands/log.js";
+import { reportCommand } from "./commands/report.js";
 import { mcpCommand } from "./commands/mcp.js";
 import { policyCommand } from "./commands/policy.js";
 import { serveCommand } from "./commands/serve.js";
@@ -35,6 +36,7 @@ const program = new Command("arbiter")
   .addCommand(linkCommand())
   .addCommand(mcpCommand())
   .addCommand(logCommand())
+  .addCommand(reportCommand())
   .addCommand(completionCommand())
   // Also before the command (`arbiter --data DIR log tail`); a --data after it wins.
   .option("--data <dir>", "data directory for every command (default: $ARBITER_DATA or ./.arbiter)");

@@ -37,6 +37,8 @@ export type BundleManifest = z.infer<typeof bundleManifestSchema>;
 export interface ExportOptions {
   from?: string;
   to?: string;
+  /** Exactly these entries (an evidence pack's citations) instead of every entry in [from, to); from and to only go in the manifest. */
+  indexes?: readonly number[];
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -71,7 +73,9 @@ export function exportBundle(ledger: Ledger, outDir: string, options: ExportOpti
   const cp = ledger.checkpoint();
   if (cp.size === 0) throw new ArbiterError("USAGE", "the ledger is empty: there is nothing to export");
   const bounded = options.from !== undefined || options.to !== undefined;
-  const indexes = bounded
+  const indexes = options.indexes
+    ? [...new Set(options.indexes)].filter((index) => Number.isInteger(index) && index >= 0 && index < cp.size).sort((a, b) => a - b)
+    : bounded
     ? ledger.reader
         .recordsBetween(options.from ?? "", options.to ?? "\uffff")
         .map((loc) => loc.index)
