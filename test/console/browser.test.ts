@@ -153,6 +153,31 @@ describe.skipIf(SKIP_BROWSER)("the console in Chromium", () => {
     await page.getByRole("button", { name: "Sign out" }).click();
   });
 
+  it("rotates a credential from the identities view; an auditor has no such button and the API refuses it", async () => {
+    await signIn(page, world.url, world.keys.carol as string, "#/identities");
+    const row = page.locator("table.identities tbody tr", { hasText: "intern-agent" });
+    await row.waitFor();
+    expect(await row.textContent()).toContain("alice");
+    await screenshot(page, "identities");
+    await row.getByRole("button", { name: "Details of intern-agent" }).click();
+    const card = page.getByRole("article", { name: "Identity intern-agent" });
+    await card.getByRole("button", { name: "Rotate API key" }).click();
+    await card.getByText(/^Rotated: new key arb_/).waitFor();
+    await card.locator("li", { hasText: "rotated" }).first().waitFor();
+    const credentials = world.runtime.identities.credentials("intern-agent").map((c) => c.status).sort();
+    expect(credentials).toEqual(["active", "rotated"]);
+    await page.getByRole("button", { name: "Sign out" }).click();
+
+    await signIn(page, world.url, auditorKey, "#/identities");
+    await page.locator("table.identities tbody tr", { hasText: "intern-agent" }).getByRole("button", { name: "Details of intern-agent" }).click();
+    const readOnly = page.getByRole("article", { name: "Identity intern-agent" });
+    await readOnly.getByRole("heading", { name: "Credentials" }).waitFor();
+    expect(await readOnly.getByRole("button").count()).toBe(0);
+    const refused = await fetch(`${world.url}/v1/identities/intern-agent/rotate`, { method: "POST", headers: { authorization: `Bearer ${auditorKey}`, "content-type": "application/json" }, body: "{}" });
+    expect(refused.status).toBe(403);
+    await page.getByRole("button", { name: "Sign out" }).click();
+  });
+
   it("is usable on a narrow window (420 px): nothing wider than the window but the table's own scroller", async () => {
     await page.setViewportSize({ width: 420, height: 800 });
     await signIn(page, world.url, world.keys.carol as string);

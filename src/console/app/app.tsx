@@ -6,6 +6,7 @@ import { forgetCredential, storeCredential, storedCredential } from "./session.j
 import { Approvals } from "./views/approvals.js";
 import { DecisionDetail } from "./views/decision-detail.js";
 import { Decisions } from "./views/decisions.js";
+import { Identities } from "./views/identities.js";
 import { Integrity } from "./views/integrity.js";
 import { SignIn } from "./views/sign-in.js";
 
@@ -19,6 +20,7 @@ export interface Operator {
 const VIEWS: { view: string; label: string; roles: string[] }[] = [
   { view: "decisions", label: "Decisions", roles: ["auditor", "admin"] },
   { view: "approvals", label: "Approvals", roles: ["approver", "auditor", "admin"] },
+  { view: "identities", label: "Identities", roles: ["auditor", "admin"] },
   { view: "integrity", label: "Integrity", roles: ["approver", "auditor", "admin"] },
 ];
 
@@ -86,6 +88,8 @@ function View({ view, id, api, operator }: { view: string; id: string | undefine
       return id ? <DecisionDetail api={api} id={id} /> : <Decisions api={api} />;
     case "approvals":
       return <Approvals api={api} operator={operator} focus={id} />;
+    case "identities":
+      return <Identities api={api} operator={operator} />;
     default:
       return <Integrity api={api} operator={operator} />;
   }
