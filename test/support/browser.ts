@@ -13,12 +13,13 @@ const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", 
 /** True when the browser tests may be skipped: only when asked for, never because the browser is missing. */
 export const SKIP_BROWSER = process.env.ARBITER_SKIP_BROWSER_TESTS === "1";
 
-export async function launchBrowser(viewport = { width: 1280, height: 800 }): Promise<BrowserContext> {
+/** A fresh profile per launch: `profile` for callers outside the test runner (the bench), else a test temp dir. */
+export async function launchBrowser(viewport = { width: 1280, height: 800 }, profile?: string): Promise<BrowserContext> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium is not at ${CHROMIUM}: install Debian's chromium package (.ci/run does), point ARBITER_CHROMIUM at it, or set ARBITER_SKIP_BROWSER_TESTS=1 to skip the browser tests`);
   }
   mkdirSync(SCREENSHOTS, { recursive: true });
-  return chromium.launchPersistentContext(tempDir("arbiter-chromium-"), { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport });
+  return chromium.launchPersistentContext(profile ?? tempDir("arbiter-chromium-"), { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport });
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
