@@ -29,7 +29,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   // Streaming out reads the ledger and its store; it decides nothing and no capability calls it.
   stream: ["record", "store", "ledger"],
   runtime: [...CORE, ...PEPS, "stream", "notify"],
-  server: [...CORE, ...PEPS, "runtime", "console", "report"],
+  server: [...CORE, ...PEPS, "runtime", "console", "report", "notify"],
   cli: [...CORE, ...PEPS, "runtime", "server", "report"],
   report: [...CORE],
   notify: ["record", "store", "ledger", "decide", "enforce/masking"],

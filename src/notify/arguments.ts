@@ -27,14 +27,14 @@ function hideCredentials(value: unknown, tally: MaskTally, at: string): unknown 
 
 export type MaskedArguments = { arguments: unknown; masked: number } | { omitted: string; masked: number };
 
-/** The arguments with credentials masked the way enforcement points mask payloads (`[MASKED:kind]`); too large ones omitted with a reason. */
-export function maskArguments(opened: Pick<ApprovalOpened, "args">): MaskedArguments | undefined {
+/** The arguments with credentials masked the way enforcement points mask payloads (`[MASKED:kind]`); ones larger than `limit` bytes omitted with a reason. */
+export function maskArguments(opened: Pick<ApprovalOpened, "args">, limit = MAX_ARGUMENT_BYTES): MaskedArguments | undefined {
   if (opened.args === undefined) return undefined;
   const tally = new MaskTally();
   // hideCredentials copies: maskJson masks in place, and the arguments belong to the call being decided.
   const masked = maskJson(hideCredentials(opened.args, tally, "$"), { fields: [], detectors: [...DETECTOR_NAMES] }, tally, "$");
   const text = JSON.stringify(masked);
   const count = tally.total;
-  if (Buffer.byteLength(text) > MAX_ARGUMENT_BYTES) return { omitted: `the arguments are ${Buffer.byteLength(text)} bytes; the console shows them`, masked: count };
+  if (Buffer.byteLength(text) > limit) return { omitted: `the arguments are ${Buffer.byteLength(text)} bytes; the console shows them`, masked: count };
   return { arguments: masked, masked: count };
 }

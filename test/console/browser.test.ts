@@ -87,6 +87,7 @@ describe.skipIf(SKIP_BROWSER)("the console in Chromium", () => {
     const card = page.getByRole("listitem", { name: `Approval request ${approvalId}` });
     await card.waitFor();
     expect(await card.textContent()).toContain("coder asks to get-sum on Tool::everything/get-sum");
+    expect(await card.locator("pre.json").textContent()).toBe(JSON.stringify({ a: 3000, b: 4 }, null, 2));
     await screenshot(page, "approvals");
     await card.getByLabel("Justification").fill("checked the sum in the console");
     await card.getByRole("button", { name: "Approve" }).click();

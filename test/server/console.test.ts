@@ -171,3 +171,25 @@ describe("schema 9's backfill", () => {
     }
   });
 });
+
+describe("the call an approval request would allow", () => {
+  it("shows approvers the arguments with credentials and detected values masked; a PEP polling gets the state only", async () => {
+    const held = await call<Decision>(server, "POST", "/v1/decisions", server.as.pep, {
+      subject: { credential: server.keys["release-pipeline"] },
+      action: "deploy",
+      resource: { type: "Environment", id: "production", attributes: { tier: "production" } },
+      args: { version: "1.4.2", api_token: "hunter2", note: "card 4111 1111 1111 1111" },
+    });
+    expect(held.body.reason_code).toBe("APPROVAL_REQUIRED");
+    const id = held.body.approval_request?.id as string;
+    type Shown = { id: string; call?: { arguments?: Record<string, string>; masked_values?: number } };
+    const one = await call<Shown>(server, "GET", `/v1/approvals/${id}`, server.as.approver);
+    expect(one.body.call).toEqual({ arguments: { version: "1.4.2", api_token: "[MASKED:secret]", note: "card [MASKED:payment_card]" }, masked_values: 2 });
+    const listed = await call<{ approvals: Shown[] }>(server, "GET", "/v1/approvals?state=pending", auditor);
+    expect(listed.body.approvals.find((a) => a.id === id)?.call?.arguments?.api_token).toBe("[MASKED:secret]");
+    expect(JSON.stringify(listed.body)).not.toContain("hunter2");
+    const polled = await call<Shown>(server, "GET", `/v1/approvals/${id}`, server.as.pep);
+    expect(polled.status).toBe(200);
+    expect(polled.body.call).toBeUndefined();
+  });
+});

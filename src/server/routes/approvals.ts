@@ -1,6 +1,7 @@
 // Approval API: pending requests for approvers, approve or deny with a justification.
 import { z } from "zod";
-import { approvalView } from "../../decide/index.js";
+import { approvalView, type ApprovalRequest } from "../../decide/index.js";
+import { maskArguments } from "../../notify/index.js";
 import { ArbiterError } from "../../record/index.js";
 import { operatorOf, requireRole } from "../auth.js";
 import type { ServerContext } from "../context.js";
@@ -19,8 +20,24 @@ const listQuery = z.strictObject({
 });
 
 
+/** The console shows arguments up to this size; larger ones are named as omitted. */
+const MAX_SHOWN_ARGUMENT_BYTES = 64 * 1024;
+
 export function approvalRoutes({ app, runtime }: ServerContext): void {
   const { engine, approvals, identities } = runtime;
+
+  /**
+   * The call a request would allow, for the people who decide it: the arguments of the decision that
+   * opened it, from the erasable side table (never in the leaf), masked as notifications mask them.
+   */
+  const withCall = (request: ApprovalRequest): Record<string, unknown> => {
+    const view = approvalView(request, runtime.now());
+    const raw = runtime.ledger.reader.rawValuesOf(request.decisionId).find((row) => row.field === "args");
+    if (!raw) return { ...view, call: { arguments_omitted: "no arguments were recorded, or they were erased" } };
+    const masked = maskArguments({ args: JSON.parse(raw.value) as unknown }, MAX_SHOWN_ARGUMENT_BYTES);
+    if (!masked) return view;
+    return { ...view, call: "omitted" in masked ? { arguments_omitted: masked.omitted, masked_values: masked.masked } : { arguments: masked.arguments, masked_values: masked.masked } };
+  };
 
   app.get("/v1/approvals", {
     schema: { querystring: listQuery, tags: ["approvals"], summary: "Approval requests, newest first" },
@@ -30,7 +47,7 @@ export function approvalRoutes({ app, runtime }: ServerContext): void {
       // "pending" means still decidable: requests past expiry are listed as expired.
       const now = runtime.now();
       const found = approvals.list({ ...(state ? { state } : {}), ...(requester ? { requesterId: requester } : {}), limit, now });
-      return { approvals: found.map((r) => approvalView(r, now)) };
+      return { approvals: found.map(withCall) };
     },
   });
 
@@ -41,7 +58,8 @@ export function approvalRoutes({ app, runtime }: ServerContext): void {
     handler: (request) => {
       const found = approvals.get(request.params.id);
       if (!found) throw new ArbiterError("NOT_FOUND", `approval request ${request.params.id} does not exist`);
-      return approvalView(found, runtime.now());
+      // An enforcement point polling the request it holds needs its state, not the arguments it sent.
+      return operatorOf(request).roles.some((role) => role !== "pep") ? withCall(found) : approvalView(found, runtime.now());
     },
   });
 

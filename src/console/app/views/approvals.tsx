@@ -21,6 +21,8 @@ interface Approval {
   decided_at: string | null;
   approver: string | null;
   justification: string | null;
+  /** The arguments as the API gives them: credentials and detected values masked. */
+  call?: { arguments?: unknown; arguments_omitted?: string; masked_values?: number };
 }
 
 const REFRESH_MS = 2000;
@@ -123,8 +125,12 @@ function ApprovalCard({ approval: a, api, mayDecide, highlighted, onDecided }: {
           {a.requester.id} ({a.requester.type}){a.requester.owner ? `, owned by ${a.requester.owner}` : ""}
         </dd>
         <dt>Arguments</dt>
-        <dd class="mono" title="The grant binds exactly these arguments, by their digest; raw values are never shown">
-          {a.args_digest}
+        <dd>
+          {a.call?.arguments !== undefined ? <pre class="json">{JSON.stringify(a.call.arguments, null, 2)}</pre> : <p>{a.call?.arguments_omitted ?? "not shown"}</p>}
+          {a.call?.masked_values ? <p class="muted">{a.call.masked_values} value(s) masked</p> : null}
+          <p class="muted mono" title="The grant binds exactly these arguments, by their digest">
+            digest {a.args_digest}
+          </p>
         </dd>
         <dt>Gate policy</dt>
         <dd>{a.gate_policy}</dd>
