@@ -18,4 +18,5 @@ export { generateKeyPair, verifierFromVkey, type NoteVerifier } from "./note.js"
 export { parseInclusionProof, verifyInclusionProofText, verifyConsistencyProofText } from "./proof-text.js";
 export { leafHash } from "./merkle/index.js";
 export { indexFieldsOf } from "./record-index.js";
+export { LedgerWatch, type LedgerWatchOptions, type LedgerWatchStatus, type WatchProblem } from "./watch.js";
 export { assertNotRolledBack, dataDirCheckpoint, readOutsideCheckpoints, type OutsideCheckpoint } from "./rollback.js";

@@ -96,6 +96,7 @@ export class Ledger {
   private edge: CompactRange | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private halted: string | undefined;
 
   constructor(store: LedgerStore, options: LedgerOptions) {
     this.store = store;
@@ -178,10 +179,19 @@ export class Ledger {
     return this.submit(redacted, options);
   }
 
+  /**
+   * Refuses every append and checkpoint from now on: the log was found tampered with (or its file
+   * deleted or replaced) while open, and as at start (rollback.ts) nothing is built or signed on it.
+   */
+  halt(reason: string): void {
+    this.halted ??= reason;
+  }
+
   private submit(prepared: PreparedRecord, options: AppendOptions): Promise<Appended> {
     if (this.closed) {
       return Promise.reject(new ArbiterError("LEDGER_UNAVAILABLE", "the ledger is closed"));
     }
+    if (this.halted !== undefined) return Promise.reject(this.haltedError());
     const id = prepared.record.id;
     return this.appends.submit({ prepared, effect: options.effect }, options.deferred ?? false).then((index) => ({ index, id }));
   }
@@ -227,6 +237,10 @@ export class Ledger {
     return start;
   }
 
+  private haltedError(): ArbiterError {
+    return new ArbiterError("LEDGER_UNAVAILABLE", `the ledger failed its background verification, so nothing more is recorded or signed until it is checked (\`arbiter log verify\`, /healthz): ${this.halted ?? ""}`);
+  }
+
   /** Waits for every queued append to be durable. */
   async drain(): Promise<void> {
     while (this.appends.busy) {
@@ -245,6 +259,7 @@ export class Ledger {
    * Refuses (INCONSISTENT_CHECKPOINT) to sign a tree that does not extend the last signed tree.
    */
   checkpoint(): SignedCheckpoint {
+    if (this.halted !== undefined) throw this.haltedError();
     // Durable at once: a checkpoint may be published as soon as this returns.
     const stored = this.store.write((writer) => {
       const size = writer.size();

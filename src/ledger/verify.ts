@@ -61,7 +61,8 @@ function checkCheckpoint(cp: Visited, edge: CompactRange, verifier: NoteVerifier
   return undefined;
 }
 
-function firstMismatch(stored: Buffer, completed: readonly Buffer[]): { level: number; problem: string } | undefined {
+/** The first stored hash of an entry that differs from the hashes its leaf completes (level 0: its own leaf hash). */
+export function firstMismatch(stored: Buffer, completed: readonly Buffer[]): { level: number; problem: string } | undefined {
   if (stored.length !== completed.length * HASH_SIZE) {
     return { level: completed.length - 1, problem: `${stored.length / HASH_SIZE} stored hashes where ${completed.length} belong` };
   }

@@ -10,7 +10,7 @@ import {
   type LimitStore,
 } from "../decide/index.js";
 import { IdentityDirectory } from "../identity/index.js";
-import { openLedger, type Ledger } from "../ledger/index.js";
+import { LedgerWatch, openLedger, type Ledger } from "../ledger/index.js";
 import { Linkage } from "../linkage/index.js";
 import { PolicyStore } from "../policy/index.js";
 import type { Caller } from "../record/index.js";
@@ -34,6 +34,8 @@ export interface RuntimeOptions {
   streaming?: StreamingOptions;
   /** Where rate-limit and quota counters live; by default the data directory's database, shared by every process on it. */
   limits?: LimitStore;
+  /** Verify the ledger in the background (serve): a problem found stops recording (see Ledger.halt). intervalMs 0: off. */
+  watch?: { intervalMs: number; fullIntervalMs: number };
 }
 
 export interface Runtime {
@@ -53,6 +55,8 @@ export interface Runtime {
   linkage: Linkage;
   /** The outside sinks records stream to, when any is configured. */
   streams: Streams | undefined;
+  /** The background verify of the ledger, when one runs. */
+  watch: LedgerWatch | undefined;
   /** The clock every capability reads (tests move it). */
   now: () => Date;
   /** Who works on the data directory from this process, for records made without an API credential (see local-caller.ts). */
@@ -85,7 +89,11 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
     bindingKey,
     now,
   });
-  // Started last: nothing after it can fail and leave a follower running for a runtime nobody holds.
+  // Started last: nothing after them can fail and leave a worker running for a runtime nobody holds.
+  const watch =
+    options.watch && options.watch.intervalMs > 0
+      ? new LedgerWatch(dir, ledger, { ...options.watch, onProblem: (problem) => ledger.halt(problem.message) })
+      : undefined;
   const streams = options.streaming && startStreams(ledger.reader, new SqliteStreamPositions(db), config.origin, options.streaming);
   return {
     dir,
@@ -105,8 +113,10 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
     now,
     localCaller: (actorFlag) => localCaller(identities, actorFlag),
     streams,
+    watch,
     close: async () => {
       try {
+        await watch?.close();
         await streams?.close();
         await ledger.close();
       } finally {

@@ -38,8 +38,44 @@ export function createMetrics(runtime: Runtime): ServerMetrics {
       this.set(runtime.ledger.latestCheckpoint()?.size ?? 0);
     },
   });
+  verifyMetrics(registry, runtime);
   streamMetrics(registry, runtime);
   return { registry, decisions, decisionSeconds, httpRequests };
+}
+
+/** The background verify of the ledger (serve): whether it holds, and how far it checked. */
+function verifyMetrics(registry: Registry, runtime: Runtime): void {
+  new Gauge({
+    name: "arbiter_ledger_verify_ok",
+    help: "1 while the background verify finds the ledger sound, 0 once it found it edited, truncated, deleted or replaced (recording stops), absent when no background verify runs.",
+    registers: [registry],
+    collect() {
+      this.reset();
+      const status = runtime.watch?.status();
+      if (status) this.set(status.problem ? 0 : 1);
+    },
+  });
+  new Gauge({
+    name: "arbiter_ledger_verified_entries",
+    help: "Entries whose hashes the background verify recomputed and found as stored.",
+    registers: [registry],
+    collect() {
+      this.reset();
+      const status = runtime.watch?.status();
+      if (status) this.set(status.verified_entries);
+    },
+  });
+  new Counter({
+    name: "arbiter_ledger_verify_rounds_total",
+    help: "Rounds of the background verify, by kind (incremental: new entries, the file and the latest checkpoint; full: everything log verify checks).",
+    labelNames: ["kind"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const status = runtime.watch?.status();
+      if (status) for (const kind of ["incremental", "full"] as const) this.inc({ kind }, status.rounds[kind]);
+    },
+  });
 }
 
 /** Each outside sink's progress through the ledger (see docs/streaming.md), read from its follower at scrape time. */

@@ -50,7 +50,12 @@ export function serveCommand(): Command {
         const loaded = settingsFor(dir, options, allSettingKeys());
         const { server, ledger, mcp, stream, notify } = loaded.settings;
         const streaming = streamingOptions(stream, (line) => process.stderr.write(human`arbiter ${line}\n`));
-        const runtime = openRuntime(dir, { backgroundCheckpoints: true, checkpointIntervalMs: ledger.checkpoint_interval, ...(streaming ? { streaming } : {}) });
+        const runtime = openRuntime(dir, {
+          backgroundCheckpoints: true,
+          checkpointIntervalMs: ledger.checkpoint_interval,
+          watch: { intervalMs: ledger.verify_interval, fullIntervalMs: ledger.full_verify_interval },
+          ...(streaming ? { streaming } : {}),
+        });
         let app;
         try {
           app = await buildServer(runtime, {

@@ -1,6 +1,7 @@
 // Liveness, readiness detail and Prometheus metrics.
 import type { RoutesStatus } from "../../enforce/http/index.js";
 import type { ServerContext } from "../context.js";
+import { PROBLEM_CONTENT_TYPE, problem } from "../problem.js";
 
 export interface HealthParts {
   /** The HTTP routes file in force, and why a change on disk was not taken. */
@@ -14,6 +15,7 @@ export function healthRoutes({ app, runtime, metrics }: ServerContext, parts: He
       const checkpoint = runtime.ledger.latestCheckpoint();
       const version = runtime.policies.activeVersion();
       const routes = parts.routes();
+      const verify = runtime.watch?.status();
       const body = {
         // A refused routes change keeps the last good routes serving: degraded, not down.
         status: version && !routes.error ? "ok" : "degraded",
@@ -25,7 +27,14 @@ export function healthRoutes({ app, runtime, metrics }: ServerContext, parts: He
           checkpoint_age_seconds: checkpoint ? Math.round((Date.now() - Date.parse(checkpoint.signedAt)) / 1000) : null,
         },
         http: { routes },
+        ...(verify ? { verify } : {}),
       };
+      // The ledger was found edited, truncated, deleted or replaced under this process: recording has
+      // stopped (Ledger.halt), so no decision can be made; say what failed to whoever watches.
+      if (verify?.problem) {
+        const failed = problem("LEDGER_CORRUPT", `the background verify found the ledger unsafe (${verify.problem.check}): ${verify.problem.message}`, { ...body, status: 503, health: "degraded" });
+        return reply.status(503).type(PROBLEM_CONTENT_TYPE).send(failed);
+      }
       // Without an active policy every decision would fail; say so to load balancers.
       return reply.status(version ? 200 : 503).send(body);
     },
