@@ -11,6 +11,7 @@ import {
   type Checkpoint,
 } from "../../src/ledger/checkpoint.js";
 import { keyPairFromSeed, signerFromSkey, signNote, verifierFromVkey } from "../../src/ledger/note.js";
+import { codeOf } from "../support/errors.js";
 
 const ORIGIN = "example.com/log";
 const keys = keyPairFromSeed(ORIGIN, Buffer.alloc(32, 3));
@@ -19,16 +20,6 @@ const verifier = verifierFromVkey(keys.vkey);
 const root = Buffer.alloc(32, 0x5a);
 const cp: Checkpoint = { origin: ORIGIN, size: 42, root, extensions: [] };
 const ROOT64 = root.toString("base64");
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ArbiterError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 describe("formatCheckpoint / parseCheckpoint", () => {
   it("formats origin, size, root and extension lines", () => {

@@ -15,6 +15,7 @@ import {
   type NoteSigner,
   type NoteVerifier,
 } from "../../src/ledger/note.js";
+import { codeOf } from "../support/errors.js";
 
 // The example in the package documentation of golang.org/x/mod/sumdb/note (note.go).
 const PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
@@ -34,16 +35,6 @@ const peter = verifierFromVkey(PETER_VKEY);
 const own = keyPairFromSeed("example.com/log", Buffer.alloc(32, 7));
 const ownSigner = signerFromSkey(own.skey);
 const ownVerifier = verifierFromVkey(own.vkey);
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ArbiterError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 function onlyArbiterErrors(fn: () => unknown): void {
   try {

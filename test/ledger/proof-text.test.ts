@@ -14,6 +14,7 @@ import {
   verifyInclusionProofText,
 } from "../../src/ledger/proof-text.js";
 import { MemoryHashStore, testEntries } from "./merkle/memory-store.js";
+import { codeOf } from "../support/errors.js";
 
 const ORIGIN = "example.com/log";
 const keys = keyPairFromSeed(ORIGIN, Buffer.alloc(32, 5));
@@ -23,16 +24,6 @@ const entries = testEntries(300);
 const store = MemoryHashStore.fromEntries(entries);
 const checkpointAt = (size: number): Checkpoint => ({ origin: ORIGIN, size, root: treeHash(size, store.read), extensions: [] });
 const signedAt = (size: number): string => signCheckpoint(checkpointAt(size), signer);
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ArbiterError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 const h = (byte: number): Hash => Buffer.alloc(32, byte);
 const line = (hash: Hash): string => hash.toString("base64");

@@ -1,7 +1,6 @@
 // CompactRange and peakAddresses against transparency-dev's compact trees, the slow reference, and restore-and-continue properties.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ArbiterError } from "../../../src/record/errors.js";
 import {
   CompactRange,
   EMPTY_ROOT,
@@ -13,6 +12,7 @@ import {
 import { testEntries } from "./memory-store.js";
 import { referenceRoot } from "./reference.js";
 import { hex, rfc6962 } from "./vectors.js";
+import { expectCode } from "../../support/errors.js";
 
 const entries = testEntries(2100);
 const leafHashes = entries.map((entry) => leafHash(entry));
@@ -21,17 +21,6 @@ function rangeOf(size: number): CompactRange {
   const range = CompactRange.empty();
   for (const hash of leafHashes.slice(0, size)) range.append(hash);
   return range;
-}
-
-function expectCode(fn: () => unknown, code: string): void {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ArbiterError);
-    expect((err as ArbiterError).code).toBe(code);
-    return;
-  }
-  expect.fail(`expected ArbiterError ${code}`);
 }
 
 describe("CompactRange against transparency-dev/merkle testonly vectors", () => {

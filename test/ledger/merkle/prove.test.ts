@@ -1,7 +1,6 @@
 // Proof generation over stored hashes: equal to the RFC 9162 reference, transparency-dev's vectors, O(log n) batched reads.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ArbiterError } from "../../../src/record/errors.js";
 import {
   assembleConsistencyProof,
   assembleInclusionProof,
@@ -19,6 +18,7 @@ import {
 import { MemoryHashStore, testEntries } from "./memory-store.js";
 import { referenceConsistency, referencePath, referenceRoot } from "./reference.js";
 import { hex, rfc6962 } from "./vectors.js";
+import { expectCode } from "../../support/errors.js";
 
 const MAX = 2048;
 const entries = testEntries(MAX);
@@ -27,17 +27,6 @@ const store = MemoryHashStore.fromEntries(entries);
 const toHex = (hashes: readonly Hash[]): string[] => hashes.map((h) => h.toString("hex"));
 const sizeAndIndex = fc.integer({ min: 1, max: MAX }).chain((size) => fc.tuple(fc.constant(size), fc.nat(size - 1)));
 const twoSizes = fc.integer({ min: 1, max: MAX }).chain((n) => fc.tuple(fc.integer({ min: 1, max: n }), fc.constant(n)));
-
-function expectCode(fn: () => unknown, code: string): void {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ArbiterError);
-    expect((err as ArbiterError).code).toBe(code);
-    return;
-  }
-  expect.fail(`expected ArbiterError ${code}`);
-}
 
 function keys(addresses: readonly HashAddress[]): string[] {
   return addresses.map(({ level, index }) => `${level}/${index}`);

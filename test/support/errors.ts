@@ -1,0 +1,19 @@
+// The one way tests ask which ArbiterError a call threw.
+import { expect } from "vitest";
+import { ArbiterError } from "../../src/record/index.js";
+
+/** The code of the ArbiterError `fn` throws, or undefined when it returns; any other error is rethrown. */
+export function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ArbiterError) return err.code;
+    throw err;
+  }
+  return undefined;
+}
+
+/** Fails unless `fn` throws an ArbiterError with `code`. */
+export function expectCode(fn: () => unknown, code: string): void {
+  expect(codeOf(fn), `expected ArbiterError ${code}`).toBe(code);
+}
