@@ -179,10 +179,45 @@ describe.skipIf(SKIP_BROWSER)("the console in Chromium", () => {
     await page.getByRole("button", { name: "Sign out" }).click();
   });
 
+  it("shows linkage coverage and findings per source system", async () => {
+    const events = [{ eventTime: new Date().toISOString(), eventName: "GetObject", eventSource: "s3.amazonaws.com", userIdentity: { type: "IAMUser", userName: "nobody-known" } }];
+    const run = await fetch(`${world.url}/v1/linkage/runs`, { method: "POST", headers: world.bearer("carol"), body: JSON.stringify({ format: "cloudtrail", source: "s3-audit", events }) });
+    expect(run.status).toBe(201);
+    await signIn(page, world.url, world.keys.carol as string, "#/linkage");
+    const row = page.locator("table.linkage tbody tr", { hasText: "s3-audit" });
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/0\.0% \(0 of 1\).*UNLINKED_ACTION 1/);
+    await screenshot(page, "linkage");
+    await page.getByRole("button", { name: "Sign out" }).click();
+  });
+
+  it("lists policy versions with fire counts and never-fired rules, and diffs two versions", async () => {
+    const { loadPolicyDir } = await import("../../src/policy/index.js");
+    const { DEMO_POLICIES } = await import("../../src/runtime/demo.js");
+    await signIn(page, world.url, world.keys.carol as string, "#/policies");
+    const rule = page.locator("table.rules tbody tr", { hasText: "large-sums-need-approval" });
+    await rule.waitFor();
+    // The count shown is the number of decisions the API lists as determined by that rule.
+    const listed = (await (await fetch(`${world.url}/v1/decisions?policy=large-sums-need-approval&limit=500`, { headers: world.bearer("carol") })).json()) as { decisions: unknown[] };
+    expect(listed.decisions.length).toBeGreaterThanOrEqual(2);
+    await rule.locator("td").nth(4).filter({ hasText: new RegExp(`^${listed.decisions.length}$`) }).waitFor();
+    expect(await page.getByText(/^Never fired: /).count()).toBe(1);
+    await screenshot(page, "policies");
+    // A second version: the sample policies replace the fixture's, and the diff names what changed.
+    await world.runtime.policies.activate(loadPolicyDir(DEMO_POLICIES), { id: "test-seeder", type: "human" });
+    await page.reload();
+    await page.locator("table.versions tbody tr").nth(1).waitFor();
+    await page.locator(".diff").waitFor();
+    expect(await page.locator(".diff p").first().textContent()).toMatch(/^Added: .*Removed: .*large-sums-need-approval/);
+    await page.getByRole("button", { name: "Sign out" }).click();
+  });
+
   it("is usable on a narrow window (420 px): nothing wider than the window but the table's own scroller", async () => {
     await page.setViewportSize({ width: 420, height: 800 });
     await signIn(page, world.url, world.keys.carol as string);
     await page.locator("table.decisions tbody tr").first().waitFor();
+    const wide = await inPage<string[]>(page, "[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > 421 && !e.closest('.table-wrap')).map((e) => e.tagName + '.' + e.className + ':' + Math.round(e.getBoundingClientRect().right)).slice(0, 8)");
+    expect(wide).toEqual([]);
     expect(await inPage<number>(page, "document.documentElement.scrollWidth")).toBeLessThanOrEqual(420);
     await screenshot(page, "decisions-narrow");
     await page.setViewportSize({ width: 1280, height: 800 });

@@ -8,6 +8,8 @@ import { DecisionDetail } from "./views/decision-detail.js";
 import { Decisions } from "./views/decisions.js";
 import { Identities } from "./views/identities.js";
 import { Integrity } from "./views/integrity.js";
+import { Linkage } from "./views/linkage.js";
+import { Policies } from "./views/policies.js";
 import { SignIn } from "./views/sign-in.js";
 
 export interface Operator {
@@ -21,6 +23,8 @@ const VIEWS: { view: string; label: string; roles: string[] }[] = [
   { view: "decisions", label: "Decisions", roles: ["auditor", "admin"] },
   { view: "approvals", label: "Approvals", roles: ["approver", "auditor", "admin"] },
   { view: "identities", label: "Identities", roles: ["auditor", "admin"] },
+  { view: "policies", label: "Policies", roles: ["auditor", "admin"] },
+  { view: "linkage", label: "Linkage", roles: ["auditor", "admin"] },
   { view: "integrity", label: "Integrity", roles: ["approver", "auditor", "admin"] },
 ];
 
@@ -90,6 +94,10 @@ function View({ view, id, api, operator }: { view: string; id: string | undefine
       return <Approvals api={api} operator={operator} focus={id} />;
     case "identities":
       return <Identities api={api} operator={operator} />;
+    case "policies":
+      return <Policies api={api} />;
+    case "linkage":
+      return <Linkage api={api} />;
     default:
       return <Integrity api={api} operator={operator} />;
   }
