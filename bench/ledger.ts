@@ -5,25 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { initLedgerDir, openLedger, verifyLedger, type Ledger } from "../src/ledger/index.js";
 import { fmt, machineLine, percentile } from "./machine.js";
+import { decisionLike } from "./records.js";
 
 const LARGE = Number(process.env.BENCH_ENTRIES ?? 1_000_000);
 const BASELINE_RECORDS = 5_000;
 const WINDOW = 4096;
-
-function decisionLike(i: number): Record<string, unknown> {
-  return {
-    kind: "decision",
-    subject: { id: `agent-${i % 100}`, type: "agent", owner: "alice@example.com" },
-    action: "tools/call:read_file",
-    resource: { id: `fs/docs/${i}.md`, type: "file" },
-    outcome: i % 10 === 0 ? "deny" : "allow",
-    control: "access",
-    reason_code: i % 10 === 0 ? "POLICY_FORBID" : "POLICY_PERMIT",
-    note: i % 10 === 0 ? "Agents may not read restricted files." : "Agents may read project docs.",
-    policy: { set_version: "sha256:8d3f", determining: ["docs-read"] },
-    correlation: { trace_id: "4bf92f3577b34da6a3ce929d0e0e4736" },
-  };
-}
 
 /** Appends `count` records with up to WINDOW in flight, as concurrent callers would. */
 async function appendMany(ledger: Ledger, count: number, onProgress?: (done: number) => void): Promise<number> {

@@ -11,25 +11,12 @@ import { openRuntime, type Runtime } from "../src/runtime/index.js";
 import type { StreamingOptions } from "../src/stream/index.js";
 import { freePort } from "./load.js";
 import { fmt, machineLine } from "./machine.js";
+import { decisionLike } from "./records.js";
 
 const ROUND = Number(process.env.BENCH_STREAM_ROUND ?? 20_000);
 const ROUNDS = 3;
 const BACKLOG = Number(process.env.BENCH_STREAM_BACKLOG ?? 50_000);
 const WINDOW = 512;
-
-function decisionLike(i: number): Record<string, unknown> {
-  return {
-    kind: "decision",
-    subject: { id: `agent-${i % 100}`, type: "agent", owner: "alice@example.com" },
-    action: "tools/call:read_file",
-    resource: { id: `fs/docs/${i}.md`, type: "file" },
-    outcome: i % 10 === 0 ? "deny" : "allow",
-    control: "access",
-    reason_code: i % 10 === 0 ? "POLICY_FORBID" : "POLICY_PERMIT",
-    note: "Agents may read project docs.",
-    policy: { set_version: "sha256:8d3f", determining: ["docs-read"] },
-  };
-}
 
 async function appendMany(runtime: Runtime, count: number): Promise<number> {
   const started = process.hrtime.bigint();
