@@ -109,7 +109,7 @@ export function serveCommand(): Command {
         }
         process.once("SIGINT", () => void shutdown());
         process.once("SIGTERM", () => void shutdown());
-        process.stdout.write(human`arbiter serving ${address} (data ${dir}, ledger ${runtime.ledger.origin}); OpenAPI at ${address}/openapi.json\n`);
+        process.stdout.write(human`arbiter serving ${address} (data ${dir}, ledger ${runtime.ledger.origin}); OpenAPI at ${address}/openapi.json; console at ${address}/\n`);
         for (const line of greeting(address)) process.stdout.write(human`${line}\n`);
       }),
     );
