@@ -5,6 +5,7 @@ import type { PolicyStore } from "../policy/index.js";
 import { ArbiterError, type Caller, type StoredRecord } from "../record/index.js";
 import type { RecordCount, RecordFilter, RecordQuery, TimeBucket } from "../store/index.js";
 import type { ApprovalBook } from "./approvals.js";
+import { enforcementRecord } from "./enforcement-record.js";
 import type { GrantBook } from "./grants.js";
 import { approvalView, grantView } from "./views.js";
 
@@ -179,22 +180,16 @@ export class DecisionLog {
       .reverse();
   }
 
-  /** Appends what the PEP did with a decision, linked by decision_id, and the subject/action/resource it applied to; `caller` is who reported it. */
-  async report(decisionId: string, report: EnforcementReport, caller: Caller, options: Pick<AppendOptions, "deferred"> = {}): Promise<Appended> {
-    const decision = this.find(decisionId).record as Extract<StoredRecord, { kind: "decision" }>;
-    return this.ledger.append({
-      kind: "enforcement",
-      decision_id: decisionId,
-      subject: decision.subject.type === "unknown" ? undefined : decision.subject,
-      action: decision.action,
-      resource: decision.resource,
-      pep: report.pep,
-      caller,
-      status: report.status,
-      ...(report.upstream ? { upstream: report.upstream } : {}),
-      ...(report.masked ? { masked: report.masked } : {}),
-      ...(report.duration_ms !== undefined ? { duration_ms: report.duration_ms } : {}),
-      correlation: { ...(decision.correlation ?? {}), ...(report.correlation ?? {}), parent_decision_id: decisionId },
-    }, options);
+  /**
+   * Appends what the PEP did with a decision, linked by decision_id, and the subject/action/resource it
+   * applied to; `caller` is who reported it. `built`: the report comes from a PEP in this process, whose
+   * reports enforcementRecord always turns into a valid record, so the schema parse is skipped; a
+   * report that came over the network is parsed like any outside input.
+   */
+  async report(decisionId: string, report: EnforcementReport, caller: Caller, options: Pick<AppendOptions, "deferred"> & { built?: boolean } = {}): Promise<Appended> {
+    const decision = this.find(decisionId).record as DecisionRecord;
+    const record = enforcementRecord(decisionId, decision, report, caller);
+    const append = { ...(options.deferred !== undefined ? { deferred: options.deferred } : {}) };
+    return options.built ? this.ledger.appendBuilt(record, append) : this.ledger.append(record, append);
   }
 }

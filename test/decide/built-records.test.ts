@@ -130,4 +130,27 @@ describe("records the engine builds skip the schema parse only where it could no
       { numRuns: 150 },
     );
   });
+
+  it("every enforcement report a PEP in this process can make is a record the schema accepts unchanged", async () => {
+    const decision = await runtime.engine.decide({ subject: { id: "release-pipeline" }, action: "deploy", resource: { type: "Environment", id: "staging", attributes: { tier: "staging" } } }, TEST_CALLER);
+    const report = fc.record(
+      {
+        status: fc.constantFrom<"executed" | "blocked" | "failed" | "held">("executed", "blocked", "failed", "held"),
+        pep,
+        upstream: fc.record({ status: fc.oneof(fc.integer(), fc.double()), error: fc.string({ maxLength: 300 }), bytes: fc.oneof(fc.nat(), fc.integer({ max: -1 }), fc.double()) }, { requiredKeys: [] }),
+        masked: fc.record({ fields: fc.array(fc.string({ maxLength: 40 }), { maxLength: 5 }), detectors: fc.dictionary(fc.constantFrom("email", "payment_card", "aws_access_key", "jwt"), fc.nat({ max: 50 })) }),
+        duration_ms: fc.oneof(fc.double(), fc.constant(Number.NaN), fc.constant(-1)),
+      },
+      { requiredKeys: ["status", "pep"] },
+    );
+    await fc.assert(
+      fc.asyncProperty(report, async (candidate) => {
+        const appended = await runtime.decisions.report(decision.decision_id, candidate, TEST_CALLER, { built: true });
+        const stored = JSON.parse(runtime.ledger.entry(appended.index).toString("utf8")) as unknown;
+        const parsed = storedRecordSchema.safeParse(stored);
+        expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
+      }),
+      { numRuns: 150 },
+    );
+  });
 });

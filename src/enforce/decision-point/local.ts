@@ -67,7 +67,7 @@ export class LocalDecisionPoint implements DecisionPoint {
   async report(decisionId: string, report: EnforcementReport, caller?: Caller): Promise<void> {
     // Written after the answer went out: it rides with the next call's decision instead of adding an
     // fsync of its own between two calls (≈ 200 µs less work per call when calls come back to back).
-    await this.runtime.decisions.report(decisionId, report, caller ?? this.caller, { deferred: true });
+    await this.runtime.decisions.report(decisionId, report, caller ?? this.caller, { deferred: true, built: true });
   }
 
   approval(id: string): Promise<ApprovalStatus | undefined> {
