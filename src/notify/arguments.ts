@@ -38,3 +38,8 @@ export function maskArguments(opened: Pick<ApprovalOpened, "args">, limit = MAX_
   if (Buffer.byteLength(text) > limit) return { omitted: `the arguments are ${Buffer.byteLength(text)} bytes; the console shows them`, masked: count };
   return { arguments: masked, masked: count };
 }
+
+/** Free text from the call (a resource id such as `file:///x?token=…`) with every detector's find masked. */
+export function maskFreeText(text: string): string {
+  return maskJson(text, { fields: [], detectors: [...DETECTOR_NAMES] }, new MaskTally(), "$") as string;
+}

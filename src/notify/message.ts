@@ -1,6 +1,6 @@
 // The notification an approver receives: a generic JSON body, or a Slack incoming-webhook body built from it.
 import type { ApprovalOpened } from "../decide/index.js";
-import { maskArguments } from "./arguments.js";
+import { maskArguments, maskFreeText } from "./arguments.js";
 import type { WebhookFormat } from "./webhook.js";
 
 export const APPROVAL_EVENT = "approval.requested";
@@ -36,8 +36,8 @@ export function approvalMessage(opened: ApprovalOpened, publicUrl: string | unde
     decision_id: opened.decisionId,
     requester: opened.requester,
     call: {
-      action: opened.action,
-      resource: opened.resource,
+      action: maskFreeText(opened.action),
+      resource: { type: opened.resource.type, id: maskFreeText(opened.resource.id) },
       ...(args && "arguments" in args ? { arguments: args.arguments } : {}),
       ...(args && "omitted" in args ? { arguments_omitted: args.omitted } : {}),
       ...(args ? { masked_values: args.masked } : {}),

@@ -96,6 +96,16 @@ describe("approver notifications", () => {
     });
     for (const raw of ["AKIAIOSFODNN7EXAMPLE", "hunter2", "12345", "4111", "ops@example.com", SECRET]) expect(got?.body).not.toContain(raw);
 
+    // A secret in the resource id itself is masked too.
+    const odd = await server.runtime.engine.decide(
+      { subject: { id: "release-pipeline" }, action: "deploy", resource: { type: "Environment", id: "production?token=ghp_0123456789abcdefghijklmnopqrstuvwxyzAB", attributes: { tier: "production" } } },
+      TEST_CALLER,
+    );
+    expect(odd.reason_code).toBe("APPROVAL_REQUIRED");
+    const [, second] = await hook.waitFor(2);
+    expect(second?.body).not.toContain("ghp_0123456789");
+    expect(JSON.parse(second?.body ?? "")).toMatchObject({ call: { resource: { type: "Environment", id: "production?token=[MASKED:secret]" } } });
+
     const timestamp = Number(got?.headers[TIMESTAMP_HEADER]);
     const signature = String(got?.headers[SIGNATURE_HEADER]);
     expect(signature).toMatch(/^sha256=[0-9a-f]{64}$/);
@@ -103,6 +113,7 @@ describe("approver notifications", () => {
     expect(verifySignature(SECRET, timestamp, (got?.body ?? "").replace("production", "staging"), signature)).toBe(false);
     expect(verifySignature(SECRET, timestamp + 1, got?.body ?? "", signature)).toBe(false);
 
+    await started.notifier.idle();
     const [record, ...more] = notificationRecords(id);
     expect(more).toEqual([]);
     expect(record).toMatchObject({
