@@ -28,7 +28,8 @@ const MAY_IMPORT: Record<string, string[]> = {
   // The composition root builds every capability and gateway; the doors (server, cli) mount them.
   // Streaming out reads the ledger and its store; it decides nothing and no capability calls it.
   stream: ["record", "store", "ledger"],
-  runtime: [...CORE, ...PEPS, "stream", "notify"],
+  redis: ["record", "store", "decide"],
+  runtime: [...CORE, ...PEPS, "stream", "notify", "redis"],
   server: [...CORE, ...PEPS, "runtime", "console", "report", "notify"],
   cli: [...CORE, ...PEPS, "runtime", "server", "report"],
   report: [...CORE],
@@ -44,6 +45,7 @@ const PACKAGE_ROOMS: Record<string, string[]> = {
   commander: ["cli"],
   "@cedar-policy/cedar-wasm": ["policy"],
   nats: ["stream"],
+  ioredis: ["redis"],
   "@opentelemetry/sdk-logs": ["stream"],
   "@opentelemetry/exporter-logs-otlp-http": ["stream"],
   "@opentelemetry/api-logs": ["stream"],

@@ -28,11 +28,12 @@ export interface LimitGrant {
 /**
  * The counter key of one limit for one caller and action. The caller and action are hashed: they
  * are free text, and a key of fixed shape keeps them from colliding with the separator (or, in
- * Redis, from choosing the cluster slot).
+ * Redis, from choosing the cluster slot). The hash is a Redis Cluster hash tag ({…}), so every
+ * counter one call takes lives in one slot, as a script over several keys needs.
  */
 export function limitKey(limitId: string, subjectId: string, action: string): string {
   const who = createHash("sha256").update(subjectId).update("\u0000").update(action).digest("hex").slice(0, 32);
-  return `${who}:${limitId}`;
+  return `{${who}}:${limitId}`;
 }
 
 /**

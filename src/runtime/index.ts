@@ -5,7 +5,6 @@ import {
   BreakGlassFlow,
   DecisionEngine,
   DecisionLog,
-  CountedLimits,
   GrantBook,
   type LimitStore,
 } from "../decide/index.js";
@@ -14,9 +13,11 @@ import { LedgerWatch, openLedger, type Ledger } from "../ledger/index.js";
 import { Linkage } from "../linkage/index.js";
 import { PolicyStore } from "../policy/index.js";
 import type { Caller } from "../record/index.js";
-import { loadBindingKey, SqliteLimitCounters, SqliteStreamPositions, type DataDirConfig, type SqliteDatabase } from "../store/index.js";
+import { loadBindingKey, SqliteStreamPositions, type DataDirConfig, type SqliteDatabase } from "../store/index.js";
 import { startStreams, type StreamingOptions, type Streams } from "../stream/index.js";
+import { limitStore } from "./limits.js";
 import { localCaller } from "./local-caller.js";
+import { loadSettings } from "./settings/index.js";
 
 export { ACTOR_ENV } from "../identity/index.js";
 export { streamingOptions } from "./streaming.js";
@@ -32,7 +33,7 @@ export interface RuntimeOptions {
   now?: () => Date;
   /** Sinks to stream every ledger record to (long-running processes: serve, mcp wrap). */
   streaming?: StreamingOptions;
-  /** Where rate-limit and quota counters live; by default the data directory's database, shared by every process on it. */
+  /** Where rate-limit and quota counters live; by default as the `limits` settings of the data directory and environment say. */
   limits?: LimitStore;
   /** Verify the ledger in the background (serve): a problem found stops recording (see Ledger.halt). intervalMs 0: off. */
   watch?: { intervalMs: number; fullIntervalMs: number };
@@ -65,6 +66,8 @@ export interface Runtime {
 }
 
 export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime {
+  // Read before the ledger opens: a settings file in error leaves nothing open behind it.
+  const limitSettings = options.limits === undefined ? loadSettings({ dir, env: process.env }).settings.limits : undefined;
   const { ledger, config, vkey, db } = openLedger(dir, {
     ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
     ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}),
@@ -77,7 +80,7 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
   const grants = new GrantBook(db);
   const breakGlass = new BreakGlassBook(db);
   const bindingKey = loadBindingKey(dir);
-  const limits = options.limits ?? new CountedLimits(new SqliteLimitCounters(db));
+  const limits = options.limits ?? limitStore(limitSettings as NonNullable<typeof limitSettings>, db);
   const engine = new DecisionEngine({
     ledger,
     identities,

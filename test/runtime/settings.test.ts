@@ -78,7 +78,7 @@ describe("loadSettings", () => {
       `${path}:2: server.port must be an integer from 0 to 65535 (0: any free port); got 99999`,
       `${path}:3: unknown setting server.hots; server has host, port, log_level, body_limit, linkage_body_limit, headers_timeout, request_timeout, keep_alive_timeout, cors_origins, ext_authz_port, proxy_port, proxy_timeout, proxy_body_limit, proxy_header_limit, proxy_mask_limit`,
       `${path}:5: mcp.idle_timeout must be a duration from 1s to 24h, such as 500ms, 30s, 15m or 2h (a bare number is seconds); got "5 minutes"`,
-      `${path}:6: unknown section "bogus"; the sections are server, ledger, mcp, stream, notify`,
+      `${path}:6: unknown section "bogus"; the sections are server, ledger, mcp, stream, notify, limits`,
     ]);
   });
 
@@ -112,7 +112,7 @@ describe("the template and the reference", () => {
     const { settings, sources } = loadSettings({ dir, env: {} });
     expect(settings).toEqual(loadSettings({ env: {} }).settings);
     for (const { key } of catalog()) expect(sources[key].source).toBe("file");
-    expect(Object.keys(parse(uncommented) as object)).toEqual(["server", "ledger", "mcp", "stream", "notify"]);
+    expect(Object.keys(parse(uncommented) as object)).toEqual(["server", "ledger", "mcp", "stream", "notify", "limits"]);
   });
 
   it("docs/settings.md lists every setting with its default, variable and flag", () => {

@@ -2,12 +2,13 @@
 // To add a knob, add a setting to its section (or a new section file listed here) and document it in docs/settings.md.
 import type { Setting } from "./setting.js";
 import { ledger } from "./sections/ledger.js";
+import { limits } from "./sections/limits.js";
 import { mcp } from "./sections/mcp.js";
 import { notify } from "./sections/notify.js";
 import { server } from "./sections/server.js";
 import { stream } from "./sections/stream.js";
 
-export const SECTIONS = { server, ledger, mcp, stream, notify };
+export const SECTIONS = { server, ledger, mcp, stream, notify, limits };
 
 type Sections = typeof SECTIONS;
 type ValueOf<S> = S extends Setting<infer T> ? T : never;
