@@ -101,6 +101,12 @@ function originalIndexOf(index: number, body: Buffer): number | undefined {
  * query tables from its entry. Stops at the first problem.
  */
 export function verifyLedger(store: LedgerStore, verifier: NoteVerifier, origin: string, options: VerifyOptions = {}): LedgerVerification {
+  // One snapshot for the whole pass: read in many statements beside a writer, an entry committed
+  // between reading the entries and reading the index rows looked like an index row gone missing.
+  return store.readConsistent(() => verifySnapshot(store, verifier, origin, options));
+}
+
+function verifySnapshot(store: LedgerStore, verifier: NoteVerifier, origin: string, options: VerifyOptions): LedgerVerification {
   const onProgress = options.onProgress;
   const indexCheck = options.indexes === false ? undefined : new IndexCheck(store);
   let indexProblem: LedgerProblem | undefined;

@@ -106,6 +106,11 @@ const COLUMNS = [
  * Rows past the table's watermark are not there yet, and are not problems. Returns the first problem.
  */
 export function checkDecisionKeys(db: SqliteDatabase, ledger: Ledger): { rows: number; problem?: DecisionKeysProblem } {
+  // One snapshot, as verifyLedger reads: a server appending meanwhile must not look like a missing row.
+  return ledger.reader.readConsistent(() => checkSnapshot(db, ledger));
+}
+
+function checkSnapshot(db: SqliteDatabase, ledger: Ledger): { rows: number; problem?: DecisionKeysProblem } {
   const upTo = Number(db.prepare<[string], string>("SELECT value FROM linkage_meta WHERE key = ?").pluck().get("indexed_size") ?? "0");
   // Read in chunks, not with iterate(): the connection cannot run the entry scan while a statement iterates.
   const chunk = db.prepare<[number], unknown[]>(`SELECT * FROM linkage_decisions WHERE idx >= ? ORDER BY idx LIMIT ${CHUNK}`).raw();

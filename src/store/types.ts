@@ -176,6 +176,12 @@ export interface LedgerStore extends LedgerReader {
    * before an erasure are gone from disk; false when a reader kept it from finishing.
    */
   truncateWal(): boolean;
+  /**
+   * Runs `fn` in one read transaction, so that every read it makes sees the same snapshot of the
+   * store: a check that reads entries, hashes and index rows in many statements must not see a
+   * commit land between two of them (a verify running beside a server that appends).
+   */
+  readConsistent<T>(fn: () => T): T;
   close(): void;
 }
 

@@ -195,6 +195,11 @@ export class SqliteLedgerStore implements LedgerStore {
     }
   }
 
+  readConsistent<T>(fn: () => T): T {
+    // A deferred transaction that only reads: the snapshot is taken at its first read and kept to its end.
+    return this.db.transaction(fn).deferred();
+  }
+
   async sync(): Promise<void> {
     await this.wal.sync();
     this.restartWalSoon();
