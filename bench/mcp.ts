@@ -2,7 +2,6 @@
 // (stdio: `arbiter mcp wrap`; Streamable HTTP: `arbiter serve` at /mcp/NAME), every decision durable; added p50/p99.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -15,6 +14,7 @@ import { initLedgerDir } from "../src/ledger/index.js";
 import { loadPolicyDir } from "../src/policy/index.js";
 import { openRuntime } from "../src/runtime/index.js";
 import { DATA_FILES } from "../src/store/index.js";
+import { freePort } from "./load.js";
 import { fmt, machineLine, percentile } from "./machine.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -26,15 +26,6 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 200);
 const TARGET = { p50: 1, p99: 3 };
 /** BENCH_PART=stdio measures only the recorded stdio path (quicker, for profiling). */
 const PART = process.env.BENCH_PART ?? "all";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts a child and resolves once it writes `ready` on stdout or stderr. */
 function startChild(command: string, args: string[], ready: RegExp, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {

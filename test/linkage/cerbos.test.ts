@@ -1,28 +1,17 @@
 // Cerbos decision logs produced by the real Cerbos binary (file audit backend), imported and joined to an app's log.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseMapping } from "../../src/linkage/index.js";
 import type { StoredRecord } from "../../src/record/index.js";
 import { ROOT } from "../support/cli.js";
 import { FIXTURES, makeWorld, type World } from "./world.js";
+import { freePort } from "../support/net.js";
 
 const CERBOS = join(ROOT, "node_modules", "@cerbos", "cerbos-linux-x64", "cerbos-linux-x64");
 const VIEW_TRACE = "0af7651916cd43dd8448eb211c80319c";
 const DELETE_TRACE = "1bf7651916cd43dd8448eb211c80319d";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms;

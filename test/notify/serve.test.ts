@@ -1,10 +1,9 @@
 // `arbiter serve` sends approver notifications through the real CLI: webhooks from its settings, the link to its own address, a clean stop.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import type { ApprovalMessage } from "../../src/notify/index.js";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../src/notify/index.js";
-import { spawnArbiter, tempDir } from "../support/cli.js";
+import { startDemoServe, tempDir } from "../support/cli.js";
 import { startReceiver } from "./receiver.js";
 
 const SECRET = "serve-signing-secret-0042";
@@ -14,17 +13,9 @@ afterAll(() => hook.close());
 
 it("arbiter serve POSTs each approval it opens to the webhooks in its settings, linking to itself, and never prints the secret", async () => {
   const data = join(work, "data");
-  const child = spawnArbiter(["serve", "--demo", "--port", "0", "--log-level", "warn", "--data", data], {
+  const { child, url, keys, printed, exited } = await startDemoServe(data, {
     ARBITER_NOTIFY_WEBHOOKS: JSON.stringify([{ name: "approvers", url: hook.url, secret: SECRET }]),
   });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
-  child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString("utf8")));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  for (let i = 0; i < 200 && !/mcp-gateway \(enforcement point: pep\): arb_/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
-  const url = /serving (http:\S+)/.exec(out)?.[1] as string;
-  const keys = (JSON.parse(readFileSync(join(data, "demo-credentials.json"), "utf8")) as { api_keys: Record<string, string> }).api_keys;
   const answer = await fetch(`${url}/v1/decisions`, {
     method: "POST",
     headers: { authorization: `Bearer ${keys["mcp-gateway"] ?? ""}`, "content-type": "application/json" },
@@ -48,6 +39,6 @@ it("arbiter serve POSTs each approval it opens to the webhooks in its settings, 
 
   child.kill("SIGTERM");
   expect(await exited).toBe(0);
-  expect(out + err).not.toContain(SECRET);
-  expect(out + err).not.toContain("AKIAIOSFODNN7EXAMPLE");
+  expect(printed()).not.toContain(SECRET);
+  expect(printed()).not.toContain("AKIAIOSFODNN7EXAMPLE");
 });

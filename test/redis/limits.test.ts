@@ -2,7 +2,6 @@
 // replicas on data directories of their own, and fail-closed while Redis is down.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import type { LimitStore } from "../../src/decide/index.js";
@@ -12,6 +11,7 @@ import { formatSetting, loadSettings } from "../../src/runtime/settings/index.js
 import { openRuntime } from "../../src/runtime/index.js";
 import { limitStoreSuite } from "../decide/limit-store-suite.js";
 import { decideInProcess, freshDataDir, SEARCH_REQUEST, seedDataDir, startServe } from "../support/shared-limits.js";
+import { freePort } from "../support/net.js";
 
 const REDIS_URL = process.env.ARBITER_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 /** One prefix per run, so runs sharing the Redis never meet; every key under it is deleted afterwards. */
@@ -33,17 +33,6 @@ function store(prefix = `${PREFIX}${randomUUID()}:`, url = REDIS_URL, timeoutMs 
 }
 
 limitStoreSuite("Redis", () => store());
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A redis-server of the test's own on a free port, with nothing saved to disk. */
 async function ownRedis(port: number, password?: string): Promise<ChildProcess> {

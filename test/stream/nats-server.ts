@@ -1,17 +1,8 @@
 // A NATS server with JetStream of the test's own, on a free port, that the test can stop and start again.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer, connect as tcpConnect } from "node:net";
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { connect as tcpConnect } from "node:net";
+import { freePort } from "../support/net.js";
+export { freePort };
 
 async function accepting(port: number): Promise<boolean> {
   return new Promise((resolve) => {

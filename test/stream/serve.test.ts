@@ -1,9 +1,8 @@
 // `arbiter serve` streams through the real CLI: settings from the environment, NATS and OTLP at once, /metrics per sink.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { connect } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnArbiter, tempDir } from "../support/cli.js";
+import { startDemoServe, tempDir } from "../support/cli.js";
 import { TestNats } from "./nats-server.js";
 import { OtlpReceiver } from "./otlp-receiver.js";
 
@@ -29,7 +28,7 @@ function metric(text: string, name: string, sink: string): number {
 describe("arbiter serve with streaming on", () => {
   it("publishes a decision to NATS and to the OTLP collector, shows both sinks in /metrics, and stops cleanly", async () => {
     const data = join(work, "data");
-    const child = spawnArbiter(["serve", "--demo", "--port", "0", "--log-level", "warn", "--data", data], {
+    const { child, url, keys, printed, exited } = await startDemoServe(data, {
       ARBITER_STREAM_NATS_URL: nats.url,
       ARBITER_STREAM_NATS_SUBJECT_PREFIX: "e2e.records",
       ARBITER_STREAM_NATS_STREAM: "E2E_RECORDS",
@@ -37,14 +36,6 @@ describe("arbiter serve with streaming on", () => {
       ARBITER_STREAM_OTLP_HEADERS: "Authorization=Bearer e2e-token-31",
       ARBITER_STREAM_POLL_INTERVAL: "20ms",
     });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString("utf8")));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    for (let i = 0; i < 200 && !/mcp-gateway \(enforcement point: pep\): arb_/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
-    const url = /serving (http:\S+)/.exec(out)?.[1] as string;
-    const keys = (JSON.parse(readFileSync(join(data, "demo-credentials.json"), "utf8")) as { api_keys: Record<string, string> }).api_keys;
     const answer = await fetch(`${url}/v1/decisions`, {
       method: "POST",
       headers: { authorization: `Bearer ${keys["mcp-gateway"]}`, "content-type": "application/json" },
@@ -77,6 +68,6 @@ describe("arbiter serve with streaming on", () => {
 
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
-    expect(err).not.toContain("e2e-token-31");
+    expect(printed()).not.toContain("e2e-token-31");
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 // Running the real, built `arbiter` command in a child process.
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll } from "vitest";
@@ -32,6 +32,32 @@ export function arbiter(args: readonly string[], options: { input?: string | Buf
 
 export function spawnArbiter(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
   return spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+}
+
+export interface DemoServer {
+  child: ReturnType<typeof spawnArbiter>;
+  url: string;
+  /** The demo identities' API keys, from the data directory's demo-credentials.json. */
+  keys: Record<string, string>;
+  /** Everything the server printed so far, both streams. */
+  printed: () => string;
+  exited: Promise<number | null>;
+}
+
+/** `arbiter serve --demo` on a free port over `data`, resolved once it has printed its address and the demo keys. */
+export async function startDemoServe(data: string, env: NodeJS.ProcessEnv = {}): Promise<DemoServer> {
+  const child = spawnArbiter(["serve", "--demo", "--port", "0", "--log-level", "warn", "--data", data], env);
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
+  child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString("utf8")));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // The greeting (demo credentials) follows the "serving" line in writes of its own: wait for both.
+  for (let i = 0; i < 400 && !/mcp-gateway \(enforcement point: pep\): arb_/.test(out) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
+  const url = /serving (http:\S+)/.exec(out)?.[1];
+  if (url === undefined) throw new Error(`arbiter serve --demo did not start:\n${out}${err}`);
+  const keys = (JSON.parse(readFileSync(join(data, "demo-credentials.json"), "utf8")) as { api_keys: Record<string, string> }).api_keys;
+  return { child, url, keys, printed: () => out + err, exited };
 }
 
 /** A fresh temporary directory, removed after the test file. */

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import { createServer as createNetServer, connect, type AddressInfo } from "node:net";
+import { connect, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWTPayload } from "jose";
 import { afterAll } from "vitest";
@@ -12,6 +12,8 @@ import type { CreateIdentityInput } from "../../../src/identity/index.js";
 import { DEMO_POLICIES } from "../../../src/runtime/demo.js";
 import { ROOT, tempDir } from "../../support/cli.js";
 import { PEOPLE_AND_MACHINES, TUESDAY_10, TestClock, serveSeeded, type SeededServer } from "../../support/server.js";
+import { freePort } from "../../support/net.js";
+export { freePort };
 
 export const EXAMPLES = join(ROOT, "examples", "http");
 export const IDP_ISSUER = "https://idp.test.example";
@@ -51,16 +53,6 @@ export const EDGE_PEPS: CreateIdentityInput[] = [
   { id: "edge-nginx", type: "service_account", owner: "carol", roles: ["pep"] },
   { id: "edge-caddy", type: "service_account", owner: "carol", roles: ["pep"] },
 ];
-
-export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
-}
 
 function startUpstream(): Promise<Upstream> {
   const received: Received[] = [];
