@@ -1,5 +1,6 @@
 // The enforcement ledger: RFC 6962 Merkle log with C2SP checkpoints, proofs, verify and bundles.
-export { Ledger, type AppendOptions, type Appended, type LedgerOptions, type SignedCheckpoint } from "./ledger.js";
+export { Ledger } from "./ledger.js";
+export type { AppendOptions, Appended, LedgerOptions, SignedCheckpoint } from "./ledger-types.js";
 export {
   DEFAULT_CHECKPOINT_INTERVAL_MS,
   initLedgerDir,

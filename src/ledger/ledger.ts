@@ -2,70 +2,15 @@
 import { prepareBuilt, prepareRecord, redactPrepared, redactText, type PreparedRecord, type RecordInput } from "../record/index.js";
 import { ArbiterError, isArbiterError } from "../record/errors.js";
 import type { EntryWrite, LedgerReader, LedgerStore, RawValueSelector, StoredCheckpoint } from "../store/index.js";
-import { openCheckpoint, signCheckpoint } from "./checkpoint.js";
-import {
-  CompactRange,
-  consistencyProof,
-  inclusionProof,
-  leafHash,
-  peakAddresses,
-  treeHash,
-  verifyConsistency,
-} from "./merkle/index.js";
+import { signCheckpoint } from "./checkpoint.js";
+import { type CompactRange, consistencyProof, inclusionProof, leafHash, treeHash } from "./merkle/index.js";
 import type { NoteSigner, NoteVerifier } from "./note.js";
+import type { AppendOptions, Appended, LedgerOptions, SignedCheckpoint } from "./ledger-types.js";
+import { assertExtends, loadEdge } from "./tree-extends.js";
 import { GroupCommit } from "./group-commit.js";
 import { formatConsistencyProof, formatInclusionProof } from "./proof-text.js";
 import { indexFieldsOf } from "./record-index.js";
-
-export interface LedgerOptions {
-  origin: string;
-  signer: NoteSigner;
-  verifier: NoteVerifier;
-  /** The verifier key in its C2SP text form, published beside checkpoints. */
-  vkey: string;
-  /** Sign a checkpoint at most this often while entries arrive; 0 turns the timer off. */
-  checkpointIntervalMs: number;
-  /** Group concurrent appends into one transaction (default). Off: one fsync'd transaction per record. */
-  groupCommit?: boolean;
-  /** Largest batch one transaction takes; bounds the latency of the first append in it. */
-  maxBatch?: number;
-  now?: () => Date;
-  /** Called with every checkpoint checkpoint() returns, once it is durable in the store (to keep a copy outside it). */
-  onCheckpoint?: (cp: SignedCheckpoint) => void;
-  /**
-   * The key of redaction markers (the data directory's binding key), read at the first append: every
-   * record is redacted with it before its leaf is encoded, whichever way it is appended.
-   */
-  redactionKey: () => Buffer;
-}
-
-export interface Appended {
-  index: number;
-  id: string;
-}
-
-export interface SignedCheckpoint {
-  origin: string;
-  size: number;
-  root: Buffer;
-  note: string;
-  signedAt: string;
-}
-
-/** Options of one append. */
-export interface AppendOptions {
-  /**
-   * A state change that commits atomically with this record, inside the ledger's transaction
-   * (see EntryWrite.effect). If it throws, this record is refused and nothing of it is stored.
-   */
-  effect?: () => void;
-  /**
-   * Nobody waits on this record to act (an MCP call's enforcement result, written after the answer):
-   * it joins the next append's transaction and fsync instead of costing one of its own, or is
-   * committed alone a few milliseconds later. Its promise still resolves only once it is durable.
-   */
-  deferred?: boolean;
-}
+import { eraseRawValues } from "./erase.js";
 
 /** What one append commits: the prepared record and the state change that goes with it. */
 interface AppendItem {
@@ -273,7 +218,7 @@ export class Ledger {
         );
       }
       const root = treeHash(size, (a) => writer.readHashes(a));
-      if (last) this.assertExtends(writer, last, size, root, "INCONSISTENT_CHECKPOINT");
+      if (last) assertExtends(this, writer, last, size, root, "INCONSISTENT_CHECKPOINT");
       const note = signCheckpoint({ origin: this.origin, size, root, extensions: [] }, this.signer);
       const signed: StoredCheckpoint = { size, root, note, signedAt: this.now().toISOString() };
       writer.insertCheckpoint(signed);
@@ -284,29 +229,9 @@ export class Ledger {
     return signed;
   }
 
-  /** Throws unless the tree of `size` with `root`, read from stored hashes, extends the last signed checkpoint. */
-  private assertExtends(reader: LedgerReader, last: StoredCheckpoint, size: number, root: Buffer, code: "INCONSISTENT_CHECKPOINT" | "LEDGER_CORRUPT"): void {
-    try {
-      if (last.size > size) throw new Error(`entries were removed: ${size} stored`);
-      openCheckpoint(last.note, this.verifier, this.origin);
-      const proof = consistencyProof(last.size, size, (a) => reader.readHashes(a));
-      verifyConsistency(last.size, size, last.root, root, proof);
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      const verb = code === "LEDGER_CORRUPT" ? "refusing to append" : `refusing to sign size ${size}`;
-      throw new ArbiterError(code, `${verb}: the stored tree is not consistent with the checkpoint signed at size ${last.size} (${reason}); run \`arbiter log verify\``, {
-        lastSize: last.size,
-        size,
-      });
-    }
-  }
 
-  /** The right edge read from the store, checked against the last signed checkpoint before anything is built on it. */
   private loadEdge(reader: LedgerReader, size: number): CompactRange {
-    const edge = new CompactRange(size, reader.readHashes(peakAddresses(size)));
-    const last = reader.latestCheckpoint();
-    if (last) this.assertExtends(reader, last, size, edge.root(), "LEDGER_CORRUPT");
-    return edge;
+    return loadEdge(this, reader, size);
   }
 
   private checkpointIfGrown(): void {
@@ -357,25 +282,9 @@ export class Ledger {
     return formatConsistencyProof(oldSize, proof, cp.note);
   }
 
-  /**
-   * Erases the raw values kept beside the leaves for a subject or a record, and appends the erasure's
-   * own record (built from the count) in the same commit: the values are gone exactly when the record
-   * saying so is durable, and a failed append erases nothing. A value written for the selector between
-   * the count and the commit refuses the erasure (CONFLICT) rather than erase more than the record says.
-   * The deleted cells are zeroed (secure_delete), and the WAL, which still holds the pages as they
-   * were before, is then folded in and emptied; a reader that keeps it from being emptied is waited
-   * for (the busy timeout) a few times, then reported, since the values would still be on disk.
-   */
-  async erase(selector: RawValueSelector, recordOf: (erased: number) => unknown): Promise<Appended & { erased: number }> {
-    const erased = this.store.countRawValues(selector);
-    const appended = await this.append(recordOf(erased), {
-      effect: () => {
-        const deleted = this.store.eraseRawValues(selector);
-        if (deleted !== erased) throw new ArbiterError("CONFLICT", `raw values were recorded for ${JSON.stringify(selector)} during the erasure; run it again`);
-      },
-    });
-    for (let attempt = 0; attempt < 3; attempt++) if (this.store.truncateWal()) return { ...appended, erased };
-    throw new ArbiterError("LEDGER_UNAVAILABLE", `${erased} raw value(s) were erased (recorded at index ${appended.index}), but another connection kept the write-ahead log from being emptied, so earlier copies of those pages are still in it; run the erasure again when it is idle`);
+  /** Erases the raw values of a subject or a record and appends the erasure's record in the same commit (erase.ts). */
+  erase(selector: RawValueSelector, recordOf: (erased: number) => unknown): Promise<Appended & { erased: number }> {
+    return eraseRawValues(this.store, (input, options) => this.append(input, options), selector, recordOf);
   }
 
   /** Flushes queued appends, signs a final checkpoint if the ledger grew, and releases the store. */

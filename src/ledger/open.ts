@@ -22,7 +22,8 @@ import {
   type SqliteDatabase,
 } from "../store/index.js";
 import { parseCheckpoint } from "./checkpoint.js";
-import { Ledger, type SignedCheckpoint } from "./ledger.js";
+import { Ledger } from "./ledger.js";
+import type { SignedCheckpoint } from "./ledger-types.js";
 import { generateKeyPair, signerFromSkey, verifierFromVkey } from "./note.js";
 import { assertNotRolledBack, dataDirCheckpoint, type OutsideCheckpoint } from "./rollback.js";
 

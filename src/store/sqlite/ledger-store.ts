@@ -3,29 +3,29 @@
 // async query builder would add a promise per statement on the hottest path of the product.
 import type { Statement } from "better-sqlite3";
 import { ArbiterError } from "../../record/errors.js";
-import {
-  TIME_BUCKET_CHARS,
-  type EntryWrite,
-  type LedgerStore,
-  type LedgerWriter,
-  type RawValueRow,
-  type RawValueSelector,
-  type RecordCount,
-  type RecordFilter,
-  type RecordLocation,
-  type RecordQuery,
-  type StoredCheckpoint,
-  type StoredEntry,
-  type StoredIndexRow,
-  type SubtreeAddress,
-  type TimeBucket,
+import type {
+  EntryWrite,
+  LedgerStore,
+  LedgerWriter,
+  RawValueRow,
+  RawValueSelector,
+  RecordCount,
+  RecordFilter,
+  RecordLocation,
+  RecordQuery,
+  StoredCheckpoint,
+  StoredEntry,
+  StoredIndexRow,
+  SubtreeAddress,
+  TimeBucket,
 } from "../types.js";
 import type { SqliteDatabase } from "./database.js";
 import { BackgroundCheckpointer, type CheckpointerOptions } from "./checkpointer.js";
+import { HASH_SIZE, completedHashCount, splitBody, storageSlot } from "./entry-layout.js";
 import { scanIndexRows } from "./index-scan.js";
+import { SqliteRecordQueries } from "./record-queries.js";
 import { WalSync } from "./wal-sync.js";
 
-const HASH_SIZE = 32;
 /** Rows read per query while scanning: one query per row costs more than the row itself. */
 const SCAN_CHUNK = 8192;
 
@@ -36,37 +36,8 @@ interface CheckpointRow {
   signed_at: string;
 }
 
-interface LocationRow {
-  record_id: string;
-  idx: number;
-  kind: string;
-  time: string;
-  subject_id: string | null;
-}
-
 function toCheckpoint(row: CheckpointRow): StoredCheckpoint {
   return { size: row.size, root: row.root, note: row.note, signedAt: row.signed_at };
-}
-
-function toLocation(row: LocationRow): RecordLocation {
-  return { recordId: row.record_id, index: row.idx, kind: row.kind, time: row.time, subjectId: row.subject_id };
-}
-
-/** How many hashes entry `index` completed: its leaf hash and one parent per trailing 1 bit of index. */
-export function completedHashCount(index: number): number {
-  let count = 1;
-  for (let n = index + 1; n % 2 === 0; n /= 2) count++;
-  return count;
-}
-
-function splitBody(index: number, body: Buffer): StoredEntry {
-  const split = Math.min(body.length, completedHashCount(index) * HASH_SIZE);
-  return { index, hashes: body.subarray(0, split), data: body.subarray(split) };
-}
-
-/** The entry that completes a perfect subtree stores its root: entry (k+1)*2^L - 1, slot L. */
-function storageSlot(address: SubtreeAddress): { row: number; offset: number } {
-  return { row: (address.index + 1) * 2 ** address.level - 1, offset: address.level * HASH_SIZE };
 }
 
 export class SqliteLedgerStore implements LedgerStore {
@@ -84,15 +55,9 @@ export class SqliteLedgerStore implements LedgerStore {
     checkpoints: Statement<[], CheckpointRow>;
     checkpointAt: Statement<[number], CheckpointRow | undefined>;
     insertCheckpoint: Statement<[number, Buffer, string, string]>;
-    locate: Statement<[string], LocationRow | undefined>;
-    between: Statement<[string, string], LocationRow>;
-    rawOf: Statement<[string], RawValueRow>;
-    eraseBySubject: Statement<[string]>;
-    countBySubject: Statement<[string], { n: number }>;
-    countByRecord: Statement<[string], { n: number }>;
-    eraseByRecord: Statement<[string]>;
   };
   private readonly writer: LedgerWriter;
+  private readonly queries: SqliteRecordQueries;
   private readonly wal: WalSync;
   private checkpointer: BackgroundCheckpointer | undefined;
   /** The checkpointer found the WAL long: restart it after the next fsync (see restartWal). */
@@ -101,6 +66,7 @@ export class SqliteLedgerStore implements LedgerStore {
   /** backgroundCheckpoints: for long-running processes; one-shot commands keep SQLite's automatic checkpoint. */
   constructor(db: SqliteDatabase, options: { backgroundCheckpoints?: boolean | CheckpointerOptions } = {}) {
     this.db = db;
+    this.queries = new SqliteRecordQueries(db);
     this.wal = new WalSync(db.name);
     if (options.backgroundCheckpoints) {
       db.pragma("wal_autocheckpoint = 0");
@@ -140,19 +106,6 @@ export class SqliteLedgerStore implements LedgerStore {
         "SELECT size, root, note, signed_at FROM checkpoints WHERE size = ?",
       ),
       insertCheckpoint: db.prepare("INSERT OR IGNORE INTO checkpoints (size, root, note, signed_at) VALUES (?, ?, ?, ?)"),
-      locate: db.prepare<[string], LocationRow | undefined>(
-        "SELECT record_id, idx, kind, time, subject_id FROM record_index WHERE record_id = ?",
-      ),
-      between: db.prepare<[string, string], LocationRow>(
-        "SELECT record_id, idx, kind, time, subject_id FROM record_index WHERE time >= ? AND time < ? ORDER BY idx",
-      ),
-      rawOf: db.prepare<[string], RawValueRow>(
-        "SELECT commitment, record_id AS recordId, subject_id AS subjectId, field, salt, value FROM raw_values WHERE record_id = ? ORDER BY field",
-      ),
-      eraseBySubject: db.prepare("DELETE FROM raw_values WHERE subject_id = ?"),
-      countBySubject: db.prepare("SELECT count(*) AS n FROM raw_values WHERE subject_id = ?"),
-      countByRecord: db.prepare("SELECT count(*) AS n FROM raw_values WHERE record_id = ?"),
-      eraseByRecord: db.prepare("DELETE FROM raw_values WHERE record_id = ?"),
     };
     this.writer = {
       size: () => this.size(),
@@ -275,11 +228,7 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   firstIndexRowFrom(from: number): number | undefined {
-    const first = this.db
-      .prepare<[number, number], number | null>("SELECT min(idx) FROM (SELECT idx FROM record_index WHERE idx >= ? UNION ALL SELECT idx FROM record_policies WHERE idx >= ?)")
-      .pluck()
-      .get(from, from);
-    return first ?? undefined;
+    return this.queries.firstIndexRowFrom(from);
   }
 
   checkpoints(): StoredCheckpoint[] {
@@ -292,79 +241,31 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   locateRecord(recordId: string): RecordLocation | undefined {
-    const row = this.stmt.locate.get(recordId);
-    return row && toLocation(row);
+    return this.queries.locateRecord(recordId);
   }
 
   recordsBetween(fromTime: string, toTime: string): RecordLocation[] {
-    return this.stmt.between.all(fromTime, toTime).map(toLocation);
-  }
-
-  /** The WHERE clause of a record query, built from fixed column names only; every value is a bound parameter. */
-  private whereOf(query: RecordFilter): { sql: string; params: (string | number)[] } {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    const equal: [keyof RecordFilter, string][] = [
-      ["kind", "kind"], ["subjectId", "subject_id"], ["action", "action"], ["resourceId", "resource_id"],
-      ["outcome", "outcome"], ["reasonCode", "reason_code"], ["control", "control"], ["policyVersion", "policy_version"],
-      ["traceId", "trace_id"], ["taskId", "task_id"], ["decisionId", "decision_id"], ["subjectType", "subject_type"],
-      ["subjectOwner", "subject_owner"],
-    ];
-    for (const [key, column] of equal) {
-      const value = query[key];
-      if (typeof value === "string") {
-        where.push(`${column} = ?`);
-        params.push(value);
-      }
-    }
-    if (query.policyId !== undefined) {
-      where.push("idx IN (SELECT idx FROM record_policies WHERE policy_id = ?)");
-      params.push(query.policyId);
-    }
-    if (query.from !== undefined) {
-      where.push("time >= ?");
-      params.push(query.from);
-    }
-    if (query.to !== undefined) {
-      where.push("time < ?");
-      params.push(query.to);
-    }
-    if (query.before !== undefined) {
-      where.push("idx < ?");
-      params.push(query.before);
-    }
-    return { sql: where.length ? `WHERE ${where.join(" AND ")}` : "", params };
+    return this.queries.recordsBetween(fromTime, toTime);
   }
 
   queryRecords(query: RecordQuery): RecordLocation[] {
-    const where = this.whereOf(query);
-    const sql = `SELECT record_id, idx, kind, time, subject_id FROM record_index ${where.sql} ORDER BY idx DESC LIMIT ?`;
-    return this.db.prepare<unknown[], LocationRow>(sql).all(...where.params, query.limit).map(toLocation);
+    return this.queries.queryRecords(query);
   }
 
   countRecords(query: RecordFilter, bucket: TimeBucket): RecordCount[] {
-    const where = this.whereOf(query);
-    // RFC 3339 times in UTC sort and truncate as text: the first 10, 13 or 16 characters are the day, hour or minute.
-    const sql = `SELECT substr(time, 1, ${TIME_BUCKET_CHARS[bucket]}) AS bucket, outcome, control, count(*) AS count
-      FROM record_index ${where.sql} GROUP BY 1, 2, 3 ORDER BY 1`;
-    return this.db.prepare<unknown[], RecordCount>(sql).all(...where.params);
+    return this.queries.countRecords(query, bucket);
   }
 
   rawValuesOf(recordId: string): RawValueRow[] {
-    return this.stmt.rawOf.all(recordId);
+    return this.queries.rawValuesOf(recordId);
   }
 
   countRawValues(selector: RawValueSelector): number {
-    const row = "subjectId" in selector ? this.stmt.countBySubject.get(selector.subjectId) : this.stmt.countByRecord.get(selector.recordId);
-    return row?.n ?? 0;
+    return this.queries.countRawValues(selector);
   }
 
   eraseRawValues(selector: RawValueSelector): number {
-    const result =
-      "subjectId" in selector
-        ? this.stmt.eraseBySubject.run(selector.subjectId)
-        : this.stmt.eraseByRecord.run(selector.recordId);
-    return result.changes;
+    return this.queries.eraseRawValues(selector);
   }
 
   truncateWal(): boolean {
