@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { progressBar } from "../src/cli/progress.js";
 import { initLedgerDir } from "../src/ledger/index.js";
 import { newRecordId } from "../src/record/index.js";
-import { openRuntime } from "../src/runtime/index.js";
+import { openGateways, openRuntime } from "../src/runtime/index.js";
+import { loadSettings } from "../src/runtime/settings/index.js";
 import { buildServer } from "../src/server/index.js";
 import { launchBrowser } from "../test/support/browser.js";
 import { fmt, machineLine, percentile } from "./machine.js";
@@ -110,7 +111,8 @@ async function main(): Promise<void> {
   console.log(`bench:console — ${machineLine()}`);
   const { runtime, key, seconds } = await seed(dir);
   console.log(`seeded ${DECISIONS.toLocaleString("en-US")} decisions in ${fmt(seconds)} s (ledger append, ${WINDOW} in flight)`);
-  const app = await buildServer(runtime, { logLevel: "silent" });
+  const gateways = openGateways(runtime, loadSettings({ dir, env: {} }).settings);
+  const app = await buildServer(gateways, { logLevel: "silent" });
   const url = await app.listen({ port: 0, host: "127.0.0.1" });
   try {
     const firstPage = await timeApi(url, "/v1/decisions?limit=50", key);
@@ -136,6 +138,7 @@ async function main(): Promise<void> {
     if (median >= TARGET_MS) process.exitCode = 1;
   } finally {
     await app.close();
+    await gateways.close();
     await runtime.close();
     rmSync(root, { recursive: true, force: true });
   }

@@ -23,6 +23,7 @@ export { ACTOR_ENV } from "../identity/index.js";
 export { streamingOptions } from "./streaming.js";
 export type { SinkStatus } from "../stream/index.js";
 export { startNotifications, type Notifications } from "./notifications.js";
+export { openGateways, type DecisionObserver, type GatewayLog, type GatewayOptions, type Gateways } from "./gateways.js";
 
 export interface RuntimeOptions {
   /** Overrides the configured checkpoint interval; 0 signs only on demand and on close. */

@@ -5,8 +5,7 @@ import fastifySwagger from "@fastify/swagger";
 import Fastify from "fastify";
 import { createJsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { ArbiterError, ERROR_CODES, type ErrorCode } from "../record/index.js";
-import type { HttpEnforcementOptions, HttpEnforcer } from "../enforce/http/index.js";
-import type { Runtime } from "../runtime/index.js";
+import type { Gateways } from "../runtime/index.js";
 import type { ArbiterApp, ServerContext } from "./context.js";
 import { consoleRoutes, type ConsoleRouteOptions } from "./console.js";
 import { securityHeaders } from "./headers.js";
@@ -19,12 +18,12 @@ import { breakGlassRoutes } from "./routes/breakglass.js";
 import { decisionRoutes } from "./routes/decisions.js";
 import { grantRoutes } from "./routes/grants.js";
 import { healthRoutes } from "./routes/health.js";
-import { httpRoutes } from "./routes/http.js";
+import { forwardAuthRoutes } from "./routes/forward-auth.js";
 import { identityRoutes } from "./routes/identities.js";
 import { linkageRoutes } from "./routes/linkage.js";
 import { logRoutes } from "./routes/log.js";
 import { logVerifyRoutes } from "./routes/log-verify.js";
-import { mcpRoutes, type McpRouteOptions } from "./routes/mcp.js";
+import { mcpRoutes } from "./routes/mcp.js";
 import { policyRoutes } from "./routes/policies.js";
 import { taskRoutes } from "./routes/tasks.js";
 import { sessionRoutes } from "./routes/session.js";
@@ -40,12 +39,8 @@ export interface ServerOptions {
   linkageBodyLimit?: number;
   /** Time limits of a connection: see ConnectionLimits. */
   connections?: Partial<ConnectionLimits>;
-  /** Machine-API enforcement: the routes file and how often it is re-read. */
-  http?: HttpEnforcementOptions;
   /** Browser origins allowed to call the API across origins; none (the default) leaves CORS off. */
   corsOrigins?: readonly string[];
-  /** Sessions and time limits of the MCP gateway at /mcp/NAME. */
-  mcp?: McpRouteOptions;
   /** The web console at `/`: where its built files are (default the package's own build). */
   console?: ConsoleRouteOptions;
 }
@@ -68,16 +63,9 @@ export interface ConnectionLimits {
 
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 72_000 };
 
-const enforcers = new WeakMap<ArbiterApp, HttpEnforcer>();
-
-/** The HTTP enforcement of a built server, for the doors on ports of their own (Envoy gRPC, the reverse proxy): one routes file, one flood budget. */
-export function httpEnforcerOf(app: ArbiterApp): HttpEnforcer {
-  const http = enforcers.get(app);
-  if (!http) throw new Error("not an app built by buildServer");
-  return http;
-}
-
-export async function buildServer(runtime: Runtime, options: ServerOptions = {}): Promise<ArbiterApp> {
+/** Mounts the routes of the capabilities and gateways the composition root built (runtime/); it builds none itself. */
+export async function buildServer(gateways: Gateways, options: ServerOptions = {}): Promise<ArbiterApp> {
+  const { runtime } = gateways;
   const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connections };
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) throw new ArbiterError("USAGE", `the headers timeout (${limits.headersTimeoutMs} ms) must not be longer than the request timeout (${limits.requestTimeoutMs} ms)`);
   const app = Fastify({
@@ -130,12 +118,21 @@ export async function buildServer(runtime: Runtime, options: ServerOptions = {})
   });
 
   const metrics = createMetrics(runtime);
+  const unobserve = gateways.observe((decision, seconds) => {
+    metrics.decisions.inc({ outcome: decision.outcome, reason_code: decision.reason_code });
+    metrics.decisionSeconds.observe({ outcome: decision.outcome }, seconds);
+  });
+  app.addHook("onClose", (_instance, done) => {
+    unobserve();
+    done();
+  });
+  gateways.logTo({ warn: (line) => app.log.warn(line), error: (fields, line) => app.log.error(fields, line), upstream: (name, line) => app.log.info({ upstream: name }, line) });
   app.addHook("onResponse", (request, reply, done) => {
     metrics.httpRequests.inc({ method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) });
     done();
   });
 
-  const context: ServerContext = { app, runtime, metrics };
+  const context: ServerContext = { app, runtime, gateways, metrics };
   decisionRoutes(context);
   approvalRoutes(context);
   grantRoutes(context);
@@ -147,11 +144,10 @@ export async function buildServer(runtime: Runtime, options: ServerOptions = {})
   logRoutes(context);
   logVerifyRoutes(context);
   sessionRoutes(context);
-  const http = httpRoutes(context, options.http);
-  enforcers.set(app, http);
+  forwardAuthRoutes(context);
   authzenRoutes(context);
-  healthRoutes(context, { routes: () => http.routes.status() });
-  mcpRoutes(context, options.mcp);
+  healthRoutes(context, { routes: () => gateways.http.routes.status() });
+  mcpRoutes(context);
   consoleRoutes(app, options.console);
 
   app.get("/openapi.json", () => app.swagger());

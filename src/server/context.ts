@@ -1,7 +1,7 @@
-// What every route module receives: the typed app, the runtime and the metrics.
+// What every route module receives: the typed app, the runtime, the gateways built over it, and the metrics.
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import type { Runtime } from "../runtime/index.js";
+import type { Gateways, Runtime } from "../runtime/index.js";
 import type { ServerMetrics } from "./metrics.js";
 
 export type ArbiterApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
@@ -9,5 +9,6 @@ export type ArbiterApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpr
 export interface ServerContext {
   app: ArbiterApp;
   runtime: Runtime;
+  gateways: Gateways;
   metrics: ServerMetrics;
 }

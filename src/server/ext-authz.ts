@@ -1,7 +1,7 @@
 // Envoy's gRPC ext_authz on a port of its own (gRPC needs HTTP/2; the API server speaks HTTP/1.1), over the same checks as forward-auth.
 import { Server, ServerCredentials, status as grpcStatus, type Metadata, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
-import { HeaderView, PEP_METADATA_KEY, authorizationService, checkResponse, envoyRequest, originalRequest, type EnvoyCheckRequest, type HttpEnforcer } from "../enforce/http/index.js";
-import type { Runtime } from "../runtime/index.js";
+import { HeaderView, PEP_METADATA_KEY, authorizationService, checkResponse, envoyRequest, originalRequest, type EnvoyCheckRequest } from "../enforce/http/index.js";
+import type { Gateways } from "../runtime/index.js";
 import { pepOf } from "./routes/forward-auth.js";
 
 export interface ExtAuthzListen {
@@ -23,7 +23,7 @@ function metadataView(metadata: Metadata): HeaderView {
   return HeaderView.fromPairs(values.map((v) => [PEP_METADATA_KEY, v] as const));
 }
 
-export async function listenExtAuthz(runtime: Runtime, http: HttpEnforcer, listen: ExtAuthzListen, log: (line: string) => void): Promise<ExtAuthzServer> {
+export async function listenExtAuthz({ runtime, http }: Gateways, listen: ExtAuthzListen, log: (line: string) => void): Promise<ExtAuthzServer> {
   const server = new Server({ "grpc.max_receive_message_length": MAX_MESSAGE_BYTES });
   server.addService(authorizationService(), {
     Check: (call: ServerUnaryCall<EnvoyCheckRequest, unknown>, callback: sendUnaryData<unknown>) => {

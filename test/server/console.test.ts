@@ -3,6 +3,8 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Decision } from "../../src/decide/index.js";
+import { openGateways } from "../../src/runtime/index.js";
+import { loadSettings } from "../../src/runtime/settings/index.js";
 import { buildServer } from "../../src/server/index.js";
 import { CONSOLE_CSP } from "../../src/server/console.js";
 import { tempDir } from "../support/cli.js";
@@ -56,7 +58,8 @@ describe("the console's files", () => {
   });
 
   it("says how to build the console when it is not built, with a 503 page instead of a crash", async () => {
-    const app = await buildServer(server.runtime, { logLevel: "silent", console: { dir: join(tempDir(), "no-console") } });
+    const gateways = openGateways(server.runtime, loadSettings({ dir: server.dir, env: {} }).settings);
+    const app = await buildServer(gateways, { logLevel: "silent", console: { dir: join(tempDir(), "no-console") } });
     try {
       const answer = await app.inject({ method: "GET", url: "/" });
       expect(answer.statusCode).toBe(503);
@@ -66,6 +69,7 @@ describe("the console's files", () => {
       expect((await app.inject({ method: "GET", url: "/healthz" })).statusCode).toBe(200);
     } finally {
       await app.close();
+      await gateways.close();
     }
   });
 });

@@ -1,4 +1,5 @@
 // A real Arbiter server on a free port over a fresh data directory with the sample policies and identities.
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect } from "vitest";
 import type { Decision } from "../../src/decide/index.js";
@@ -6,7 +7,8 @@ import type { CreateIdentityInput } from "../../src/identity/index.js";
 import type { Caller } from "../../src/record/index.js";
 import { initLedgerDir, verifierFromVkey, verifyInclusionProofText } from "../../src/ledger/index.js";
 import { loadPolicyDir } from "../../src/policy/index.js";
-import { openRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime/index.js";
+import { openGateways, openRuntime, type Gateways, type Runtime, type RuntimeOptions } from "../../src/runtime/index.js";
+import { SETTINGS_FILE, loadSettings } from "../../src/runtime/settings/index.js";
 import { DEMO_POLICIES } from "../../src/runtime/demo.js";
 import { buildServer, type ArbiterApp, type ServerOptions } from "../../src/server/index.js";
 import { tempDir } from "./cli.js";
@@ -49,6 +51,7 @@ export interface TestServer {
   url: string;
   app: ArbiterApp;
   runtime: Runtime;
+  gateways: Gateways;
   clock: TestClock;
   dir: string;
   keys: Record<string, string>;
@@ -58,6 +61,8 @@ export interface TestServer {
 
 export interface SeededServer {
   runtime: Runtime;
+  /** The MCP front, HTTP enforcement and notifications the composition root built over the runtime from the data directory's settings. */
+  gateways: Gateways;
   app: ArbiterApp;
   url: string;
   /** Each identity's API key, by identity id. */
@@ -66,29 +71,33 @@ export interface SeededServer {
 
 /**
  * A fresh data directory at `dir` with `identities` (each given an API key) and `policies` active,
- * served on a free port; server and runtime close after the test file.
+ * served on a free port; server and runtime close after the test file. `settings` is the text of the
+ * data directory's settings.yaml (the gateways' options come from it, as for `arbiter serve`).
  */
-export async function serveSeeded(dir: string, options: { origin: string; identities: readonly CreateIdentityInput[]; policies: string; runtime?: RuntimeOptions; server?: ServerOptions }): Promise<SeededServer> {
+export async function serveSeeded(dir: string, options: { origin: string; identities: readonly CreateIdentityInput[]; policies: string; runtime?: RuntimeOptions; server?: ServerOptions; settings?: string }): Promise<SeededServer> {
   initLedgerDir(dir, { origin: options.origin });
+  if (options.settings !== undefined) writeFileSync(join(dir, SETTINGS_FILE), options.settings);
   const runtime = openRuntime(dir, { checkpointIntervalMs: 0, ...options.runtime });
   const seeder = { id: "test-seeder", type: "human" as const };
   for (const identity of options.identities) await runtime.identities.create(identity, seeder);
   await runtime.policies.activate(loadPolicyDir(options.policies), seeder);
   const keys: Record<string, string> = {};
   for (const { id } of options.identities) keys[id] = (await runtime.identities.issueApiKey(id, seeder)).key;
-  const app = await buildServer(runtime, { logLevel: "silent", ...options.server });
+  const gateways = openGateways(runtime, loadSettings({ dir, env: {} }).settings);
+  const app = await buildServer(gateways, { logLevel: "silent", ...options.server });
   const url = await app.listen({ port: 0, host: "127.0.0.1" });
   afterAll(async () => {
     await app.close();
+    await gateways.close();
     await runtime.close();
   });
-  return { runtime, app, url, keys };
+  return { runtime, gateways, app, url, keys };
 }
 
 export async function startTestServer(options: { busyTimeoutMs?: number; server?: ServerOptions } = {}): Promise<TestServer> {
   const dir = join(tempDir("arbiter-server-"), "data");
   const clock = new TestClock(TUESDAY_10);
-  const { runtime, app, url, keys } = await serveSeeded(dir, {
+  const { runtime, gateways, app, url, keys } = await serveSeeded(dir, {
     origin: "test.arbiter.example/ledger",
     identities: PEOPLE_AND_MACHINES,
     policies: DEMO_POLICIES,
@@ -96,7 +105,7 @@ export async function startTestServer(options: { busyTimeoutMs?: number; server?
     ...(options.server ? { server: options.server } : {}),
   });
   const bearer = (id: string): Record<string, string> => ({ authorization: `Bearer ${keys[id] ?? ""}`, "content-type": "application/json" });
-  return { url, app, runtime, clock, dir, keys, as: { pep: bearer("gateway"), admin: bearer("carol"), approver: bearer("bob"), erin: bearer("erin") } };
+  return { url, app, runtime, gateways, clock, dir, keys, as: { pep: bearer("gateway"), admin: bearer("carol"), approver: bearer("bob"), erin: bearer("erin") } };
 }
 
 export interface Answer<T = Record<string, unknown>> {

@@ -82,6 +82,7 @@ function wrapCommand(): Command {
         const limits = { ...DEFAULT_LIMITS, approvalTimeoutMs: mcp.approval_timeout, callTimeoutMs: mcp.call_timeout };
         let point;
         let notifications: { close(): Promise<void> } | undefined;
+        let runtime: { close(): Promise<void> } | undefined;
         if (options.server !== undefined) {
           const pep = options.pepCredential ?? process.env[PEP_CREDENTIAL_ENV];
           if (!pep) throw new ArbiterError("USAGE", `--server needs the gateway's credential: --pep-credential or $${PEP_CREDENTIAL_ENV}`);
@@ -95,10 +96,11 @@ function wrapCommand(): Command {
           const { openRuntime, streamingOptions, startNotifications } = await import("../../runtime/index.js");
           // stdout carries MCP messages: the stream's lines go to stderr.
           const streaming = streamingOptions(stream, (line) => process.stderr.write(human`arbiter ${line}\n`));
-          const runtime = openRuntime(dataDir(options), { backgroundCheckpoints: true, ...(streaming ? { streaming } : {}) });
-          point = new LocalDecisionPoint(runtime, { ownsRuntime: true });
+          const local = openRuntime(dataDir(options), { backgroundCheckpoints: true, ...(streaming ? { streaming } : {}) });
+          runtime = local;
+          point = new LocalDecisionPoint(local);
           // Approvals opened here are this process's to announce (with --server, the server announces them).
-          notifications = startNotifications(runtime, notify, undefined, (line) => process.stderr.write(human`arbiter ${line}\n`));
+          notifications = startNotifications(local, notify, undefined, (line) => process.stderr.write(human`arbiter ${line}\n`));
         }
         try {
           await runWrap({
@@ -112,6 +114,7 @@ function wrapCommand(): Command {
         } finally {
           await notifications?.close();
           await point.close();
+          await runtime?.close();
         }
       }),
     );

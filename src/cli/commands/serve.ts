@@ -41,14 +41,14 @@ export function serveCommand(): Command {
         const dir = dataDir(options);
         // Checked before anything is written, so a typo in a setting never leaves a half-made data directory.
         checkTimeouts(settingsFor(dir, options, allSettingKeys()));
-        const [{ openRuntime, streamingOptions, startNotifications }, { buildServer, httpEnforcerOf, listenExtAuthz, listenProxy }] = await Promise.all([import("../../runtime/index.js"), import("../../server/index.js")]);
+        const [{ openGateways, openRuntime, streamingOptions }, { buildServer, listenExtAuthz, listenProxy }] = await Promise.all([import("../../runtime/index.js"), import("../../server/index.js")]);
         let greeting: (url: string) => string[] = () => [];
         if (options.demo) {
           const { prepareDemo } = await import("../../runtime/demo.js");
           greeting = await prepareDemo(dir);
         }
         const loaded = settingsFor(dir, options, allSettingKeys());
-        const { server, ledger, mcp, stream, notify } = loaded.settings;
+        const { server, ledger, stream } = loaded.settings;
         const streaming = streamingOptions(stream, (line) => process.stderr.write(human`arbiter ${line}\n`));
         const runtime = openRuntime(dir, {
           backgroundCheckpoints: true,
@@ -56,30 +56,31 @@ export function serveCommand(): Command {
           watch: { intervalMs: ledger.verify_interval, fullIntervalMs: ledger.full_verify_interval },
           ...(streaming ? { streaming } : {}),
         });
+        let address: string | undefined;
+        let gateways;
         let app;
         try {
-          app = await buildServer(runtime, {
+          gateways = openGateways(runtime, loaded.settings, { address: () => address });
+          app = await buildServer(gateways, {
             logLevel: server.log_level,
             bodyLimit: server.body_limit,
             linkageBodyLimit: server.linkage_body_limit,
             connections: { headersTimeoutMs: server.headers_timeout, requestTimeoutMs: server.request_timeout, keepAliveTimeoutMs: server.keep_alive_timeout },
             corsOrigins: server.cors_origins,
-            mcp: { maxSessions: mcp.max_sessions, maxSessionsPerIdentity: mcp.max_sessions_per_identity, idleMs: mcp.idle_timeout, limits: { approvalTimeoutMs: mcp.approval_timeout, callTimeoutMs: mcp.call_timeout } },
           });
         } catch (err) {
+          await gateways?.close();
           await runtime.close();
           throw err;
         }
+        const served = gateways;
         let extAuthz: { port: number; close(): Promise<void> } | undefined;
         let proxy: { port: number; close(): Promise<void> } | undefined;
-        let address: string | undefined;
-        const notifications = startNotifications(runtime, notify, () => address, (line) => app.log.warn(line));
         const shutdown = async (): Promise<void> => {
           await extAuthz?.close();
           await proxy?.close();
           await app.close();
-          // After the doors close, so no request opens an approval nobody is told of; before the ledger closes, so abandoned deliveries are recorded.
-          await notifications.close();
+          await served.close();
           await runtime.close();
         };
         try {
@@ -90,7 +91,7 @@ export function serveCommand(): Command {
         }
         if (server.ext_authz_port !== null) {
           try {
-            extAuthz = await listenExtAuthz(runtime, httpEnforcerOf(app), { host: server.host, port: server.ext_authz_port }, (line) => app.log.error(line));
+            extAuthz = await listenExtAuthz(served, { host: server.host, port: server.ext_authz_port }, (line) => app.log.error(line));
           } catch (err) {
             await shutdown();
             throw new ArbiterError("USAGE", `cannot serve Envoy ext_authz on ${server.host}:${server.ext_authz_port} (${describeSource(loaded.sources["server.ext_authz_port"])}): ${err instanceof Error ? err.message : String(err)}`);
@@ -100,7 +101,7 @@ export function serveCommand(): Command {
         if (server.proxy_port !== null) {
           const limits = { bodyBytes: server.proxy_body_limit, headerBytes: server.proxy_header_limit, timeoutMs: server.proxy_timeout, maskBytes: server.proxy_mask_limit };
           try {
-            proxy = await listenProxy(httpEnforcerOf(app), { host: server.host, port: server.proxy_port, limits }, (line) => app.log.error(line));
+            proxy = await listenProxy(served.http, { host: server.host, port: server.proxy_port, limits }, (line) => app.log.error(line));
           } catch (err) {
             await shutdown();
             throw new ArbiterError("USAGE", `cannot serve the reverse proxy on ${server.host}:${server.proxy_port} (${describeSource(loaded.sources["server.proxy_port"])}): ${err instanceof Error ? err.message : String(err)}`);

@@ -16,12 +16,9 @@ export interface DecidingRuntime {
   breakGlass: BreakGlassBook;
   now(): Date;
   localCaller(): Caller;
-  close(): Promise<void>;
 }
 
 export interface LocalDecisionPointOptions {
-  /** Close the runtime with the point (set when the point opened it). */
-  ownsRuntime?: boolean;
   /** Told of each decision and how long it took to make it durable (the server's metrics). */
   observe?: (decision: Decision, seconds: number) => void;
   /** Who asks, as records name it: by default the account running this process (Runtime.localCaller). */
@@ -81,7 +78,8 @@ export class LocalDecisionPoint implements DecisionPoint {
     return visibleTo(this.runtime, subject, candidates);
   }
 
-  async close(): Promise<void> {
-    if (this.options.ownsRuntime) await this.runtime.close();
+  /** Holds nothing of its own: whoever built the runtime closes it. */
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 }

@@ -1,6 +1,6 @@
 // Forward-auth for nginx auth_request, Caddy forward_auth, Traefik ForwardAuth and Envoy's HTTP ext_authz: one endpoint, two forms.
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { HeaderView, originalRequest, type CheckResult, type HttpEnforcer } from "../../enforce/http/index.js";
+import { HeaderView, originalRequest, type CheckResult } from "../../enforce/http/index.js";
 import type { IdentityDirectory } from "../../identity/index.js";
 import type { Caller, Pep } from "../../record/index.js";
 import type { ServerContext } from "../context.js";
@@ -30,7 +30,8 @@ async function send(reply: FastifyReply, result: CheckResult): Promise<FastifyRe
   return reply.type("application/problem+json").send(result.body);
 }
 
-export function forwardAuthRoutes({ app, runtime }: ServerContext, http: HttpEnforcer): void {
+export function forwardAuthRoutes({ app, runtime, gateways }: ServerContext): void {
+  const { http } = gateways;
   // Own scope: any method, any body type read as bytes (Envoy may send the body), and no per-request
   // info log lines, which would carry the original request-target and its query.
   void app.register((scope, _opts, done) => {

@@ -2,22 +2,13 @@
 import type { FastifyError, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { visibilityRequestSchema, visibleTo } from "../../decide/index.js";
-import { LocalDecisionPoint } from "../../enforce/decision-point/index.js";
-import { DEFAULT_LIMITS, MAX_MESSAGE_BYTES, McpHttpFront, UPSTREAM_NAME, readUpstreams, type Limits } from "../../enforce/mcp/index.js";
+import { MAX_MESSAGE_BYTES, UPSTREAM_NAME } from "../../enforce/mcp/index.js";
 import { assertionRefusal, bearerCredential } from "../../identity/index.js";
 import { operatorOf, requireRole } from "../auth.js";
 import { keepNoStore } from "../headers.js";
 import { problem, sendProblem } from "../problem.js";
 import { leaveBodyUnread } from "../unread-body.js";
 import type { ServerContext } from "../context.js";
-
-export interface McpRouteOptions {
-  /** Approval, call and polling timeouts of the gateway sessions (tests shorten them). */
-  limits?: Partial<Limits>;
-  maxSessions?: number;
-  maxSessionsPerIdentity?: number;
-  idleMs?: number;
-}
 
 const nameParams = z.strictObject({ name: z.string().regex(UPSTREAM_NAME) });
 
@@ -34,23 +25,8 @@ function jsonRpcError(error: FastifyError): { status: number; code: number; mess
   return { status: 500, code: -32603, message: "Internal error" };
 }
 
-export function mcpRoutes({ app, runtime, metrics }: ServerContext, options: McpRouteOptions = {}): void {
-  const point = new LocalDecisionPoint(runtime, {
-    observe: (decision, seconds) => {
-      metrics.decisions.inc({ outcome: decision.outcome, reason_code: decision.reason_code });
-      metrics.decisionSeconds.observe({ outcome: decision.outcome }, seconds);
-    },
-  });
-  const front = new McpHttpFront({
-    point,
-    upstreams: () => readUpstreams(runtime.dir),
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
-    log: (line) => app.log.warn(line),
-    upstreamStderr: (name, line) => app.log.info({ upstream: name }, line),
-    ...(options.maxSessions !== undefined ? { maxSessions: options.maxSessions } : {}),
-    ...(options.maxSessionsPerIdentity !== undefined ? { maxSessionsPerIdentity: options.maxSessionsPerIdentity } : {}),
-    ...(options.idleMs !== undefined ? { idleMs: options.idleMs } : {}),
-  });
+export function mcpRoutes({ app, runtime, gateways }: ServerContext): void {
+  const front = gateways.mcp;
   // Before the HTTP server stops: open SSE streams end, and queued enforcement records are written while the ledger is still open.
   app.addHook("preClose", async () => front.close());
 

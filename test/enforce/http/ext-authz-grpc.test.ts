@@ -6,7 +6,7 @@ import { loadSync } from "@grpc/proto-loader";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXT_AUTHZ_PROTO, PROTO_OPTIONS } from "../../../src/enforce/http/index.js";
 import type { StoredRecord } from "../../../src/record/index.js";
-import { httpEnforcerOf, listenExtAuthz, type ExtAuthzServer } from "../../../src/server/index.js";
+import { listenExtAuthz, type ExtAuthzServer } from "../../../src/server/index.js";
 import { startHttpWorld, type HttpWorld } from "./world.js";
 
 interface HeaderOption {
@@ -27,7 +27,7 @@ let client: CheckClient;
 
 beforeAll(async () => {
   world = await startHttpWorld();
-  server = await listenExtAuthz(world.runtime, httpEnforcerOf(world.app), { host: "127.0.0.1", port: 0 }, () => undefined);
+  server = await listenExtAuthz(world.gateways, { host: "127.0.0.1", port: 0 }, () => undefined);
   const definition = loadPackageDefinition(loadSync(EXT_AUTHZ_PROTO, PROTO_OPTIONS)) as unknown as { envoy: { service: { auth: { v3: { Authorization: new (address: string, creds: ReturnType<typeof credentials.createInsecure>) => CheckClient } } } } };
   client = new definition.envoy.service.auth.v3.Authorization(`127.0.0.1:${server.port}`, credentials.createInsecure());
 }, 30_000);

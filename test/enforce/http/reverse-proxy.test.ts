@@ -3,7 +3,7 @@
 // enforcement record of each forwarded request.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoredRecord } from "../../../src/record/index.js";
-import { httpEnforcerOf, listenProxy, type ProxyServer } from "../../../src/server/index.js";
+import { listenProxy, type ProxyServer } from "../../../src/server/index.js";
 import { bearer, raw, type RawAnswer } from "./raw.js";
 import { SLOW_PATH, startHttpWorld, type HttpWorld } from "./world.js";
 
@@ -14,7 +14,7 @@ const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
 
 beforeAll(async () => {
   world = await startHttpWorld();
-  proxy = await listenProxy(httpEnforcerOf(world.app), { host: "127.0.0.1", port: 0, limits: { bodyBytes: 4096, headerBytes: 8192, timeoutMs: 1000, maskBytes: 65536 } }, () => undefined);
+  proxy = await listenProxy(world.gateways.http, { host: "127.0.0.1", port: 0, limits: { bodyBytes: 4096, headerBytes: 8192, timeoutMs: 1000, maskBytes: 65536 } }, () => undefined);
   base = `http://127.0.0.1:${proxy.port}`;
 }, 60_000);
 afterAll(() => proxy.close());

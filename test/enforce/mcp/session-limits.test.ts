@@ -32,7 +32,7 @@ describe("sessions per identity", () => {
   let second: string;
 
   beforeAll(async () => {
-    world = await startWorld({ logLevel: "silent", mcp: { maxSessionsPerIdentity: 2 } });
+    world = await startWorld("mcp:\n  max_sessions_per_identity: 2\n");
     addUpstream(world.dir, "flaky", { command: process.execPath, args: [FLAKY_SERVER] });
     second = (await world.runtime.identities.issueApiKey("coder", { id: "test-seeder", type: "human" })).key;
   });
@@ -85,7 +85,7 @@ describe("sessions per identity", () => {
 
 describe("idle sessions", () => {
   it("closes a session after mcp.idle_timeout without a request, and frees its place", async () => {
-    const world = await startWorld({ logLevel: "silent", mcp: { maxSessionsPerIdentity: 1, idleMs: 1000 } });
+    const world = await startWorld("mcp:\n  max_sessions_per_identity: 1\n  idle_timeout: 1s\n");
     addUpstream(world.dir, "flaky", { command: process.execPath, args: [FLAKY_SERVER] });
     const coder = world.keys.coder as string;
     const { session } = await open(world, coder);

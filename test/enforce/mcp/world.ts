@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { CreateIdentityInput } from "../../../src/identity/index.js";
 import { verifyInclusionProofText } from "../../../src/ledger/index.js";
 import type { Runtime } from "../../../src/runtime/index.js";
-import type { ArbiterApp, ServerOptions } from "../../../src/server/index.js";
+import type { ArbiterApp } from "../../../src/server/index.js";
 import { CLI, ROOT, tempDir } from "../../support/cli.js";
 import { serveSeeded } from "../../support/server.js";
 
@@ -35,12 +35,13 @@ export interface World {
   bearer(id: string): Record<string, string>;
 }
 
-export async function startWorld(server?: ServerOptions): Promise<World> {
+/** `settings`: the text of the data directory's settings.yaml (the MCP front's limits come from its `mcp` section). */
+export async function startWorld(settings?: string): Promise<World> {
   const root = tempDir("arbiter-mcp-");
   const dir = join(root, "data");
   const files = join(root, "files");
   mkdirSync(join(files, "workspace", "protected"), { recursive: true });
-  const { runtime, app, url, keys } = await serveSeeded(dir, { origin: "test.arbiter.example/mcp", identities: IDENTITIES, policies: POLICIES, ...(server ? { server } : {}) });
+  const { runtime, app, url, keys } = await serveSeeded(dir, { origin: "test.arbiter.example/mcp", identities: IDENTITIES, policies: POLICIES, ...(settings !== undefined ? { settings } : {}) });
   return {
     dir,
     files,
