@@ -24,7 +24,7 @@ const POLICIES = join(ROOT, "test", "fixtures", "mcp", "policies");
 const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 200);
 const TARGET = { p50: 1, p99: 3 };
-/** BENCH_PART=stdio measures only the recorded stdio path (quicker, for profiling). */
+/** BENCH_PART=stdio measures only the recorded stdio path, BENCH_PART=http only the Streamable HTTP rows (quicker, for profiling). */
 const PART = process.env.BENCH_PART ?? "all";
 
 /** Starts a child and resolves once it writes `ready` on stdout or stderr. */
@@ -123,7 +123,7 @@ async function measureHttp(dir: string, key: string, children: ChildProcess[]): 
   addUpstream(dir, "everything", { url: upstreamUrl });
   addUpstream(dir, "everything-stdio", { command: process.execPath, args: [EVERYTHING, "stdio"] });
   const arbiterPort = await freePort();
-  children.push(await startChild(process.execPath, [CLI, "serve", "--data", dir, "--port", String(arbiterPort), "--log-level", "error", "--checkpoint-interval", "1000"], /arbiter serving/));
+  children.push(await startChild(process.execPath, [...profileFlags(), CLI, "serve", "--data", dir, "--port", String(arbiterPort), "--log-level", "error", "--checkpoint-interval", "1000"], /arbiter serving/));
   const arbiter = (name: string) => new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${arbiterPort}/mcp/${name}`), { requestInit: { headers: { authorization: `Bearer ${key}` } } });
   const rows: Row[] = [{ path: "Streamable HTTP, HTTP upstream (`arbiter serve` /mcp/everything)", ...(await measure(new StreamableHTTPClientTransport(new URL(upstreamUrl)), arbiter("everything"))) }];
   const relayPort = await freePort();
@@ -133,6 +133,12 @@ async function measureHttp(dir: string, key: string, children: ChildProcess[]): 
   return rows;
 }
 
+/** BENCH_PROFILE_DIR=dir writes CPU profiles of the stdio gateway and of `arbiter serve` there. */
+function profileFlags(): string[] {
+  return process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+}
+
+const STDIO_ROW = "stdio (`arbiter mcp wrap`)";
 const RELAY_ROW = "Streamable HTTP, stdio upstream: direct = `supergateway --stateful` (bare relay), gateway = `arbiter serve` /mcp/everything-stdio";
 
 async function main(): Promise<void> {
@@ -152,8 +158,7 @@ async function main(): Promise<void> {
     const before = runtime.ledger.size();
     await runtime.close();
 
-    // BENCH_PROFILE_DIR=dir writes a CPU profile of the stdio gateway there.
-    const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+    const profile = profileFlags();
     const stdio = (args: string[]) => new StdioClientTransport({ command: process.execPath, args, stderr: "ignore" });
     // The WAL must stay bounded while decisions stream in. Sampled once a second only: a stat of the
     // WAL slows the gateway's next fdatasync (docs/architecture.md), so it must not touch many calls.
@@ -161,14 +166,15 @@ async function main(): Promise<void> {
     const walWatch = setInterval(() => {
       walPeak = Math.max(walPeak, statSync(join(dir, `${DATA_FILES.database}-wal`), { throwIfNoEntry: false })?.size ?? 0);
     }, 1000);
-    const rows: Row[] = [
-      {
-        path: "stdio (`arbiter mcp wrap`)",
+    const rows: Row[] = [];
+    if (PART !== "http") {
+      rows.push({
+        path: STDIO_ROW,
         ...(await measure(stdio([EVERYTHING, "stdio"]), stdio([...profile, CLI, "mcp", "wrap", "--data", dir, "--credential", key, "--server-name", "everything", "--", process.execPath, EVERYTHING, "stdio"]))),
-      },
-    ];
+      });
+    }
     clearInterval(walWatch);
-    if (PART !== "stdio") {
+    if (PART === "all") {
       rows.push({
         path: "stdio, decisions stubbed (gateway mechanics only, nothing recorded)",
         ...(await measure(stdio([EVERYTHING, "stdio"]), stdio(["--import", "tsx", join(ROOT, "bench", "mcp.ts"), "--stub-gateway", process.execPath, EVERYTHING, "stdio"]))),
@@ -190,10 +196,10 @@ async function main(): Promise<void> {
     const enforcements = check.ledger.reader.queryRecords({ kind: "enforcement", limit: 1_000_000 }).length;
     const appended = check.ledger.size() - before;
     await check.close();
-    const calls = (PART === "stdio" ? 1 : 3) * (WARMUP + CALLS);
+    const calls = (PART === "stdio" ? 1 : PART === "http" ? 2 : 3) * (WARMUP + CALLS);
     console.log(`\nWAL file: largest size seen (sampled each second) during the stdio run ${(walPeak / 2 ** 20).toFixed(1)} MiB`);
     console.log(`ledger: ${decisions} decision records and ${enforcements} enforcement records for ${calls} gateway calls (${appended} entries appended)`);
-    const [stdioRow] = rows;
+    const stdioRow = rows.find((r) => r.path === STDIO_ROW);
     if (stdioRow) {
       const added50 = percentile(stdioRow.gateway, 50) - percentile(stdioRow.direct, 50);
       const added99 = percentile(stdioRow.gateway, 99) - percentile(stdioRow.direct, 99);

@@ -42,6 +42,23 @@ describe("PolicyEngine", () => {
     expect(e).toMatchObject({ decision: "deny", determining: [], evaluated: 0 });
   });
 
+  it("hands Cedar only what the slice reads, the call cedarInput shows (bench:cedar times it)", () => {
+    const prepared = engine.cedarInput(request());
+    expect(prepared?.call).toEqual({
+      principal: { type: "Pipeline", id: "release-bot" },
+      action: { type: "Action", id: "deploy" },
+      resource: { type: "Environment", id: "prod" },
+      context: { now: { weekday: 2, hour: 10 } },
+      entities: [
+        { uid: { type: "Pipeline", id: "release-bot" }, attrs: {}, parents: [{ type: "Group", id: "release-pipelines" }] },
+        { uid: { type: "Environment", id: "prod" }, attrs: { tier: "production" }, parents: [] },
+      ],
+      preparsedPolicySetId: prepared?.slice.id,
+    });
+    expect(prepared?.slice.size).toBe(engine.evaluate(request()).evaluated);
+    expect(engine.cedarInput(request({ principal: { ...base.principal, type: "agent" } }))).toBeUndefined();
+  });
+
   it("evaluates each request against its slice only, including policies scoped by action group", () => {
     const read = engine.evaluate(request({ principal: { ...base.principal, id: "a", type: "agent", groups: [] }, action: "read_file", resource: { type: "Tool", id: "fs", attributes: { server: "fs", sensitivity: "low" } }, args: { path: "/workspace/.env" } }));
     expect(read).toMatchObject({ decision: "deny", determining: ["no-credential-files"], evaluated: 2 });
