@@ -7,10 +7,11 @@ import { CredentialCache } from "./credential-cache.js";
 import { parseInput, requireIdentity, requireNothingOwned, requireOwner, type ChangeContext } from "./changes.js";
 import { issueApiKey, revokeCredential, rotateApiKey, type IssuedApiKey, type RotatedApiKey } from "./key-issue.js";
 import { TRANSITION_EVENT, nextStatus, type Transition } from "./lifecycle.js";
-import { lifecycleRecord, subjectOf } from "./records.js";
+import { assertionRefusalRecord, lifecycleRecord, roleRefusalRecord } from "./records.js";
 import { IdentityRows, type TaskRow as TaskInfo } from "./rows.js";
 import {
   createIdentitySchema,
+  newIdentity,
   identityIdSchema,
   listFilterSchema,
   updateIdentitySchema,
@@ -115,22 +116,7 @@ export class IdentityDirectory {
   /** Creates an active identity. A non-human one needs an active human owner (NO_OWNER otherwise). */
   async create(input: CreateIdentityInput, actor: Actor): Promise<Identity> {
     const parsed = parseInput(createIdentitySchema, input, "identity");
-    const at = this.now().toISOString();
-    const identity: Identity = {
-      id: parsed.id,
-      type: parsed.type,
-      owner: parsed.owner ?? null,
-      status: "active",
-      display_name: parsed.display_name ?? null,
-      groups: parsed.groups,
-      roles: parsed.roles,
-      attributes: parsed.attributes,
-      assertion_scope: parsed.assertion_scope ?? null,
-      credentials_not_before: null,
-      credentials_grace_until: null,
-      created_at: at,
-      updated_at: at,
-    };
+    const identity = newIdentity(parsed, this.now().toISOString());
     const check = (): void => {
       if (this.rows.identity(identity.id) !== undefined) {
         throw new ArbiterError("CONFLICT", `identity ${identity.id} already exists`, { id: identity.id });
@@ -282,33 +268,12 @@ export class IdentityDirectory {
    * (an `event`, reason ROLE_REQUIRED): who tried what they may not is evidence too.
    */
   async recordRoleRefusal(auth: Authenticated, operation: string, roles: readonly string[]): Promise<void> {
-    const { identity, credential } = auth;
-    await this.ledger.append({
-      kind: "event",
-      source: "arbiter",
-      subject: { ...subjectOf(identity), credential: { id: credential.id, kind: credential.kind } },
-      action: operation,
-      resource: { id: operation.slice(operation.indexOf(" ") + 1), type: "api_route" },
-      outcome: "deny",
-      control: "access",
-      reason_code: "ROLE_REQUIRED",
-      note: `${identity.id} needs the role ${roles.join(" or ")} for ${operation}`,
-    });
+    await this.ledger.append(roleRefusalRecord(auth, operation, roles));
   }
 
   /** Records that a PEP named a caller outside its assertion scope where no decision is made (a listing). */
   async recordAssertionRefusal(pep: Identity, operation: string, assertedId: string, note: string): Promise<void> {
-    await this.ledger.append({
-      kind: "event",
-      source: "arbiter",
-      subject: subjectOf(pep),
-      action: operation,
-      resource: { id: assertedId, type: "asserted_subject" },
-      outcome: "deny",
-      control: "access",
-      reason_code: "ASSERTION_OUT_OF_SCOPE",
-      note,
-    });
+    await this.ledger.append(assertionRefusalRecord(pep, operation, assertedId, note));
   }
 
   /** Who is asking, in either form a PEP names the caller, with the same lifecycle checks; never throws. */

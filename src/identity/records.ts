@@ -1,5 +1,6 @@
 // The `lifecycle` record of each identity change: who, what, by whom, which credential. Never a secret or a hash.
 import type { Caller, JsonObject, LifecycleRecord, RecordInput } from "../record/index.js";
+import type { Authenticated } from "./authenticate.js";
 import type { Actor, CredentialInfo, Identity } from "./schema.js";
 
 export type LifecycleEvent = LifecycleRecord["event"];
@@ -52,5 +53,36 @@ export function lifecycleRecord(event: LifecycleEvent, identity: Identity, actor
       : {}),
     ...(note !== undefined && note !== "" ? { note } : {}),
     ...(attributes !== undefined ? { attributes } : {}),
+  };
+}
+
+/** The `event` recording that an authenticated caller was refused an operation for want of an operator role. */
+export function roleRefusalRecord(auth: Authenticated, operation: string, roles: readonly string[]): RecordInput {
+  const { identity, credential } = auth;
+  return {
+    kind: "event",
+    source: "arbiter",
+    subject: { ...subjectOf(identity), credential: { id: credential.id, kind: credential.kind } },
+    action: operation,
+    resource: { id: operation.slice(operation.indexOf(" ") + 1), type: "api_route" },
+    outcome: "deny",
+    control: "access",
+    reason_code: "ROLE_REQUIRED",
+    note: `${identity.id} needs the role ${roles.join(" or ")} for ${operation}`,
+  };
+}
+
+/** The `event` recording that a PEP named a caller outside its assertion scope where no decision is made. */
+export function assertionRefusalRecord(pep: Identity, operation: string, assertedId: string, note: string): RecordInput {
+  return {
+    kind: "event",
+    source: "arbiter",
+    subject: subjectOf(pep),
+    action: operation,
+    resource: { id: assertedId, type: "asserted_subject" },
+    outcome: "deny",
+    control: "access",
+    reason_code: "ASSERTION_OUT_OF_SCOPE",
+    note,
   };
 }

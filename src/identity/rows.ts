@@ -3,115 +3,27 @@
 // Every write bumps the connection's change counter, so that caches of what these rows say (the operator
 // credentials a server remembers) are dropped by the next lookup.
 import type { Statement } from "better-sqlite3";
-import type { JsonObject } from "../record/index.js";
 import { changeCounterOf, type ChangeCounter, type SqliteDatabase } from "../store/index.js";
-import type { AssertionScope, CredentialInfo, CredentialKind, Identity, IdentityStatus, ListFilter, ManagedType } from "./schema.js";
+import {
+  CREDENTIAL_COLUMNS,
+  CREDENTIAL_HOLDER_SQL,
+  HOLDER_SELECT,
+  IDENTITY_COLUMNS,
+  scopeText,
+  toHolder,
+  toIdentity,
+  type CredentialHolderRow,
+  type CredentialRow,
+  type Holder,
+  type HolderRow,
+  type IdentityRow,
+  type NewCredential,
+  type TaskRow,
+} from "./row-mapping.js";
+import type { CredentialInfo, CredentialKind, Identity, IdentityStatus, ListFilter } from "./schema.js";
 
-interface IdentityRow {
-  id: string;
-  type: ManagedType;
-  owner: string | null;
-  status: IdentityStatus;
-  display_name: string | null;
-  groups: string;
-  roles: string;
-  attributes: string;
-  assertion_scope: string | null;
-  credentials_not_before: string | null;
-  credentials_grace_until: string | null;
-  created_at: string;
-  updated_at: string;
-}
+export type { CredentialRow, Holder, NewCredential, TaskRow } from "./row-mapping.js";
 
-export interface CredentialRow extends CredentialInfo {
-  secret_hash: Buffer | null;
-}
-
-/** An identity with the type and status of its owner (undefined: no owner, or an owner the store does not hold). */
-export interface Holder {
-  identity: Identity;
-  owner: { type: ManagedType; status: IdentityStatus } | undefined;
-}
-
-/** A task: created by the first token issued for it, completed once. */
-export interface TaskRow {
-  id: string;
-  owner: string;
-  created_at: string;
-  completed_at: string | null;
-  completed_by: string | null;
-}
-
-export interface NewCredential {
-  id: string;
-  identityId: string;
-  kind: CredentialKind;
-  secretHash: Buffer | null;
-  createdAt: string;
-  expiresAt: string | null;
-  task?: string;
-}
-
-const IDENTITY_COLUMNS = `id, type, owner, status, display_name, groups, roles, attributes, assertion_scope, credentials_not_before,
-  credentials_grace_until, created_at, updated_at`;
-const CREDENTIAL_COLUMNS = "id, identity_id, kind, status, created_at, expires_at, rotated_at, revoked_at, replaced_by, task";
-
-interface HolderRow extends IdentityRow {
-  owner_type: ManagedType | null;
-  owner_status: IdentityStatus | null;
-}
-
-interface CredentialHolderRow extends Partial<HolderRow> {
-  c_id: string;
-  c_identity_id: string;
-  c_kind: CredentialKind;
-  c_status: CredentialInfo["status"];
-  c_created_at: string;
-  c_expires_at: string | null;
-  c_rotated_at: string | null;
-  c_revoked_at: string | null;
-  c_replaced_by: string | null;
-  c_secret_hash: Buffer | null;
-  c_task: string | null;
-  c_task_completed_at: string | null;
-}
-
-// One statement per lookup on the hot path: each costs ~10 µs however many rows it joins (measured).
-const HOLDER_SELECT = `SELECT ${IDENTITY_COLUMNS.replace(/(\w+)/g, "i.$1")}, o.type AS owner_type, o.status AS owner_status`;
-const CREDENTIAL_HOLDER_SQL = `${HOLDER_SELECT},
-    c.id AS c_id, c.identity_id AS c_identity_id, c.kind AS c_kind, c.status AS c_status, c.created_at AS c_created_at,
-    c.expires_at AS c_expires_at, c.rotated_at AS c_rotated_at, c.revoked_at AS c_revoked_at, c.replaced_by AS c_replaced_by,
-    c.secret_hash AS c_secret_hash, c.task AS c_task, t.completed_at AS c_task_completed_at
-  FROM credentials c LEFT JOIN identities i ON i.id = c.identity_id LEFT JOIN identities o ON o.id = i.owner
-    LEFT JOIN tasks t ON t.id = c.task
-  WHERE c.id = ?`;
-
-function toHolder(row: HolderRow): Holder {
-  const owner = row.owner_type !== null && row.owner_status !== null ? { type: row.owner_type, status: row.owner_status } : undefined;
-  return { identity: toIdentity(row), owner };
-}
-
-function toIdentity(row: IdentityRow): Identity {
-  return {
-    id: row.id,
-    type: row.type,
-    owner: row.owner,
-    status: row.status,
-    display_name: row.display_name,
-    groups: JSON.parse(row.groups) as string[],
-    roles: JSON.parse(row.roles) as string[],
-    attributes: JSON.parse(row.attributes) as JsonObject,
-    assertion_scope: row.assertion_scope === null ? null : (JSON.parse(row.assertion_scope) as AssertionScope),
-    credentials_not_before: row.credentials_not_before,
-    credentials_grace_until: row.credentials_grace_until,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-  };
-}
-
-function scopeText(identity: Identity): string | null {
-  return identity.assertion_scope === null ? null : JSON.stringify(identity.assertion_scope);
-}
 
 export class IdentityRows {
   private readonly stmt: {

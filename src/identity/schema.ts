@@ -142,3 +142,22 @@ export interface Actor {
 }
 
 export const actorSchema = z.strictObject({ id: identityIdSchema, type: managedTypeSchema });
+
+/** A new identity as create() stores it: active, no credentials yet. */
+export function newIdentity(parsed: z.output<typeof createIdentitySchema>, at: string): Identity {
+  return {
+    id: parsed.id,
+    type: parsed.type,
+    owner: parsed.owner ?? null,
+    status: "active",
+    display_name: parsed.display_name ?? null,
+    groups: parsed.groups,
+    roles: parsed.roles,
+    attributes: parsed.attributes,
+    assertion_scope: parsed.assertion_scope ?? null,
+    credentials_not_before: null,
+    credentials_grace_until: null,
+    created_at: at,
+    updated_at: at,
+  };
+}
