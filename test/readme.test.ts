@@ -1,95 +1,221 @@
 // The README's shell blocks run as written, in a fresh data directory, and print what the README shows.
-// A block that cannot run in CI says so in the README itself (`<!-- readme-test: skip (reason) -->`).
+// A mark above a block says what it runs against (`<!-- readme-test: … -->`); a block that cannot run
+// in CI says so there too (`<!-- readme-test: skip (reason) -->`).
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CLI, ROOT, tempDir } from "./support/cli.js";
+import { prepareDemo } from "../src/runtime/demo.js";
+import { CLI, ROOT, startDemoServe, tempDir } from "./support/cli.js";
 
 interface Command {
   line: string;
   /** Lines the README shows as this command's output (`# …` under it), `…` standing for anything. */
   shows: string[];
+  /** The exit status the README shows (`# exit status N: …`), else 0. */
+  exit: number;
 }
+
+/** What a block runs against, from the mark above it. */
+type Setting = "fresh" | "demo-data" | "demo-server";
 
 interface Block {
   /** 1-based line of the opening fence. */
   at: number;
   skip: string | undefined;
+  setting: Setting;
   commands: Command[];
 }
 
 const SKIP = /^<!-- readme-test: skip \((.+)\) -->$/;
+const SETTINGS: Record<string, Setting> = {
+  "<!-- readme-test: on the demo data directory -->": "demo-data",
+  "<!-- readme-test: against the demo server, its address for localhost:8700 and its mcp-gateway key as $PEP -->": "demo-server",
+};
+/** Above a plain fence: that fence is what the last command of the shell block before it prints, joined into one line. */
+const PRINTS = "<!-- readme-test: what the block above prints -->";
+const EXIT = /^exit status (\d+)\b/;
+
+/** Whether a shell quote is still open at the end of `text` (a JSON body in '…' spans lines). */
+function quoteOpen(text: string): boolean {
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote === undefined) {
+      if (c === "\\") i++;
+      else if (c === "'" || c === '"') quote = c;
+      else if (c === "#" && (i === 0 || /\s/.test(text[i - 1] as string))) return false;
+    } else if (c === quote) quote = undefined;
+    else if (quote === '"' && c === "\\") i++;
+  }
+  return quote !== undefined;
+}
 
 /** The ```sh and ```bash blocks, each command joined across `\` continuations. */
 export function shellBlocks(markdown: string): Block[] {
   const lines = markdown.split("\n");
   const blocks: Block[] = [];
   for (let i = 0; i < lines.length; i++) {
+    const mark = lines[i - 1] ?? "";
+    if (lines[i] === "```" && mark === PRINTS) {
+      let j = i + 1;
+      const shown: string[] = [];
+      for (; j < lines.length && lines[j] !== "```"; j++) shown.push((lines[j] as string).trim());
+      const command = blocks.at(-1)?.commands.at(-1);
+      if (!command) throw new Error(`line ${i + 1}: ${PRINTS} follows no shell block`);
+      command.shows.push(shown.join(""));
+      i = j;
+      continue;
+    }
     if (!/^```(sh|bash)\s*$/.test(lines[i] ?? "")) continue;
-    const skip = SKIP.exec(lines[i - 1] ?? "")?.[1];
     const commands: Command[] = [];
     let j = i + 1;
     for (; j < lines.length && lines[j] !== "```"; j++) {
       let line = lines[j] as string;
       if (/^#\s/.test(line)) {
-        commands.at(-1)?.shows.push(line.replace(/^#\s/, ""));
+        const shown = line.replace(/^#\s/, "");
+        const last = commands.at(-1);
+        const exit = EXIT.exec(shown);
+        if (last && exit) last.exit = Number(exit[1]);
+        else last?.shows.push(shown);
         continue;
       }
-      while (line.endsWith("\\") && j + 1 < lines.length) line = `${line.slice(0, -1)} ${(lines[++j] as string).trim()}`;
-      if (line.trim() !== "") commands.push({ line, shows: [] });
+      for (;;) {
+        if (line.endsWith("\\") && j + 1 < lines.length) line = `${line.slice(0, -1)} ${(lines[++j] as string).trim()}`;
+        else if (quoteOpen(line) && j + 1 < lines.length) line = `${line}\n${lines[++j] as string}`;
+        else break;
+      }
+      if (line.trim() !== "") commands.push({ line, shows: [], exit: 0 });
     }
-    blocks.push({ at: i + 1, skip, commands });
+    blocks.push({ at: i + 1, skip: SKIP.exec(mark)?.[1], setting: SETTINGS[mark] ?? "fresh", commands });
     i = j;
   }
   return blocks;
 }
 
+/** `…` stands for anything, and the spaces around it too. */
 function outline(shown: string): RegExp {
-  const parts = shown.trim().split("…").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const parts = shown.trim().split("…").map((part) => part.trim().replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
   return new RegExp(parts.join(".*"));
+}
+
+/**
+ * One shell for the whole block, so a variable a command sets (`DECISION=$(arbiter decide … --print-id)`)
+ * is there for the next, as in a terminal. Each command's streams and status go to files of their own;
+ * a command of `a ; b` fails when either does (the ERR trap, as `set -e` would see it). The script
+ * stops at the first command whose status is not the one the README shows.
+ */
+function blockScript(commands: Command[], out: string): string {
+  const lines = [`arbiter() { "${process.execPath}" "${CLI}" "$@"; }`, "set -o pipefail", "trap 'failed=$?' ERR"];
+  commands.forEach((command, i) => {
+    lines.push("failed=0", `{ ${command.line}\n} >"${out}/${i}.out" 2>"${out}/${i}.err" </dev/null`);
+    lines.push(`s=$?; if [ "$failed" -ne 0 ]; then s=$failed; fi; echo "$s" >"${out}/${i}.status"`, `[ "$s" = "${command.exit}" ] || exit 0`);
+  });
+  return `${lines.join("\n")}\n`;
+}
+
+function runBlock(block: Block, work: string, env: NodeJS.ProcessEnv, rewrite: (line: string) => string = (line) => line): void {
+  const out = join(work, "out");
+  mkdirSync(out);
+  const commands = block.commands.map((c) => ({ ...c, line: rewrite(c.line) }));
+  const run = spawnSync("bash", ["-c", blockScript(commands, out)], { cwd: work, env, encoding: "utf8", timeout: 170_000 });
+  expect(run.status, `the shell running the block stopped: ${run.stderr}`).toBe(0);
+  commands.forEach((command, i) => {
+    const read = (ext: string): string => {
+      try {
+        return readFileSync(join(out, `${i}.${ext}`), "utf8");
+      } catch {
+        return "";
+      }
+    };
+    const stdout = read("out");
+    expect(read("status").trim(), `${command.line}\n${read("err")}${stdout}`).toBe(String(command.exit));
+    // What the terminal shows: the README's outline may come from either stream.
+    const printed = `${stdout}\n${read("err")}`.split("\n");
+    for (const shown of command.shows) {
+      expect(printed.some((line) => outline(shown).test(line)), `${command.line} should print ${shown}\n${stdout}`).toBe(true);
+    }
+  });
+}
+
+/** A fresh working directory: the checkout's examples/ linked in (the commands name them and write beside them), a home of its own. */
+function workDir(): { work: string; env: NodeJS.ProcessEnv } {
+  const work = tempDir("arbiter-readme-");
+  symlinkSync(join(ROOT, "examples"), join(work, "examples"));
+  mkdirSync(join(work, "home"));
+  return { work, env: { ...process.env, ARBITER_DATA: join(work, ".arbiter"), HOME: join(work, "home") } };
 }
 
 const README = readFileSync(join(ROOT, "README.md"), "utf8");
 const blocks = shellBlocks(README);
 
 describe("README.md's shell blocks", () => {
-  it("are each either run here or marked skipped with a reason", () => {
+  it("are each either run here or marked skipped with the test that covers them", () => {
     expect(blocks.length).toBeGreaterThan(0);
     expect(blocks.filter((b) => b.skip === undefined).length).toBeGreaterThan(0);
+    for (const block of blocks.filter((b) => b.skip !== undefined)) expect(block.skip, `the skip at line ${block.at} names no test`).toMatch(/test\/\S+\.test\.ts/);
     // An unlabelled fence holding commands would escape this test: commands go in ```sh blocks.
     expect(README.split("\n").filter((line, i, all) => line === "```" && all[i + 1]?.startsWith("arbiter "))).toEqual([]);
+    // A mark the parser does not know would leave its block running in the wrong setting.
+    const marks = README.split("\n").filter((line) => line.startsWith("<!-- readme-test:"));
+    expect(marks.filter((m) => !SKIP.test(m) && !(m in SETTINGS) && m !== PRINTS)).toEqual([]);
   });
 
-  for (const block of blocks.filter((b) => b.skip === undefined)) {
-    it(`runs the block at line ${block.at} against a fresh data directory`, () => {
-      const work = tempDir("arbiter-readme-");
-      // The commands name files of the checkout (examples/…) and write beside them (bundle/).
-      symlinkSync(join(ROOT, "examples"), join(work, "examples"));
-      mkdirSync(join(work, "home"));
-      const env = { ...process.env, ARBITER_DATA: join(work, ".arbiter"), HOME: join(work, "home") };
-      for (const command of block.commands) {
-        const script = `arbiter() { "${process.execPath}" "${CLI}" "$@"; }\nset -e -o pipefail 2>/dev/null || set -e\n${command.line}\n`;
-        const run = spawnSync("bash", ["-c", script], { cwd: work, env, encoding: "utf8", timeout: 60_000 });
-        expect(run.status, `${command.line}\n${run.stderr}`).toBe(0);
-        // What the terminal shows: the README's outline may come from either stream.
-        const printed = `${run.stdout}\n${run.stderr}`.split("\n");
-        for (const shown of command.shows) {
-          expect(printed.some((line) => outline(shown).test(line)), `${command.line} should print ${shown}\n${run.stdout}`).toBe(true);
-        }
+  for (const block of blocks.filter((b) => b.skip === undefined && b.setting !== "demo-server")) {
+    it(`runs the block at line ${block.at} against a fresh ${block.setting === "demo-data" ? "demo " : ""}data directory`, async () => {
+      const { work, env } = workDir();
+      if (block.setting === "demo-data") await prepareDemo(join(work, ".arbiter"));
+      runBlock(block, work, env);
+    }, 180_000);
+  }
+
+  for (const block of blocks.filter((b) => b.skip === undefined && b.setting === "demo-server")) {
+    it(`runs the block at line ${block.at} against arbiter serve --demo on a free port, with its printed mcp-gateway key`, async () => {
+      const { work, env } = workDir();
+      const server = await startDemoServe(join(work, "served"));
+      try {
+        const address = new URL(server.url).host;
+        runBlock(block, work, { ...env, PEP: server.keys["mcp-gateway"] }, (line) => line.replaceAll("localhost:8700", address));
+        expect(server.printed()).toContain(`mcp-gateway (enforcement point: pep): ${server.keys["mcp-gateway"]}`);
+      } finally {
+        server.child.kill("SIGTERM");
+        await server.exited;
       }
-    });
+    }, 180_000);
   }
 });
 
 describe("shellBlocks", () => {
-  it("joins continuations, keeps shown output with its command and reads the skip mark", () => {
-    const parsed = shellBlocks(["<!-- readme-test: skip (needs a server) -->", "```sh", "a \\", "  b", "# out …", "c", "```", "```bash", "d", "```"].join("\n"));
+  it("joins continuations, keeps shown output and exit status with its command and reads the marks", () => {
+    const parsed = shellBlocks(
+      [
+        "<!-- readme-test: skip (needs a server) -->", "```sh", "a \\", "  b", "# out …", "c", "# exit status 1: refused", "```",
+        "<!-- readme-test: on the demo data directory -->", "```bash", "d -d '{", '  "x": 1}\'', "```", PRINTS, "```", '{"a":1,', ' "b":…}', "```",
+      ].join("\n"),
+    );
     expect(parsed).toEqual([
-      { at: 2, skip: "needs a server", commands: [{ line: "a  b", shows: ["out …"] }, { line: "c", shows: [] }] },
-      { at: 8, skip: undefined, commands: [{ line: "d", shows: [] }] },
+      { at: 2, skip: "needs a server", setting: "fresh", commands: [{ line: "a  b", shows: ["out …"], exit: 0 }, { line: "c", shows: [], exit: 1 }] },
+      { at: 10, skip: undefined, setting: "demo-data", commands: [{ line: "d -d '{\n  \"x\": 1}'", shows: ['{"a":1,"b":…}'], exit: 0 }] },
     ]);
     expect(outline("run lnk_… over x (jsonl)").test("run lnk_01ab over x (jsonl)")).toBe(true);
     expect(outline("run lnk_… over x (jsonl)").test("run over y")).toBe(false);
+    expect(outline('{"a":1,"b":…}').test('{"a":1,"b":{"c":2}}')).toBe(true);
+    expect(outline('{"id":"01…","ledger":{"index":…}}').test('{"id":"01a2","ledger":{"index":15}}')).toBe(true);
+    expect(outline('{"id":"01…","ledger":{"index":…}}').test('{"id":"01a2","x":1}')).toBe(false);
+  });
+
+  it("runs a block in one shell: variables carry over, a failure inside `a ; b` counts, and the first wrong status stops it", () => {
+    const out = tempDir("arbiter-readme-script-");
+    const commands: Command[] = [
+      { line: "ID=$(echo 01ab)", shows: [], exit: 0 },
+      { line: 'echo "id $ID"', shows: [], exit: 0 },
+      { line: "false | true", shows: [], exit: 1 },
+      { line: "false ; true", shows: [], exit: 0 },
+      { line: "echo never", shows: [], exit: 0 },
+    ];
+    expect(spawnSync("bash", ["-c", blockScript(commands, out)], { encoding: "utf8" }).status).toBe(0);
+    const status = (i: number): string => (existsSync(join(out, `${i}.status`)) ? readFileSync(join(out, `${i}.status`), "utf8").trim() : "not run");
+    expect([0, 1, 2, 3, 4].map(status)).toEqual(["0", "0", "1", "1", "not run"]);
+    expect(readFileSync(join(out, "1.out"), "utf8")).toBe("id 01ab\n");
   });
 });

@@ -105,6 +105,38 @@ describe("decisions from the command line", () => {
     expect(challenge.body).toMatchObject({ approval: { id: requestId, state: "approved" }, grant: { id: approved.body.grant.id } });
   });
 
+  it("prints only ids for shell variables: decide --print-id and approvals list --ids", () => {
+    const deploy = ["decide", "--subject", "release-pipeline", "--action", "deploy", "--resource", "Environment::production", "--resource-attr", "tier=production", "--args", '{"version":"8"}', "--data", data];
+    const held = arbiter([...deploy, "--print-id"]);
+    // The exit status still says the outcome: a challenge is not an allow.
+    expect(held.status).toBe(1);
+    expect(held.stdout).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}\n$/);
+    const decisionId = held.stdout.trim();
+    const opened = json<{ decision: { id: string }; approval: { id: string } }>(["explain", decisionId]);
+    expect(opened.body.decision.id).toBe(decisionId);
+
+    const ids = arbiter(["approvals", "list", "--ids", "--data", data]);
+    expect(ids.status).toBe(0);
+    const listed = json<{ approvals: { id: string }[] }>(["approvals", "list"]);
+    expect(ids.stdout).toBe(listed.body.approvals.map((a) => `${a.id}\n`).join(""));
+    expect(ids.stdout.split("\n")).toContain(opened.body.approval.id);
+    expect(arbiter(["approvals", "list", "--ids", "--state", "expired", "--data", data]).stdout).toBe("");
+
+    for (const [args, message] of [
+      [["approvals", "list", "--ids", "--json"], /--ids and --json are two outputs/],
+      [[...deploy, "--print-id", "--json"], /--print-id .* does not go with --json or --at/],
+      [[...deploy, "--print-id", "--at", "2025-01-11T10:00:00Z"], /--print-id .* does not go with --json or --at/],
+    ] as const) {
+      const refused = arbiter([...args, "--data", data]);
+      expect(refused.status).toBe(2);
+      // With --json the error itself is JSON on stdout; either way no id is printed.
+      expect(refused.stdout + refused.stderr).toMatch(message);
+      expect(refused.stdout).not.toMatch(/apr_|^[0-9a-f]{8}-/);
+    }
+    // Refused before deciding: no further approval request was opened.
+    expect(json<{ approvals: unknown[] }>(["approvals", "list"]).body.approvals).toHaveLength(listed.body.approvals.length);
+  });
+
   it("opens, uses, lists and reviews a break-glass session", () => {
     const attempt = ["decide", "--subject", "dave", "--action", "deploy", "--resource", "Environment::staging", "--resource-attr", "tier=staging"];
     expect(arbiter([...attempt, "--data", data]).status).toBe(1);

@@ -7,6 +7,7 @@ import { withRuntime } from "../session.js";
 interface ListOptions extends DataOption, JsonOption {
   state?: string;
   requester?: string;
+  ids?: boolean;
 }
 
 interface DecideOptions extends DataOption, JsonOption {
@@ -22,9 +23,11 @@ function listCommand(): Command {
     .description("approval requests, newest first (default: pending)")
     .option("--state <state>", `one of ${STATES.join(", ")}`, "pending")
     .option("--requester <id>", "only requests of this identity")
+    .option("--ids", "print only the requests' ids, one a line (for APPROVAL=$(arbiter approvals list --ids))")
     .action(
       action(async (options: ListOptions) => {
         if (!STATES.includes(options.state as State)) throw new ArbiterError("USAGE", `--state must be one of ${STATES.join(", ")}`);
+        if (options.ids && options.json) throw new ArbiterError("USAGE", "--ids and --json are two outputs: give one");
         const state = options.state as State;
         const { approvalView } = await import("../../decide/index.js");
         const views = await withRuntime(options, (runtime) => {
@@ -32,6 +35,7 @@ function listCommand(): Command {
           return runtime.approvals.list({ state, ...(options.requester ? { requesterId: options.requester } : {}), limit: 500, now }).map((r) => approvalView(r, now));
         });
         if (options.json) printJson({ approvals: views });
+        else if (options.ids) process.stdout.write(views.map((v) => `${String(v.id)}\n`).join(""));
         else if (views.length === 0) process.stdout.write(human`no ${state} approval requests\n`);
         else {
           for (const v of views) {

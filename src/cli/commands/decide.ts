@@ -18,6 +18,7 @@ interface DecideOptions extends DataOption, JsonOption {
   trace?: string;
   actor?: string;
   at?: string;
+  printId?: boolean;
 }
 
 /** An ISO 8601 time with an offset (Z or ±hh:mm), as the policy tests write `now`. */
@@ -89,8 +90,10 @@ export function decideCommand(): Command {
     .option("--trace <trace-id>", "W3C trace id to correlate")
     .option("--actor <id>", "who asks, recorded as the decision's caller (default: $ARBITER_ACTOR, else the OS account)")
     .option("--at <time>", "what-if: evaluate policy as if asked at TIME (ISO 8601, e.g. 2025-01-11T10:00:00Z); nothing is recorded or used up")
+    .option("--print-id", "print only the decision's id (for DECISION=$(arbiter decide … --print-id)); the exit code still says the outcome")
     .action(
       action(async (options: DecideOptions) => {
+        if (options.printId && (options.json || options.at !== undefined)) throw new ArbiterError("USAGE", "--print-id prints a recorded decision's id: it does not go with --json or --at");
         const { decisionRequestSchema } = await import("../../decide/index.js");
         const parsed = decisionRequestSchema.safeParse(requestFrom(options));
         if (!parsed.success) {
@@ -110,6 +113,7 @@ export function decideCommand(): Command {
         }
         const decision = await withRuntime(options, (runtime) => runtime.engine.decide(parsed.data, runtime.localCaller(options.actor)));
         if (options.json) printJson(decision);
+        else if (options.printId) process.stdout.write(`${decision.decision_id}\n`);
         else {
           process.stdout.write(human`${decision.outcome} ${decision.reason_code} (${decision.control}) — ${decision.note}\n`);
           process.stdout.write(human`decision ${decision.decision_id} at ledger index ${decision.ledger.index}; policies: ${decision.policy.determining.join(", ") || "none"}\n`);
