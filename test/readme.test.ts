@@ -4,9 +4,9 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareDemo } from "../src/runtime/demo.js";
-import { CLI, ROOT, startDemoServe, tempDir } from "./support/cli.js";
+import { CLI, ROOT, startDemoServe, tempDir, type DemoServer } from "./support/cli.js";
 
 interface Command {
   line: string;
@@ -116,7 +116,7 @@ function blockScript(commands: Command[], out: string): string {
 
 function runBlock(block: Block, work: string, env: NodeJS.ProcessEnv, rewrite: (line: string) => string = (line) => line): void {
   const out = join(work, "out");
-  mkdirSync(out);
+  mkdirSync(out, { recursive: true });
   const commands = block.commands.map((c) => ({ ...c, line: rewrite(c.line) }));
   const run = spawnSync("bash", ["-c", blockScript(commands, out)], { cwd: work, env, encoding: "utf8", timeout: 170_000 });
   expect(run.status, `the shell running the block stopped: ${run.stderr}`).toBe(0);
@@ -168,21 +168,53 @@ describe("README.md's shell blocks", () => {
       runBlock(block, work, env);
     }, 180_000);
   }
+});
+
+describe("README.md against arbiter serve --demo", () => {
+  let server: DemoServer;
+  let work: string;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    ({ work, env } = workDir());
+    server = await startDemoServe(join(work, "served"));
+  });
+  afterAll(async () => {
+    server.child.kill("SIGTERM");
+    await server.exited;
+  });
 
   for (const block of blocks.filter((b) => b.skip === undefined && b.setting === "demo-server")) {
-    it(`runs the block at line ${block.at} against arbiter serve --demo on a free port, with its printed mcp-gateway key`, async () => {
-      const { work, env } = workDir();
-      const server = await startDemoServe(join(work, "served"));
-      try {
-        const address = new URL(server.url).host;
-        runBlock(block, work, { ...env, PEP: server.keys["mcp-gateway"] }, (line) => line.replaceAll("localhost:8700", address));
-        expect(server.printed()).toContain(`mcp-gateway (enforcement point: pep): ${server.keys["mcp-gateway"]}`);
-      } finally {
-        server.child.kill("SIGTERM");
-        await server.exited;
-      }
+    it(`runs the block at line ${block.at} on a free port, with the printed mcp-gateway key as $PEP`, () => {
+      expect(server.printed()).toContain(`mcp-gateway (enforcement point: pep): ${server.keys["mcp-gateway"]}`);
+      const address = new URL(server.url).host;
+      runBlock(block, join(work, `block-${block.at}`), { ...env, PEP: server.keys["mcp-gateway"] }, (line) => line.replaceAll("localhost:8700", address));
     }, 180_000);
   }
+
+  it("takes the bodies the README gives for POST /v1/breakglass and for approving, as it says", async () => {
+    const post = async (path: string, who: string, body: unknown) => {
+      const answer = await fetch(`${server.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${server.keys[who]}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+      return { status: answer.status, body: (await answer.json()) as Record<string, unknown> };
+    };
+    const prose = README.replace(/\s+/g, " ");
+    const breakGlass = JSON.parse(/`POST \/v1\/breakglass` with the `pep` key and the body `(\{[^`]+\})`/.exec(prose)?.[1] ?? "null") as unknown;
+    const approving = JSON.parse(/Approving takes the body `(\{[^`]+\})`/.exec(prose)?.[1] ?? "null") as unknown;
+    expect(breakGlass).toMatchObject({ subject: { id: "dave" } });
+    expect(typeof (approving as { justification?: unknown }).justification).toBe("string");
+
+    expect((await post("/v1/breakglass", "mcp-gateway", breakGlass)).status).toBe(201);
+    const second = await post("/v1/breakglass", "mcp-gateway", breakGlass);
+    expect(second.status).toBe(409);
+    expect(second.body).toMatchObject({ outcome: "deny", reason_code: "BREAK_GLASS_OPEN" });
+
+    const deploy = { subject: { id: "release-pipeline" }, action: "deploy", resource: { type: "Environment", id: "production", attributes: { tier: "production" } } };
+    const held = await post("/v1/decisions", "mcp-gateway", deploy);
+    expect(held.body).toMatchObject({ reason_code: "APPROVAL_REQUIRED" });
+    const requestId = (held.body.approval_request as { id: string }).id;
+    expect((await post(`/v1/approvals/${requestId}/approve`, "bob", approving)).status).toBe(200);
+    expect((await post("/v1/decisions", "mcp-gateway", deploy)).body).toMatchObject({ outcome: "allow", reason_code: "APPROVAL_GRANTED" });
+    expect((await post("/v1/decisions", "mcp-gateway", deploy)).body).toMatchObject({ reason_code: "APPROVAL_REQUIRED" });
+  });
 });
 
 describe("shellBlocks", () => {
