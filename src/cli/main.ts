@@ -2,6 +2,7 @@
 // The `arbiter` command.
 import { Command, CommanderError } from "commander";
 import { approvalsCommand } from "./commands/approvals.js";
+import { notifyCommand } from "./commands/notify.js";
 import { breakGlassCommand } from "./commands/breakglass.js";
 import { completionCommand } from "./commands/completion.js";
 import { configCommand } from "./commands/config.js";
@@ -32,6 +33,7 @@ const program = new Command("arbiter")
   .addCommand(decideCommand())
   .addCommand(explainCommand())
   .addCommand(approvalsCommand())
+  .addCommand(notifyCommand())
   .addCommand(breakGlassCommand())
   .addCommand(linkCommand())
   .addCommand(mcpCommand())

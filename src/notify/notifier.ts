@@ -1,7 +1,8 @@
-// Approver notifications: one delivery per webhook for each opened approval, queued, retried with backoff and jitter, every attempt recorded.
+// Approver notifications: one delivery per webhook for each opened approval, written to the outbox of the data directory, delivered with backoff and jitter, every attempt recorded.
 import { randomUUID } from "node:crypto";
 import type { ApprovalOpened } from "../decide/index.js";
 import type { Ledger } from "../ledger/index.js";
+import type { OutboxDelivery, OutboxEntry, SqliteNotifyOutbox } from "../store/index.js";
 import { approvalMessage, APPROVAL_EVENT, renderBody } from "./message.js";
 import { postOnce, type AttemptResult } from "./post.js";
 import { webhookOrigin, type Webhook } from "./webhook.js";
@@ -12,139 +13,210 @@ export interface NotifierOptions {
   publicUrl?: () => string | undefined;
   timeoutMs: number;
   maxAttempts: number;
-  /** Most deliveries waiting, in flight or between attempts at once; one more is recorded as dropped. */
+  /** Most deliveries the outbox holds at once; one more is recorded as dropped. */
   queueSize: number;
   /** The first retry waits about this long, each next one twice as long, up to retryMaxMs. */
   retryBaseMs: number;
   retryMaxMs: number;
+  /** How often a delivering process looks for deliveries another process wrote (`arbiter decide`); default 1 s. */
+  pollMs?: number;
 }
+
+export type NotifyOutbox = Pick<SqliteNotifyOutbox, "enqueue" | "claim" | "retryAt" | "finish" | "pendingFor" | "nextDueMs">;
 
 export interface NotifierDeps {
   ledger: Pick<Ledger, "append">;
+  outbox: NotifyOutbox;
   /** Jitter's source (tests make it fixed). */
   random?: () => number;
-  /** Where a record that could not be written is reported. */
+  /** Where a record or an outbox change that failed is reported. */
   warn?: (line: string) => void;
 }
 
 /** At most this many POSTs at once, so a slow receiver cannot take every socket. */
 const CONCURRENCY = 4;
-
-interface Delivery {
-  id: string;
-  hook: Webhook;
-  body: string;
-  requestId: string;
-  decisionId: string;
-  attempt: number;
-}
+/** A delivery is held this much longer than an attempt may take, so no other process takes it during one. */
+const LEASE_MARGIN_MS = 5_000;
 
 type Outcome = "delivered" | "failed" | "dropped";
+
+/** How one pass of `deliverDue` ended for the deliveries it tried. */
+export interface DeliveryPass {
+  delivered: number;
+  failed: number;
+  retrying: number;
+}
 
 export class ApproverNotifier {
   private readonly options: NotifierOptions;
   private readonly deps: NotifierDeps;
-  private readonly ready: Delivery[] = [];
-  private readonly waiting = new Map<NodeJS.Timeout, Delivery>();
+  private readonly hooks: Map<string, Webhook>;
+  private readonly names: string[];
+  private readonly owner = randomUUID();
   private readonly stop = new AbortController();
-  private readonly running = new Set<Promise<void>>();
+  private readonly running = new Set<Promise<unknown>>();
   private idleWaiters: (() => void)[] = [];
-  private queued = 0;
   private inFlight = 0;
+  private delivering = false;
+  private wake: NodeJS.Timeout | undefined;
 
   constructor(deps: NotifierDeps, options: NotifierOptions) {
     this.deps = deps;
     this.options = options;
+    this.hooks = new Map(options.webhooks.map((hook) => [hook.name, hook]));
+    this.names = [...this.hooks.keys()];
   }
 
-  /** Deliveries queued, in flight or waiting to be retried. */
+  /** Deliveries to this notifier's webhooks still in the outbox (waiting, held or between attempts). */
   get pending(): number {
-    return this.queued;
+    return this.deps.outbox.pendingFor(this.names);
   }
 
-  /** Queues one delivery per webhook and returns at once: a notification never holds up or fails the decision. */
+  /**
+   * Writes one delivery per webhook to the outbox and returns: a notification never holds up or
+   * fails the decision. A process that does not deliver (`arbiter decide`) only writes; one that
+   * delivers (after start()) also begins at once.
+   */
   notify(opened: ApprovalOpened): void {
     if (this.stop.signal.aborted || this.options.webhooks.length === 0) return;
     const message = approvalMessage(opened, this.options.publicUrl?.());
-    for (const hook of this.options.webhooks) {
-      const delivery: Delivery = { id: randomUUID(), hook, body: renderBody(hook.format, message), requestId: opened.requestId, decisionId: opened.decisionId, attempt: 0 };
-      if (this.queued >= this.options.queueSize) {
-        this.track(this.record(delivery, "dropped", true, { ok: false, retryable: false, error: `the notification queue is full (${this.options.queueSize} deliveries)`, durationMs: 0 }));
-        continue;
-      }
-      this.queued++;
-      this.ready.push(delivery);
+    const createdAt = new Date().toISOString();
+    const entries: OutboxEntry[] = this.options.webhooks.map((hook) => ({
+      deliveryId: randomUUID(),
+      webhook: hook.name,
+      event: APPROVAL_EVENT,
+      body: renderBody(hook.format, message),
+      approvalRequestId: opened.requestId,
+      decisionId: opened.decisionId,
+      createdAt,
+    }));
+    let taken = 0;
+    let error = `the notification queue is full (${this.options.queueSize} deliveries)`;
+    try {
+      taken = this.deps.outbox.enqueue(entries, Date.now(), this.options.queueSize);
+    } catch (err) {
+      error = "the notification outbox could not be written";
+      this.warn(`the notifications of ${opened.requestId} could not be written to the outbox: ${messageOf(err)}`);
     }
+    for (const entry of entries.slice(taken)) {
+      this.track(this.record({ ...entry, attempts: 1 }, this.hooks.get(entry.webhook) as Webhook, "dropped", true, { ok: false, retryable: false, error, durationMs: 0 }));
+    }
+    if (this.delivering) this.pump();
+  }
+
+  /** Begins delivering: whatever is due now (left by an earlier process too), then each delivery as it falls due. */
+  start(): void {
+    if (this.delivering || this.stop.signal.aborted) return;
+    this.delivering = true;
     this.pump();
   }
 
-  /** Resolves once nothing is queued, in flight or waiting to be retried (for tests and orderly shutdown). */
+  /** One pass for a process that does not stay (`arbiter notify deliver`): one attempt of each delivery due now. */
+  async deliverDue(): Promise<DeliveryPass> {
+    const pass: DeliveryPass = { delivered: 0, failed: 0, retrying: 0 };
+    const due = this.claim(Number.MAX_SAFE_INTEGER);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < due.length && !this.stop.signal.aborted) {
+        const ended = await this.attempt(due[next++] as OutboxDelivery);
+        pass[ended]++;
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    return pass;
+  }
+
+  /** Resolves once nothing is in flight and the outbox holds nothing for this notifier's webhooks (for tests and orderly shutdown). */
   idle(): Promise<void> {
-    if (this.queued === 0 && this.running.size === 0) return Promise.resolve();
+    if (this.settled()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Stops: attempts in flight are cut short, and each delivery that will not be tried again is recorded as failed. */
+  /** Stops: attempts in flight are cut short and recorded; every delivery not ended stays in the outbox for the next process. */
   async close(): Promise<void> {
-    if (this.stop.signal.aborted) return this.idle();
     this.stop.abort();
-    const abandoned = [...this.ready, ...this.waiting.values()];
-    this.ready.length = 0;
-    for (const timer of this.waiting.keys()) clearTimeout(timer);
-    this.waiting.clear();
-    for (const delivery of abandoned) {
-      this.queued--;
-      this.track(this.record(delivery, "failed", true, { ok: false, retryable: false, error: "Arbiter stopped before the next attempt", durationMs: 0 }, delivery.attempt + 1));
+    this.delivering = false;
+    clearTimeout(this.wake);
+    await Promise.allSettled([...this.running]);
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private claim(limit: number): OutboxDelivery[] {
+    try {
+      return this.deps.outbox.claim(this.names, Date.now(), this.options.timeoutMs + LEASE_MARGIN_MS, this.owner, limit);
+    } catch (err) {
+      this.warn(`the notification outbox could not be read: ${messageOf(err)}`);
+      return [];
     }
-    await this.idle();
   }
 
   private pump(): void {
-    while (this.inFlight < CONCURRENCY && this.ready.length > 0) {
-      const delivery = this.ready.shift() as Delivery;
+    if (!this.delivering) return;
+    for (const delivery of this.claim(CONCURRENCY - this.inFlight)) {
       this.inFlight++;
       this.track(this.attempt(delivery).finally(() => {
         this.inFlight--;
         this.pump();
       }));
     }
+    this.schedule();
   }
 
-  private track(work: Promise<void>): void {
+  /** Wakes at the next delivery's due time, and at least every pollMs for ones other processes write. */
+  private schedule(): void {
+    clearTimeout(this.wake);
+    if (!this.delivering) return;
+    let due: number | undefined;
+    try {
+      due = this.deps.outbox.nextDueMs(this.names);
+    } catch {
+      due = undefined;
+    }
+    const poll = this.options.pollMs ?? 1000;
+    const wait = due === undefined ? poll : Math.min(poll, Math.max(0, due - Date.now()));
+    this.wake = setTimeout(() => this.pump(), wait);
+    // Waiting for the next delivery does not keep a finished process alive; what is left stays in the outbox.
+    this.wake.unref();
+  }
+
+  private track(work: Promise<unknown>): void {
     this.running.add(work);
     void work.finally(() => {
       this.running.delete(work);
-      this.settle();
+      if (this.idleWaiters.length > 0 && this.settled()) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const resolve of waiters) resolve();
+      }
     });
   }
 
-  private settle(): void {
-    if (this.queued !== 0 || this.running.size !== 0) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const resolve of waiters) resolve();
+  private settled(): boolean {
+    if (this.running.size !== 0) return false;
+    try {
+      return this.stop.signal.aborted || this.deps.outbox.pendingFor(this.names) === 0;
+    } catch {
+      return true;
+    }
   }
 
-  private async attempt(delivery: Delivery): Promise<void> {
-    delivery.attempt++;
-    const result = await postOnce(delivery.hook, delivery.body, { delivery: delivery.id, event: APPROVAL_EVENT }, this.options.timeoutMs, this.stop.signal);
-    const retry = !result.ok && result.retryable && delivery.attempt < this.options.maxAttempts && !this.stop.signal.aborted;
-    await this.record(delivery, result.ok ? "delivered" : "failed", !retry, result);
-    if (this.stop.signal.aborted && retry) {
-      // close() ran during this attempt; it could not see this delivery, so its end is recorded here.
-      await this.record(delivery, "failed", true, { ok: false, retryable: false, error: "Arbiter stopped before the next attempt", durationMs: 0 }, delivery.attempt + 1);
-    } else if (retry) {
-      const timer = setTimeout(() => {
-        this.waiting.delete(timer);
-        this.ready.push(delivery);
-        this.pump();
-      }, this.backoff(delivery.attempt, result));
-      // A pending retry does not keep a finished command alive; close() records it as abandoned.
-      timer.unref();
-      this.waiting.set(timer, delivery);
-      return;
+  private async attempt(delivery: OutboxDelivery): Promise<keyof DeliveryPass> {
+    const hook = this.hooks.get(delivery.webhook) as Webhook;
+    const result = await postOnce(hook, delivery.body, { delivery: delivery.deliveryId, event: delivery.event }, this.options.timeoutMs, this.stop.signal);
+    // Cut short by a stop, the attempt told nothing about the receiver: the next process tries again.
+    const stopped = !result.ok && this.stop.signal.aborted;
+    const retry = !result.ok && (stopped || (result.retryable && delivery.attempts < this.options.maxAttempts));
+    await this.record(delivery, hook, result.ok ? "delivered" : "failed", !retry, result);
+    try {
+      if (retry) this.deps.outbox.retryAt(delivery.deliveryId, this.owner, stopped ? Date.now() : Date.now() + this.backoff(delivery.attempts, result));
+      else this.deps.outbox.finish(delivery.deliveryId, this.owner);
+    } catch (err) {
+      // The lease runs out and the delivery is tried again: at least once, never lost.
+      this.warn(`notification ${delivery.deliveryId} could not be updated in the outbox: ${messageOf(err)}`);
     }
-    this.queued--;
+    return result.ok ? "delivered" : retry ? "retrying" : "failed";
   }
 
   /**
@@ -159,14 +231,14 @@ export class ApproverNotifier {
     return Math.round(Math.max(jittered, asked));
   }
 
-  private async record(delivery: Delivery, outcome: Outcome, final: boolean, result: AttemptResult, attempt = delivery.attempt): Promise<void> {
+  private async record(delivery: OutboxDelivery, hook: Webhook, outcome: Outcome, final: boolean, result: AttemptResult): Promise<void> {
     try {
       await this.deps.ledger.append({
         kind: "notification",
-        approval_request_id: delivery.requestId,
-        delivery_id: delivery.id,
-        channel: { name: delivery.hook.name, format: delivery.hook.format, origin: webhookOrigin(delivery.hook.url) },
-        attempt: Math.max(1, attempt),
+        approval_request_id: delivery.approvalRequestId,
+        delivery_id: delivery.deliveryId,
+        channel: { name: hook.name, format: hook.format, origin: webhookOrigin(hook.url) },
+        attempt: Math.max(1, delivery.attempts),
         outcome,
         final,
         ...(result.status !== undefined ? { status: result.status } : {}),
@@ -175,7 +247,15 @@ export class ApproverNotifier {
         correlation: { parent_decision_id: delivery.decisionId },
       });
     } catch (err) {
-      (this.deps.warn ?? ((line: string) => process.emitWarning(line)))(`notification ${delivery.id} (${delivery.hook.name}, attempt ${attempt}) could not be recorded: ${err instanceof Error ? err.message : String(err)}`);
+      this.warn(`notification ${delivery.deliveryId} (${hook.name}, attempt ${delivery.attempts}) could not be recorded: ${messageOf(err)}`);
     }
   }
+
+  private warn(line: string): void {
+    (this.deps.warn ?? ((text: string) => process.emitWarning(text)))(line);
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

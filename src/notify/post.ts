@@ -4,6 +4,8 @@ import type { Webhook } from "./webhook.js";
 
 export const DELIVERY_HEADER = "x-arbiter-delivery";
 export const EVENT_HEADER = "x-arbiter-event";
+/** The delivery id again, under the name receivers that deduplicate retries look for (IETF draft-ietf-httpapi-idempotency-key-header). */
+export const IDEMPOTENCY_HEADER = "idempotency-key";
 
 export interface AttemptResult {
   ok: boolean;
@@ -40,7 +42,7 @@ export async function postOnce(hook: Webhook, body: string, headers: { delivery:
       body,
       // A redirect is not followed: it could carry the body to a host nobody configured.
       redirect: "manual",
-      headers: { "content-type": "application/json", "user-agent": "Arbiter-Notify/1", [DELIVERY_HEADER]: headers.delivery, [EVENT_HEADER]: headers.event, ...signature },
+      headers: { "content-type": "application/json", "user-agent": "Arbiter-Notify/1", [DELIVERY_HEADER]: headers.delivery, [IDEMPOTENCY_HEADER]: headers.delivery, [EVENT_HEADER]: headers.event, ...signature },
       signal: AbortSignal.any([stop, AbortSignal.timeout(timeoutMs)]),
     });
     // The answer's body is not wanted, and unread it would hold the connection.

@@ -92,7 +92,7 @@ export function openGateways(runtime: Runtime, settings: Pick<Settings, "mcp" | 
     },
     options.http,
   );
-  const notifications = startNotifications(runtime, settings.notify, options.address, (line) => log.warn(line));
+  const notifications = startNotifications(runtime, settings.notify, { ...(options.address ? { fallbackUrl: options.address } : {}), warn: (line) => log.warn(line) });
   return {
     runtime,
     point,

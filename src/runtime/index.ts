@@ -22,7 +22,7 @@ import { loadSettings } from "./settings/index.js";
 export { ACTOR_ENV } from "../identity/index.js";
 export { streamingOptions } from "./streaming.js";
 export type { SinkStatus } from "../stream/index.js";
-export { startNotifications, type Notifications } from "./notifications.js";
+export { approverNotifier, startNotifications, type NotificationOptions, type Notifications } from "./notifications.js";
 export { openGateways, type DecisionObserver, type GatewayLog, type GatewayOptions, type Gateways } from "./gateways.js";
 
 export interface RuntimeOptions {

@@ -1,5 +1,6 @@
-// Wires approver notifications to a runtime: every approval request its engine opens is sent to the configured webhooks.
+// Wires approver notifications to a runtime: every approval request its engine opens is written to the outbox of the data directory, and a delivering process sends it to the configured webhooks.
 import { ApproverNotifier } from "../notify/index.js";
+import { SqliteNotifyOutbox } from "../store/index.js";
 import type { Settings } from "./settings/index.js";
 import type { Runtime } from "./index.js";
 
@@ -8,20 +9,29 @@ const RETRY_MAX_MS = 300_000;
 
 export interface Notifications {
   notifier: ApproverNotifier;
-  /** Stops listening and ends the deliveries still queued (each recorded); call before the runtime closes. */
+  /** Stops listening and cuts short the attempts in flight (each recorded); what is left stays in the outbox. Call before the runtime closes. */
   close(): Promise<void>;
 }
 
-/**
- * Starts notifications on `runtime` from the `notify` settings. `fallbackUrl` gives the server's own
- * address (once it listens), which stands for the console when no public URL is set; with neither,
- * notifications say how to approve from the command line.
- */
-export function startNotifications(runtime: Pick<Runtime, "engine" | "ledger">, settings: Settings["notify"], fallbackUrl?: () => string | undefined, warn?: (line: string) => void): Notifications {
+export interface NotificationOptions {
+  /** The server's own address (once it listens), standing for the console when no public URL is set. */
+  fallbackUrl?: () => string | undefined;
+  warn?: (line: string) => void;
+  /**
+   * Whether this process delivers from the outbox (`serve`, `mcp wrap`) or only writes to it
+   * (`arbiter decide`, which ends before a POST could; a delivering process or `arbiter notify deliver` sends it). Default true.
+   */
+  deliver?: boolean;
+  /** How often a delivering process looks for deliveries another process wrote (default 1 s). */
+  pollMs?: number;
+}
+
+/** The notifier of `runtime`'s data directory, from the `notify` settings, neither listening nor delivering yet. */
+export function approverNotifier(runtime: Pick<Runtime, "ledger" | "db">, settings: Settings["notify"], options: NotificationOptions = {}): ApproverNotifier {
   const configured = settings.public_url;
-  const publicUrl = configured !== null ? () => configured : fallbackUrl;
-  const notifier = new ApproverNotifier(
-    { ledger: runtime.ledger, ...(warn ? { warn } : {}) },
+  const publicUrl = configured !== null ? () => configured : options.fallbackUrl;
+  return new ApproverNotifier(
+    { ledger: runtime.ledger, outbox: new SqliteNotifyOutbox(runtime.db), ...(options.warn ? { warn: options.warn } : {}) },
     {
       webhooks: settings.webhooks,
       ...(publicUrl !== undefined ? { publicUrl } : {}),
@@ -30,9 +40,20 @@ export function startNotifications(runtime: Pick<Runtime, "engine" | "ledger">, 
       queueSize: settings.queue_size,
       retryBaseMs: settings.retry_base,
       retryMaxMs: RETRY_MAX_MS,
+      ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
     },
   );
+}
+
+/**
+ * Starts notifications on `runtime` from the `notify` settings: each approval request its engine
+ * opens is written to the outbox, and (unless `deliver` is false) this process delivers the
+ * outbox's deliveries, an earlier process's left-overs included.
+ */
+export function startNotifications(runtime: Pick<Runtime, "engine" | "ledger" | "db">, settings: Settings["notify"], options: NotificationOptions = {}): Notifications {
+  const notifier = approverNotifier(runtime, settings, options);
   const stop = settings.webhooks.length > 0 ? runtime.engine.onApprovalOpened((opened) => notifier.notify(opened)) : () => undefined;
+  if (settings.webhooks.length > 0 && options.deliver !== false) notifier.start();
   return {
     notifier,
     close: async () => {

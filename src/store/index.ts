@@ -47,3 +47,4 @@ export { SqliteStreamPositions } from "./sqlite/stream-positions.js";
 export { INDEX_ROW_COLUMNS } from "./sqlite/index-scan.js";
 export { ChangeBoundCache, ChangeCounter, changeCounterOf } from "./sqlite/change-counter.js";
 export { SqliteLimitCounters } from "./sqlite/limit-counters.js";
+export { SqliteNotifyOutbox, type OutboxDelivery, type OutboxEntry } from "./sqlite/notify-outbox.js";

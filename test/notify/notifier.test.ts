@@ -1,7 +1,7 @@
 // Approver notifications against a real HTTP receiver, from approval requests the real engine opens over the sample policies.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Decision } from "../../src/decide/index.js";
-import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../src/notify/index.js";
+import { DELIVERY_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../src/notify/index.js";
 import type { NotificationRecord } from "../../src/record/index.js";
 import { startNotifications, type Notifications } from "../../src/runtime/index.js";
 import { loadSettings } from "../../src/runtime/settings/index.js";
@@ -25,7 +25,7 @@ afterAll(async () => {
 /** Starts notifications from settings given as environment variables, as `arbiter serve` reads them. */
 function notifications(webhooks: unknown[], env: Record<string, string> = {}): Notifications {
   const { notify } = loadSettings({ env: { ARBITER_NOTIFY_WEBHOOKS: JSON.stringify(webhooks), ARBITER_NOTIFY_RETRY_BASE: "20ms", ...env } }).settings;
-  const started = startNotifications(server.runtime, notify, () => "http://127.0.0.1:1");
+  const started = startNotifications(server.runtime, notify, { fallbackUrl: () => "http://127.0.0.1:1", pollMs: 50 });
   open.push(started);
   return started;
 }
@@ -135,6 +135,7 @@ describe("approver notifications", () => {
     const started = notifications([{ name: "slack", url: hook.url, format: "slack" }], { ARBITER_PUBLIC_URL: PUBLIC });
     const decision = await openApproval({ reason: "<!channel> & `rm -rf`" });
     const [got] = await hook.waitFor(1);
+    await started.notifier.idle();
     await started.close();
     const id = decision.approval_request?.id as string;
     const body = JSON.parse(got?.body ?? "") as { text: string; blocks: { type: string; text?: { text: string }; elements?: { url?: string; type: string }[] }[] };
@@ -201,7 +202,7 @@ describe("approver notifications", () => {
     await started.close();
   });
 
-  it("records a delivery the full queue cannot take as dropped, and one cut short by shutdown as failed", async () => {
+  it("records a delivery the full outbox cannot take as dropped; one cut short by shutdown stays in the outbox and the next process delivers it, same delivery id", async () => {
     const hook = await receiver();
     hook.answer.delayMs = 5000;
     const started = notifications([{ name: "one", url: hook.url }, { name: "two", url: hook.url }], { ARBITER_NOTIFY_QUEUE_SIZE: "1" });
@@ -212,8 +213,23 @@ describe("approver notifications", () => {
     const records = notificationRecords(id);
     expect(records.find((r) => r.channel.name === "two")).toMatchObject({ outcome: "dropped", final: true, attempt: 1, error: "the notification queue is full (1 deliveries)" });
     expect(records.filter((r) => r.channel.name === "one").map(({ attempt, outcome, final, error }) => ({ attempt, outcome, final, error }))).toEqual([
-      { attempt: 1, outcome: "failed", final: true, error: "Arbiter stopped during the attempt" },
+      { attempt: 1, outcome: "failed", final: false, error: "Arbiter stopped during the attempt" },
     ]);
+    expect(started.notifier.pending).toBe(1);
+
+    hook.answer.delayMs = 0;
+    const next = notifications([{ name: "one", url: hook.url }]);
+    await next.notifier.idle();
+    expect(next.notifier.pending).toBe(0);
+    const [first, second] = await hook.waitFor(2);
+    expect(second?.headers[DELIVERY_HEADER]).toBe(first?.headers[DELIVERY_HEADER]);
+    expect(second?.headers[IDEMPOTENCY_HEADER]).toBe(first?.headers[DELIVERY_HEADER]);
+    expect(second?.body).toBe(first?.body);
+    expect(notificationRecords(id).filter((r) => r.channel.name === "one").map(({ attempt, outcome, final }) => ({ attempt, outcome, final }))).toEqual([
+      { attempt: 1, outcome: "failed", final: false },
+      { attempt: 2, outcome: "delivered", final: true },
+    ]);
+    await next.close();
   });
 });
 

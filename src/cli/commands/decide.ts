@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { ArbiterError, escapeControls, human } from "../../record/index.js";
-import { action, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
+import { action, dataDir, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
+import { settingsFor } from "../settings-flags.js";
 import { withRuntime } from "../session.js";
 
 interface DecideOptions extends DataOption, JsonOption {
@@ -111,7 +112,16 @@ export function decideCommand(): Command {
           if (answer.outcome !== "allow") process.exitCode = 1;
           return;
         }
-        const decision = await withRuntime(options, (runtime) => runtime.engine.decide(parsed.data, runtime.localCaller(options.actor)));
+        const decision = await withRuntime(options, async (runtime) => {
+          // An approval request opened here goes to the outbox; this command ends before a POST could, so `serve` or `arbiter notify deliver` sends it.
+          const { startNotifications } = await import("../../runtime/index.js");
+          const notifications = startNotifications(runtime, settingsFor(dataDir(options), options, []).settings.notify, { deliver: false, warn: (line) => process.stderr.write(human`arbiter ${line}\n`) });
+          try {
+            return await runtime.engine.decide(parsed.data, runtime.localCaller(options.actor));
+          } finally {
+            await notifications.close();
+          }
+        });
         if (options.json) printJson(decision);
         else if (options.printId) process.stdout.write(`${decision.decision_id}\n`);
         else {

@@ -100,7 +100,7 @@ function wrapCommand(): Command {
           runtime = local;
           point = new LocalDecisionPoint(local);
           // Approvals opened here are this process's to announce (with --server, the server announces them).
-          notifications = startNotifications(local, notify, undefined, (line) => process.stderr.write(human`arbiter ${line}\n`));
+          notifications = startNotifications(local, notify, { warn: (line) => process.stderr.write(human`arbiter ${line}\n`) });
         }
         try {
           await runWrap({

@@ -11,12 +11,13 @@ import { consoleMigration } from "./migrations/009-console.js";
 import { tasksMigration } from "./migrations/010-tasks.js";
 import { streamMigration } from "./migrations/011-stream.js";
 import { limitCountersMigration } from "./migrations/012-limit-counters.js";
+import { notifyOutboxMigration } from "./migrations/013-notify-outbox.js";
 import type { Migration } from "./migrations/migration.js";
 
 export type { Migration } from "./migrations/migration.js";
 
 export const STORE_FORMAT = "arbiter-store/v1";
 
-export const MIGRATIONS: readonly Migration[] = [ledgerMigration, identityMigration, policyMigration, decideMigration, linkageMigration, recordOrderMigration, rawValuesByRecordMigration, assertionScopeMigration, consoleMigration, tasksMigration, streamMigration, limitCountersMigration];
+export const MIGRATIONS: readonly Migration[] = [ledgerMigration, identityMigration, policyMigration, decideMigration, linkageMigration, recordOrderMigration, rawValuesByRecordMigration, assertionScopeMigration, consoleMigration, tasksMigration, streamMigration, limitCountersMigration, notifyOutboxMigration];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);

@@ -66,7 +66,7 @@ export const notify = section("Approver notifications: webhooks told when an app
   }),
   queue_size: setting(integer(1, 100_000), {
     default: 1000,
-    doc: "Most deliveries queued, in flight or waiting to be retried at once; one more is not sent and is recorded as dropped.",
+    doc: "Most deliveries the outbox of the data directory holds at once (waiting, in flight or between attempts); one more is not sent and is recorded as dropped.",
     env: "ARBITER_NOTIFY_QUEUE_SIZE",
   }),
 });
