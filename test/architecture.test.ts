@@ -54,7 +54,6 @@ const PACKAGE_ROOMS: Record<string, string[]> = {
 
 /** Arrows that exist today and are being removed ("the house" issue); each must still occur. */
 const KNOWN: Record<string, string> = {
-  "decide -> better-sqlite3": "approvals, grants and break-glass write SQL; they move behind store repositories",
   "identity -> better-sqlite3": "identity rows move behind a store repository",
   "linkage -> better-sqlite3": "linkage runs move behind a store repository",
   "policy -> better-sqlite3": "policy versions move behind a store repository",

@@ -3,9 +3,10 @@ import type { Identity } from "../identity/index.js";
 import type { Ledger } from "../ledger/index.js";
 import type { PolicyVerdict } from "../policy/index.js";
 import { ArbiterError, newRecordId } from "../record/index.js";
-import type { ApprovalBook, ApprovalRequest } from "./approvals.js";
+import type { ApprovalRepository, ApprovalRequest } from "../store/index.js";
 import type { CallBinding } from "./binding.js";
-import { grantRecord, type Grant, type GrantBook } from "./grants.js";
+import type { Grant, GrantRepository } from "../store/index.js";
+import { grantRecord } from "./grant-record.js";
 import { verdict, type Verdict } from "./verdict.js";
 
 export interface GateInput {
@@ -22,8 +23,8 @@ export interface GateInput {
 
 interface FlowDeps {
   ledger: Ledger;
-  approvals: ApprovalBook;
-  grants: GrantBook;
+  approvals: ApprovalRepository;
+  grants: GrantRepository;
 }
 
 const MIN_JUSTIFICATION = 3;
@@ -95,7 +96,7 @@ export class ApprovalFlow {
         expires_at: request.expiresAt,
         correlation: { parent_decision_id: input.decisionId },
       },
-      effect: this.deps.approvals.insertEffect(request),
+      effects: [{ type: "approval.insert", request }],
     });
     return v;
   }
@@ -140,14 +141,14 @@ export class ApprovalFlow {
       grant: { id: grant.id, expiresAt: grant.expiresAt, usesRemaining: grant.usesRemaining - 1 },
       ...(approval?.decidedAt ? { approval: { requestId: approval.id, approver, decidedAt: approval.decidedAt } } : {}),
     });
-    v.effects.push(this.deps.grants.consumeEffect(grant.id, input.now));
+    v.effects.push({ type: "grant.consume", id: grant.id, at: input.now.toISOString() });
     return v;
   }
 
   private expiry(request: ApprovalRequest, now: Date): Verdict["companions"][number] {
     return {
       input: this.approvalRecord(request, "expired", {}),
-      effect: this.deps.approvals.decideEffect(request.id, "expired", now.toISOString(), null, null),
+      effects: [{ type: "approval.decide", id: request.id, state: "expired", at: now.toISOString(), approver: null, justification: null }],
     };
   }
 
@@ -214,12 +215,15 @@ export class ApprovalFlow {
       createdAt: decidedAt,
       expiresAt: plusSeconds(now, request.grantTtlSeconds),
     };
-    const decide = this.deps.approvals.decideEffect(request.id, "approved", decidedAt, approver.id, justification);
-    const issue = this.deps.grants.insertEffect(grant);
     // The approval and its grant commit together: no grant without an approval, no approval twice.
     await this.deps.ledger.append(
       this.approvalRecord(request, "approved", { approver: approver.id, justification, attributes: { grant_id: grant.id, grant_expires_at: grant.expiresAt, grant_uses: grant.usesRemaining } }),
-      { effect: () => { decide(); issue(); } },
+      {
+        effects: [
+          { type: "approval.decide", id: request.id, state: "approved", at: decidedAt, approver: approver.id, justification },
+          { type: "grant.insert", grant },
+        ],
+      },
     );
     await this.deps.ledger.append(grantRecord(grant, "issued"));
     return { request: this.deps.approvals.get(id) as ApprovalRequest, grant };
@@ -231,7 +235,7 @@ export class ApprovalFlow {
     this.checkApprover(request, approver, justification);
     justification = this.deps.ledger.redactText(justification);
     await this.deps.ledger.append(this.approvalRecord(request, "denied", { approver: approver.id, justification }), {
-      effect: this.deps.approvals.decideEffect(request.id, "denied", now.toISOString(), approver.id, justification),
+      effects: [{ type: "approval.decide", id: request.id, state: "denied", at: now.toISOString(), approver: approver.id, justification }],
     });
     return this.deps.approvals.get(id) as ApprovalRequest;
   }
@@ -241,7 +245,7 @@ export class ApprovalFlow {
     const request = this.deps.approvals.get(id);
     if (request?.state === "pending" && Date.parse(request.expiresAt) <= now.getTime()) {
       const expiry = this.expiry(request, now);
-      await this.deps.ledger.append(expiry.input, expiry.effect ? { effect: expiry.effect } : {});
+      await this.deps.ledger.append(expiry.input, expiry.effects ? { effects: expiry.effects } : {});
     }
     return this.pendingOrThrow(id, now);
   }

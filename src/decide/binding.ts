@@ -2,13 +2,7 @@
 import { createHmac } from "node:crypto";
 import { canonicalBytes } from "../record/index.js";
 
-export interface CallBinding {
-  subjectId: string;
-  action: string;
-  resourceType: string;
-  resourceId: string;
-  argsDigest: string;
-}
+export type { CallBinding } from "../store/index.js";
 
 /**
  * HMAC-SHA256 of the RFC 8785 form of the arguments. Keyed, because the digest is published in

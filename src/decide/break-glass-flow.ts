@@ -4,7 +4,7 @@ import type { Ledger } from "../ledger/index.js";
 import { buildCedarRequest, interpret } from "../policy/index.js";
 import { ArbiterError, isArbiterError, newRecordId, type Caller } from "../record/index.js";
 import { scopeVerdict, unresolved, type Asserter } from "./asserter.js";
-import type { BreakGlassBook, BreakGlassSession } from "./break-glass.js";
+import type { BreakGlassRepository, BreakGlassSession } from "../store/index.js";
 import { decisionRecord } from "./decision-record.js";
 import type { DecisionEngine } from "./engine.js";
 import type { DecisionRequest, SubjectRef } from "./request.js";
@@ -42,7 +42,7 @@ export class BreakGlassFlow {
     private readonly engine: DecisionEngine,
     private readonly identities: IdentityDirectory,
     private readonly ledger: Ledger,
-    private readonly book: BreakGlassBook,
+    private readonly book: BreakGlassRepository,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -51,7 +51,7 @@ export class BreakGlassFlow {
     try {
       return await this.attempt(start, caller, asserter);
     } catch (err) {
-      // Another start opened a session between this one's check and its commit (BreakGlassBook.insertEffect):
+      // Another start opened a session between this one's check and its commit (the effect break_glass.open, store/sqlite/break-glass-repository.ts):
       // decide again, which now finds that session and records BREAK_GLASS_OPEN.
       if (isArbiterError(err) && err.code === "CONFLICT" && typeof err.details?.session_id === "string") return this.attempt(start, caller, asserter);
       throw err;
@@ -121,14 +121,14 @@ export class BreakGlassFlow {
           determining: policyVerdict.determining,
           breakGlass: { sessionId: session.id, expiresAt: session.expiresAt, justification: session.justification },
         });
-        v.effects.push(this.book.insertEffect(session));
+        v.effects.push({ type: "break_glass.open", session });
       } else {
         v = verdict({ outcome: policyVerdict.outcome === "error" ? "error" : "deny", control: "break_glass", reason: policyVerdict.reason_code, note: `${identity.id} may not break glass: ${policyVerdict.note}`, determining: policyVerdict.determining });
       }
     }
     const record = decisionRecord({ id: decisionId, now, request, caller, subject, setVersion: set.version, argsDigest: "", verdict: v });
     const effects = v.effects;
-    const appended = await this.ledger.appendBuilt(record, effects.length ? { effect: () => effects.forEach((e) => e()) } : {});
+    const appended = await this.ledger.appendBuilt(record, effects.length ? { effects } : {});
     return { decisionId, outcome: v.outcome, reason: v.reason, note: v.note, session, index: appended.index };
   }
 
@@ -136,7 +136,7 @@ export class BreakGlassFlow {
     const at = this.now().toISOString();
     await this.ledger.append(
       { kind: "event", source: "arbiter", ...operator(actor), action: "break_glass_end", resource: { id, type: "break_glass_session" }, outcome: "allow", note },
-      { effect: this.book.endEffect(id, at) },
+      { effects: [{ type: "break_glass.end", id, at }] },
     );
     return this.book.get(id) as BreakGlassSession;
   }
@@ -150,7 +150,7 @@ export class BreakGlassFlow {
     const at = this.now().toISOString();
     await this.ledger.append(
       { kind: "event", source: "arbiter", ...operator(reviewer), action: "break_glass_review", resource: { id, type: "break_glass_session" }, outcome: "allow", note, attributes: { decisions_under_session: session.decisionCount } },
-      { effect: this.book.reviewEffect(id, at, reviewer.id, note) },
+      { effects: [{ type: "break_glass.review", id, at, reviewer: reviewer.id, note }] },
     );
     return this.book.get(id) as BreakGlassSession;
   }

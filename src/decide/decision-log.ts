@@ -4,9 +4,9 @@ import type { AppendOptions, Appended, Ledger } from "../ledger/index.js";
 import type { PolicyStore } from "../policy/index.js";
 import { ArbiterError, type Caller, type StoredRecord } from "../record/index.js";
 import type { RecordCount, RecordFilter, RecordQuery, TimeBucket } from "../store/index.js";
-import type { ApprovalBook } from "./approvals.js";
+import type { ApprovalRepository } from "../store/index.js";
 import { enforcementRecord } from "./enforcement-record.js";
-import type { GrantBook } from "./grants.js";
+import type { GrantRepository } from "../store/index.js";
 import { approvalView, grantView } from "./views.js";
 
 export interface DecisionFilter {
@@ -60,8 +60,8 @@ export interface ExplainedDecision extends LoggedRecord {
 
 /** Where approvals and grants stand now; without them, explain shows the ledger alone. */
 export interface ApprovalBooks {
-  approvals: ApprovalBook;
-  grants: GrantBook;
+  approvals: ApprovalRepository;
+  grants: GrantRepository;
 }
 
 type DecisionRecord = Extract<StoredRecord, { kind: "decision" }>;

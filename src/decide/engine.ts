@@ -5,13 +5,13 @@ import { buildCedarRequest, interpret, matchingLimits, PolicyEngine, type CedarR
 import { ArbiterError, newRecordId, type Caller } from "../record/index.js";
 import { ApprovalFlow } from "./approval-flow.js";
 import { ApprovalAnnouncer, type ApprovalListener } from "./approval-opened.js";
-import type { ApprovalBook } from "./approvals.js";
+import type { ApprovalRepository } from "../store/index.js";
 import { scopeVerdict, unresolved, type Asserter } from "./asserter.js";
 import { argsDigest, type CallBinding } from "./binding.js";
-import type { BreakGlassBook } from "./break-glass.js";
+import type { BreakGlassRepository } from "../store/index.js";
 import { answerOf, decisionRecord, type Decision, type WhatIf } from "./decision-record.js";
 import { evaluatedPart } from "./evaluated.js";
-import type { GrantBook } from "./grants.js";
+import type { GrantRepository } from "../store/index.js";
 import { judge } from "./policy-verdict.js";
 import { LimitStoreUnavailable, type LimitStore } from "./rate-limit.js";
 import { refusalVerdict, type RefusalRequest } from "./refusal.js";
@@ -23,9 +23,9 @@ export interface DecisionEngineDeps {
   ledger: Ledger;
   identities: IdentityDirectory;
   policies: PolicyStore;
-  approvals: ApprovalBook;
-  grants: GrantBook;
-  breakGlass: BreakGlassBook;
+  approvals: ApprovalRepository;
+  grants: GrantRepository;
+  breakGlass: BreakGlassRepository;
   /** Where rate-limit and quota counters live; shared by every process deciding for the deployment. */
   limits: LimitStore;
   bindingKey: Buffer;
@@ -86,12 +86,12 @@ export class DecisionEngine {
     const effects = v.effects;
     // A unit of a quota counts a recorded decision: a call refused before its record was written
     // (a grant another call used first, a ledger that cannot write) gives it back.
-    const recorded = this.deps.ledger.appendBuilt(record, effects.length ? { effect: () => effects.forEach((effect) => effect()) } : {}).catch(async (err: unknown) => {
+    const recorded = this.deps.ledger.appendBuilt(record, effects.length ? { effects } : {}).catch(async (err: unknown) => {
       // A refund that fails (the limit store went away) leaves the unit spent: counting too much is the safe side.
       await Promise.allSettled((v.refunds ?? []).map((refund) => refund()));
       throw err;
     });
-    const [appended] = await Promise.all([recorded, ...v.companions.map((c) => this.deps.ledger.append(c.input, c.effect ? { effect: c.effect } : {}))]);
+    const [appended] = await Promise.all([recorded, ...v.companions.map((c) => this.deps.ledger.append(c.input, c.effects ? { effects: c.effects } : {}))]);
     if (v.opened && subject.identity) {
       const { identity } = subject;
       const { opened } = v;
@@ -209,7 +209,7 @@ export class DecisionEngine {
         determining: v.determining,
         breakGlass: { sessionId: session.id, expiresAt: session.expiresAt, justification: session.justification },
       });
-      override.effects.push(this.deps.breakGlass.usedEffect(session.id));
+      override.effects.push({ type: "break_glass.use", id: session.id });
       return override;
     }
     if (v.outcome === "challenge" && policyVerdict.gate) {

@@ -1,10 +1,11 @@
 // Revoking a JIT grant before it is used up or expires: the state change and its record commit together.
 import type { Ledger } from "../ledger/index.js";
 import { ArbiterError } from "../record/index.js";
-import { grantRecord, type Grant, type GrantBook } from "./grants.js";
+import type { Grant, GrantRepository } from "../store/index.js";
+import { grantRecord } from "./grant-record.js";
 
 export interface GrantRevocationDeps {
-  grants: GrantBook;
+  grants: GrantRepository;
   ledger: Ledger;
 }
 
@@ -12,6 +13,6 @@ export interface GrantRevocationDeps {
 export async function revokeGrant({ grants, ledger }: GrantRevocationDeps, id: string, by: string): Promise<Grant> {
   const grant = grants.get(id);
   if (!grant) throw new ArbiterError("NOT_FOUND", `grant ${id} does not exist`);
-  await ledger.append(grantRecord(grant, "revoked", { revoked_by: by }), { effect: grants.revokeEffect(grant.id) });
+  await ledger.append(grantRecord(grant, "revoked", { revoked_by: by }), { effects: [{ type: "grant.revoke", id: grant.id }] });
   return grants.get(grant.id) as Grant;
 }

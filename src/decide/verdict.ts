@@ -1,11 +1,12 @@
 // A decision as it is being made: outcome and reason, plus what must be written with it.
 import type { Control, DecisionReasonCode, Obligation, Outcome } from "../record/index.js";
+import type { StoreEffect } from "../store/index.js";
 import type { EvaluatedPart } from "./evaluated.js";
 
 /** A record that must be appended together with the decision (an approval request, say). */
 export interface CompanionRecord {
   input: Record<string, unknown>;
-  effect?: () => void;
+  effects?: StoreEffect[];
 }
 
 export interface Verdict {
@@ -24,7 +25,7 @@ export interface Verdict {
   stepUp?: { maxAuthAge?: number; acr?: string };
   breakGlass?: { sessionId: string; expiresAt: string; justification: string };
   /** State changes that commit with the decision record (a grant use, a break-glass count). */
-  effects: (() => void)[];
+  effects: StoreEffect[];
   /** Undo what deciding spent (a rate or quota unit) when the record could not be written. */
   refunds?: (() => Promise<void>)[];
   companions: CompanionRecord[];

@@ -1,7 +1,7 @@
 // JSON views of approvals, grants and break-glass sessions, shared by the HTTP API and the CLI.
-import type { ApprovalRequest } from "./approvals.js";
-import type { BreakGlassSession } from "./break-glass.js";
-import type { Grant } from "./grants.js";
+import type { ApprovalRequest } from "../store/index.js";
+import type { BreakGlassSession } from "../store/index.js";
+import type { Grant } from "../store/index.js";
 
 /** A pending request past its expiry is shown as expired even before anyone touched it again. */
 export function approvalView(request: ApprovalRequest, now = new Date()): Record<string, unknown> {

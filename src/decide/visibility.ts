@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { IdentityDirectory } from "../identity/index.js";
 import { buildCedarRequest, mayAllow, PRINCIPAL_ENTITY_TYPES, type PolicySet } from "../policy/index.js";
 import type { DecisionReasonCode } from "../record/index.js";
-import type { BreakGlassBook } from "./break-glass.js";
+import type { BreakGlassRepository } from "../store/index.js";
 import type { DecisionEngine } from "./engine.js";
 import { subjectRefSchema, type SubjectRef } from "./request.js";
 import { resolveSubject } from "./subject.js";
@@ -38,7 +38,7 @@ export interface Visibility {
 interface VisibilityDeps {
   engine: DecisionEngine;
   identities: IdentityDirectory;
-  breakGlass: BreakGlassBook;
+  breakGlass: BreakGlassRepository;
   now: () => Date;
 }
 

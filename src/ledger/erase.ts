@@ -16,12 +16,7 @@ type Append = (input: unknown, options: AppendOptions) => Promise<Appended>;
  */
 export async function eraseRawValues(store: LedgerStore, append: Append, selector: RawValueSelector, recordOf: (erased: number) => unknown): Promise<Appended & { erased: number }> {
   const erased = store.countRawValues(selector);
-  const appended = await append(recordOf(erased), {
-    effect: () => {
-      const deleted = store.eraseRawValues(selector);
-      if (deleted !== erased) throw new ArbiterError("CONFLICT", `raw values were recorded for ${JSON.stringify(selector)} during the erasure; run it again`);
-    },
-  });
+  const appended = await append(recordOf(erased), { effects: [{ type: "raw_values.erase", selector, expected: erased }] });
   for (let attempt = 0; attempt < 3; attempt++) if (store.truncateWal()) return { ...appended, erased };
   throw new ArbiterError("LEDGER_UNAVAILABLE", `${erased} raw value(s) were erased (recorded at index ${appended.index}), but another connection kept the write-ahead log from being emptied, so earlier copies of those pages are still in it; run the erasure again when it is idle`);
 }

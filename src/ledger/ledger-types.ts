@@ -1,4 +1,5 @@
 // What the ledger is opened with and what its appends and checkpoints give back.
+import type { StoreEffect } from "../store/index.js";
 import type { NoteSigner, NoteVerifier } from "./note.js";
 
 export interface LedgerOptions {
@@ -43,6 +44,12 @@ export interface AppendOptions {
    * (see EntryWrite.effect). If it throws, this record is refused and nothing of it is stored.
    */
   effect?: () => void;
+  /**
+   * State changes of the tables beside the ledger that commit atomically with this record, as data
+   * the store applies inside its transaction (StoreEffect), before `effect`. One that throws refuses
+   * this record as `effect` does.
+   */
+  effects?: readonly StoreEffect[];
   /**
    * Nobody waits on this record to act (an MCP call's enforcement result, written after the answer):
    * it joins the next append's transaction and fsync instead of costing one of its own, or is

@@ -11,6 +11,7 @@ import { GroupCommit } from "./group-commit.js";
 import { formatConsistencyProof, formatInclusionProof } from "./proof-text.js";
 import { indexFieldsOf } from "./record-index.js";
 import { eraseRawValues } from "./erase.js";
+import { effectOf } from "./append-effect.js";
 
 /** What one append commits: the prepared record and the state change that goes with it. */
 interface AppendItem {
@@ -138,7 +139,7 @@ export class Ledger {
     }
     if (this.halted !== undefined) return Promise.reject(this.haltedError());
     const id = prepared.record.id;
-    return this.appends.submit({ prepared, effect: options.effect }, options.deferred ?? false).then((index) => ({ index, id }));
+    return this.appends.submit({ prepared, effect: effectOf(this.store, options) }, options.deferred ?? false).then((index) => ({ index, id }));
   }
 
   /** One transaction (durable at once when group commit is off); returns the index of the first entry. */

@@ -1,5 +1,5 @@
 // One linkage run: read, import, join, find, and write the evidence; returns the summary.
-import type { GrantBook } from "../decide/index.js";
+import type { GrantRepository } from "../decide/index.js";
 import type { IdentityDirectory } from "../identity/index.js";
 import type { Ledger } from "../ledger/index.js";
 import { ArbiterError, newRecordId, redactText, type FindingCode } from "../record/index.js";
@@ -24,7 +24,7 @@ export interface LinkageDeps {
   db: SqliteDatabase;
   ledger: Ledger;
   identities: IdentityDirectory;
-  grants: GrantBook;
+  grants: GrantRepository;
   /** The data directory's binding key, so event arguments hash like decisions' (decide/binding.ts). */
   bindingKey: Buffer;
   now: () => Date;

@@ -1,19 +1,22 @@
 // The composition root: one data directory, one store connection, every capability wired to it.
-import {
-  ApprovalBook,
-  BreakGlassBook,
-  BreakGlassFlow,
-  DecisionEngine,
-  DecisionLog,
-  GrantBook,
-  type LimitStore,
-} from "../decide/index.js";
+import { BreakGlassFlow, DecisionEngine, DecisionLog, type LimitStore } from "../decide/index.js";
 import { IdentityDirectory } from "../identity/index.js";
 import { LedgerWatch, openLedger, type Ledger } from "../ledger/index.js";
 import { Linkage } from "../linkage/index.js";
 import { PolicyStore } from "../policy/index.js";
 import type { Caller } from "../record/index.js";
-import { loadBindingKey, SqliteStreamPositions, type DataDirConfig, type SqliteDatabase } from "../store/index.js";
+import {
+  loadBindingKey,
+  SqliteApprovals,
+  SqliteBreakGlass,
+  SqliteGrants,
+  SqliteStreamPositions,
+  type ApprovalRepository,
+  type BreakGlassRepository,
+  type DataDirConfig,
+  type GrantRepository,
+  type SqliteDatabase,
+} from "../store/index.js";
 import { startStreams, type StreamingOptions, type Streams } from "../stream/index.js";
 import { limitStore } from "./limits.js";
 import { localCaller } from "./local-caller.js";
@@ -50,9 +53,9 @@ export interface Runtime {
   policies: PolicyStore;
   engine: DecisionEngine;
   decisions: DecisionLog;
-  approvals: ApprovalBook;
-  grants: GrantBook;
-  breakGlass: BreakGlassBook;
+  approvals: ApprovalRepository;
+  grants: GrantRepository;
+  breakGlass: BreakGlassRepository;
   breakGlassFlow: BreakGlassFlow;
   linkage: Linkage;
   /** The outside sinks records stream to, when any is configured. */
@@ -77,9 +80,9 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
   const now = options.now ?? (() => new Date());
   const identities = new IdentityDirectory({ db, ledger, dataDir: dir, issuer: config.origin, now });
   const policies = new PolicyStore(db, ledger);
-  const approvals = new ApprovalBook(db);
-  const grants = new GrantBook(db);
-  const breakGlass = new BreakGlassBook(db);
+  const approvals = new SqliteApprovals(db);
+  const grants = new SqliteGrants(db);
+  const breakGlass = new SqliteBreakGlass(db);
   const bindingKey = loadBindingKey(dir);
   const limits = options.limits ?? limitStore(limitSettings as NonNullable<typeof limitSettings>, db);
   const engine = new DecisionEngine({

@@ -1,4 +1,5 @@
 // The persistence contract of the ledger: what any store (SQLite, PostgreSQL) must provide.
+import type { StoreEffect } from "./contracts/effects.js";
 
 /** A perfect Merkle subtree: level L, index k covers leaves [k*2^L, (k+1)*2^L). */
 export interface SubtreeAddress {
@@ -182,6 +183,11 @@ export interface LedgerStore extends LedgerReader {
    * commit land between two of them (a verify running beside a server that appends).
    */
   readConsistent<T>(fn: () => T): T;
+  /**
+   * Applies state changes of the tables beside the ledger, in order; only inside write(), from the
+   * effect of the entry they commit with, so that a change that throws refuses that entry too.
+   */
+  applyEffects(effects: readonly StoreEffect[]): void;
   close(): void;
 }
 

@@ -1,5 +1,5 @@
 // The decision point in this process: the engine over a data directory, every decision durable before it is returned.
-import { approvalView, decisionRequestSchema, refusalRequestSchema, visibleTo, type ApprovalBook, type BreakGlassBook, type Candidate, type Decision, type DecisionEngine, type DecisionLog, type DecisionRequest, type EnforcementReport, type RefusalRequest, type SubjectRef, type Visibility } from "../../decide/index.js";
+import { approvalView, decisionRequestSchema, refusalRequestSchema, visibleTo, type ApprovalRepository, type BreakGlassRepository, type Candidate, type Decision, type DecisionEngine, type DecisionLog, type DecisionRequest, type EnforcementReport, type RefusalRequest, type SubjectRef, type Visibility } from "../../decide/index.js";
 import type { IdentityDirectory } from "../../identity/index.js";
 import { ArbiterError, type Caller } from "../../record/index.js";
 import type { ApprovalStatus, DecisionPoint } from "./point.js";
@@ -11,9 +11,9 @@ import type { ApprovalStatus, DecisionPoint } from "./point.js";
 export interface DecidingRuntime {
   engine: DecisionEngine;
   decisions: DecisionLog;
-  approvals: ApprovalBook;
+  approvals: ApprovalRepository;
   identities: IdentityDirectory;
-  breakGlass: BreakGlassBook;
+  breakGlass: BreakGlassRepository;
   now(): Date;
   localCaller(): Caller;
 }

@@ -19,11 +19,13 @@ import type {
   SubtreeAddress,
   TimeBucket,
 } from "../types.js";
+import type { StoreEffect } from "../contracts/effects.js";
 import type { SqliteDatabase } from "./database.js";
 import { BackgroundCheckpointer, type CheckpointerOptions } from "./checkpointer.js";
 import { HASH_SIZE, completedHashCount, splitBody, storageSlot } from "./entry-layout.js";
 import { scanIndexRows } from "./index-scan.js";
 import { SqliteRecordQueries } from "./record-queries.js";
+import { SqliteEffects } from "./effects.js";
 import { WalSync } from "./wal-sync.js";
 
 /** Rows read per query while scanning: one query per row costs more than the row itself. */
@@ -58,6 +60,8 @@ export class SqliteLedgerStore implements LedgerStore {
   };
   private readonly writer: LedgerWriter;
   private readonly queries: SqliteRecordQueries;
+  /** Prepared on the first effect: a store opened on the ledger tables alone never needs them. */
+  private effects: SqliteEffects | undefined;
   private readonly wal: WalSync;
   private checkpointer: BackgroundCheckpointer | undefined;
   /** The checkpointer found the WAL long: restart it after the next fsync (see restartWal). */
@@ -266,6 +270,11 @@ export class SqliteLedgerStore implements LedgerStore {
 
   eraseRawValues(selector: RawValueSelector): number {
     return this.queries.eraseRawValues(selector);
+  }
+
+  applyEffects(effects: readonly StoreEffect[]): void {
+    const apply = (this.effects ??= new SqliteEffects(this.db, this.queries));
+    for (const effect of effects) apply.apply(effect);
   }
 
   truncateWal(): boolean {

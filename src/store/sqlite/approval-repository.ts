@@ -1,34 +1,9 @@
-// Approval requests: bound to one exact call, decided once by an eligible approver, kept in the store.
+// The approvals table in SQLite: ApprovalRepository's reads, and the approval effects the ledger's commit applies.
 import type { Statement } from "better-sqlite3";
-import { ArbiterError, type IdentityType } from "../record/index.js";
-import type { SqliteDatabase } from "../store/index.js";
-import type { CallBinding } from "./binding.js";
-
-export type ApprovalState = "pending" | "approved" | "denied" | "expired";
-
-export interface ApprovalRequest {
-  id: string;
-  state: ApprovalState;
-  requesterId: string;
-  requesterType: IdentityType;
-  requesterOwner: string | null;
-  action: string;
-  resourceType: string;
-  resourceId: string;
-  argsDigest: string;
-  policyVersion: string;
-  gatePolicy: string;
-  approverRole: string;
-  allowOwner: boolean;
-  grantUses: number;
-  grantTtlSeconds: number;
-  decisionId: string;
-  createdAt: string;
-  expiresAt: string;
-  decidedAt: string | null;
-  approver: string | null;
-  justification: string | null;
-}
+import { ArbiterError, type IdentityType } from "../../record/index.js";
+import type { ApprovalFilter, ApprovalRepository, ApprovalRequest, ApprovalState, NewApprovalRequest } from "../contracts/approvals.js";
+import type { CallBinding } from "../contracts/call-binding.js";
+import type { SqliteDatabase } from "./database.js";
 
 interface ApprovalRow {
   id: string;
@@ -84,15 +59,7 @@ const BINDING = "requester_id = ? AND action = ? AND resource_type = ? AND resou
 
 const bindingParams = (b: CallBinding): [string, string, string, string, string] => [b.subjectId, b.action, b.resourceType, b.resourceId, b.argsDigest];
 
-export interface ApprovalFilter {
-  /** The state as approvalView shows it at `now`: a pending request past its expiry is "expired". */
-  state?: ApprovalState;
-  requesterId?: string;
-  limit: number;
-  now?: Date;
-}
-
-export class ApprovalBook {
+export class SqliteApprovals implements ApprovalRepository {
   private readonly db: SqliteDatabase;
   private readonly stmt: {
     get: Statement<[string], ApprovalRow | undefined>;
@@ -143,21 +110,17 @@ export class ApprovalBook {
     return this.db.prepare<unknown[], ApprovalRow>(sql).all(...params, filter.limit).map(fromRow);
   }
 
-  /** Inserts a pending request; run as the ledger effect of its `approval` record. */
-  insertEffect(request: Omit<ApprovalRequest, "state" | "decidedAt" | "approver" | "justification">): () => void {
-    return () => {
-      this.stmt.insert.run(request.id, request.requesterId, request.requesterType, request.requesterOwner, request.action, request.resourceType,
-        request.resourceId, request.argsDigest, request.policyVersion, request.gatePolicy, request.approverRole,
-        request.allowOwner ? 1 : 0, request.grantUses, request.grantTtlSeconds, request.decisionId, request.createdAt, request.expiresAt);
-    };
+  /** Inserts a pending request (the effect approval.insert of its `approval` record). */
+  insert(request: NewApprovalRequest): void {
+    this.stmt.insert.run(request.id, request.requesterId, request.requesterType, request.requesterOwner, request.action, request.resourceType,
+      request.resourceId, request.argsDigest, request.policyVersion, request.gatePolicy, request.approverRole,
+      request.allowOwner ? 1 : 0, request.grantUses, request.grantTtlSeconds, request.decisionId, request.createdAt, request.expiresAt);
   }
 
   /** Moves a pending request to its final state; refuses (CONFLICT) if someone else decided it first. */
-  decideEffect(id: string, state: Exclude<ApprovalState, "pending">, at: string, approver: string | null, justification: string | null): () => void {
-    return () => {
-      if (this.stmt.decide.run(state, at, approver, justification, id).changes !== 1) {
-        throw new ArbiterError("CONFLICT", `approval request ${id} is no longer pending`, { id });
-      }
-    };
+  decide(id: string, state: Exclude<ApprovalState, "pending">, at: string, approver: string | null, justification: string | null): void {
+    if (this.stmt.decide.run(state, at, approver, justification, id).changes !== 1) {
+      throw new ArbiterError("CONFLICT", `approval request ${id} is no longer pending`, { id });
+    }
   }
 }

@@ -1,25 +1,9 @@
-// Just-in-time grants: N uses of one exact call until an expiry, issued when an approver approves.
+// The grants table in SQLite: GrantRepository's reads, and the grant effects the ledger's commit applies.
 import type { Statement } from "better-sqlite3";
-import { ArbiterError, type IdentityType } from "../record/index.js";
-import type { SqliteDatabase } from "../store/index.js";
-import type { CallBinding } from "./binding.js";
-
-export type GrantState = "issued" | "used" | "expired" | "revoked";
-
-export interface Grant {
-  id: string;
-  approvalId: string | null;
-  subjectId: string;
-  subjectType: IdentityType;
-  action: string;
-  resourceType: string;
-  resourceId: string;
-  argsDigest: string;
-  usesRemaining: number;
-  state: GrantState;
-  createdAt: string;
-  expiresAt: string;
-}
+import { ArbiterError, type IdentityType } from "../../record/index.js";
+import type { CallBinding } from "../contracts/call-binding.js";
+import type { Grant, GrantFilter, GrantRepository, GrantState, NewGrant } from "../contracts/grants.js";
+import type { SqliteDatabase } from "./database.js";
 
 interface GrantRow {
   id: string;
@@ -53,26 +37,9 @@ function fromRow(row: GrantRow): Grant {
   };
 }
 
-/** The ledger record of a grant's state change (issued, revoked), built in one place for every writer. */
-export function grantRecord(grant: Omit<Grant, "state">, state: "issued" | "revoked", attributes?: Record<string, string>): Record<string, unknown> {
-  return {
-    kind: "grant",
-    grant_id: grant.id,
-    state,
-    subject: { id: grant.subjectId, type: grant.subjectType },
-    action: grant.action,
-    resource: { id: grant.resourceId, type: grant.resourceType },
-    args_digest: grant.argsDigest,
-    ...(grant.approvalId ? { approval_request_id: grant.approvalId } : {}),
-    uses_remaining: grant.usesRemaining,
-    expires_at: grant.expiresAt,
-    ...(attributes ? { attributes } : {}),
-  };
-}
-
 const BINDING = "subject_id = ? AND action = ? AND resource_type = ? AND resource_id = ? AND args_digest = ?";
 
-export class GrantBook {
+export class SqliteGrants implements GrantRepository {
   private readonly db: SqliteDatabase;
   private readonly stmt: {
     get: Statement<[string], GrantRow | undefined>;
@@ -118,7 +85,7 @@ export class GrantBook {
   }
 
   /** Newest first; `state` as grantView shows it at `now`: an issued grant past its expiry is "expired". */
-  list(filter: { subjectId?: string; state?: GrantState; limit: number; now?: Date }): Grant[] {
+  list(filter: GrantFilter): Grant[] {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (filter.subjectId) {
@@ -137,25 +104,19 @@ export class GrantBook {
     return this.db.prepare<unknown[], GrantRow>(sql).all(...params, filter.limit).map(fromRow);
   }
 
-  insertEffect(grant: Omit<Grant, "state">): () => void {
-    return () => {
-      this.stmt.insert.run(grant.id, grant.approvalId, grant.subjectId, grant.subjectType, grant.action, grant.resourceType, grant.resourceId,
-        grant.argsDigest, grant.usesRemaining, grant.createdAt, grant.expiresAt);
-    };
+  insert(grant: NewGrant): void {
+    this.stmt.insert.run(grant.id, grant.approvalId, grant.subjectId, grant.subjectType, grant.action, grant.resourceType, grant.resourceId,
+      grant.argsDigest, grant.usesRemaining, grant.createdAt, grant.expiresAt);
   }
 
   /** Takes one use; refuses (CONFLICT) when a concurrent call took the last one or time ran out. */
-  consumeEffect(id: string, now: Date): () => void {
-    return () => {
-      if (this.stmt.consume.run(id, now.toISOString()).changes !== 1) {
-        throw new ArbiterError("CONFLICT", `grant ${id} has no use left`, { id });
-      }
-    };
+  consume(id: string, at: string): void {
+    if (this.stmt.consume.run(id, at).changes !== 1) {
+      throw new ArbiterError("CONFLICT", `grant ${id} has no use left`, { id });
+    }
   }
 
-  revokeEffect(id: string): () => void {
-    return () => {
-      if (this.stmt.revoke.run(id).changes !== 1) throw new ArbiterError("CONFLICT", `grant ${id} is not active`, { id });
-    };
+  revoke(id: string): void {
+    if (this.stmt.revoke.run(id).changes !== 1) throw new ArbiterError("CONFLICT", `grant ${id} is not active`, { id });
   }
 }

@@ -1,20 +1,8 @@
-// Break-glass sessions: a time-bound, justified override of policy denials, listed until reviewed.
+// The break-glass sessions in SQLite: BreakGlassRepository's reads, and the session effects the ledger's commit applies.
 import type { Statement } from "better-sqlite3";
-import { ArbiterError } from "../record/index.js";
-import type { SqliteDatabase } from "../store/index.js";
-
-export interface BreakGlassSession {
-  id: string;
-  identityId: string;
-  justification: string;
-  startedAt: string;
-  expiresAt: string;
-  endedAt: string | null;
-  reviewedAt: string | null;
-  reviewer: string | null;
-  reviewNote: string | null;
-  decisionCount: number;
-}
+import { ArbiterError } from "../../record/index.js";
+import type { BreakGlassFilter, BreakGlassRepository, BreakGlassSession, NewBreakGlassSession } from "../contracts/break-glass.js";
+import type { SqliteDatabase } from "./database.js";
 
 interface SessionRow {
   id: string;
@@ -44,7 +32,7 @@ function fromRow(row: SessionRow): BreakGlassSession {
   };
 }
 
-export class BreakGlassBook {
+export class SqliteBreakGlass implements BreakGlassRepository {
   private readonly db: SqliteDatabase;
   private readonly stmt: {
     get: Statement<[string], SessionRow | undefined>;
@@ -77,7 +65,7 @@ export class BreakGlassBook {
     return row && fromRow(row);
   }
 
-  list(filter: { unreviewed?: boolean; identityId?: string; limit: number }): BreakGlassSession[] {
+  list(filter: BreakGlassFilter): BreakGlassSession[] {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (filter.unreviewed) where.push("reviewed_at IS NULL");
@@ -90,35 +78,27 @@ export class BreakGlassBook {
   }
 
   /**
-   * Opens the session inside the commit of its decision record. The flow checked for an open session
+   * Opens the session inside the commit of its decision record (the effect break_glass.open). The flow checked for an open session
    * before it decided; checking again here, in the write transaction, is what stops two concurrent
    * starts (two processes, or two requests in one) from both opening one.
    */
-  insertEffect(session: { id: string; identityId: string; justification: string; startedAt: string; expiresAt: string }): () => void {
-    return () => {
-      const open = this.stmt.active.get(session.identityId, session.startedAt);
-      if (open) throw new ArbiterError("CONFLICT", `${session.identityId} already has break-glass session ${open.id} open`, { session_id: open.id });
-      this.stmt.insert.run(session.id, session.identityId, session.justification, session.startedAt, session.expiresAt);
-    };
+  open(session: NewBreakGlassSession): void {
+    const open = this.stmt.active.get(session.identityId, session.startedAt);
+    if (open) throw new ArbiterError("CONFLICT", `${session.identityId} already has break-glass session ${open.id} open`, { session_id: open.id });
+    this.stmt.insert.run(session.id, session.identityId, session.justification, session.startedAt, session.expiresAt);
   }
 
-  usedEffect(id: string): () => void {
-    return () => {
-      this.stmt.used.run(id);
-    };
+  use(id: string): void {
+    this.stmt.used.run(id);
   }
 
-  endEffect(id: string, at: string): () => void {
-    return () => {
-      if (this.stmt.end.run(at, id).changes !== 1) throw new ArbiterError("CONFLICT", `break-glass session ${id} has already ended`, { id });
-    };
+  end(id: string, at: string): void {
+    if (this.stmt.end.run(at, id).changes !== 1) throw new ArbiterError("CONFLICT", `break-glass session ${id} has already ended`, { id });
   }
 
-  reviewEffect(id: string, at: string, reviewer: string, note: string): () => void {
-    return () => {
-      if (this.stmt.review.run(at, reviewer, note, id).changes !== 1) {
-        throw new ArbiterError("CONFLICT", `break-glass session ${id} does not exist or was already reviewed`, { id });
-      }
-    };
+  review(id: string, at: string, reviewer: string, note: string): void {
+    if (this.stmt.review.run(at, reviewer, note, id).changes !== 1) {
+      throw new ArbiterError("CONFLICT", `break-glass session ${id} does not exist or was already reviewed`, { id });
+    }
   }
 }

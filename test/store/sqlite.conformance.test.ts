@@ -1,0 +1,16 @@
+// The store conformance suite against the embedded SQLite store, opened as the product opens it.
+import { SqliteApprovals, SqliteBreakGlass, SqliteGrants, SqliteLimitCounters } from "../../src/store/index.js";
+import { freshLedger } from "../support/ledger.js";
+import { storeConformance } from "./conformance.js";
+
+storeConformance("SQLite", () => {
+  const { ledger, db } = freshLedger();
+  return {
+    ledger,
+    grants: new SqliteGrants(db),
+    approvals: new SqliteApprovals(db),
+    breakGlass: new SqliteBreakGlass(db),
+    limits: new SqliteLimitCounters(db),
+    close: () => ledger.close(),
+  };
+});
