@@ -30,7 +30,7 @@ export type Candidate = z.infer<typeof candidateSchema>;
 export interface Visibility {
   policy_version: string;
   /** The caller as authenticated now; a refused credential sees nothing. */
-  caller: { ok: true; id: string } | { ok: false; reason: string; message: string };
+  caller: { ok: true; id: string } | { ok: false; reason: DecisionReasonCode; message: string };
   /** One answer per candidate, in order. */
   visible: boolean[];
 }

@@ -27,7 +27,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
 }
 
 function unknownIdentity(id: string): ArbiterError {
-  return new ArbiterError("UNKNOWN_PRINCIPAL", `no identity ${JSON.stringify(id)} exists; see \`arbiter identity list\``, { id });
+  return new ArbiterError("IDENTITY_NOT_FOUND", `no identity ${JSON.stringify(id)} exists; see \`arbiter identity list\``, { id });
 }
 
 export function requireIdentity(rows: IdentityRows, id: string): Identity {
@@ -36,7 +36,7 @@ export function requireIdentity(rows: IdentityRows, id: string): Identity {
   return identity;
 }
 
-/** Refuses an owner that cannot be accountable for an identity of `type` (NO_OWNER says what to do). */
+/** Refuses an owner that cannot be accountable for an identity of `type` (OWNER_REQUIRED says what to do). */
 export function requireOwner(rows: IdentityRows, type: ManagedType, owner: string | null | undefined): void {
   if (type === "human") {
     if (owner !== undefined && owner !== null) {
@@ -46,12 +46,12 @@ export function requireOwner(rows: IdentityRows, type: ManagedType, owner: strin
   }
   const help = "give it the id of an active human identity as owner (create one with type human first)";
   if (owner === undefined || owner === null) {
-    throw new ArbiterError("NO_OWNER", `a ${type} identity needs an accountable human owner: ${help}`);
+    throw new ArbiterError("OWNER_REQUIRED", `a ${type} identity needs an accountable human owner: ${help}`);
   }
   const found = rows.identity(owner);
-  if (found === undefined) throw new ArbiterError("NO_OWNER", `owner ${JSON.stringify(owner)} does not exist: ${help}`, { owner });
-  if (found.type !== "human") throw new ArbiterError("NO_OWNER", `owner ${owner} is a ${found.type}, not a human: ${help}`, { owner });
-  if (found.status !== "active") throw new ArbiterError("NO_OWNER", `owner ${owner} is ${found.status}: ${help}`, { owner });
+  if (found === undefined) throw new ArbiterError("OWNER_REQUIRED", `owner ${JSON.stringify(owner)} does not exist: ${help}`, { owner });
+  if (found.type !== "human") throw new ArbiterError("OWNER_REQUIRED", `owner ${owner} is a ${found.type}, not a human: ${help}`, { owner });
+  if (found.status !== "active") throw new ArbiterError("OWNER_REQUIRED", `owner ${owner} is ${found.status}: ${help}`, { owner });
 }
 
 /** The identity `id`, refusing one that may not act or get credentials (status, or no accountable owner). */
@@ -64,7 +64,7 @@ export function requireActive(rows: IdentityRows, id: string): Identity {
     throw new ArbiterError("CONFLICT", `identity ${identity.id} is ${identity.status}${help}`, { id: identity.id, status: identity.status });
   }
   const problem = ownerProblem(holder);
-  if (problem !== undefined) throw new ArbiterError("NO_OWNER", problem, { id: identity.id });
+  if (problem !== undefined) throw new ArbiterError("OWNER_REQUIRED", problem, { id: identity.id });
   return identity;
 }
 

@@ -2,7 +2,8 @@
 
 /**
  * Every internal error code. Each has one meaning; `docs/reason-codes.md` documents them and a
- * test keeps the two in step.
+ * test keeps the two in step. No error code is also a reason code (record/reason-codes.ts): an
+ * agent's refusal carries either, and one name must not mean two things.
  */
 export const ERROR_CODES = {
   INVALID_RECORD: "A record failed schema validation.",
@@ -25,8 +26,8 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: "No valid operator or caller credential was presented.",
   FORBIDDEN: "The authenticated caller may not do this: its identity lacks the role, or the assertion scope, the operation needs.",
   CONFLICT: "The object already exists, or its state does not allow this operation.",
-  NO_OWNER: "A non-human identity must have an accountable human owner.",
-  UNKNOWN_PRINCIPAL: "The named identity does not exist.",
+  OWNER_REQUIRED: "A non-human identity must have an accountable human owner: the owner given is missing, not a human, or not active.",
+  IDENTITY_NOT_FOUND: "The named identity does not exist.",
   UNKNOWN_ACTION: "The action is not declared in the active policy schema.",
   UNKNOWN_RESOURCE_TYPE: "The resource type is not declared, or the action does not apply to it.",
   POLICY_INVALID: "A policy set failed to parse or validate against its schema; the running set stays active.",

@@ -45,7 +45,7 @@ describe("arbiter identity", () => {
   it("refuses a non-human identity without an owner, saying what to do", () => {
     const result = run(["identity", "create", "--id", "bot", "--type", "agent"]);
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/^arbiter: a agent identity needs an accountable human owner: .*active human identity.* \[NO_OWNER\]\n$/);
+    expect(result.stderr).toMatch(/^arbiter: a agent identity needs an accountable human owner: .*active human identity.* \[OWNER_REQUIRED\]\n$/);
   });
 
   it("creates a human and an owned agent with groups, roles and attributes", () => {

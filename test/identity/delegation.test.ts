@@ -74,7 +74,7 @@ describe("delegated tokens", () => {
     await directory.suspend("agent-a", ADMIN);
     await expect(directory.issueToken("agent-b", { actFor: ["agent-a"] }, ADMIN)).rejects.toMatchObject({ code: "CONFLICT" });
     await directory.reactivate("agent-a", ADMIN);
-    await expect(directory.issueToken("agent-b", { actFor: ["ghost"] }, ADMIN)).rejects.toMatchObject({ code: "UNKNOWN_PRINCIPAL" });
+    await expect(directory.issueToken("agent-b", { actFor: ["ghost"] }, ADMIN)).rejects.toMatchObject({ code: "IDENTITY_NOT_FOUND" });
     await expect(directory.issueToken("agent-b", { actFor: ["agent-a", "agent-b"] }, ADMIN)).rejects.toMatchObject({ code: "REQUEST_INVALID" });
     const many = ["l1", "l2", "l3", "l4", "l5", "l6"];
     for (const id of many) await agent(directory, id);

@@ -1,4 +1,4 @@
-// Identity lifecycle: every transition from every status, owners (NO_OWNER, orphans), and the record each change appends.
+// Identity lifecycle: every transition from every status, owners (OWNER_REQUIRED, orphans), and the record each change appends.
 import { describe, expect, it } from "vitest";
 import type { IdentityDirectory, IdentityStatus } from "../../src/identity/index.js";
 import type { LifecycleRecord } from "../../src/record/index.js";
@@ -98,9 +98,9 @@ describe("lifecycle transitions", () => {
     }
   });
 
-  it("refuses a change to an unknown identity with UNKNOWN_PRINCIPAL", async () => {
-    expect((await refusal(directory.suspend("nobody", ADMIN))).code).toBe("UNKNOWN_PRINCIPAL");
-    expect((await refusal(directory.issueApiKey("nobody", ADMIN))).code).toBe("UNKNOWN_PRINCIPAL");
+  it("refuses a change to an unknown identity with IDENTITY_NOT_FOUND", async () => {
+    expect((await refusal(directory.suspend("nobody", ADMIN))).code).toBe("IDENTITY_NOT_FOUND");
+    expect((await refusal(directory.issueApiKey("nobody", ADMIN))).code).toBe("IDENTITY_NOT_FOUND");
   });
 });
 
@@ -123,7 +123,7 @@ describe("owners", () => {
     for (const type of ["agent", "service_account", "api_key", "workload", "pipeline"] as const) {
       for (const [what, owner, message] of cases) {
         const err = await refusal(directory.create({ id: `x-${type}`, type, ...(owner !== undefined ? { owner } : {}) }, ADMIN));
-        expect(err.code, `${type} with ${what}`).toBe("NO_OWNER");
+        expect(err.code, `${type} with ${what}`).toBe("OWNER_REQUIRED");
         expect(err.message).toMatch(message);
         expect(err.message).toContain("active human identity");
       }
@@ -161,8 +161,8 @@ describe("owners", () => {
   it("transfers ownership only to an active human", async () => {
     await directory.create({ id: "ivy", type: "human" }, ADMIN);
     await directory.create({ id: "a-ivy", type: "agent", owner: "ivy" }, ADMIN);
-    expect(await code(directory.update("a-ivy", { owner: "ghost" }, ADMIN))).toBe("NO_OWNER");
-    expect(await code(directory.update("a-ivy", { owner: "a-live" }, ADMIN))).toBe("NO_OWNER");
+    expect(await code(directory.update("a-ivy", { owner: "ghost" }, ADMIN))).toBe("OWNER_REQUIRED");
+    expect(await code(directory.update("a-ivy", { owner: "a-live" }, ADMIN))).toBe("OWNER_REQUIRED");
     expect(directory.get("a-ivy")?.owner).toBe("ivy");
   });
 });

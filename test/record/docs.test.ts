@@ -55,8 +55,11 @@ describe("docs/reason-codes.md", () => {
     const known = new Set([...Object.keys(REASON_CODES), ...Object.keys(ERROR_CODES)]);
     const listed = [...decisions.keys(), ...findings.keys(), ...errors.keys()];
     expect(listed.filter((code) => !known.has(code))).toEqual([]);
-    // A code may be both a reason code and an error code (NO_OWNER, UNKNOWN_PRINCIPAL): one row in each table.
     expect(listed).toHaveLength(Object.keys(REASON_CODES).length + Object.keys(ERROR_CODES).length);
+  });
+
+  it("gives no name to both a reason code and an error code: an agent's refusal carries either", () => {
+    expect(Object.keys(ERROR_CODES).filter((code) => code in REASON_CODES)).toEqual([]);
   });
 });
 

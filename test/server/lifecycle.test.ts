@@ -18,9 +18,9 @@ async function decide(request: Record<string, unknown>): Promise<Decision> {
 }
 
 describe("identity lifecycle", () => {
-  it("refuses a non-human identity without an owner (NO_OWNER)", async () => {
+  it("refuses a non-human identity without an owner (OWNER_REQUIRED)", async () => {
     const answer = await call(server, "POST", "/v1/identities", server.as.admin, { id: "orphan-bot", type: "agent" });
-    expect(answer).toMatchObject({ status: 422, body: { code: "NO_OWNER" } });
+    expect(answer).toMatchObject({ status: 422, body: { code: "OWNER_REQUIRED" } });
     expect(answer.contentType).toMatch(/application\/problem\+json/);
   });
 

@@ -58,7 +58,7 @@ function decisionCommand(verb: "approve" | "deny"): Command {
       action(async (id: string, options: DecideOptions) => {
         const result = await withRuntime(options, async (runtime) => {
           const approver = runtime.identities.get(options.as);
-          if (!approver) throw new ArbiterError("UNKNOWN_PRINCIPAL", `no identity ${JSON.stringify(options.as)}`);
+          if (!approver) throw new ArbiterError("IDENTITY_NOT_FOUND", `no identity ${JSON.stringify(options.as)}`);
           if (verb === "approve") {
             const { request, grant } = await runtime.engine.approvals.approve(id, approver, options.justification);
             return { approval: { id: request.id, state: request.state }, grant: { id: grant.id, uses_remaining: grant.usesRemaining, expires_at: grant.expiresAt } };

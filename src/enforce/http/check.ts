@@ -101,7 +101,7 @@ export class HttpEnforcer {
     try {
       decision = await this.options.point.decide(request, input.caller);
     } catch (err) {
-      if (isArbiterError(err) && err.code === "UNKNOWN_PRINCIPAL") return refuse("UNKNOWN_PRINCIPAL", `${err.message}.`, mapped.at, { observed, label: "id" in caller.subject ? caller.subject.id : "anonymous" });
+      if (isArbiterError(err) && err.code === "IDENTITY_NOT_FOUND") return refuse("UNKNOWN_PRINCIPAL", `${err.message}.`, mapped.at, { observed, label: "id" in caller.subject ? caller.subject.id : "anonymous" });
       if (isArbiterError(err) && ["REQUEST_INVALID", "UNKNOWN_ACTION", "UNKNOWN_RESOURCE_TYPE", "NO_ACTIVE_POLICY"].includes(err.code)) {
         return refuse("DECISION_ERROR", `No decision could be made for this route (${err.code}): ${err.message}`, mapped.at, { observed, subject: caller.subject });
       }

@@ -1,7 +1,7 @@
 // What an agent is told when Arbiter refuses a call: a tool result the model can read, or a JSON-RPC error where MCP has no result to carry it.
 import { ErrorCode, McpError, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Decision } from "../../decide/index.js";
-import { isArbiterError } from "../../record/index.js";
+import { isArbiterError, type ErrorCode as ArbiterErrorCode, type ReasonCode } from "../../record/index.js";
 
 /**
  * JSON-RPC error code of a refused `resources/read` or `prompts/get` (MCP gives those no error
@@ -14,8 +14,8 @@ export const REFUSED_BY_POLICY = -32010;
 export const REFUSAL_META_KEY = "arbiter/refusal";
 
 export interface Refusal {
-  /** A reason code (docs/reason-codes.md) or, when no decision could be made, the error code. */
-  reason_code: string;
+  /** A reason code (docs/reason-codes.md) or, when no decision could be made, the error code: the two tables share no name. */
+  reason_code: ReasonCode | ArbiterErrorCode;
   note: string;
   decision_id?: string;
   retry_after?: number;

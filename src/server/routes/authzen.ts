@@ -50,7 +50,7 @@ export function authzenRoutes({ app, runtime, metrics }: ServerContext): void {
     try {
       decision = await engine.decide(parsed.data, caller);
     } catch (err) {
-      if (isArbiterError(err) && err.code === "UNKNOWN_PRINCIPAL") return refuse("UNKNOWN_PRINCIPAL", err.code, err.message, 404);
+      if (isArbiterError(err) && err.code === "IDENTITY_NOT_FOUND") return refuse("UNKNOWN_PRINCIPAL", err.code, err.message, 404);
       if (!isArbiterError(err) || UNDECIDABLE[err.code] === undefined) throw err;
       return refuse("DECISION_ERROR", err.code, err.message, UNDECIDABLE[err.code] as number);
     }
