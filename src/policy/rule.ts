@@ -1,5 +1,5 @@
 // A policy's annotations read into Arbiter's vocabulary: id, reason, control, note, and the extras of gates, step-up and masking.
-import { CONTROLS, REASON_CODES, isFinding, type Control, type DecisionReasonCode, type ReasonCode } from "../record/index.js";
+import { CONTROLS, REASON_CODES, isFinding, parseJsonPath, type Control, type DecisionReasonCode, type ReasonCode } from "../record/index.js";
 
 export interface ApprovalGate {
   approvalTtlSeconds: number;
@@ -58,8 +58,6 @@ const FRAMEWORK_REF = /^[A-Za-z0-9][A-Za-z0-9._-]*:[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const POSITIVE = /^[1-9][0-9]{0,8}$/;
 const DETECTOR = /^[A-Za-z0-9_.:-]{1,64}$/;
 const ROLE = /^[A-Za-z0-9_.:-]{1,64}$/;
-/** A JSONPath subset every masker can apply: `$`, `.name`, `..name`, `.*`, `[n]`, `[*]`, `['name']`. */
-const JSON_PATH = /^\$(?:\.\.?[A-Za-z_][A-Za-z0-9_-]*|\.\*|\[\*\]|\[[0-9]+\]|\['[^'\\]+'\])*$/;
 const MAX_NOTE = 1000;
 
 function list(value: string): string[] {
@@ -168,7 +166,7 @@ export function readRule(effect: "permit" | "forbid", annotations: Readonly<Reco
   if (masking && effect === "permit") {
     const maskFields = list(a.mask_fields ?? "");
     const detectors = list(a.mask_detectors ?? "");
-    for (const f of maskFields) if (!JSON_PATH.test(f)) problems.push(`@mask_fields entry ${JSON.stringify(f)} is not a JSON path like $.customer.email or $.items[*].card`);
+    for (const f of maskFields) if (parseJsonPath(f) === undefined) problems.push(`@mask_fields entry ${JSON.stringify(f)} is not a JSON path like $.customer.email or $.items[*].card`);
     for (const d of detectors) if (!DETECTOR.test(d)) problems.push(`@mask_detectors entry ${JSON.stringify(d)} must be 1 to 64 letters, digits or _ . : -`);
     if (maskFields.length + detectors.length === 0) problems.push("@mask_fields and @mask_detectors name nothing to mask");
     fields.mask = { fields: maskFields, detectors };

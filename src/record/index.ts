@@ -1,5 +1,6 @@
 // The record capability's front door: vocabulary, record schemas, canonical leaf bytes and commitments.
 export { ArbiterError, ERROR_CODES, isArbiterError, type ErrorCode } from "./errors.js";
+export { parseJsonPath, type JsonPathSegment } from "./json-path.js";
 export {
   CONTROLS,
   IDENTITY_TYPES,

@@ -1,30 +1,5 @@
-// The JSONPath subset mask obligations use (RFC 9535 syntax): $, .name, ..name, .*, [n], [*], ['name'].
-
-export type Segment =
-  | { kind: "child"; name: string }
-  | { kind: "descendant"; name: string }
-  | { kind: "index"; index: number }
-  | { kind: "wildcard" };
-
-const TOKEN = /^(?:\.\.([A-Za-z_][A-Za-z0-9_-]*)|\.([A-Za-z_][A-Za-z0-9_-]*)|\.\*|\[\*\]|\[([0-9]+)\]|\['([^'\\]+)'\])/;
-
-/** Parses a path; undefined when it is outside the subset (policy validation refuses those before activation). */
-export function parsePath(path: string): Segment[] | undefined {
-  if (!path.startsWith("$")) return undefined;
-  const segments: Segment[] = [];
-  let rest = path.slice(1);
-  while (rest.length > 0) {
-    const m = TOKEN.exec(rest);
-    if (!m) return undefined;
-    if (m[1] !== undefined) segments.push({ kind: "descendant", name: m[1] });
-    else if (m[2] !== undefined) segments.push({ kind: "child", name: m[2] });
-    else if (m[3] !== undefined) segments.push({ kind: "index", index: Number(m[3]) });
-    else if (m[4] !== undefined) segments.push({ kind: "child", name: m[4] });
-    else segments.push({ kind: "wildcard" });
-    rest = rest.slice(m[0].length);
-  }
-  return segments;
-}
+// Applying a path of the JSONPath subset mask obligations use (its grammar: record/json-path.ts) to a parsed payload.
+import type { JsonPathSegment } from "../../record/index.js";
 
 type Container = Record<string, unknown> | unknown[];
 
@@ -45,11 +20,11 @@ function entries(value: Container): [string | number, unknown][] {
  * `replace(value)`; calls `hit` with the concrete location of each (`at` + the member path).
  * The root itself is never replaced: a path must name a member.
  */
-export function replaceAtPath(root: unknown, segments: readonly Segment[], at: string, replace: (value: unknown) => unknown, hit: (location: string) => void): void {
+export function replaceAtPath(root: unknown, segments: readonly JsonPathSegment[], at: string, replace: (value: unknown) => unknown, hit: (location: string) => void): void {
   if (segments.length === 0) return;
   const visit = (value: unknown, i: number, where: string): void => {
     if (!isContainer(value)) return;
-    const segment = segments[i] as Segment;
+    const segment = segments[i] as JsonPathSegment;
     const last = i === segments.length - 1;
     const apply = (key: string | number): void => {
       const container = value as Record<string | number, unknown>;

@@ -1,6 +1,6 @@
 // Applying a mask obligation to a payload: JSON paths and detectors, counted by where they fired and how often, never keeping values.
-import { detect, isDetectorName, markerOf, type DetectorName, type Obligation } from "../../record/index.js";
-import { parsePath, replaceAtPath, type Segment } from "./json-path.js";
+import { detect, isDetectorName, markerOf, parseJsonPath, type DetectorName, type JsonPathSegment, type Obligation } from "../../record/index.js";
+import { replaceAtPath } from "./json-path.js";
 
 /** Obligation paths under this prefix address the arguments sent upstream; all others the payload coming back. */
 export const ARGUMENTS_PATH = "$.arguments";
@@ -12,7 +12,7 @@ export const FIELD_COUNTER = "field";
 const MAX_LOCATIONS = 256;
 
 export interface MaskSpec {
-  fields: { path: string; segments: Segment[] }[];
+  fields: { path: string; segments: JsonPathSegment[] }[];
   detectors: DetectorName[];
 }
 
@@ -43,7 +43,7 @@ export function maskPlan(obligations: readonly Obligation[]): MaskPlanResult {
     for (const path of o.fields) {
       const toArgs = path === ARGUMENTS_PATH || path.startsWith(`${ARGUMENTS_PATH}.`) || path.startsWith(`${ARGUMENTS_PATH}[`);
       const relative = toArgs ? `$${path.slice(ARGUMENTS_PATH.length)}` : path;
-      const segments = parsePath(relative);
+      const segments = parseJsonPath(relative);
       if (!segments || segments.length === 0) return { ok: false, problem: `the mask path ${JSON.stringify(path)} is not one this gateway can apply` };
       (toArgs ? plan.arguments : plan.payload).fields.push({ path, segments });
     }

@@ -1,9 +1,9 @@
 // Mask obligations: which paths and detectors apply where, what they replace, and what the tally keeps (never a value).
 import { describe, expect, it } from "vitest";
-import { MaskTally, maskJson, maskPlan, maskText, parsePath, type MaskSpec } from "../../../src/enforce/masking/index.js";
+import { MaskTally, maskJson, maskPlan, maskText, parseJsonPath, type MaskSpec } from "../../../src/enforce/masking/index.js";
 
 function spec(fields: string[], detectors: MaskSpec["detectors"] = []): MaskSpec {
-  return { fields: fields.map((path) => ({ path, segments: parsePath(path) ?? [] })), detectors };
+  return { fields: fields.map((path) => ({ path, segments: parseJsonPath(path) ?? [] })), detectors };
 }
 
 describe("mask plans", () => {
