@@ -8,7 +8,7 @@ import type { BreakGlassRepository, BreakGlassSession } from "../store/index.js"
 import { decisionRecord } from "./decision-record.js";
 import type { DecisionEngine } from "./engine.js";
 import type { DecisionRequest, SubjectRef } from "./request.js";
-import { resolveSubject } from "./subject.js";
+import { principalOf, resolveSubject } from "./subject.js";
 import { verdict, type Verdict } from "./verdict.js";
 
 export const BREAK_GLASS_ACTION = "break_glass";
@@ -80,7 +80,7 @@ export class BreakGlassFlow {
     } else {
       const identity = subject.identity as Identity;
       const policyVerdict = interpret(set, engine.evaluate(buildCedarRequest({
-        principal: { id: identity.id, type: identity.type, owner: identity.owner ?? "", status: identity.status, groups: identity.groups, attributes: identity.attributes },
+        principal: principalOf(identity),
         action: BREAK_GLASS_ACTION,
         resource: { ...BREAK_GLASS_RESOURCE },
         now,

@@ -16,7 +16,7 @@ import { judge } from "./policy-verdict.js";
 import { LimitStoreUnavailable, type LimitStore } from "./rate-limit.js";
 import { refusalVerdict, type RefusalRequest } from "./refusal.js";
 import type { DecisionRequest } from "./request.js";
-import { resolveSubject, secondsSince, UNKNOWN_AUTH_AGE, type ResolvedSubject } from "./subject.js";
+import { principalOf, resolveSubject, secondsSince, UNKNOWN_AUTH_AGE, type ResolvedSubject } from "./subject.js";
 import { overridable, verdict, type Verdict } from "./verdict.js";
 
 export interface DecisionEngineDeps {
@@ -169,7 +169,7 @@ export class DecisionEngine {
   private requestInput(request: DecisionRequest, subject: ResolvedSubject, digest: string, now: Date): RequestInput {
     const identity = subject.identity as Identity;
     return {
-      principal: { id: identity.id, type: identity.type, owner: identity.owner ?? "", status: identity.status, groups: identity.groups, attributes: identity.attributes },
+      principal: principalOf(identity),
       action: request.action,
       resource: { type: request.resource.type, id: request.resource.id, ...(request.resource.attributes ? { attributes: request.resource.attributes } : {}), ...(request.resource.parents ? { parents: request.resource.parents } : {}) },
       ...(request.context ? { context: request.context } : {}),

@@ -1,5 +1,6 @@
 // Who is asking, in the decision's terms: identity/ resolves the caller (one place, both forms); a refusal becomes a verdict.
 import type { Authenticated, Identity, IdentityDirectory, SubjectRef } from "../identity/index.js";
+import type { RequestInput } from "../policy/index.js";
 import { REASON_CODES } from "../record/index.js";
 import { verdict, type Verdict } from "./verdict.js";
 
@@ -14,6 +15,11 @@ export interface ResolvedSubject {
   failure?: Verdict;
   /** For the record when no identity could be found: the asserted id, the credential id, or "anonymous". */
   label: string;
+}
+
+/** What policy sees of an identity as the principal: one shape for a decision, a listing and break-glass. */
+export function principalOf(identity: Identity): RequestInput["principal"] {
+  return { id: identity.id, type: identity.type, owner: identity.owner ?? "", status: identity.status, groups: identity.groups, attributes: identity.attributes };
 }
 
 /** Age used when nobody knows when the caller authenticated: never fresh enough for a step-up. */

@@ -6,7 +6,7 @@ import type { DecisionReasonCode } from "../record/index.js";
 import type { BreakGlassRepository } from "../store/index.js";
 import type { DecisionEngine } from "./engine.js";
 import { subjectRefSchema, type SubjectRef } from "./request.js";
-import { resolveSubject } from "./subject.js";
+import { principalOf, resolveSubject } from "./subject.js";
 
 export const MAX_CANDIDATES = 1000;
 
@@ -79,7 +79,7 @@ export async function visibleTo(deps: VisibilityDeps, subject: SubjectRef, candi
     if (glass) return true;
     try {
       const request = buildCedarRequest({
-        principal: { id: identity.id, type: identity.type, owner: identity.owner ?? "", status: identity.status, groups: identity.groups, attributes: identity.attributes },
+        principal: principalOf(identity),
         action: candidate.action,
         resource: { type: candidate.resource.type, id: candidate.resource.id ?? "", ...(candidate.resource.attributes ? { attributes: candidate.resource.attributes } : {}) },
         now,
