@@ -66,8 +66,21 @@ function subjectPart(subject: ResolvedSubject): RecordInputOfKind<"decision">["s
   };
 }
 
+/**
+ * A decision record as decide/ builds it: narrower than the record schema, which also reads records
+ * other engines wrote. Its id, time and resource type are always set, a grant always says its uses
+ * left and break-glass its session: the answer is read off it.
+ */
+export type DecisionRecordInput = RecordInputOfKind<"decision"> & {
+  id: string;
+  time: string;
+  resource: { type: string };
+  grant?: { uses_remaining: number };
+  break_glass?: { session_id: string };
+};
+
 /** The `decision` record input; raw arguments go in `sensitive`, so only their salted commitment enters the leaf. */
-export function decisionRecord({ id, now, request, caller, subject, setVersion, argsDigest, verdict: v }: RecordArgs): RecordInputOfKind<"decision"> {
+export function decisionRecord({ id, now, request, caller, subject, setVersion, argsDigest, verdict: v }: RecordArgs): DecisionRecordInput {
   const sensitivity = request.resource.attributes?.sensitivity;
   const delegation = subject.auth?.delegation ?? [];
   return {
@@ -104,27 +117,32 @@ export function decisionRecord({ id, now, request, caller, subject, setVersion, 
   };
 }
 
-/** The decision as answered to the PEP, once its record sits at `index` in the ledger. */
-export function answerOf({ id, now, request, subject, setVersion, argsDigest, verdict: v }: RecordArgs, index: number): Decision {
+/**
+ * The decision as answered to the PEP, read off its record so that the two cannot disagree, once the
+ * record sits at `index` in the ledger. The record does not keep an approval request's state (its own
+ * records do): `approvalState` gives it.
+ */
+export function answerOf(record: DecisionRecordInput, index: number, approvalState = "pending"): Decision {
+  const { subject, resource, policy, approval_request: asked, approval, grant, step_up: stepUp, break_glass: glass } = record;
   return {
-    decision_id: id,
-    time: now.toISOString(),
-    outcome: v.outcome,
-    control: v.control,
-    reason_code: v.reason,
-    note: v.note,
-    subject: { id: subject.identity?.id ?? subject.label, type: subject.identity?.type ?? "unknown", ...(subject.identity?.owner ? { owner: subject.identity.owner } : {}) },
-    action: request.action,
-    resource: { type: request.resource.type, id: request.resource.id },
-    policy: { set_version: setVersion, determining: v.determining },
-    obligations: v.obligations,
-    args_digest: argsDigest,
-    ...(v.retryAfter !== undefined ? { retry_after: v.retryAfter } : {}),
-    ...(v.approvalRequest ? { approval_request: { id: v.approvalRequest.id, state: v.approvalRequest.state, expires_at: v.approvalRequest.expiresAt } } : {}),
-    ...(v.approval ? { approval: { request_id: v.approval.requestId, approver: v.approval.approver, decided_at: v.approval.decidedAt } } : {}),
-    ...(v.grant ? { grant: { id: v.grant.id, expires_at: v.grant.expiresAt, uses_remaining: v.grant.usesRemaining } } : {}),
-    ...(v.stepUp ? { step_up: { ...(v.stepUp.maxAuthAge !== undefined ? { max_auth_age: v.stepUp.maxAuthAge } : {}), ...(v.stepUp.acr ? { acr: v.stepUp.acr } : {}) } } : {}),
-    ...(v.breakGlass ? { break_glass: { session_id: v.breakGlass.sessionId, expires_at: v.breakGlass.expiresAt } } : {}),
+    decision_id: record.id,
+    time: record.time,
+    outcome: record.outcome,
+    control: record.control,
+    reason_code: record.reason_code,
+    note: record.note,
+    subject: { id: subject.id, type: subject.type, ...(subject.owner ? { owner: subject.owner } : {}) },
+    action: record.action,
+    resource: { type: resource.type, id: resource.id },
+    policy: { set_version: policy.set_version, determining: policy.determining },
+    obligations: record.obligations ?? [],
+    args_digest: record.args_digest ?? "",
+    ...(record.retry_after !== undefined ? { retry_after: record.retry_after } : {}),
+    ...(asked ? { approval_request: { id: asked.request_id, state: approvalState, expires_at: asked.expires_at } } : {}),
+    ...(approval ? { approval: { request_id: approval.request_id, approver: approval.approver, decided_at: approval.decided_at } } : {}),
+    ...(grant ? { grant: { id: grant.id, expires_at: grant.expires_at, uses_remaining: grant.uses_remaining } } : {}),
+    ...(stepUp ? { step_up: { ...(stepUp.max_auth_age !== undefined ? { max_auth_age: stepUp.max_auth_age } : {}), ...(stepUp.acr ? { acr: stepUp.acr } : {}) } } : {}),
+    ...(glass ? { break_glass: { session_id: glass.session_id, expires_at: glass.expires_at } } : {}),
     ledger: { index },
   };
 }

@@ -110,7 +110,7 @@ export class DecisionEngine {
         ...(request.pep ? { pep: request.pep } : {}),
       });
     }
-    return answerOf({ id: decisionId, now, request, subject, setVersion: set.version, argsDigest: digest, verdict: v }, appended.index);
+    return answerOf(record, appended.index, v.approvalRequest?.state);
   }
 
   /**
@@ -129,8 +129,9 @@ export class DecisionEngine {
     const subject = outOfScope && request.subject ? unresolved(request.subject, resolved) : resolved;
     const { action, resource, pep, correlation, observed } = request;
     const args = { id, now, request: { action, resource, pep, ...(correlation ? { correlation } : {}), ...(observed ? { observed } : {}) }, ...(caller ? { caller } : {}), subject, setVersion: this.deps.policies.activeVersion() ?? "none", argsDigest: "", verdict: outOfScope ?? refusalVerdict(request) };
-    const appended = await this.deps.ledger.appendBuilt(decisionRecord(args));
-    return answerOf(args, appended.index);
+    const record = decisionRecord(args);
+    const appended = await this.deps.ledger.appendBuilt(record);
+    return answerOf(record, appended.index);
   }
 
   /**
@@ -149,7 +150,7 @@ export class DecisionEngine {
       const { effective } = judge(set, engine, buildCedarRequest(this.requestInput(request, subject, digest, at)));
       v = verdict({ outcome: effective.outcome, control: effective.control, reason: effective.reason_code, note: effective.note, determining: effective.determining, obligations: effective.obligations });
     }
-    const { decision_id: _id, ledger: _ledger, ...answer } = answerOf({ id: "", now: at, request, subject, setVersion: set.version, argsDigest: digest, verdict: v }, -1);
+    const { decision_id: _id, ledger: _ledger, ...answer } = answerOf(decisionRecord({ id: "", now: at, request, subject, setVersion: set.version, argsDigest: digest, verdict: v }), -1, v.approvalRequest?.state);
     return { ...answer, what_if: { at: at.toISOString(), evaluated_at: now.toISOString(), recorded: false } };
   }
 

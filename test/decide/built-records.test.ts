@@ -119,6 +119,35 @@ describe("records the engine builds skip the schema parse only where it could no
     );
   });
 
+  it("answers what it recorded: every field the answer shares with the record holds the record's value", async () => {
+    const asks = [
+      { subject: { id: "support-agent" }, action: "query_customers", resource: { type: "Dataset", id: "crm", attributes: { classification: "internal" } } },
+      { subject: { id: "release-pipeline" }, action: "deploy", resource: { type: "Environment", id: "production", attributes: { tier: "production" } } },
+      { subject: { id: "nobody-at-all" }, action: "deploy", resource: { type: "Environment", id: "staging", attributes: { tier: "staging" } } },
+    ];
+    for (const ask of asks) {
+      const answer = await runtime.engine.decide(decisionRequestSchema.parse(ask), TEST_CALLER);
+      const found = runtime.decisions.find(answer.decision_id);
+      const record = found.record as Record<string, unknown> & { subject: Record<string, unknown>; resource: Record<string, unknown>; policy: Record<string, unknown> };
+      expect(answer.ledger.index).toBe(found.index);
+      expect(answer).toMatchObject({
+        time: record.time,
+        outcome: record.outcome,
+        control: record.control,
+        reason_code: record.reason_code,
+        note: record.note,
+        subject: { id: record.subject.id, type: record.subject.type },
+        action: record.action,
+        resource: { type: record.resource.type, id: record.resource.id },
+        policy: { set_version: record.policy.set_version, determining: record.policy.determining },
+        obligations: record.obligations ?? [],
+        args_digest: record.args_digest ?? "",
+      });
+      const asked = record.approval_request as { request_id: string; expires_at: string } | undefined;
+      expect(answer.approval_request && { id: answer.approval_request.id, expires_at: answer.approval_request.expires_at }).toEqual(asked && { id: asked.request_id, expires_at: asked.expires_at });
+    }
+  });
+
   it("every refusal a PEP may report is a record the schema accepts unchanged", async () => {
     await fc.assert(
       fc.asyncProperty(refusalRequest, async (candidate) => {
