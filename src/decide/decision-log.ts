@@ -7,6 +7,7 @@ import type { RecordCount, RecordFilter, RecordQuery, TimeBucket } from "../stor
 import type { ApprovalRepository } from "../store/index.js";
 import { enforcementRecord } from "./enforcement-record.js";
 import type { GrantRepository } from "../store/index.js";
+import type { RecentDecisions } from "./recent-decisions.js";
 import { approvalView, grantView } from "./views.js";
 
 export interface DecisionFilter {
@@ -109,6 +110,8 @@ export class DecisionLog {
     private readonly ledger: Ledger,
     private readonly policies: PolicyStore,
     private readonly books?: ApprovalBooks,
+    /** Decisions this process just recorded (the engine's): a report on one of them needs no read of the store. */
+    private readonly recent?: RecentDecisions,
   ) {}
 
   private load(index: number): StoredRecord {
@@ -187,7 +190,7 @@ export class DecisionLog {
    * report that came over the network is parsed like any outside input.
    */
   async report(decisionId: string, report: EnforcementReport, caller: Caller, options: Pick<AppendOptions, "deferred"> & { built?: boolean } = {}): Promise<Appended> {
-    const decision = this.find(decisionId).record as DecisionRecord;
+    const decision = this.recent?.get(decisionId) ?? (this.find(decisionId).record as DecisionRecord);
     const record = enforcementRecord(decisionId, decision, report, caller);
     const append = { ...(options.deferred !== undefined ? { deferred: options.deferred } : {}) };
     return options.built ? this.ledger.appendBuilt(record, append) : this.ledger.append(record, append);

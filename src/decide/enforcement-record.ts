@@ -1,6 +1,7 @@
 // The `enforcement` record: what a PEP did with a decision, built typed like the decision record.
 import type { Caller, DecisionRecord, RecordInputOfKind } from "../record/index.js";
 import type { EnforcementReport } from "./decision-log.js";
+import type { DecisionFacts } from "./recent-decisions.js";
 
 /**
  * The record of `report` against the decision it applies to. Values an in-process PEP can produce
@@ -9,7 +10,7 @@ import type { EnforcementReport } from "./decision-log.js";
  * a finite number of milliseconds. That makes the builder total over what in-process PEPs report,
  * so their reports can skip the schema parse (Ledger.appendBuilt; test/decide/built-records.test.ts).
  */
-export function enforcementRecord(decisionId: string, decision: DecisionRecord, report: EnforcementReport, caller: Caller): RecordInputOfKind<"enforcement"> {
+export function enforcementRecord(decisionId: string, decision: DecisionRecord | DecisionFacts, report: EnforcementReport, caller: Caller): RecordInputOfKind<"enforcement"> {
   const upstream = report.upstream;
   const facts = upstream && {
     ...(Number.isSafeInteger(upstream.status) ? { status: upstream.status } : {}),

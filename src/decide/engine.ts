@@ -14,6 +14,7 @@ import { evaluatedPart } from "./evaluated.js";
 import type { GrantRepository } from "../store/index.js";
 import { judge } from "./policy-verdict.js";
 import { LimitStoreUnavailable, type LimitStore } from "./rate-limit.js";
+import type { RecentDecisions } from "./recent-decisions.js";
 import { refusalVerdict, type RefusalRequest } from "./refusal.js";
 import type { DecisionRequest } from "./request.js";
 import { principalOf, resolveSubject, secondsSince, UNKNOWN_AUTH_AGE, type ResolvedSubject } from "./subject.js";
@@ -30,6 +31,8 @@ export interface DecisionEngineDeps {
   limits: LimitStore;
   bindingKey: Buffer;
   now?: () => Date;
+  /** Where each durable decision is remembered for the enforcement record that follows it (DecisionLog.report). */
+  recent?: RecentDecisions;
 }
 
 /** The `acr` policy sees when the person at the client confirmed the call (see DecisionRequest.confirmation). */
@@ -92,6 +95,7 @@ export class DecisionEngine {
       throw err;
     });
     const [appended] = await Promise.all([recorded, ...v.companions.map((c) => this.deps.ledger.append(c.input, c.effects ? { effects: c.effects } : {}))]);
+    this.deps.recent?.remember(decisionId, record);
     if (v.opened && subject.identity) {
       const { identity } = subject;
       const { opened } = v;

@@ -13,6 +13,7 @@ export { revokeGrant, type GrantRevocationDeps } from "./grant-revocation.js";
 export type { BreakGlassRepository, BreakGlassSession } from "../store/index.js";
 export { BreakGlassFlow, BREAK_GLASS_ACTION, MAX_BREAK_GLASS_SECONDS, type BreakGlassOutcome, type BreakGlassStart } from "./break-glass-flow.js";
 export { Replayer, NOT_REPLAYABLE, type ReplayOptions, type ReplayReport, type ReplaySample, type VerdictView } from "./replay.js";
+export { RecentDecisions } from "./recent-decisions.js";
 export { DecisionLog, type DecisionFilter, type EnforcementReport, type ExplainedDecision, type LoggedRecord } from "./decision-log.js";
 export { CountedLimits, LimitStoreUnavailable, MemoryCounterTable, type LimitCheck, type LimitStore } from "./rate-limit.js";
 export { limitKey, planRefund, planTake, type LimitSpec } from "./limit-plan.js";

@@ -21,3 +21,10 @@ export function fillRandom(target: Buffer, start = 0, end = target.length): void
   pool.fill(0, offset, offset + n);
   offset += n;
 }
+
+/** `bytes` random bytes from the pool as lowercase hex (trace and span ids: one refill serves hundreds). */
+export function randomHex(bytes: number): string {
+  const out = Buffer.allocUnsafe(bytes);
+  fillRandom(out);
+  return out.toString("hex");
+}

@@ -62,6 +62,7 @@ export { LEAF_LIMIT_BYTES, decodeRecord, isCanonical } from "./leaf.js";
 export { canonicalBytes, canonicalize } from "./canonical.js";
 export { commitValue, verifyCommitment, type Commitment } from "./commitment.js";
 export { newRecordId } from "./record-id.js";
+export { randomHex } from "./entropy.js";
 export { normalizeTimestamp } from "./time.js";
 export {
   DETECTOR_NAMES,

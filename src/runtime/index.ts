@@ -1,5 +1,5 @@
 // The composition root: one data directory, one store connection, every capability wired to it.
-import { BreakGlassFlow, DecisionEngine, DecisionLog, type LimitStore } from "../decide/index.js";
+import { BreakGlassFlow, DecisionEngine, DecisionLog, RecentDecisions, type LimitStore } from "../decide/index.js";
 import { IdentityDirectory } from "../identity/index.js";
 import { LedgerWatch, openLedger, type Ledger } from "../ledger/index.js";
 import { Linkage } from "../linkage/index.js";
@@ -85,6 +85,7 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
   const breakGlass = new SqliteBreakGlass(db);
   const bindingKey = loadBindingKey(dir);
   const limits = options.limits ?? limitStore(limitSettings as NonNullable<typeof limitSettings>, db);
+  const recent = new RecentDecisions();
   const engine = new DecisionEngine({
     ledger,
     identities,
@@ -95,6 +96,7 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
     limits,
     bindingKey,
     now,
+    recent,
   });
   // Started last: nothing after them can fail and leave a worker running for a runtime nobody holds.
   const watch =
@@ -111,7 +113,7 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
     identities,
     policies,
     engine,
-    decisions: new DecisionLog(ledger, policies, { approvals, grants }),
+    decisions: new DecisionLog(ledger, policies, { approvals, grants }, recent),
     approvals,
     grants,
     breakGlass,

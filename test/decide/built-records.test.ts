@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decisionRequestSchema, refusalRequestSchema } from "../../src/decide/index.js";
+import { DecisionLog, RecentDecisions, decisionRequestSchema, refusalRequestSchema } from "../../src/decide/index.js";
 import { initLedgerDir } from "../../src/ledger/index.js";
 import { loadPolicyDir } from "../../src/policy/index.js";
 import { ArbiterError, canonicalize, storedRecordSchema, type RecordInput } from "../../src/record/index.js";
@@ -181,5 +181,46 @@ describe("records the engine builds skip the schema parse only where it could no
       }),
       { numRuns: 150 },
     );
+  });
+
+  it("an enforcement record built from the decision in hand (RecentDecisions) is the one built from the decision read back", async () => {
+    // Secrets where a PEP could put them: the ledger redacts them in both records, with the same markers.
+    const secret = fc.constantFrom("production?token=ghp_0123456789abcdefghijABCDEFGHIJ012345", "mailto:dana.ops@example.com", "card 4111 1111 1111 1111", "AKIAIOSFODNN7EXAMPLE");
+    const reread = new DecisionLog(runtime.ledger, runtime.policies);
+    const report = { status: "executed" as const, pep: { id: "arbiter-proxy", kind: "http" as const }, upstream: { status: 200, bytes: 12 }, duration_ms: 1.5 };
+    const comparable = (index: number): unknown => {
+      const { id: _id, time: _time, ...rest } = JSON.parse(runtime.ledger.entry(index).toString("utf8")) as Record<string, unknown>;
+      return rest;
+    };
+    await fc.assert(
+      fc.asyncProperty(decisionRequest, secret, fc.boolean(), async (candidate, planted, inId) => {
+        const request = inId ? { ...candidate, resource: { ...candidate.resource, id: `${candidate.resource.id.slice(0, 900)} ${planted}` } } : { ...candidate, correlation: { ...candidate.correlation, task_id: planted } };
+        const checked = decisionRequestSchema.safeParse(request);
+        fc.pre(checked.success);
+        let decisionId: string;
+        try {
+          decisionId = (await runtime.engine.decide(checked.data, TEST_CALLER)).decision_id;
+        } catch (err) {
+          expectNotARecordProblem(err);
+          return;
+        }
+        const inHand = await runtime.decisions.report(decisionId, report, TEST_CALLER, { built: true });
+        const readBack = await reread.report(decisionId, report, TEST_CALLER, { built: true });
+        expect(comparable(inHand.index)).toEqual(comparable(readBack.index));
+        expect(runtime.ledger.entry(inHand.index).toString("utf8")).not.toContain(planted);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("keeps the last decisions only, the oldest forgotten first", () => {
+    const recent = new RecentDecisions(2);
+    const facts = (id: string) => ({ subject: { id, type: "agent" as const }, action: "read", resource: { type: "Doc", id } });
+    recent.remember("d1", facts("a"));
+    recent.remember("d2", facts("b"));
+    recent.remember("d3", facts("c"));
+    expect(recent.get("d1")).toBeUndefined();
+    expect(recent.get("d2")?.resource.id).toBe("b");
+    expect(recent.get("d3")?.subject.id).toBe("c");
   });
 });

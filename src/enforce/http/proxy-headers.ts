@@ -39,9 +39,11 @@ export interface UpstreamHeaders {
 
 /** The request headers sent upstream: the client's end-to-end headers, then what Arbiter decided. */
 export function upstreamRequestHeaders(rawHeaders: readonly string[], certificateHeader: string | undefined, extra: UpstreamHeaders, upstream: URL): OutgoingHttpHeaders {
-  const listed = connectionListed(Object.fromEntries(pairsOf(rawHeaders).filter(([n]) => n === "connection")));
+  const pairs = pairsOf(rawHeaders);
+  // Every Connection line counts (RFC 9110 §7.6.1 lists are combined), not only the last one.
+  const listed = connectionListed({ connection: pairs.filter(([n]) => n === "connection").map(([, v]) => v).join(",") });
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of pairsOf(rawHeaders)) {
+  for (const [name, value] of pairs) {
     if (HOP_BY_HOP.has(name) || listed.has(name) || ownedByArbiter(name, certificateHeader) || name === "host" || name === "content-length" || name === "expect") continue;
     if (extra.identity && name === "accept-encoding") continue;
     const previous = out[name];
