@@ -38,7 +38,7 @@ export interface Gateways {
   observe(observer: DecisionObserver): () => void;
   /** Sends the gateways' lines to `log` from now on. */
   logTo(log: GatewayLog): void;
-  /** Ends MCP sessions (their enforcement records written), then the notifications; the runtime stays open. */
+  /** Ends MCP sessions (their enforcement records written), writes the HTTP doors' pending enforcement records, then ends the notifications; the runtime stays open. */
   close(): Promise<void>;
 }
 
@@ -108,6 +108,8 @@ export function openGateways(runtime: Runtime, settings: Pick<Settings, "mcp" | 
     },
     close: async () => {
       await front.close();
+      // Before the runtime closes: an answered HTTP request's enforcement record is still written.
+      await http.reports.drain();
       // After the doors close, so no request opens an approval nobody is told of; before the ledger closes, so abandoned deliveries are recorded.
       await notifications.close();
     },

@@ -10,7 +10,7 @@ import type { ArbiterApp, ServerContext } from "./context.js";
 import { consoleRoutes, type ConsoleRouteOptions } from "./console.js";
 import { securityHeaders } from "./headers.js";
 import { loggerOptions, type LogStream } from "./log.js";
-import { createMetrics } from "./metrics.js";
+import { createMetrics, httpEnforcementMetrics } from "./metrics.js";
 import { errorHandler, problem, sendProblem } from "./problem.js";
 import { approvalRoutes } from "./routes/approvals.js";
 import { authzenRoutes } from "./routes/authzen.js";
@@ -146,7 +146,8 @@ export async function buildServer(gateways: Gateways, options: ServerOptions = {
   sessionRoutes(context);
   forwardAuthRoutes(context);
   authzenRoutes(context);
-  healthRoutes(context, { routes: () => gateways.http.routes.status() });
+  httpEnforcementMetrics(metrics.registry, () => gateways.http.reports.status());
+  healthRoutes(context, { routes: () => gateways.http.routes.status(), enforcementRecords: () => gateways.http.reports.status() });
   mcpRoutes(context);
   consoleRoutes(app, options.console);
 

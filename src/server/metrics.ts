@@ -1,5 +1,6 @@
 // Prometheus metrics of the decision point and the ledger.
 import { Counter, Histogram, Registry, collectDefaultMetrics, Gauge } from "prom-client";
+import type { EnforcementRecordsStatus } from "../enforce/http/index.js";
 import type { Runtime, SinkStatus } from "../runtime/index.js";
 
 export interface ServerMetrics {
@@ -97,4 +98,28 @@ function streamMetrics(registry: Registry, runtime: Runtime): void {
   for (const [name, help, read] of gauges) new Gauge({ name, help, labelNames: ["sink"], registers: [registry], collect: each(read) });
   new Counter({ name: "arbiter_stream_published_total", help: "Entries the sink acknowledged since this process started.", labelNames: ["sink"], registers: [registry], collect: each((s) => s.published) });
   new Counter({ name: "arbiter_stream_failures_total", help: "Failed attempts to reach or publish to the sink since this process started.", labelNames: ["sink"], registers: [registry], collect: each((s) => s.failures) });
+}
+
+/** Enforcement records the HTTP doors (reverse proxy, forward-auth) append after their answers: written, and given up on. */
+export function httpEnforcementMetrics(registry: Registry, status: () => EnforcementRecordsStatus): void {
+  new Counter({
+    name: "arbiter_http_enforcement_records_total",
+    help: "Enforcement records of HTTP requests since this process started, by result (written; failed: given up on after retries, so the decision has no enforcement record).",
+    labelNames: ["result"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const now = status();
+      this.inc({ result: "written" }, now.written);
+      this.inc({ result: "failed" }, now.failed);
+    },
+  });
+  new Gauge({
+    name: "arbiter_http_enforcement_records_pending",
+    help: "Enforcement records of answered HTTP requests not yet appended.",
+    registers: [registry],
+    collect() {
+      this.set(status().pending);
+    },
+  });
 }

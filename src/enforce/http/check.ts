@@ -9,6 +9,7 @@ import type { CallerResolver } from "./callers.js";
 import type { HeaderView } from "./headers.js";
 import { requestOf } from "./mapping.js";
 import type { OriginalRequest } from "./original.js";
+import { EnforcementReports } from "./reports.js";
 import { matchRoute } from "./route-match.js";
 import type { RoutesSource } from "./routes-source.js";
 import { canonicalTarget } from "./target.js";
@@ -53,18 +54,21 @@ const UNAUTHENTICATED_PEP: Pep = { id: "unauthenticated", kind: "http" };
 export class HttpEnforcer {
   private readonly now: () => Date;
   private budget = { second: 0, used: 0, suppressed: 0 };
+  /** Enforcement records written behind the answers of every HTTP door of this process. */
+  readonly reports: EnforcementReports;
 
   constructor(private readonly options: HttpEnforcerOptions) {
     this.now = options.now ?? (() => new Date());
+    this.reports = new EnforcementReports(options.point, options.log, this.now);
   }
 
   get routes(): RoutesSource {
     return this.options.routes;
   }
 
-  /** What an enforcement point of this process did with a decision (the reverse proxy), as the point's own caller. */
-  report(decisionId: string, report: EnforcementReport): Promise<void> {
-    return this.options.point.report(decisionId, report);
+  /** What an enforcement point of this process did with a decision (the reverse proxy), as the point's own caller; appended after the answer. */
+  report(decisionId: string, report: EnforcementReport): void {
+    void this.reports.submit(decisionId, report);
   }
 
   async check(input: CheckInput): Promise<CheckResult> {
@@ -119,7 +123,8 @@ export class HttpEnforcer {
     const plan = maskPlan(decision.obligations);
     if (plan.ok && (plan.plan === undefined || canMask)) return { ...answer, ...(plan.plan ? { mask: plan.plan } : {}) };
     const why = plan.ok ? "the decision requires masking the response, which a forward-auth proxy cannot do; send this route through Arbiter's reverse proxy" : plan.problem;
-    await this.options.point.report(decision.decision_id, { status: "blocked", pep, upstream: { error: why } }, caller).catch((err: unknown) => this.options.log(`arbiter http: the enforcement record of ${decision.decision_id} could not be written: ${String(err)}`));
+    // The refusal waits for its record: it is rare, and the answer is a refusal either way.
+    await this.reports.submit(decision.decision_id, { status: "blocked", pep, upstream: { error: why } }, caller);
     const refused = answerFor({ ...decision, outcome: "deny", reason_code: "DECISION_ERROR", note: `Allowed under an obligation this enforcement point cannot honour (${why}), so the request is refused.` }, trace.traceparent);
     return { ...refused, status: 403, decision };
   }

@@ -12,3 +12,4 @@ export { openHttpEnforcement, type HttpEnforcementDeps, type HttpEnforcementOpti
 export { EXT_AUTHZ_PROTO, EXT_AUTHZ_PROTO_ROOT, PEP_METADATA_KEY, PROTO_OPTIONS, authorizationService, checkResponse, envoyRequest, type EnvoyCheckRequest, type EnvoyRequest } from "./envoy-grpc.js";
 export { EVALUATIONS_SEMANTICS, MAX_EVALUATIONS, answerOf, decisionRequestOf, errorAnswer, evaluationSchema, evaluationsSchema, expandEvaluations, stopsAfter, type Evaluation, type EvaluationAnswer, type Evaluations, type EvaluationsSemantic } from "./authzen.js";
 export { PROXY_PEP, ReverseProxy, type ProxyLimits } from "./proxy.js";
+export { EnforcementReports, type EnforcementRecordsStatus } from "./reports.js";

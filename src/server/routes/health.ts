@@ -1,11 +1,13 @@
 // Liveness, readiness detail and Prometheus metrics.
-import type { RoutesStatus } from "../../enforce/http/index.js";
+import type { EnforcementRecordsStatus, RoutesStatus } from "../../enforce/http/index.js";
 import type { ServerContext } from "../context.js";
 import { PROBLEM_CONTENT_TYPE, problem } from "../problem.js";
 
 export interface HealthParts {
   /** The HTTP routes file in force, and why a change on disk was not taken. */
   routes: () => RoutesStatus;
+  /** Enforcement records the HTTP doors append behind their answers, and those that could not be. */
+  enforcementRecords: () => EnforcementRecordsStatus;
 }
 
 export function healthRoutes({ app, runtime, metrics }: ServerContext, parts: HealthParts): void {
@@ -15,10 +17,12 @@ export function healthRoutes({ app, runtime, metrics }: ServerContext, parts: He
       const checkpoint = runtime.ledger.latestCheckpoint();
       const version = runtime.policies.activeVersion();
       const routes = parts.routes();
+      const records = parts.enforcementRecords();
       const verify = runtime.watch?.status();
       const body = {
-        // A refused routes change keeps the last good routes serving: degraded, not down.
-        status: version && !routes.error ? "ok" : "degraded",
+        // A refused routes change keeps the last good routes serving, and a forwarded request whose
+        // enforcement record could not be appended still had its decision recorded: degraded, not down.
+        status: version && !routes.error && records.failed === 0 ? "ok" : "degraded",
         policy_version: version,
         ledger: {
           origin: runtime.ledger.origin,
@@ -26,7 +30,7 @@ export function healthRoutes({ app, runtime, metrics }: ServerContext, parts: He
           checkpoint_size: checkpoint?.size ?? 0,
           checkpoint_age_seconds: checkpoint ? Math.round((Date.now() - Date.parse(checkpoint.signedAt)) / 1000) : null,
         },
-        http: { routes },
+        http: { routes, enforcement_records: records },
         ...(verify ? { verify } : {}),
       };
       // The ledger was found edited, truncated, deleted or replaced under this process: recording has
