@@ -56,7 +56,6 @@ const PACKAGE_ROOMS: Record<string, string[]> = {
 const KNOWN: Record<string, string> = {
   "identity -> better-sqlite3": "identity rows move behind a store repository",
   "linkage -> better-sqlite3": "linkage runs move behind a store repository",
-  "policy -> better-sqlite3": "policy versions move behind a store repository",
 };
 
 /**

@@ -2,6 +2,7 @@
 import { openLedger, type Ledger, type OpenLedgerOptions } from "../ledger/index.js";
 import type { PolicyStore } from "../policy/index.js";
 import type { Runtime } from "../runtime/index.js";
+import { SqlitePolicies } from "../store/index.js";
 import { dataDir, type DataOption } from "./door.js";
 
 export async function withLedger<T>(options: DataOption, fn: (ledger: Ledger) => Promise<T> | T, open: OpenLedgerOptions = {}): Promise<T> {
@@ -31,7 +32,7 @@ export async function withPolicyStore<T>(options: DataOption, fn: (store: Policy
   const { PolicyStore } = await import("../policy/index.js");
   const { ledger, db } = openLedger(dataDir(options), { checkpointIntervalMs: 0 });
   try {
-    return await fn(new PolicyStore(db, ledger), ledger);
+    return await fn(new PolicyStore(new SqlitePolicies(db), ledger), ledger);
   } finally {
     await ledger.close();
   }

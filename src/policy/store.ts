@@ -1,8 +1,7 @@
 // Policy set versions in the store and their activation, each activation recorded in the ledger in the same transaction.
-import type { Statement } from "better-sqlite3";
 import type { Ledger } from "../ledger/index.js";
 import { ArbiterError, newRecordId, type Caller, type IdentityType, type JsonObject } from "../record/index.js";
-import type { SqliteDatabase } from "../store/index.js";
+import type { PolicyRepository } from "../store/index.js";
 import { compilePolicySet, type PolicySet, type PolicySource } from "./compile.js";
 import { diffHash, diffPolicySets, type PolicyDiff, type PolicySetContent } from "./content.js";
 
@@ -44,20 +43,18 @@ export interface ActivationEntry {
 const CACHE_SIZE = 8;
 
 export class PolicyStore {
-  private readonly db: SqliteDatabase;
+  private readonly repo: PolicyRepository;
   private readonly ledger: Ledger;
   private readonly cache = new Map<string, PolicySet>();
-  private readonly activeStatement: Statement<[], string | undefined>;
 
-  constructor(db: SqliteDatabase, ledger: Ledger) {
-    this.db = db;
+  constructor(repo: PolicyRepository, ledger: Ledger) {
+    this.repo = repo;
     this.ledger = ledger;
-    this.activeStatement = db.prepare<[], string | undefined>("SELECT version FROM policy_activations ORDER BY seq DESC LIMIT 1").pluck();
   }
 
-  /** The active version; one indexed read with a statement prepared once, cheap enough to check per request. */
+  /** The active version; cheap enough to check per request (PolicyRepository.activeVersion). */
   activeVersion(): string | null {
-    return this.activeStatement.get() ?? null;
+    return this.repo.activeVersion();
   }
 
   active(): PolicySet | undefined {
@@ -69,7 +66,7 @@ export class PolicyStore {
   get(version: string): PolicySet | undefined {
     const cached = this.cache.get(version);
     if (cached) return cached;
-    const row = this.db.prepare("SELECT content, sources FROM policy_versions WHERE version = ?").get(version) as { content: string; sources: string } | undefined;
+    const row = this.repo.version(version);
     if (!row) return undefined;
     const set = compilePolicySet(JSON.parse(row.content) as PolicySetContent, JSON.parse(row.sources) as Record<string, PolicySource>);
     if (set.version !== version) {
@@ -81,21 +78,26 @@ export class PolicyStore {
   }
 
   content(version: string): PolicySetContent | undefined {
-    const text = this.db.prepare("SELECT content FROM policy_versions WHERE version = ?").pluck().get(version) as string | undefined;
-    return text === undefined ? undefined : (JSON.parse(text) as PolicySetContent);
+    const row = this.repo.version(version);
+    return row === undefined ? undefined : (JSON.parse(row.content) as PolicySetContent);
   }
 
   /** Every stored version, newest first. */
   versions(): StoredVersion[] {
     const active = this.activeVersion();
-    const rows = this.db.prepare("SELECT version, content, created_at FROM policy_versions ORDER BY created_at DESC, rowid DESC").all() as { version: string; content: string; created_at: string }[];
-    return rows.map((r) => ({ version: r.version, created_at: r.created_at, policies: (JSON.parse(r.content) as PolicySetContent).policies.length, active: r.version === active }));
+    return this.repo.versions().map((r) => ({ version: r.version, created_at: r.createdAt, policies: (JSON.parse(r.content) as PolicySetContent).policies.length, active: r.version === active }));
   }
 
   /** Every activation, newest first. */
   history(): ActivationEntry[] {
-    const rows = this.db.prepare("SELECT seq, version, previous, actor, activated_at, record_id FROM policy_activations ORDER BY seq DESC").all() as (Omit<ActivationEntry, "actor"> & { actor: string })[];
-    return rows.map((r) => ({ ...r, actor: JSON.parse(r.actor) as PolicyActor }));
+    return this.repo.activations().map((r) => ({
+      seq: r.seq,
+      version: r.version,
+      previous: r.previous,
+      actor: JSON.parse(r.actor) as PolicyActor,
+      activated_at: r.activatedAt,
+      record_id: r.recordId,
+    }));
   }
 
   /**
@@ -118,22 +120,19 @@ export class PolicyStore {
       ").",
       note ? ` ${note}` : "",
     ].join("");
-    const effect = () => {
-      const current = this.activeVersion();
-      if (current !== from) {
-        throw new ArbiterError("CONFLICT", `policy set ${current ?? "none"} was activated meanwhile; activate again`, { active: current });
-      }
-      this.db
-        .prepare("INSERT OR IGNORE INTO policy_versions (version, content, sources, created_at) VALUES (?, ?, ?, ?)")
-        .run(set.version, JSON.stringify(set.content), JSON.stringify(set.sources), now.toISOString());
-      this.db
-        .prepare("INSERT INTO policy_activations (version, previous, actor, activated_at, record_id) VALUES (?, ?, ?, ?, ?)")
-        .run(set.version, from, JSON.stringify(who), now.toISOString(), recordId);
+    const activation = {
+      version: set.version,
+      content: JSON.stringify(set.content),
+      sources: JSON.stringify(set.sources),
+      previous: from,
+      actor: JSON.stringify(who),
+      at: now.toISOString(),
+      recordId,
     };
     const caller = actor.determined_by !== undefined ? { caller: { ...who, determined_by: actor.determined_by } } : {};
     const appended = await this.ledger.append(
       { kind: "policy_change", id: recordId, from_version: from, to_version: set.version, actor: who, ...caller, diff_hash: diffHash(diff), note: summary, ...(attributes ? { attributes } : {}) },
-      { effect },
+      { effects: [{ type: "policy.activate", activation }] },
     );
     this.cache.set(set.version, set);
     return { from, to: set.version, changed: true, diff, recordId, index: appended.index };

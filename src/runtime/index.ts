@@ -10,6 +10,7 @@ import {
   SqliteApprovals,
   SqliteBreakGlass,
   SqliteGrants,
+  SqlitePolicies,
   SqliteStreamPositions,
   type ApprovalRepository,
   type BreakGlassRepository,
@@ -79,7 +80,7 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
   });
   const now = options.now ?? (() => new Date());
   const identities = new IdentityDirectory({ db, ledger, dataDir: dir, issuer: config.origin, now });
-  const policies = new PolicyStore(db, ledger);
+  const policies = new PolicyStore(new SqlitePolicies(db), ledger);
   const approvals = new SqliteApprovals(db);
   const grants = new SqliteGrants(db);
   const breakGlass = new SqliteBreakGlass(db);

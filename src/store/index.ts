@@ -56,3 +56,5 @@ export type { BreakGlassFilter, BreakGlassRepository, BreakGlassSession, NewBrea
 export { SqliteGrants } from "./sqlite/grant-repository.js";
 export { SqliteApprovals } from "./sqlite/approval-repository.js";
 export { SqliteBreakGlass } from "./sqlite/break-glass-repository.js";
+export type { PolicyActivation, PolicyRepository, StoredActivation, StoredPolicyVersion } from "./contracts/policies.js";
+export { SqlitePolicies } from "./sqlite/policy-repository.js";

@@ -12,6 +12,8 @@ import type {
   LimitCounterTable,
   NewApprovalRequest,
   NewGrant,
+  PolicyActivation,
+  PolicyRepository,
   StoreEffect,
 } from "../../src/store/index.js";
 import { limitStoreSuite } from "../decide/limit-store-suite.js";
@@ -22,6 +24,7 @@ export interface StoreUnderTest {
   grants: GrantRepository;
   approvals: ApprovalRepository;
   breakGlass: BreakGlassRepository;
+  policies: PolicyRepository;
   limits: LimitCounterTable;
   close(): Promise<void>;
 }
@@ -153,6 +156,27 @@ export function storeConformance(name: string, open: () => Promise<StoreUnderTes
       expect(await refused(commit(s, 7, [{ type: "break_glass.review", id: "bg-none", at: later(8), reviewer: "bob", note: "?" }]))).toBe("CONFLICT");
       expect(s.breakGlass.list({ unreviewed: true, limit: 10 })).toEqual([]);
       expect(s.breakGlass.get("bg-1")).toMatchObject({ reviewer: "bob", reviewNote: "fine", endedAt: later(5) });
+    }));
+
+    it("activates policy versions one after another, refusing an activation that did not start from the active one", withStore(async (s) => {
+      expect(s.policies.activeVersion()).toBeNull();
+      expect(s.policies.version("sha256:none")).toBeUndefined();
+      const activation = (version: string, previous: string | null, seconds: number): PolicyActivation =>
+        ({ version, content: `{"v":"${version}"}`, sources: "{}", previous, actor: '{"id":"dana","type":"human"}', at: later(seconds), recordId: `rec-${version}-${seconds}` });
+      await commit(s, 0, [{ type: "policy.activate", activation: activation("v1", null, 0) }]);
+      const results = await Promise.allSettled([
+        commit(s, 1, [{ type: "policy.activate", activation: activation("v2", "v1", 1) }]),
+        commit(s, 2, [{ type: "policy.activate", activation: activation("v3", "v1", 1) }]),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+      const winner = s.policies.activeVersion();
+      expect(["v2", "v3"]).toContain(winner);
+      expect(s.policies.versions().map((v) => v.version)).toEqual([winner, "v1"]);
+      await commit(s, 3, [{ type: "policy.activate", activation: activation("v1", winner, 5) }]);
+      expect(s.policies.activeVersion()).toBe("v1");
+      expect(s.policies.versions()).toHaveLength(2);
+      expect(s.policies.activations().map((a) => [a.version, a.previous])).toEqual([["v1", winner], [winner, "v1"], ["v1", null]]);
+      expect(s.policies.version("v1")).toEqual({ version: "v1", content: '{"v":"v1"}', sources: "{}", createdAt: later(0) });
     }));
 
     it("refuses an erasure that would delete other than the count its record states", withStore(async (s) => {

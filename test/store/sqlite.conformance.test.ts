@@ -1,5 +1,5 @@
 // The store conformance suite against the embedded SQLite store, opened as the product opens it.
-import { SqliteApprovals, SqliteBreakGlass, SqliteGrants, SqliteLimitCounters } from "../../src/store/index.js";
+import { SqliteApprovals, SqliteBreakGlass, SqliteGrants, SqliteLimitCounters, SqlitePolicies } from "../../src/store/index.js";
 import { freshLedger } from "../support/ledger.js";
 import { storeConformance } from "./conformance.js";
 
@@ -10,6 +10,7 @@ storeConformance("SQLite", () => {
     grants: new SqliteGrants(db),
     approvals: new SqliteApprovals(db),
     breakGlass: new SqliteBreakGlass(db),
+    policies: new SqlitePolicies(db),
     limits: new SqliteLimitCounters(db),
     close: () => ledger.close(),
   };

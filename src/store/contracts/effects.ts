@@ -3,6 +3,7 @@ import type { RawValueSelector } from "../types.js";
 import type { ApprovalState, NewApprovalRequest } from "./approvals.js";
 import type { NewBreakGlassSession } from "./break-glass.js";
 import type { NewGrant } from "./grants.js";
+import type { PolicyActivation } from "./policies.js";
 
 /**
  * One state change of a table beside the ledger. Data, not a closure: SQLite applies it inside its
@@ -28,5 +29,7 @@ export type StoreEffect =
   | { type: "break_glass.end"; id: string; at: string }
   /** CONFLICT when the session does not exist or was already reviewed. */
   | { type: "break_glass.review"; id: string; at: string; reviewer: string; note: string }
+  /** Stores a policy version and activates it; CONFLICT when the active version is no longer `previous`. */
+  | { type: "policy.activate"; activation: PolicyActivation }
   /** Deletes the raw values of a subject or a record; CONFLICT unless exactly `expected` were deleted. */
   | { type: "raw_values.erase"; selector: RawValueSelector; expected: number };

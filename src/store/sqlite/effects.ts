@@ -5,17 +5,20 @@ import { SqliteApprovals } from "./approval-repository.js";
 import { SqliteBreakGlass } from "./break-glass-repository.js";
 import type { SqliteDatabase } from "./database.js";
 import { SqliteGrants } from "./grant-repository.js";
+import { SqlitePolicies } from "./policy-repository.js";
 import type { SqliteRecordQueries } from "./record-queries.js";
 
 export class SqliteEffects {
   private readonly grants: SqliteGrants;
   private readonly approvals: SqliteApprovals;
   private readonly breakGlass: SqliteBreakGlass;
+  private readonly policies: SqlitePolicies;
 
   constructor(db: SqliteDatabase, private readonly queries: SqliteRecordQueries) {
     this.grants = new SqliteGrants(db);
     this.approvals = new SqliteApprovals(db);
     this.breakGlass = new SqliteBreakGlass(db);
+    this.policies = new SqlitePolicies(db);
   }
 
   apply(effect: StoreEffect): void {
@@ -38,6 +41,8 @@ export class SqliteEffects {
         return this.breakGlass.end(effect.id, effect.at);
       case "break_glass.review":
         return this.breakGlass.review(effect.id, effect.at, effect.reviewer, effect.note);
+      case "policy.activate":
+        return this.policies.activate(effect.activation);
       case "raw_values.erase": {
         const deleted = this.queries.eraseRawValues(effect.selector);
         if (deleted !== effect.expected) {
