@@ -20,3 +20,4 @@ export { limitKey, planRefund, planTake, type LimitSpec } from "./limit-plan.js"
 export { argsDigest } from "./binding.js";
 export { approvalView, grantView, sessionView } from "./views.js";
 export { MAX_CANDIDATES, candidateSchema, visibilityRequestSchema, visibleTo, type Candidate, type Visibility } from "./visibility.js";
+export { entitlementsOf, MAX_ENTITLEMENTS_PAGE, USAGE_WINDOW_DAYS, type Entitlement, type EntitlementsPage } from "./entitlements.js";

@@ -10,6 +10,7 @@ export type {
   RawValueRow,
   RawValueSelector,
   RecordIndexFields,
+  ActionCount,
   RecordCount,
   RecordFilter,
   RecordLocation,

@@ -124,6 +124,13 @@ export interface RecordCount {
   count: number;
 }
 
+/** Matching records of one action: how many, and the newest one's time. */
+export interface ActionCount {
+  action: string;
+  count: number;
+  last: string;
+}
+
 /** Reads that are valid at any moment; a write transaction sees the same through LedgerWriter. */
 export interface LedgerReader {
   /** Number of entries; entries are numbered 0..size-1 with no gaps. */
@@ -167,6 +174,8 @@ export interface LedgerStore extends LedgerReader {
   queryRecords(query: RecordQuery): RecordLocation[];
   /** Matching records counted by time bucket, outcome and control, oldest bucket first. */
   countRecords(query: RecordFilter, bucket: TimeBucket): RecordCount[];
+  /** Matching records counted by action (records without one left out), in action order. */
+  countActions(query: RecordFilter): ActionCount[];
   rawValuesOf(recordId: string): RawValueRow[];
   /** How many raw values a subject or a record has. */
   countRawValues(selector: RawValueSelector): number;

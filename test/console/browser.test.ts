@@ -179,6 +179,28 @@ describe.skipIf(SKIP_BROWSER)("the console in Chromium", () => {
     await page.getByRole("button", { name: "Sign out" }).click();
   });
 
+  it("shows an identity's entitlements granted vs used in the last 30 days, the unused ones flagged, as the API computes them", async () => {
+    const api = (await (await fetch(`${world.url}/v1/identities/coder/entitlements`, { headers: { authorization: `Bearer ${auditorKey}` } })).json()) as { totals: { granted: number; used: number; unused: number }; entitlements: { action: string; used: number; unused: boolean }[] };
+    // The approved get-sum call earlier in this file is a use; the other tools the fixture policies permit coder are not.
+    expect(api.entitlements.find((e) => e.action === "get-sum")).toMatchObject({ unused: false });
+    expect(api.totals.unused).toBeGreaterThan(0);
+    await signIn(page, world.url, auditorKey, "#/identities");
+    await page.locator("table.identities tbody tr", { hasText: "coder" }).first().getByRole("button", { name: "Details of coder" }).click();
+    const card = page.getByRole("article", { name: "Identity coder" });
+    await card.getByRole("heading", { name: "Entitlements granted vs used" }).waitFor();
+    const rows = card.locator("table.entitlements tbody tr");
+    await rows.first().waitFor();
+    const shown: { action: string; used: number; unused: boolean }[] = [];
+    for (let i = 0; i < (await rows.count()); i++) {
+      const cells = await rows.nth(i).locator("td").allTextContents();
+      shown.push({ action: cells[0] ?? "", used: Number(cells[2]), unused: (await rows.nth(i).locator(".flag-unused").count()) === 1 });
+    }
+    expect(shown).toEqual(api.entitlements.map(({ action, used, unused }) => ({ action, used, unused })));
+    expect(await card.textContent()).toContain(`${api.totals.unused} unused (least-privilege candidates)`);
+    await screenshot(page, "identity-entitlements");
+    await page.getByRole("button", { name: "Sign out" }).click();
+  });
+
   it("shows linkage coverage and findings per source system", async () => {
     const events = [{ eventTime: new Date().toISOString(), eventName: "GetObject", eventSource: "s3.amazonaws.com", userIdentity: { type: "IAMUser", userName: "nobody-known" } }];
     const run = await fetch(`${world.url}/v1/linkage/runs`, { method: "POST", headers: world.bearer("carol"), body: JSON.stringify({ format: "cloudtrail", source: "s3-audit", events }) });

@@ -1,12 +1,14 @@
 // Identity API: identities and their owners, lifecycle, API keys, tokens (RFC 8693 exchange) and the JWKS.
 import { z } from "zod";
 import type { FastifyRequest } from "fastify";
+import { entitlementsOf, MAX_ENTITLEMENTS_PAGE, USAGE_WINDOW_DAYS } from "../../decide/index.js";
 import { bearerCredential, createIdentitySchema, identityIdSchema, listFilterSchema, taskIdSchema, updateIdentitySchema, type Actor, type Identity } from "../../identity/index.js";
 import { ArbiterError } from "../../record/index.js";
 import { callerOf, operatorOf, requireRole } from "../auth.js";
 import type { ServerContext } from "../context.js";
 
 const idParams = z.strictObject({ id: identityIdSchema });
+const entitlementsQuery = z.strictObject({ after: z.string().min(1).max(256).optional(), limit: z.coerce.number().int().min(1).max(MAX_ENTITLEMENTS_PAGE).default(100) });
 const credentialParams = z.strictObject({ id: z.string().min(1).max(160) });
 const reasonBody = z.strictObject({ reason: z.string().min(1).max(1000).optional() }).default({});
 const rotateBody = z.strictObject({ grace_seconds: z.number().int().min(0).optional(), reason: z.string().min(1).max(1000).optional() }).default({});
@@ -61,6 +63,17 @@ export function identityRoutes({ app, runtime }: ServerContext): void {
     schema: { params: idParams, tags: ["identities"], summary: "An identity with its credentials (never secrets)" },
     onRequest: reader,
     handler: (request) => ({ ...found(identities.get(request.params.id), request.params.id), credentials: identities.credentials(request.params.id) }),
+  });
+
+  app.get("/v1/identities/:id/entitlements", {
+    schema: {
+      params: idParams,
+      querystring: entitlementsQuery,
+      tags: ["identities"],
+      summary: `Entitlements granted (actions the active policy could allow the identity) against those used (its allowed decisions in the last ${USAGE_WINDOW_DAYS} days), unused ones flagged; paged by action`,
+    },
+    onRequest: reader,
+    handler: (request) => entitlementsOf(runtime, request.params.id, { ...(request.query.after !== undefined ? { after: request.query.after } : {}), limit: request.query.limit }),
   });
 
   app.patch("/v1/identities/:id", {

@@ -9,6 +9,7 @@ import type {
   LedgerWriter,
   RawValueRow,
   RawValueSelector,
+  ActionCount,
   RecordCount,
   RecordFilter,
   RecordLocation,
@@ -258,6 +259,10 @@ export class SqliteLedgerStore implements LedgerStore {
 
   countRecords(query: RecordFilter, bucket: TimeBucket): RecordCount[] {
     return this.queries.countRecords(query, bucket);
+  }
+
+  countActions(query: RecordFilter): ActionCount[] {
+    return this.queries.countActions(query);
   }
 
   rawValuesOf(recordId: string): RawValueRow[] {

@@ -3,6 +3,7 @@
 import type { Statement } from "better-sqlite3";
 import {
   TIME_BUCKET_CHARS,
+  type ActionCount,
   type RawValueRow,
   type RawValueSelector,
   type RecordCount,
@@ -119,6 +120,12 @@ export class SqliteRecordQueries {
     const sql = `SELECT substr(time, 1, ${TIME_BUCKET_CHARS[bucket]}) AS bucket, outcome, control, count(*) AS count
       FROM record_index ${where.sql} GROUP BY 1, 2, 3 ORDER BY 1`;
     return this.db.prepare<unknown[], RecordCount>(sql).all(...where.params);
+  }
+
+  countActions(query: RecordFilter): ActionCount[] {
+    const where = this.whereOf(query);
+    const sql = `SELECT action, count(*) AS count, max(time) AS last FROM record_index ${where.sql}${where.sql ? " AND" : " WHERE"} action IS NOT NULL GROUP BY action ORDER BY action`;
+    return this.db.prepare<unknown[], ActionCount>(sql).all(...where.params);
   }
 
   rawValuesOf(recordId: string): RawValueRow[] {

@@ -1,9 +1,10 @@
 // Identities: inventory with type, owner, status, credentials and their age, last decision; dormant and ownerless
-// flagged; rotate, suspend, reactivate and revoke through the identity routes (admin only).
+// flagged; entitlements granted vs used; rotate, suspend, reactivate and revoke through the identity routes (admin only).
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { ApiError, query, type Api } from "../api.js";
 import type { Operator } from "../app.js";
 import { errorText, shortTime, type DecisionRow } from "../format.js";
+import { Entitlements } from "./entitlements.js";
 
 interface Identity {
   id: string;
@@ -160,6 +161,7 @@ function IdentityDetail({ api, id, mayManage, onChanged }: { api: Api; id: strin
           </li>
         ))}
       </ul>
+      <Entitlements api={api} id={id} />
       {mayManage && (
         <div class="decide">
           <button type="button" disabled={busy} onClick={() => void act("Rotated", `${base}/rotate`, { reason: "rotated from the console" })}>
