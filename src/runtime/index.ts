@@ -41,7 +41,7 @@ export interface RuntimeOptions {
   /** Where rate-limit and quota counters live; by default as the `limits` settings of the data directory and environment say. */
   limits?: LimitStore;
   /** Verify the ledger in the background (serve): a problem found stops recording (see Ledger.halt). intervalMs 0: off. */
-  watch?: { intervalMs: number; fullIntervalMs: number };
+  watch?: { intervalMs: number; fullIntervalMs: number; onProblem?: (message: string) => void };
 }
 
 export interface Runtime {
@@ -102,7 +102,14 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
   // Started last: nothing after them can fail and leave a worker running for a runtime nobody holds.
   const watch =
     options.watch && options.watch.intervalMs > 0
-      ? new LedgerWatch(dir, ledger, { ...options.watch, onProblem: (problem) => ledger.halt(problem.message) })
+      ? new LedgerWatch(dir, ledger, {
+          intervalMs: options.watch.intervalMs,
+          fullIntervalMs: options.watch.fullIntervalMs,
+          onProblem: (problem) => {
+            ledger.halt(problem.message);
+            options.watch?.onProblem?.(problem.message);
+          },
+        })
       : undefined;
   const streams = options.streaming && startStreams(ledger.reader, new SqliteStreamPositions(db), config.origin, options.streaming);
   return {

@@ -30,7 +30,7 @@ function failure(fn: () => unknown): { code: string; message: string } {
 describe("loadSettings", () => {
   it("gives every setting its default, with the source default, when nothing is set", () => {
     const { settings, sources } = loadSettings({ dir: dirWith(), env: {} });
-    expect(settings.server).toEqual({ host: "127.0.0.1", port: 8700, log_level: "info", body_limit: 65536, linkage_body_limit: 16_777_216, headers_timeout: 10_000, request_timeout: 30_000, keep_alive_timeout: 72_000, cors_origins: [], ext_authz_port: null, proxy_port: null, proxy_timeout: 30_000, proxy_body_limit: 1_048_576, proxy_header_limit: 16_384, proxy_mask_limit: 8_388_608 });
+    expect(settings.server).toEqual({ host: "127.0.0.1", port: 8700, workers: 1, log_level: "info", body_limit: 65536, linkage_body_limit: 16_777_216, headers_timeout: 10_000, request_timeout: 30_000, keep_alive_timeout: 72_000, cors_origins: [], ext_authz_port: null, proxy_port: null, proxy_timeout: 30_000, proxy_body_limit: 1_048_576, proxy_header_limit: 16_384, proxy_mask_limit: 8_388_608 });
     expect(settings.mcp).toEqual({ max_sessions: 64, max_sessions_per_identity: 8, idle_timeout: 1_800_000, approval_timeout: 120_000, call_timeout: 60_000 });
     for (const { key } of catalog()) expect(sources[key]).toEqual({ source: "default" });
   });
@@ -76,7 +76,7 @@ describe("loadSettings", () => {
     const path = join(dir, SETTINGS_FILE);
     expect(message.split("\n  ")).toEqual([
       `${path}:2: server.port must be an integer from 0 to 65535 (0: any free port); got 99999`,
-      `${path}:3: unknown setting server.hots; server has host, port, log_level, body_limit, linkage_body_limit, headers_timeout, request_timeout, keep_alive_timeout, cors_origins, ext_authz_port, proxy_port, proxy_timeout, proxy_body_limit, proxy_header_limit, proxy_mask_limit`,
+      `${path}:3: unknown setting server.hots; server has host, port, workers, log_level, body_limit, linkage_body_limit, headers_timeout, request_timeout, keep_alive_timeout, cors_origins, ext_authz_port, proxy_port, proxy_timeout, proxy_body_limit, proxy_header_limit, proxy_mask_limit`,
       `${path}:5: mcp.idle_timeout must be a duration from 1s to 24h, such as 500ms, 30s, 15m or 2h (a bare number is seconds); got "5 minutes"`,
       `${path}:6: unknown section "bogus"; the sections are server, ledger, mcp, stream, notify, limits`,
     ]);

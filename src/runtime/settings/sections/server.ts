@@ -1,5 +1,5 @@
 // `server`: where `arbiter serve` listens and what its HTTP layer accepts.
-import { bytes, duration, list, oneOf, optionalPort, port, text } from "../kinds.js";
+import { bytes, duration, integer, list, oneOf, optionalPort, port, text } from "../kinds.js";
 import { section, setting } from "../setting.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -16,6 +16,12 @@ export const server = section("The HTTP server of `arbiter serve`.", {
     doc: "TCP port to listen on.",
     env: "ARBITER_PORT",
     flag: "--port <port>",
+  }),
+  workers: setting(integer(1, 64), {
+    default: 1,
+    doc: "Deciding processes that share the listening ports and append to the one ledger through SQLite's write lock; the primary restarts one that dies and does the background verify, checkpoint signing and streaming once. MCP sessions at /mcp/NAME live in one process: keep 1 when MCP clients connect over HTTP (docs/deploy.md).",
+    env: "ARBITER_WORKERS",
+    flag: "--workers <n>",
   }),
   log_level: setting(oneOf(LOG_LEVELS), {
     default: "info",
