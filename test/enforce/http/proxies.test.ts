@@ -133,6 +133,24 @@ describe.each([
   });
 });
 
+describe("caller forms through Caddy", () => {
+  it("accepts an x-api-key, a JWT and a SPIFFE JWT-SVID, and refuses a JWT for another audience without forwarding it", async () => {
+    const deploy = (headers: [string, string][]) => through(caddy, "POST", "/environments/staging/deploy", headers);
+    expect(await deploy([["x-api-key", key("release-pipeline")]])).toMatchObject({ status: 200, reached: 1 });
+    const svid = await world.jwt({ aud: IDP_AUDIENCE, sub: `spiffe://${TRUST_DOMAIN}/ci/release` }, { key: "spiffe" });
+    expect(await deploy([bearer(svid)])).toMatchObject({ status: 200, reached: 1 });
+    expect(world.upstream.received.at(-1)?.headers["x-arbiter-subject"]).toBe("release-pipeline");
+    world.clock.advance(61); // research-agent's search budget was spent by the rate-limit tests
+    const viaJwt = await through(caddy, "GET", "/docs/search", [bearer(await world.jwt({ iss: IDP_ISSUER, aud: IDP_AUDIENCE, sub: "svc-research" }))]);
+    expect(viaJwt).toMatchObject({ status: 200, reached: 1 });
+    expect(recorded(viaJwt)).toMatchObject({ subject: { id: "research-agent" }, attributes: { http: { caller: { kind: "jwt", issuer: IDP_ISSUER, subject: "svc-research" } } } });
+    const foreign = await through(caddy, "GET", "/docs/search", [bearer(await world.jwt({ iss: IDP_ISSUER, aud: "billing", sub: "svc-research" }))]);
+    expect(foreign.reached).toBe(0);
+    expect([401, 403]).toContain(foreign.status);
+    expect(recorded(foreign).reason_code).toBe("CREDENTIAL_INVALID");
+  });
+});
+
 describe("caller forms through nginx", () => {
   const deploy = (headers: [string, string][]) => through(nginx, "POST", "/environments/staging/deploy", headers);
 

@@ -78,6 +78,14 @@ describe("Arbiter's reverse proxy", () => {
     expect(enforcement.duration_ms).toBeGreaterThanOrEqual(0);
   });
 
+  it("drops a header named by any Connection line, not only the last (RFC 9110 §7.6.1)", async () => {
+    const answer = await send("GET", "/docs/search?q=hop", [bearer(key("research-agent")), ["connection", "x-first-hop"], ["connection", "keep-alive"], ["x-first-hop", "secret"], ["x-kept", "yes"]]);
+    expect(answer).toMatchObject({ status: 200, reached: 1 });
+    const seen = world.upstream.received.at(-1);
+    expect(seen?.headers["x-first-hop"]).toBeUndefined();
+    expect(seen?.headers["x-kept"]).toBe("yes");
+  });
+
   it("forwards a JSON body a route decides on, unchanged", async () => {
     const body = JSON.stringify({ version: "1.4.2", notes: "ok" });
     const answer = await send("POST", "/releases/staging", [["x-api-key", key("release-pipeline")], ["content-type", "application/json"]], body);
