@@ -1,6 +1,6 @@
 // The enforcement ledger: appends (durable, group-committed: group-commit.ts), the tree edge, signed checkpoints and proofs.
 import { prepareBuilt, prepareRecord, redactPrepared, redactText, type PreparedRecord, type RecordInput } from "../record/index.js";
-import { ArbiterError, isArbiterError } from "../record/errors.js";
+import { ArbiterError } from "../record/errors.js";
 import type { EntryWrite, LedgerReader, LedgerStore, RawValueSelector, StoredCheckpoint } from "../store/index.js";
 import { signCheckpoint } from "./checkpoint.js";
 import { type CompactRange, consistencyProof, inclusionProof, leafHash, treeHash } from "./merkle/index.js";
@@ -9,9 +9,10 @@ import type { AppendOptions, Appended, LedgerOptions, SignedCheckpoint } from ".
 import { assertExtends, loadEdge } from "./tree-extends.js";
 import { GroupCommit } from "./group-commit.js";
 import { formatConsistencyProof, formatInclusionProof } from "./proof-text.js";
-import { indexFieldsOf } from "./record-index.js";
+import { indexWriteOf, RecordIndexer } from "./record-indexer.js";
 import { eraseRawValues } from "./erase.js";
 import { effectOf } from "./append-effect.js";
+import { haltedError, unavailable } from "./ledger-errors.js";
 
 /** What one append commits: the prepared record and the state change that goes with it. */
 interface AppendItem {
@@ -21,12 +22,6 @@ interface AppendItem {
 
 const DEFAULT_MAX_BATCH = 8192;
 
-function unavailable(err: unknown): ArbiterError {
-  if (isArbiterError(err)) return err;
-  const reason = err instanceof Error ? err.message : String(err);
-  return new ArbiterError("LEDGER_UNAVAILABLE", `the ledger could not record the entry: ${reason}`);
-}
-
 export class Ledger {
   readonly origin: string;
   readonly verifier: NoteVerifier;
@@ -35,6 +30,7 @@ export class Ledger {
   private readonly signer: NoteSigner;
   private readonly groupCommit: boolean;
   private readonly appends: GroupCommit<AppendItem>;
+  private readonly indexer: RecordIndexer;
   private readonly now: () => Date;
   private readonly onCheckpoint: ((cp: SignedCheckpoint) => void) | undefined;
   private readonly loadRedactionKey: () => Buffer;
@@ -58,6 +54,8 @@ export class Ledger {
       maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
       failure: unavailable,
     });
+    this.indexer = new RecordIndexer(store);
+    this.indexer.flush(true);
     this.now = options.now ?? (() => new Date());
     this.onCheckpoint = options.onCheckpoint;
     this.loadRedactionKey = options.redactionKey;
@@ -67,8 +65,9 @@ export class Ledger {
     }
   }
 
-  /** The store behind the ledger, for read-only queries by other capabilities. */
+  /** The store behind the ledger, for read-only queries by other capabilities; every acknowledged append is in its index. */
   get reader(): LedgerStore {
+    this.indexer.flush();
     return this.store;
   }
 
@@ -137,31 +136,33 @@ export class Ledger {
     if (this.closed) {
       return Promise.reject(new ArbiterError("LEDGER_UNAVAILABLE", "the ledger is closed"));
     }
-    if (this.halted !== undefined) return Promise.reject(this.haltedError());
+    if (this.halted !== undefined) return Promise.reject(haltedError(this.halted));
     const id = prepared.record.id;
-    return this.appends.submit({ prepared, effect: effectOf(this.store, options) }, options.deferred ?? false).then((index) => ({ index, id }));
+    return this.appends.submit({ prepared, effect: effectOf(this.store, options) }, options.deferred ?? false).then((index) => {
+      this.indexer.schedule();
+      return { index, id };
+    });
   }
 
   /** One transaction (durable at once when group commit is off); returns the index of the first entry. */
   private commit(batch: readonly AppendItem[]): number {
     let edge: CompactRange | undefined;
     let start = 0;
+    let committed: readonly EntryWrite[] = [];
     try {
       this.store.write((writer) => {
+        this.indexer.catchUp(writer);
         start = writer.size();
         // Another process may have appended since our last commit: reload the right edge then.
         edge = this.edge?.size === start ? this.edge.clone() : this.loadEdge(writer, start);
         const writes: EntryWrite[] = batch.map(({ prepared, effect }) => {
           const completed = (edge as CompactRange).append(leafHash(prepared.bytes));
-          const fields = indexFieldsOf(prepared.record);
-          const subjectId = fields.subjectId;
+          const row = indexWriteOf(prepared.record);
+          const subjectId = row.fields.subjectId;
           return {
+            ...row,
             data: prepared.bytes,
             hashes: Buffer.concat(completed),
-            recordId: prepared.record.id,
-            kind: prepared.record.kind,
-            time: prepared.record.time,
-            fields,
             ...(effect ? { effect } : {}),
             raw: prepared.raw.map((raw) => ({
               commitment: raw.commitment,
@@ -174,17 +175,15 @@ export class Ledger {
           };
         });
         writer.insertEntries(start, writes);
+        committed = writes;
       }, { durable: !this.groupCommit });
     } catch (err) {
       this.edge = undefined;
       throw err;
     }
     this.edge = edge;
+    this.indexer.committed(start, committed);
     return start;
-  }
-
-  private haltedError(): ArbiterError {
-    return new ArbiterError("LEDGER_UNAVAILABLE", `the ledger failed its background verification, so nothing more is recorded or signed until it is checked (\`arbiter log verify\`, /healthz): ${this.halted ?? ""}`);
   }
 
   /** Waits for every queued append to be durable. */
@@ -205,7 +204,7 @@ export class Ledger {
    * Refuses (INCONSISTENT_CHECKPOINT) to sign a tree that does not extend the last signed tree.
    */
   checkpoint(): SignedCheckpoint {
-    if (this.halted !== undefined) throw this.haltedError();
+    if (this.halted !== undefined) throw haltedError(this.halted);
     // Durable at once: a checkpoint may be published as soon as this returns.
     const stored = this.store.write((writer) => {
       const size = writer.size();
@@ -229,7 +228,6 @@ export class Ledger {
     this.onCheckpoint?.(signed);
     return signed;
   }
-
 
   private loadEdge(reader: LedgerReader, size: number): CompactRange {
     return loadEdge(this, reader, size);
@@ -292,6 +290,7 @@ export class Ledger {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.drain();
+    this.indexer.flush(true);
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.checkpointIfGrown();

@@ -1,6 +1,7 @@
 // Persistence behind one interface: the embedded SQLite store and the data directory around it.
 export type {
   EntryWrite,
+  IndexWrite,
   LedgerReader,
   LimitCounter,
   LimitCounterChange,

@@ -54,13 +54,17 @@ export interface StoredIndexRow {
 /** Which raw values an erasure removes: every one recorded for a subject, or those of one record. */
 export type RawValueSelector = { subjectId: string } | { recordId: string };
 
-export interface EntryWrite {
-  data: Buffer;
-  hashes: Buffer;
+/** One entry's query-table rows (record_index, record_policies): derived from its leaf, never the other way round. */
+export interface IndexWrite {
   recordId: string;
   kind: string;
   time: string;
   fields: RecordIndexFields;
+}
+
+export interface EntryWrite extends IndexWrite {
+  data: Buffer;
+  hashes: Buffer;
   raw: readonly RawValueRow[];
   /**
    * State changes that must commit together with this entry (an identity revoked with its
@@ -139,11 +143,22 @@ export interface LedgerReader {
   readHashes(addresses: readonly SubtreeAddress[]): Buffer[];
   /** The latest signed checkpoint, or undefined if none was ever signed. */
   latestCheckpoint(): StoredCheckpoint | undefined;
+  /**
+   * The query tables' high-water mark: entries below it have their rows. Entries at or above it (up
+   * to size()) are durable but not yet indexed: the index is written after the acknowledgement.
+   */
+  indexedSize(): number;
 }
 
 export interface LedgerWriter extends LedgerReader {
-  /** Inserts entries starting at `start`, which must equal size(). */
+  /**
+   * Inserts entries (leaf, tree hashes, raw values, effect) starting at `start`, which must equal
+   * size(); not their query-table rows (insertIndexRows). Refuses a record id already in the ledger,
+   * which requires indexedSize() === start: the caller indexes every earlier entry first.
+   */
   insertEntries(start: number, writes: readonly EntryWrite[]): void;
+  /** Inserts the query-table rows of the entries from `start`, which must equal indexedSize(). */
+  insertIndexRows(start: number, rows: readonly IndexWrite[]): void;
   insertCheckpoint(checkpoint: StoredCheckpoint): void;
 }
 

@@ -27,6 +27,7 @@ import { HASH_SIZE, completedHashCount, splitBody, storageSlot } from "./entry-l
 import { scanIndexRows } from "./index-scan.js";
 import { SqliteRecordQueries } from "./record-queries.js";
 import { SqliteEffects } from "./effects.js";
+import { IndexRows } from "./index-rows.js";
 import { WalSync } from "./wal-sync.js";
 
 /** Rows read per query while scanning: one query per row costs more than the row itself. */
@@ -51,8 +52,6 @@ export class SqliteLedgerStore implements LedgerStore {
     entry: Statement<[number, number], Buffer | undefined>;
     scan: Statement<[number, number], [number, Buffer]>;
     insertEntry: Statement<[number, Buffer]>;
-    insertLocation: Statement<unknown[]>;
-    insertPolicy: Statement<[string, number]>;
     insertRaw: Statement<[string, string, string | null, string, string, string]>;
     latestCheckpoint: Statement<[], CheckpointRow | undefined>;
     checkpoints: Statement<[], CheckpointRow>;
@@ -64,6 +63,7 @@ export class SqliteLedgerStore implements LedgerStore {
   /** Prepared on the first effect: a store opened on the ledger tables alone never needs them. */
   private effects: SqliteEffects | undefined;
   private readonly wal: WalSync;
+  private readonly index: IndexRows;
   private checkpointer: BackgroundCheckpointer | undefined;
   /** The checkpointer found the WAL long: restart it after the next fsync (see restartWal). */
   private restartWanted = false;
@@ -73,6 +73,7 @@ export class SqliteLedgerStore implements LedgerStore {
     this.db = db;
     this.queries = new SqliteRecordQueries(db);
     this.wal = new WalSync(db.name);
+    this.index = new IndexRows(db);
     if (options.backgroundCheckpoints) {
       db.pragma("wal_autocheckpoint = 0");
       const tuning = options.backgroundCheckpoints === true ? {} : options.backgroundCheckpoints;
@@ -95,11 +96,6 @@ export class SqliteLedgerStore implements LedgerStore {
         .prepare<[number, number], [number, Buffer]>(`SELECT idx, body FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx LIMIT ${SCAN_CHUNK}`)
         .raw(),
       insertEntry: db.prepare("INSERT INTO entries (idx, body) VALUES (?, ?)"),
-      insertLocation: db.prepare(
-        `INSERT INTO record_index (record_id, idx, kind, time, subject_id, action, resource_id, outcome, reason_code,
-           control, policy_version, trace_id, task_id, decision_id, subject_type, subject_owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      insertPolicy: db.prepare("INSERT OR IGNORE INTO record_policies (policy_id, idx) VALUES (?, ?)"),
       insertRaw: db.prepare(
         "INSERT INTO raw_values (commitment, record_id, subject_id, field, salt, value) VALUES (?, ?, ?, ?, ?, ?)",
       ),
@@ -116,7 +112,9 @@ export class SqliteLedgerStore implements LedgerStore {
       size: () => this.size(),
       readHashes: (addresses) => this.readHashes(addresses),
       latestCheckpoint: () => this.latestCheckpoint(),
+      indexedSize: () => this.indexedSize(),
       insertEntries: (start, writes) => this.insertEntries(start, writes),
+      insertIndexRows: (start, rows) => this.index.insert(start, rows),
       insertCheckpoint: (cp) => {
         this.stmt.insertCheckpoint.run(cp.size, cp.root, cp.note, cp.signedAt);
       },
@@ -200,18 +198,19 @@ export class SqliteLedgerStore implements LedgerStore {
     if (size !== start) {
       throw new ArbiterError("LEDGER_CORRUPT", `append expected the ledger to hold ${start} entries, it holds ${size}`, { index: size });
     }
+    this.index.assertNew(start, writes);
     writes.forEach((write, offset) => {
       const index = start + offset;
       this.stmt.insertEntry.run(index, Buffer.concat([write.hashes, write.data]));
       write.effect?.();
-      const f = write.fields;
-      this.stmt.insertLocation.run(write.recordId, index, write.kind, write.time, f.subjectId, f.action, f.resourceId,
-        f.outcome, f.reasonCode, f.control, f.policyVersion, f.traceId, f.taskId, f.decisionId, f.subjectType, f.subjectOwner);
-      for (const policyId of f.determining) this.stmt.insertPolicy.run(policyId, index);
       for (const raw of write.raw) {
         this.stmt.insertRaw.run(raw.commitment, raw.recordId, raw.subjectId, raw.field, raw.salt, raw.value);
       }
     });
+  }
+
+  indexedSize(): number {
+    return this.index.indexedSize();
   }
 
   entry(index: number): Buffer | undefined {
