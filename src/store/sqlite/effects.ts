@@ -21,7 +21,11 @@ export class SqliteEffects {
     this.policies = new SqlitePolicies(db);
   }
 
-  apply(effect: StoreEffect): void {
+  applyAll(effects: readonly StoreEffect[]): void {
+    for (const effect of effects) this.apply(effect);
+  }
+
+  private apply(effect: StoreEffect): void {
     switch (effect.type) {
       case "grant.insert":
         return this.grants.insert(effect.grant);

@@ -277,8 +277,7 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   applyEffects(effects: readonly StoreEffect[]): void {
-    const apply = (this.effects ??= new SqliteEffects(this.db, this.queries));
-    for (const effect of effects) apply.apply(effect);
+    (this.effects ??= new SqliteEffects(this.db, this.queries)).applyAll(effects);
   }
 
   truncateWal(): boolean {
