@@ -1,6 +1,7 @@
 // `arbiter serve --workers N` through the real CLI: several deciding processes on one data directory,
 // one consistent ledger, single-use grants and shared rate limits across them, a killed process replaced.
 import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Decision } from "../../src/decide/index.js";
@@ -144,6 +145,28 @@ describe("arbiter serve --workers 3: state shared by the processes", () => {
       await stop(server);
       expect(children(server)).toEqual([]);
       expectEachOnce(data, decisions);
+    } finally {
+      server.child.kill("SIGKILL");
+    }
+  }, 120_000);
+
+  it("halts every deciding process when the primary's background verify finds the ledger unsafe", async () => {
+    const data = join(tempDir("arbiter-workers-"), "data");
+    const server = await startDemoServe(data, { ARBITER_WORKERS: "3", ARBITER_VERIFY_INTERVAL: "200ms" });
+    try {
+      expect((await decide(server, query(1))).outcome).toBe("allow");
+      rmSync(join(data, "arbiter.db"));
+      const post = async (): Promise<number> =>
+        (await fetch(`${server.url}/v1/decisions`, { method: "POST", headers: { authorization: `Bearer ${server.keys["mcp-gateway"] ?? ""}`, "content-type": "application/json" }, body: JSON.stringify(query(1)) })).status;
+      // Wait (doubling, no wall-clock assertion) until a decision is refused, then every one is, whichever process answers.
+      let status = 200;
+      for (let wait = 50; status === 200 && wait < 20_000; wait *= 2) {
+        await new Promise((r) => setTimeout(r, wait));
+        status = await post();
+      }
+      expect(status).toBe(503);
+      const statuses = await Promise.all(Array.from({ length: 24 }, () => post()));
+      expect(statuses.filter((s) => s !== 503)).toEqual([]);
     } finally {
       server.child.kill("SIGKILL");
     }
