@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   NO_ACTIVE_POLICY: "No policy set has been activated, so no decision can be made.",
   APPROVAL_NOT_ALLOWED: "The approver may not decide this request (not an approver, the requester, or the requester's owner).",
   MCP_SESSION_LIMIT: "The caller already holds as many MCP sessions as one identity may hold at once; it must close one before opening another.",
+  EVENT_STREAM_LIMIT: "The caller already holds as many live event streams as one identity may (or the server as many as it serves); close one and reconnect later.",
   WHAT_IF_REFUSED: "A decision request named the time to decide at: only `arbiter decide --at` evaluates at another time, as an unrecorded what-if; an enforcement point cannot choose the time.",
 } as const;
 

@@ -16,6 +16,7 @@ import { approvalRoutes } from "./routes/approvals.js";
 import { authzenRoutes } from "./routes/authzen.js";
 import { breakGlassRoutes } from "./routes/breakglass.js";
 import { decisionRoutes } from "./routes/decisions.js";
+import { eventRoutes, type EventStreamOptions } from "./routes/events.js";
 import { grantRoutes } from "./routes/grants.js";
 import { healthRoutes } from "./routes/health.js";
 import { forwardAuthRoutes } from "./routes/forward-auth.js";
@@ -37,6 +38,8 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Largest body of `POST /v1/linkage/runs` (events sent inline); the one API route allowed more than bodyLimit. */
   linkageBodyLimit?: number;
+  /** The console's live event streams (GET /v1/events): heartbeat, connection bounds, the most a slow client may owe. */
+  events?: EventStreamOptions;
   /** Time limits of a connection: see ConnectionLimits. */
   connections?: Partial<ConnectionLimits>;
   /** Browser origins allowed to call the API across origins; none (the default) leaves CORS off. */
@@ -144,6 +147,7 @@ export async function buildServer(gateways: Gateways, options: ServerOptions = {
   logRoutes(context);
   logVerifyRoutes(context);
   sessionRoutes(context);
+  eventRoutes(context, options.events);
   forwardAuthRoutes(context);
   authzenRoutes(context);
   httpEnforcementMetrics(metrics.registry, () => gateways.http.reports.status());

@@ -116,6 +116,25 @@ describe.skipIf(SKIP_BROWSER)("the console in Chromium", () => {
     await screenshot(page, "decision-detail");
   });
 
+  it("shows a new decision live over Server-Sent Events (no polling): the stream is opened with the bearer header, never a credential in its URL", async () => {
+    const streams: string[] = [];
+    const watch = (request: { url(): string }): void => {
+      if (request.url().includes("/v1/events")) streams.push(request.url());
+    };
+    page.on("request", watch);
+    await signIn(page, world.url, world.keys.carol as string, "#/decisions");
+    await page.locator("table.decisions tbody tr").first().waitFor();
+    for (let i = 0; i < 100 && streams.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(streams).toEqual([`${world.url}/v1/events?topic=decisions`]);
+    const before = await page.locator("table.decisions tbody tr.fresh").count();
+    expect(before).toBe(0);
+    const answer = await fetch(`${world.url}/v1/decisions`, { method: "POST", headers: { ...world.bearer("gateway"), "content-type": "application/json" }, body: JSON.stringify({ subject: { id: "coder" }, action: "echo", resource: { type: "Tool", id: "everything/echo" } }) });
+    expect(answer.status).toBe(200);
+    await page.locator("table.decisions tbody tr.fresh").first().waitFor({ timeout: 5000 });
+    page.off("request", watch);
+    await page.getByRole("button", { name: "Sign out" }).click();
+  });
+
   it("runs verify now with progress and shows the result", async () => {
     await page.goto(`${world.url}/#/integrity`);
     await page.getByRole("button", { name: "Verify now" }).click();

@@ -25,7 +25,7 @@ interface Approval {
   call?: { arguments?: unknown; arguments_omitted?: string; masked_values?: number };
 }
 
-const REFRESH_MS = 2000;
+const EXPIRY_REFRESH_MS = 30_000;
 const STATES = ["pending", "approved", "denied", "expired"];
 
 export function Approvals({ api, operator, focus }: { api: Api; operator: Operator; focus: string | undefined }) {
@@ -49,11 +49,17 @@ export function Approvals({ api, operator, focus }: { api: Api; operator: Operat
     }
   }, [api, state, focus]);
 
+  // Live: the approvals stream (Server-Sent Events) says when a request opens or is decided; expiry records nothing, so a slow refresh shows it.
   useEffect(() => {
     void load();
-    const timer = setInterval(() => void load(), REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [load]);
+    const stop = new AbortController();
+    api.follow("/v1/events?topic=approvals", () => void load(), stop.signal);
+    const timer = setInterval(() => void load(), EXPIRY_REFRESH_MS);
+    return () => {
+      stop.abort();
+      clearInterval(timer);
+    };
+  }, [load, api]);
 
   const mayDecide = operator.roles.includes("approver");
   const shown = focused && !list?.some((a) => a.id === focused.id) ? [focused, ...(list ?? [])] : (list ?? []);

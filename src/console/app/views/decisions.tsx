@@ -23,7 +23,7 @@ const TEXT_FILTERS: { name: string; label: string }[] = [
 ];
 const OUTCOMES = ["allow", "deny", "challenge", "error"];
 const PAGE_SIZE = 50;
-const LIVE_EVERY_MS = 3000;
+const LIVE_COALESCE_MS = 200;
 
 type Filters = Record<string, string>;
 
@@ -66,12 +66,24 @@ export function Decisions({ api }: { api: Api }) {
     void load();
   }, [load]);
 
-  // Live mode polls the newest page only: an older page does not change.
+  // Live mode follows the decisions stream (Server-Sent Events) and reloads the newest page on each new decision; an older page does not change.
   useEffect(() => {
     if (!live || cursor !== undefined) return;
-    const timer = setInterval(() => void load(), LIVE_EVERY_MS);
-    return () => clearInterval(timer);
-  }, [live, cursor, load]);
+    const stop = new AbortController();
+    let pending: ReturnType<typeof setTimeout> | undefined;
+    api.follow("/v1/events?topic=decisions", (event) => {
+      if (event !== "decisions" && event !== "reset") return;
+      // A burst of decisions is one reload.
+      pending ??= setTimeout(() => {
+        pending = undefined;
+        void load();
+      }, LIVE_COALESCE_MS);
+    }, stop.signal);
+    return () => {
+      stop.abort();
+      clearTimeout(pending);
+    };
+  }, [live, cursor, load, api]);
 
   const set = (name: string) => (event: { currentTarget: HTMLInputElement | HTMLSelectElement }) => setDraft({ ...draft, [name]: event.currentTarget.value });
 
@@ -124,7 +136,7 @@ export function Decisions({ api }: { api: Api }) {
           >
             Clear
           </button>
-          <button type="button" aria-pressed={live} onClick={() => setLive(!live)} title="Poll for new decisions every 3 seconds">
+          <button type="button" aria-pressed={live} onClick={() => setLive(!live)} title="Show new decisions as they are recorded">
             Live {live ? "on" : "off"}
           </button>
         </div>
