@@ -4,7 +4,7 @@ export { asserterOf, type Asserter } from "./asserter.js";
 export { resolveSubject, type ResolvedSubject } from "./subject.js";
 export { decisionRequestSchema, subjectRefSchema, type DecisionRequest, type SubjectRef } from "./request.js";
 export type { Decision, WhatIf } from "./decision-record.js";
-export { PEP_REFUSAL_CODES, refusalRequestSchema, type PepRefusalCode, type RefusalRequest } from "./refusal.js";
+export { PEP_REFUSAL_CODES, UNDECIDABLE_REQUEST_CODES, isUndecidableRequest, refusalRequestSchema, type PepRefusalCode, type RefusalRequest } from "./refusal.js";
 export type { ApprovalRepository, ApprovalRequest, ApprovalState } from "../store/index.js";
 export type { ApprovalFlow } from "./approval-flow.js";
 export type { ApprovalListener, ApprovalOpened } from "./approval-opened.js";

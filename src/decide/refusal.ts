@@ -1,7 +1,7 @@
 // A refusal an enforcement point made before policy could be asked (no route, a malformed request, no
 // credential), recorded as a decision like any other so that nothing a PEP turned away goes unrecorded.
 import { z } from "zod";
-import { correlationSchema, pepSchema, REASON_CODES, type DecisionReasonCode } from "../record/index.js";
+import { correlationSchema, isArbiterError, pepSchema, REASON_CODES, type ArbiterError, type DecisionReasonCode } from "../record/index.js";
 import { decisionRequestSchema, subjectRefSchema } from "./request.js";
 import { verdict, type Verdict } from "./verdict.js";
 
@@ -22,6 +22,17 @@ export const PEP_REFUSAL_CODES = [
 ] as const satisfies readonly DecisionReasonCode[];
 
 export type PepRefusalCode = (typeof PEP_REFUSAL_CODES)[number];
+
+/**
+ * The errors with which the engine turns away a request it cannot decide (an undeclared action or
+ * resource type, arguments it will not take, no active policy set). Arbiter itself is healthy, so
+ * every door records the refusal as DECISION_ERROR, naming the code, before answering.
+ */
+export const UNDECIDABLE_REQUEST_CODES = ["REQUEST_INVALID", "UNKNOWN_ACTION", "UNKNOWN_RESOURCE_TYPE", "NO_ACTIVE_POLICY"] as const;
+
+export function isUndecidableRequest(err: unknown): err is ArbiterError {
+  return isArbiterError(err) && (UNDECIDABLE_REQUEST_CODES as readonly string[]).includes(err.code);
+}
 
 const shape = decisionRequestSchema.shape;
 

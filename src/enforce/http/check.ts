@@ -1,6 +1,6 @@
 // One HTTP request checked: canonical path, route, caller, decision (durable first), answer. Every door
 // (forward-auth, Envoy gRPC, the reverse proxy) goes through here, so all refuse the same things the same way.
-import type { Decision, DecisionRequest, EnforcementReport, RefusalRequest } from "../../decide/index.js";
+import { isUndecidableRequest, type Decision, type DecisionRequest, type EnforcementReport, type RefusalRequest } from "../../decide/index.js";
 import { isArbiterError, type Caller, type JsonObject, type Pep } from "../../record/index.js";
 import type { DecisionPoint } from "../decision-point/index.js";
 import { maskPlan, type MaskPlan } from "../masking/index.js";
@@ -106,7 +106,7 @@ export class HttpEnforcer {
       decision = await this.options.point.decide(request, input.caller);
     } catch (err) {
       if (isArbiterError(err) && err.code === "IDENTITY_NOT_FOUND") return refuse("UNKNOWN_PRINCIPAL", `${err.message}.`, mapped.at, { observed, label: "id" in caller.subject ? caller.subject.id : "anonymous" });
-      if (isArbiterError(err) && ["REQUEST_INVALID", "UNKNOWN_ACTION", "UNKNOWN_RESOURCE_TYPE", "NO_ACTIVE_POLICY"].includes(err.code)) {
+      if (isUndecidableRequest(err)) {
         return refuse("DECISION_ERROR", `No decision could be made for this route (${err.code}): ${err.message}`, mapped.at, { observed, subject: caller.subject });
       }
       const note = `No decision could be recorded, so the request is refused: ${err instanceof Error ? err.message : String(err)}`;

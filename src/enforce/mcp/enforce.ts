@@ -1,7 +1,7 @@
 // One operation that acts, enforced: decide, hold for approval or ask the user, forward, mask, report. Nothing undecided is forwarded.
 import type { RequestHandlerExtra, RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import { type Progress, type Result, type ServerNotification, type ServerRequest } from "@modelcontextprotocol/sdk/types.js";
-import { USER_CONFIRMATION_ACR, type Decision, type DecisionRequest, type EnforcementReport } from "../../decide/index.js";
+import { USER_CONFIRMATION_ACR, isUndecidableRequest, type Decision, type DecisionRequest, type EnforcementReport } from "../../decide/index.js";
 import type { JsonObject } from "../../record/index.js";
 import type { DecisionPoint } from "../decision-point/index.js";
 import { MaskTally, isEmpty, maskJson, maskPlan, type MaskSpec } from "../masking/index.js";
@@ -60,6 +60,31 @@ function progressOf(extra: Extra): ((p: Progress) => void) | undefined {
   return (p) => void extra.sendNotification({ method: "notifications/progress", params: { ...p, progressToken: token } }).catch(() => undefined);
 }
 
+/**
+ * A request the engine could not decide (an undeclared tool, arguments it will not take) is still
+ * recorded, as the HTTP door records it, so the agent's answer carries a decision id an auditor can
+ * find. If Arbiter itself failed, there is nothing to record with: the refusal stands alone.
+ */
+async function recordUndecided(ctx: GatewayContext, op: Operation, err: unknown): Promise<Refusal> {
+  const refusal = undecided(err);
+  if (!isUndecidableRequest(err)) return refusal;
+  const { subject, action, resource, correlation } = op.request;
+  try {
+    const decision = await ctx.point.refuse({
+      subject,
+      action,
+      resource,
+      reason_code: "DECISION_ERROR",
+      note: `No decision could be made for this call (${err.code}): ${err.message}`.slice(0, 2048),
+      pep: ctx.caller.pep,
+      ...(correlation ? { correlation } : {}),
+    });
+    return { ...refusal, decision_id: decision.decision_id };
+  } catch {
+    return refusal;
+  }
+}
+
 export async function enforce(ctx: GatewayContext, op: Operation, extra: Extra): Promise<Result> {
   const started = performance.now();
   const { caller, limits } = ctx;
@@ -79,7 +104,7 @@ export async function enforce(ctx: GatewayContext, op: Operation, extra: Extra):
   try {
     decision = await ctx.point.decide(op.request);
   } catch (err) {
-    return op.refuse(undecided(err));
+    return op.refuse(await recordUndecided(ctx, op, err));
   }
   const deadline = Date.now() + limits.approvalTimeoutMs;
   let confirmed = false;

@@ -111,10 +111,19 @@ describe("the stdio gateway under bad input", () => {
     const denied = await a.call(20, "tools/call", { name: "refused", arguments: {}, _meta: refused.meta });
     expect(denied.result?.isError).toBe(true);
     expect(denied.result?.content?.[0]?.text).toMatch(/^Arbiter blocked this call: NO_MATCHING_PERMIT\./);
-    const undeclared = await a.call(21, "tools/call", { name: "drop_tables", arguments: {} });
-    expect(undeclared.result?.content?.[0]?.text).toBe("Arbiter blocked this call: UNKNOWN_ACTION. The active policy set does not declare this action for this kind of resource, so no call of it can be allowed. The call was not made.");
-    const tooDeep = await a.call(22, "tools/call", { name: "ok", arguments: { a: { b: { c: { d: { e: { f: { g: { h: 1 } } } } } } } } });
-    expect(tooDeep.result?.content?.[0]?.text).toBe("Arbiter blocked this call: REQUEST_INVALID. Arbiter could not decide this call: args.a.b.c.d.e.f.g: nested deeper than 8 levels. The call was not made.");
+    // Calls the engine cannot decide are refused and recorded too; the answer names the record.
+    const undeclaredTrace = traceparent();
+    const undeclared = await a.call(21, "tools/call", { name: "drop_tables", arguments: { password: "hunter2-undeclared" }, _meta: undeclaredTrace.meta });
+    expect(undeclared.result?.content?.[0]?.text).toMatch(/^Arbiter blocked this call: UNKNOWN_ACTION\. The active policy set does not declare this action for this kind of resource, so no call of it can be allowed\. The call was not made\. Decision [0-9a-f-]{36}\.$/);
+    const tooDeepTrace = traceparent();
+    const tooDeep = await a.call(22, "tools/call", { name: "ok", arguments: { a: { b: { c: { d: { e: { f: { g: { h: 1 } } } } } } } }, _meta: tooDeepTrace.meta });
+    expect(tooDeep.result?.content?.[0]?.text).toMatch(/^Arbiter blocked this call: REQUEST_INVALID\. Arbiter could not decide this call: args\.a\.b\.c\.d\.e\.f\.g: nested deeper than 8 levels\. The call was not made\. Decision [0-9a-f-]{36}\.$/);
+    for (const [trace, code, answer] of [[undeclaredTrace.trace, "UNKNOWN_ACTION", undeclared], [tooDeepTrace.trace, "REQUEST_INVALID", tooDeep]] as const) {
+      const [recorded] = await evidence(world, trace, 1, 0);
+      expect(recorded?.decision).toMatchObject({ outcome: "error", reason_code: "DECISION_ERROR", note: expect.stringContaining(`(${code})`) as string });
+      expect(answer.result?.content?.[0]?.text).toContain(`Decision ${recorded?.decision.id}.`);
+      expect(JSON.stringify(recorded)).not.toContain("hunter2-undeclared");
+    }
 
     // Arbiter gone after the gateway started (its start-up check passed): no durable decision, so no call.
     const standIn = createServer((request, response) => {
