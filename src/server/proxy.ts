@@ -29,11 +29,20 @@ export async function listenProxy(http: HttpEnforcer, listen: ProxyListen, log: 
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        proxy.close();
+    close: async () => {
+      // No new connection, idle ones closed; the requests in flight finish (each is bounded by the
+      // upstream timeout) and submit their enforcement records before the ledger is closed behind them.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (!(await proxy.settle(listen.limits.timeoutMs + 1000))) {
+        log("arbiter proxy: stopping with requests still in flight past the upstream timeout; their connections are closed");
         server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+        // Those cut while being decided still record why they were not forwarded.
+        await proxy.settle(5000);
+      }
+      proxy.close();
+      server.closeAllConnections();
+      await closed;
+    },
   };
 }

@@ -79,11 +79,38 @@ export class ReverseProxy {
     private readonly log: (line: string) => void,
   ) {}
 
+  /** Requests being checked or forwarded: each until its answer is over and its enforcement record submitted. */
+  private readonly inflight = new Map<ServerResponse, Promise<void>>();
+  private stopping = false;
+
   handle(req: IncomingMessage, res: ServerResponse): void {
-    this.serve(req, res).catch((err: unknown) => {
+    // Once stopping, the connection is not kept for another request.
+    if (this.stopping) res.shouldKeepAlive = false;
+    const served = this.serve(req, res).catch((err: unknown) => {
       this.log(`arbiter proxy: ${err instanceof Error ? err.message : String(err)}`);
       sendProblem(res, 502, {}, { title: "The request could not be forwarded", status: 502 });
     });
+    // 'close' follows 'finish', where the enforcement record was submitted (or the connection's end, where a failed one was).
+    const over = Promise.all([served, new Promise((resolve) => res.once("close", resolve))]).then(() => undefined);
+    this.inflight.set(res, over);
+    void over.finally(() => this.inflight.delete(res));
+  }
+
+  /**
+   * Stopping: no connection is kept alive past its current answer, and this resolves once every request
+   * in flight is over (answered, its enforcement record submitted) or `ms` have passed; false if some were not.
+   */
+  async settle(ms: number): Promise<boolean> {
+    this.stopping = true;
+    for (const res of this.inflight.keys()) if (!res.headersSent) res.shouldKeepAlive = false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    try {
+      while (this.inflight.size > 0) if ((await Promise.race([Promise.allSettled([...this.inflight.values()]).then(() => true), timeout])) === false) return false;
+      return true;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   close(): void {
@@ -142,6 +169,9 @@ export class ReverseProxy {
       sendProblem(res, status, { "x-arbiter-decision-id": decisionId }, { title, status, detail: error, decision_id: decisionId });
     };
 
+    // The client left while the request was being decided (or the server is stopping and cut it): the
+    // upstream must not act on a request nobody waits for, and the decision gets its record of that.
+    if (res.destroyed) return report("failed", { error: "the client closed the connection before the request was forwarded" });
     const args = result.mask?.arguments;
     let sent = body;
     if (args !== undefined && !isEmpty(args) && body.length > 0) {
