@@ -147,7 +147,9 @@ export interface Arbiter {
 
 export async function startArbiter(dir: string): Promise<Arbiter> {
   const [port, proxyPort] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "serve", "--port", String(port), "--proxy-port", String(proxyPort), "--log-level", "warn", "--data", dir], { stdio: ["ignore", "ignore", "inherit"] });
+  // ARBITER_NODE_ARGS: options for the server's Node.js (e.g. --cpu-prof --cpu-prof-dir=DIR to profile it under load).
+  const nodeArgs = (process.env.ARBITER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, "dist", "cli", "main.js"), "serve", "--port", String(port), "--proxy-port", String(proxyPort), "--log-level", "warn", "--data", dir], { stdio: ["ignore", "ignore", "inherit"] });
   started.push(child);
   await waitFor(`http://127.0.0.1:${port}/healthz`, child);
   await waitFor(`http://127.0.0.1:${proxyPort}/`, child);

@@ -12,6 +12,12 @@ import { fmt, machineLine } from "./machine.js";
 import { CALLERS, seed, startArbiter, startNginx, startUpstream, stopAll, type Keys, type Upstream } from "./proxy-setup.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+/**
+ * Which setups run, by their number in the table (1 to 5, comma-separated; all by default), for quick
+ * iteration: BENCH_ROWS=1,3 compares the reverse proxy with POST /v1/decisions alone. Row 1 is the
+ * baseline the ratios are taken against, so leave it in.
+ */
+const ROWS = (process.env.BENCH_ROWS ?? "").split(",").map((r) => Number(r.trim())).filter((r) => Number.isInteger(r) && r > 0);
 const WARMUP_SECONDS = 2;
 /** A first pass through every setup, not measured. */
 const PASS_SECONDS = 3;
@@ -167,6 +173,7 @@ async function main(): Promise<void> {
       { name: "nginx, no check (the floor)", url: plain.url, request: get, forwards: "plain", watch: { nginx: plain.pid } },
       { name: NO_KEEPALIVE, url: unpooled.url, request: get, forwards: "decided", watch: { arbiter: arbiter.pid, nginx: unpooled.pid } },
     ];
+    if (ROWS.length > 0) setups.splice(0, setups.length, ...setups.filter((_, i) => ROWS.includes(i + 1)));
     // Every path once before anything is measured, so that no setup pays for the JIT compiling code it shares with another.
     for (const setup of setups) await runSetup(setup, upstream, PASS_SECONDS, 0);
     const rows: Row[] = [];
