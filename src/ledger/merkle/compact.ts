@@ -123,6 +123,35 @@ export class CompactRange {
     return completed.map((hash) => Buffer.from(hash));
   }
 
+  /**
+   * Appends the root of a perfect subtree of 2^level leaves (transparency-dev/merkle compact.Range
+   * merging a range that starts where this one ends). Returns the hashes that became complete, as
+   * append does: the subtree root (at `level`), then each parent it completed. Requires size to be a
+   * multiple of 2^level, so that the subtree sits right of every peak.
+   */
+  appendSubtree(level: number, root: Hash): Hash[] {
+    requireTreeCount(level, "level");
+    const width = 2 ** level;
+    if (!isHash(root) || this.#size % width !== 0 || this.#size + width > Number.MAX_SAFE_INTEGER) {
+      throw new ArbiterError("INDEX_OUT_OF_RANGE", `a level-${level} subtree cannot follow a range of size ${this.#size}`, { size: this.#size, level });
+    }
+    let node: Hash = Buffer.from(root);
+    const completed = [node];
+    for (let rest = this.#size / width; rest % 2 === 1; rest = Math.floor(rest / 2)) {
+      node = nodeHash(this.#peaks.pop() as Hash, node);
+      completed.push(node);
+    }
+    this.#peaks.push(node);
+    this.#size += width;
+    return completed.map((hash) => Buffer.from(hash));
+  }
+
+  /** Appends a compact range of the leaves that follow this one's (its size must leave room for each of its peaks). */
+  extend(next: CompactRange): void {
+    const peaks = next.#peaks;
+    peakAddresses(next.size).forEach((address, i) => this.appendSubtree(address.level, peaks[i] as Hash));
+  }
+
   /** MTH of the whole tree (RFC 9162 §2.1.1); EMPTY_ROOT (a copy) for size 0. */
   root(): Hash {
     return rootFromPeaks(this.#peaks);

@@ -161,3 +161,48 @@ describe("CompactRange value semantics and preconditions", () => {
     expect(almost.size).toBe(size);
   });
 });
+
+describe("CompactRange.extend and appendSubtree (ranges merged as a parallel verify merges its workers' spans)", () => {
+  const rangeBetween = (from: number, to: number): CompactRange => {
+    const range = CompactRange.empty();
+    for (const hash of leafHashes.slice(from, to)) range.append(hash);
+    return range;
+  };
+
+  it("a range of size k*2^c extended by the range of any span after it equals the range built leaf by leaf", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 255 }), (level, chunks, rest) => {
+        const width = 2 ** level;
+        const from = chunks * width;
+        const to = Math.min(leafHashes.length, from + (rest % (width + 1)));
+        const merged = rangeOf(from);
+        merged.extend(rangeBetween(from, to));
+        const expected = rangeOf(to);
+        expect(merged.size).toBe(to);
+        expect(merged.peaks).toEqual(expected.peaks);
+        expect(merged.root().equals(referenceRoot(entries.slice(0, to)))).toBe(true);
+      }),
+    );
+  });
+
+  it("appendSubtree returns the hashes the last leaf of the subtree completes above it", () => {
+    for (const level of [0, 1, 3, 5]) {
+      const width = 2 ** level;
+      const leafByLeaf = CompactRange.empty();
+      for (let from = 0; from + width <= 1024; from += width) {
+        const merged = leafByLeaf.clone();
+        const completed = merged.appendSubtree(level, rangeBetween(from, from + width).peaks[0] as Hash);
+        let last: Hash[] = [];
+        for (const hash of leafHashes.slice(from, from + width)) last = leafByLeaf.append(hash);
+        expect(completed).toEqual(last.slice(level));
+        expect(merged.peaks).toEqual(leafByLeaf.peaks);
+      }
+    }
+  });
+
+  it("refuses a subtree that would not sit right of every peak, or a hash of the wrong size", () => {
+    expectCode(() => rangeOf(6).appendSubtree(2, leafHashes[0] as Hash), "INDEX_OUT_OF_RANGE");
+    expectCode(() => rangeOf(4).appendSubtree(2, Buffer.alloc(31)), "INDEX_OUT_OF_RANGE");
+    expectCode(() => rangeOf(4).extend(rangeOf(8)), "INDEX_OUT_OF_RANGE");
+  });
+});
