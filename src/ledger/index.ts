@@ -12,6 +12,7 @@ export {
 } from "./open.js";
 export { MAX_LEAF_BYTES, verifyLedger, type LedgerProblem, type LedgerVerification, type VerifyOptions } from "./verify.js";
 export { verifyInWorker } from "./verify-job.js";
+export { PARALLEL_MIN_ENTRIES, verifyLedgerInParallel, type ParallelVerifyOptions } from "./verify-parallel.js";
 export { BUNDLE_FORMAT, exportBundle, type BundleManifest, type ExportOptions } from "./bundle.js";
 export { verifyBundle, type BundleVerification, type BundleVerifyOptions } from "./bundle-verify.js";
 export { openCheckpoint, parseCheckpoint, type Checkpoint } from "./checkpoint.js";

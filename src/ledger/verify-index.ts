@@ -70,9 +70,13 @@ export class IndexCheck {
   /** Entries from here on are durable but not indexed yet (record-indexer.ts): their rows are not missing, only due. */
   private readonly indexed: number;
 
-  constructor(private readonly store: LedgerStore) {
-    this.indexed = store.indexedSize();
-    this.rows = store.indexRows(0, Number.MAX_SAFE_INTEGER);
+  /**
+   * Over the whole log by default; a parallel verify's thread checks the entries from..to-1 only, with
+   * the mark as its coordinator read it (a later snapshot may have rows past it, which are checked).
+   */
+  constructor(private readonly store: LedgerStore, span?: { from: number; to: number; indexed: number }) {
+    this.indexed = span?.indexed ?? store.indexedSize();
+    this.rows = store.indexRows(span?.from ?? 0, span?.to ?? Number.MAX_SAFE_INTEGER);
     this.head = this.advance();
   }
 
@@ -102,8 +106,12 @@ export class IndexCheck {
   /** Rows past the last verified entry: fine if the log grew meanwhile, else they point at nothing. */
   finish(verified: number): IndexProblem | undefined {
     const size = Math.max(verified, this.store.size());
-    const stray = this.store.firstIndexRowFrom(size);
-    if (stray === undefined) return undefined;
-    return { index: stray, table: INDEX_TABLES.records, problem: `the query tables name entry ${stray}, but the log holds ${size} entries` };
+    return strayRowProblem(this.store.firstIndexRowFrom(size), size);
   }
+}
+
+/** A query-table row at `stray`, at or past the `size` entries the log holds. */
+export function strayRowProblem(stray: number | undefined, size: number): IndexProblem | undefined {
+  if (stray === undefined) return undefined;
+  return { index: stray, table: INDEX_TABLES.records, problem: `the query tables name entry ${stray}, but the log holds ${size} entries` };
 }

@@ -2,7 +2,7 @@
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
-import { dataDirCheckpoint, exportBundle, openLedger, readOutsideCheckpoints, verifyBundle, verifyLedger, type LedgerVerification } from "../../ledger/index.js";
+import { dataDirCheckpoint, exportBundle, openLedger, readOutsideCheckpoints, verifyBundle, verifyLedgerInParallel, type LedgerVerification } from "../../ledger/index.js";
 import { DATA_FILES } from "../../store/index.js";
 import { ArbiterError } from "../../record/errors.js";
 import { EXIT, action, dataDir, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
@@ -28,7 +28,8 @@ export function verifyCommand(): Command {
         const { ledger, db } = openLedger(dataDir(options), { checkpointIntervalMs: 0, rollbackCheck: false });
         let report: LedgerVerification;
         try {
-          report = verifyLedger(ledger.reader, ledger.verifier, ledger.origin, { onProgress: progress, outside });
+          // On every core for a large log, each thread with its own read-only connection (ledger/verify-parallel.ts).
+          report = await verifyLedgerInParallel(ledger.reader, db.name, ledger.verifier, ledger.origin, { onProgress: progress, outside });
           // Linkage joins from its own copy of every decision's keys: an edited row there lies as an edited index would.
           const linkage = report.ok ? checkDecisionKeys(db, ledger).problem : undefined;
           if (linkage) report = { ...report, ok: false, failure: linkage };
