@@ -3,6 +3,13 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ReverseProxy, type HttpEnforcer, type ProxyLimits } from "../enforce/http/index.js";
 
+/**
+ * Longest a stopping proxy waits for requests in flight before cutting them (each is bounded by the
+ * upstream timeout anyway). With several processes the primary kills a worker 30 s after asking it to
+ * stop: the wait, the cut requests' records and the drain behind them must fit well inside that.
+ */
+const STOP_GRACE_MS = 20_000;
+
 export interface ProxyListen {
   host: string;
   /** 0: any free port. */
@@ -34,8 +41,8 @@ export async function listenProxy(http: HttpEnforcer, listen: ProxyListen, log: 
       // upstream timeout) and submit their enforcement records before the ledger is closed behind them.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      if (!(await proxy.settle(listen.limits.timeoutMs + 1000))) {
-        log("arbiter proxy: stopping with requests still in flight past the upstream timeout; their connections are closed");
+      if (!(await proxy.settle(Math.min(listen.limits.timeoutMs + 1000, STOP_GRACE_MS)))) {
+        log("arbiter proxy: stopping with requests still in flight; their connections are closed and their enforcement records say so");
         server.closeAllConnections();
         // Those cut while being decided still record why they were not forwarded.
         await proxy.settle(5000);
