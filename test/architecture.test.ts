@@ -54,7 +54,6 @@ const PACKAGE_ROOMS: Record<string, string[]> = {
 
 /** Arrows that exist today and are being removed ("the house" issue); each must still occur. */
 const KNOWN: Record<string, string> = {
-  "identity -> better-sqlite3": "identity rows move behind a store repository",
   "linkage -> better-sqlite3": "linkage runs move behind a store repository",
 };
 

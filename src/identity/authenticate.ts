@@ -3,7 +3,7 @@
 // from the database on every call (primary-key reads), so a change committed by any process takes effect at once.
 import { looksLikeApiKey, parseApiKey, secretMatches } from "./api-key.js";
 import { linksOf, type DelegationLink } from "./delegation.js";
-import type { Holder, IdentityRows } from "./rows.js";
+import type { Holder, IdentityRepository } from "../store/index.js";
 import type { Identity } from "./schema.js";
 import type { TokenKey } from "./signing-key.js";
 import { looksLikeToken, verifyToken } from "./jwt.js";
@@ -45,7 +45,7 @@ export type AuthResult =
   | { ok: false; reason: AuthFailureReason; message: string; identity?: Identity; credentialId?: string };
 
 export interface AuthContext {
-  rows: IdentityRows;
+  rows: IdentityRepository;
   issuer: string;
   leewaySeconds: number;
   /** The token verification key, or undefined while no token was ever issued. */

@@ -1,16 +1,17 @@
 // What every identity change shares: its context, and preconditions that are reads throwing a typed refusal.
-// Each precondition runs twice: before the append (a fast, clear refusal) and again inside the ledger's write
-// transaction (the append's effect), where another process's change in between would otherwise slip through.
+// Each precondition runs before the append (a fast, clear refusal), and the append carries effects that expect
+// the rows it read unchanged inside the ledger's write transaction, where another process's change in between
+// would otherwise slip through.
 import type { z } from "zod";
 import type { Ledger } from "../ledger/index.js";
 import { ArbiterError } from "../record/index.js";
 import { ownerProblem } from "./authenticate.js";
-import type { IdentityRows } from "./rows.js";
+import type { IdentityRepository as IdentityRows, StoreEffect } from "../store/index.js";
 import type { Identity, ManagedType } from "./schema.js";
 
 export interface ChangeContext {
   rows: IdentityRows;
-  /** Every change is appended with its state change as the append's effect, so both commit or neither does. */
+  /** Every change is appended with its state change as the append's effects, so both commit or neither does. */
   ledger: Ledger;
   now: () => Date;
 }
@@ -28,6 +29,18 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
 
 function unknownIdentity(id: string): ArbiterError {
   return new ArbiterError("IDENTITY_NOT_FOUND", `no identity ${JSON.stringify(id)} exists; see \`arbiter identity list\``, { id });
+}
+
+/**
+ * The in-transaction half of a precondition: the identities it read (an identity, its owner) are still
+ * as they are now, else the change is refused with CONFLICT. Call it right after the check, before
+ * any await, so that what it expects is what the check saw.
+ */
+export function unchanged(rows: IdentityRows, ...ids: readonly (string | null)[]): StoreEffect[] {
+  return ids.flatMap((id): StoreEffect[] => {
+    const found = id === null ? undefined : rows.identity(id);
+    return found === undefined ? [] : [{ type: "identity.expect", id: found.id, status: found.status, updatedAt: found.updated_at }];
+  });
 }
 
 export function requireIdentity(rows: IdentityRows, id: string): Identity {

@@ -1,14 +1,13 @@
 // The identity directory: identities and their owners, lifecycle, credentials and authentication, on the shared store.
 import type { Ledger } from "../ledger/index.js";
 import { ArbiterError } from "../record/index.js";
-import type { SqliteDatabase } from "../store/index.js";
+import type { IdentityRepository, StoreEffect, TaskRow as TaskInfo } from "../store/index.js";
 import { authenticateCredential, resolveSubject, type AuthContext, type AuthResult, type Authenticated, type SubjectRef, type SubjectResult } from "./authenticate.js";
 import { CredentialCache } from "./credential-cache.js";
-import { parseInput, requireIdentity, requireNothingOwned, requireOwner, type ChangeContext } from "./changes.js";
+import { parseInput, requireIdentity, requireNothingOwned, requireOwner, unchanged, type ChangeContext } from "./changes.js";
 import { issueApiKey, revokeCredential, rotateApiKey, type IssuedApiKey, type RotatedApiKey } from "./key-issue.js";
 import { TRANSITION_EVENT, nextStatus, type Transition } from "./lifecycle.js";
 import { assertionRefusalRecord, lifecycleRecord, roleRefusalRecord } from "./records.js";
-import { IdentityRows, type TaskRow as TaskInfo } from "./rows.js";
 import {
   createIdentitySchema,
   newIdentity,
@@ -37,8 +36,8 @@ import {
 } from "./token-issue.js";
 
 export interface IdentityDirectoryOptions {
-  /** The store's connection (OpenedLedger.db): changes commit in the ledger's transactions. */
-  db: SqliteDatabase;
+  /** The identity tables of the ledger's store: changes commit in the ledger's transactions, as StoreEffects. */
+  identities: IdentityRepository;
   ledger: Ledger;
   /** Where `token.key` lives. */
   dataDir: string;
@@ -50,7 +49,7 @@ export interface IdentityDirectoryOptions {
 
 export class IdentityDirectory {
   readonly issuer: string;
-  private readonly rows: IdentityRows;
+  private readonly rows: IdentityRepository;
   private readonly ledger: Ledger;
   private readonly dataDir: string;
   private readonly now: () => Date;
@@ -60,7 +59,7 @@ export class IdentityDirectory {
   private key: TokenKey | undefined;
 
   constructor(options: IdentityDirectoryOptions) {
-    this.rows = new IdentityRows(options.db);
+    this.rows = options.identities;
     this.ledger = options.ledger;
     this.dataDir = options.dataDir;
     this.issuer = options.issuer;
@@ -117,20 +116,13 @@ export class IdentityDirectory {
   async create(input: CreateIdentityInput, actor: Actor): Promise<Identity> {
     const parsed = parseInput(createIdentitySchema, input, "identity");
     const identity = newIdentity(parsed, this.now().toISOString());
-    const check = (): void => {
-      if (this.rows.identity(identity.id) !== undefined) {
-        throw new ArbiterError("CONFLICT", `identity ${identity.id} already exists`, { id: identity.id });
-      }
-      requireOwner(this.rows, identity.type, identity.owner);
-    };
-    check();
+    if (this.rows.identity(identity.id) !== undefined) {
+      throw new ArbiterError("CONFLICT", `identity ${identity.id} already exists`, { id: identity.id });
+    }
+    requireOwner(this.rows, identity.type, identity.owner);
+    const effects: StoreEffect[] = [...unchanged(this.rows, identity.owner), { type: "identity.insert", identity }];
     const scope = identity.assertion_scope !== null ? { attributes: { assertion_scope: identity.assertion_scope } } : {};
-    await this.ledger.append(lifecycleRecord("created", identity, actor, scope), {
-      effect: () => {
-        check();
-        this.rows.insertIdentity(identity);
-      },
-    });
+    await this.ledger.append(lifecycleRecord("created", identity, actor, scope), { effects });
     return identity;
   }
 
@@ -154,22 +146,16 @@ export class IdentityDirectory {
     };
     const ownerChanged = after.owner !== before.owner;
     if (ownerChanged) requireOwner(this.rows, after.type, after.owner);
-    const write = (): void => {
-      const current = requireIdentity(this.rows, id);
-      if (current.updated_at !== before.updated_at) {
-        throw new ArbiterError("CONFLICT", `identity ${id} changed while it was being updated; run the update again`, { id });
-      }
-      if (ownerChanged) requireOwner(this.rows, after.type, after.owner);
-      this.rows.setFields(after);
-    };
+    // The identity as read (updated_at is its version) and a new owner as checked, else CONFLICT.
+    const effects: StoreEffect[] = [...unchanged(this.rows, id, ownerChanged ? after.owner : null), { type: "identity.update", identity: after }];
     if (ownerChanged) {
       const note = reason ?? `owner ${before.owner ?? "(none)"} → ${after.owner ?? "(none)"}`;
-      await this.ledger.append(lifecycleRecord("owner_changed", after, actor, { note, attributes: { previous_owner: before.owner } }), { effect: write });
+      await this.ledger.append(lifecycleRecord("owner_changed", after, actor, { note, attributes: { previous_owner: before.owner } }), { effects });
     } else {
       const changed = (["display_name", "groups", "roles", "attributes", "assertion_scope"] as const).filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));
       const note = reason ?? `changed ${changed.join(", ") || "nothing"}`;
       const previous = Object.fromEntries(changed.map((field) => [field, before[field]]));
-      await this.ledger.append(lifecycleRecord("updated", after, actor, { note, attributes: { previous } }), { effect: write });
+      await this.ledger.append(lifecycleRecord("updated", after, actor, { note, attributes: { previous } }), { effects });
     }
     return after;
   }
@@ -193,25 +179,20 @@ export class IdentityDirectory {
   }
 
   private async transition(id: string, transition: Transition, actor: Actor, reason?: string): Promise<Identity> {
-    const check = (): Identity => {
-      const identity = requireIdentity(this.rows, id);
-      if (nextStatus(identity.status, transition) === undefined) {
-        throw new ArbiterError("CONFLICT", `cannot ${transition} ${id}: it is ${identity.status}`, { id, status: identity.status });
-      }
-      if (transition === "offboard") requireNothingOwned(this.rows, identity);
-      return identity;
-    };
-    const before = check();
+    const before = requireIdentity(this.rows, id);
+    const status = nextStatus(before.status, transition);
+    if (status === undefined) {
+      throw new ArbiterError("CONFLICT", `cannot ${transition} ${id}: it is ${before.status}`, { id, status: before.status });
+    }
+    if (transition === "offboard") requireNothingOwned(this.rows, before);
     const at = this.now().toISOString();
-    const after: Identity = { ...before, status: nextStatus(before.status, transition) as Identity["status"], updated_at: at };
+    const after: Identity = { ...before, status, updated_at: at };
     const note = reason !== undefined && reason !== "" ? { note: reason } : {};
-    await this.ledger.append(lifecycleRecord(TRANSITION_EVENT[transition], after, actor, note), {
-      effect: () => {
-        if (check().status !== before.status) throw new ArbiterError("CONFLICT", `identity ${id} changed while being updated; try again`, { id });
-        this.rows.setStatus(id, after.status, at);
-        if (after.status === "revoked" || after.status === "offboarded") this.rows.revokeAllOf(id, at);
-      },
-    });
+    const effects: StoreEffect[] = [
+      ...(transition === "offboard" && before.type === "human" ? [{ type: "identity.owns_none", owner: id } as const] : []),
+      { type: "identity.set_status", id, from: before.status, status, at, revokeCredentials: status === "revoked" || status === "offboarded" },
+    ];
+    await this.ledger.append(lifecycleRecord(TRANSITION_EVENT[transition], after, actor, note), { effects });
     return after;
   }
 

@@ -12,7 +12,7 @@ export {
   type TokenSettings,
 } from "./token-issue.js";
 export type { TaskCompletion } from "./tasks.js";
-export type { TaskRow as TaskInfo } from "./rows.js";
+export type { TaskRow as TaskInfo } from "../store/index.js";
 export { ACTOR_ENV, localAccount, type LocalAccount } from "./local-account.js";
 export { assertionRefusal, type Assertion } from "./assertion-scope.js";
 export { TOKEN_AUDIENCE } from "./jwt.js";

@@ -1,7 +1,7 @@
 // Issuing, rotating and revoking credentials, each with its lifecycle record in the same transaction.
 import { ArbiterError } from "../record/index.js";
 import { newApiKey } from "./api-key.js";
-import { requireActive, requireIdentity, type ChangeContext } from "./changes.js";
+import { requireActive, requireIdentity, unchanged, type ChangeContext } from "./changes.js";
 import { lifecycleRecord } from "./records.js";
 import type { Actor, CredentialInfo } from "./schema.js";
 
@@ -42,10 +42,10 @@ export async function issueApiKey(ctx: ChangeContext, id: string, actor: Actor):
   const at = ctx.now().toISOString();
   const { key, hash, credential } = newKeyCredential(id, at);
   await ctx.ledger.append(lifecycleRecord("credential_issued", identity, actor, { credential }), {
-    effect: () => {
-      requireActive(rows, id);
-      rows.insertCredential({ id: credential.id, identityId: id, kind: "api_key", secretHash: hash, createdAt: at, expiresAt: null });
-    },
+    effects: [
+      ...unchanged(rows, id, identity.owner),
+      { type: "credential.insert", credential: { id: credential.id, identityId: id, kind: "api_key", secretHash: hash, createdAt: at, expiresAt: null } },
+    ],
   });
   return { key, credential };
 }
@@ -72,16 +72,12 @@ export async function rotateApiKey(ctx: ChangeContext, id: string, actor: Actor,
     attributes: { replaced, ...(grace > 0 ? { grace_seconds: grace, grace_until: graceUntil } : {}) },
   });
   await ctx.ledger.append(record, {
-    effect: () => {
-      requireActive(rows, id);
-      const current = rows.activeKeysOf(id);
-      if (current.join() !== replaced.join()) {
-        throw new ArbiterError("CONFLICT", `the keys of ${id} changed while rotating them; run the rotation again`, { id });
-      }
-      for (const old of replaced) rows.rotateKey(old, at, graceUntil, credential.id);
-      rows.insertCredential({ id: credential.id, identityId: id, kind: "api_key", secretHash: hash, createdAt: at, expiresAt: null });
-      rows.setNotBefore(id, at, grace > 0 ? graceUntil : null, at);
-    },
+    effects: [
+      ...unchanged(rows, id, identity.owner),
+      // CONFLICT when the active keys are no longer `replaced`.
+      { type: "api_key.rotate", identityId: id, replaced, replacedBy: credential.id, at, validUntil: graceUntil, graceUntil: grace > 0 ? graceUntil : null },
+      { type: "credential.insert", credential: { id: credential.id, identityId: id, kind: "api_key", secretHash: hash, createdAt: at, expiresAt: null } },
+    ],
   });
   return { key, credential, replaced: rows.credentialsOf(id).filter((c) => replaced.includes(c.id)) };
 }
@@ -95,9 +91,7 @@ export async function revokeCredential(ctx: ChangeContext, credentialId: string,
   const at = ctx.now().toISOString();
   const { secret_hash: _hash, ...info } = row;
   await ctx.ledger.append(lifecycleRecord("revoked", identity, actor, { credential: info, ...(reason !== undefined ? { note: reason } : {}) }), {
-    effect: () => {
-      if (!rows.revokeCredential(credentialId, at)) throw new ArbiterError("CONFLICT", `credential ${credentialId} is already revoked`, { credentialId });
-    },
+    effects: [{ type: "credential.revoke", id: credentialId, at }],
   });
   return { ...info, status: "revoked", revoked_at: at };
 }

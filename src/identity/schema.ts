@@ -1,6 +1,6 @@
 // What an identity and a credential are, and the inputs that create or change one (shared by CLI and HTTP).
 import { z } from "zod";
-import { identityTypeSchema, type Caller, type JsonObject } from "../record/index.js";
+import { identityTypeSchema, type Caller } from "../record/index.js";
 
 /** Ids travel in URLs, CLI arguments, Cedar entity ids and JWT `sub` claims, hence this small alphabet. */
 export const identityIdSchema = z
@@ -91,44 +91,9 @@ export const listFilterSchema = z.strictObject({
 });
 export type ListFilter = z.infer<typeof listFilterSchema>;
 
-export interface Identity {
-  id: string;
-  type: ManagedType;
-  /** The accountable human; null for humans. */
-  owner: string | null;
-  status: IdentityStatus;
-  display_name: string | null;
-  groups: string[];
-  /** Operator roles, each one of ROLES (checked on the way in; typed loosely so a policy's role name can be looked up). */
-  roles: string[];
-  attributes: JsonObject;
-  /** What this identity may assert as an enforcement point; null: nothing (see assertionScopeSchema). */
-  assertion_scope: AssertionScope | null;
-  /** Tokens issued before this instant are refused (CREDENTIAL_ROTATED) once the grace below has passed. */
-  credentials_not_before: string | null;
-  credentials_grace_until: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export type CredentialKind = "api_key" | "token";
-export type CredentialStatus = "active" | "rotated" | "revoked";
-
-/** A credential as stored: never a secret, never a hash. */
-export interface CredentialInfo {
-  id: string;
-  identity_id: string;
-  kind: CredentialKind;
-  status: CredentialStatus;
-  created_at: string;
-  /** Tokens: their `exp`. API keys: null, or the end of the grace period once rotated. */
-  expires_at: string | null;
-  rotated_at: string | null;
-  revoked_at: string | null;
-  replaced_by: string | null;
-  /** Tokens: the task they were issued for (completing it revokes them all); null otherwise. */
-  task: string | null;
-}
+// The shapes the store keeps (store/contracts/identities.ts); the schemas above check what goes in.
+export type { CredentialInfo, CredentialKind, CredentialStatus, Identity } from "../store/index.js";
+import type { Identity } from "../store/index.js";
 
 /**
  * Who makes a change; recorded as the `actor` of the lifecycle record, and with how it was

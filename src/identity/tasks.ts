@@ -2,7 +2,7 @@
 import { ArbiterError } from "../record/index.js";
 import { parseInput, requireIdentity, type ChangeContext } from "./changes.js";
 import { lifecycleRecord } from "./records.js";
-import type { TaskRow } from "./rows.js";
+import type { TaskRow } from "../store/index.js";
 import { taskIdSchema, type Actor } from "./schema.js";
 
 export interface TaskCompletion {
@@ -59,25 +59,14 @@ export async function completeTask(ctx: ChangeContext, id: string, actor: Actor,
   const owner = requireIdentity(rows, before.owner);
   const listed = credentials();
   const at = ctx.now().toISOString();
-  let raced = false;
   const record = lifecycleRecord("task_completed", owner, actor, {
     note: reason ?? `task ${before.id} completed: ${listed.length} credential(s) revoked`,
     attributes: { task: before.id, credentials: listed },
   });
-  await ctx.ledger.append(record, {
-    effect: () => {
-      const now = rows.task(before.id);
-      if (now?.completed_at != null) {
-        raced = true;
-        // Another process completed it first: abort this record, answer as a repeat.
-        throw new ArbiterError("CONFLICT", `task ${before.id} was completed meanwhile`, { task: before.id });
-      }
-      if (credentials().join() !== listed.join()) {
-        throw new ArbiterError("CONFLICT", `a token was issued for task ${before.id} while completing it; complete it again`, { task: before.id });
-      }
-      rows.completeTask(before.id, at, actor.id);
-    },
-  }).catch((err: unknown) => {
+  let raced = false;
+  await ctx.ledger.append(record, { effects: [{ type: "task.complete", id: before.id, at, by: actor.id, credentials: listed }] }).catch((err: unknown) => {
+    // Another process completed it first (CONFLICT, this record refused): answer as a repeat.
+    raced = err instanceof ArbiterError && err.code === "CONFLICT" && rows.task(before.id)?.completed_at != null;
     if (!raced) throw err;
   });
   const after = rows.task(before.id) as TaskRow;

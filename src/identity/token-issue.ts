@@ -1,7 +1,7 @@
 // Issuing access tokens: directly to an identity, or by RFC 8693 token exchange to an actor for a subject.
 import { ArbiterError } from "../record/index.js";
 import type { AuthResult, Authenticated } from "./authenticate.js";
-import { requireActive, type ChangeContext } from "./changes.js";
+import { requireActive, unchanged, type ChangeContext } from "./changes.js";
 import { MAX_DELEGATION_DEPTH } from "./delegation.js";
 import { newTokenId, signToken } from "./jwt.js";
 import { lifecycleRecord } from "./records.js";
@@ -100,6 +100,8 @@ async function mint(ctx: TokenContext, m: Mint): Promise<IssuedToken> {
   const [acting] = m.chain as [string, ...string[]];
   const identities = m.chain.map((id) => requireActive(rows, id));
   if (m.task !== undefined) requireOpenTask(ctx, m.task);
+  // Read with the checks, before the signature's await: the commit refuses a change to any of them since.
+  const expected = unchanged(rows, ...new Set(identities.flatMap((identity) => [identity.id, identity.owner])));
   const now = ctx.now();
   const iat = Math.floor(now.getTime() / 1000);
   let exp = iat + ttlOf(ctx.settings, m.ttlSeconds);
@@ -138,14 +140,11 @@ async function mint(ctx: TokenContext, m: Mint): Promise<IssuedToken> {
     ...(m.chain.length > 1 ? { attributes: { act_for: m.chain.slice(1) } } : {}),
   });
   await ctx.ledger.append(record, {
-    effect: () => {
-      for (const id of m.chain) requireActive(rows, id);
-      if (m.task !== undefined) {
-        requireOpenTask(ctx, m.task);
-        rows.insertTask(m.task, acting, at);
-      }
-      rows.insertCredential({ id: jti, identityId: acting, kind: "token", secretHash: null, createdAt: at, expiresAt, ...(m.task !== undefined ? { task: m.task } : {}) });
-    },
+    effects: [
+      ...expected,
+      ...(m.task !== undefined ? [{ type: "task.open", id: m.task, owner: acting, at } as const] : []),
+      { type: "credential.insert", credential: { id: jti, identityId: acting, kind: "token", secretHash: null, createdAt: at, expiresAt, ...(m.task !== undefined ? { task: m.task } : {}) } },
+    ],
   });
   return { token, credential };
 }

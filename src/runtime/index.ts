@@ -10,6 +10,7 @@ import {
   SqliteApprovals,
   SqliteBreakGlass,
   SqliteGrants,
+  SqliteIdentities,
   SqlitePolicies,
   SqliteStreamPositions,
   type ApprovalRepository,
@@ -79,7 +80,7 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
     ...(options.backgroundCheckpoints !== undefined ? { backgroundCheckpoints: options.backgroundCheckpoints } : {}),
   });
   const now = options.now ?? (() => new Date());
-  const identities = new IdentityDirectory({ db, ledger, dataDir: dir, issuer: config.origin, now });
+  const identities = new IdentityDirectory({ identities: new SqliteIdentities(db), ledger, dataDir: dir, issuer: config.origin, now });
   const policies = new PolicyStore(new SqlitePolicies(db), ledger);
   const approvals = new SqliteApprovals(db);
   const grants = new SqliteGrants(db);

@@ -60,3 +60,20 @@ export { SqliteApprovals } from "./sqlite/approval-repository.js";
 export { SqliteBreakGlass } from "./sqlite/break-glass-repository.js";
 export type { PolicyActivation, PolicyRepository, StoredActivation, StoredPolicyVersion } from "./contracts/policies.js";
 export { SqlitePolicies } from "./sqlite/policy-repository.js";
+export type {
+  AssertionScope,
+  CredentialInfo,
+  CredentialKind,
+  CredentialRow,
+  CredentialStatus,
+  CredentialWithHolder,
+  Holder,
+  Identity,
+  IdentityEffect,
+  IdentityFilter,
+  IdentityRepository,
+  IdentityStatus,
+  NewCredential,
+  TaskRow,
+} from "./contracts/identities.js";
+export { SqliteIdentities } from "./sqlite/identity-repository.js";

@@ -1,4 +1,5 @@
 // End to end through the real CLI: identities, owners, keys, rotation, tokens, lifecycle, and what the ledger holds.
+import { SqliteIdentities } from "../../src/store/index.js";
 import { join } from "node:path";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,7 +24,7 @@ function json<T>(args: string[]): T {
 async function authenticate(credential: string) {
   const { ledger, db, config } = openLedger(data, { checkpointIntervalMs: 0 });
   try {
-    return await new IdentityDirectory({ db, ledger, dataDir: data, issuer: config.origin }).authenticate(credential);
+    return await new IdentityDirectory({ identities: new SqliteIdentities(db), ledger, dataDir: data, issuer: config.origin }).authenticate(credential);
   } finally {
     await ledger.close();
   }

@@ -1,4 +1,5 @@
 // authenticate(): every success and every failure reason, produced by real keys, tokens and lifecycle changes.
+import { SqliteIdentities } from "../../src/store/index.js";
 import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -173,7 +174,7 @@ describe("tokens", () => {
   });
 
   it("refuses a token of another issuer, audience or type, signed with the right key, as CREDENTIAL_INVALID", async () => {
-    const elsewhere = new IdentityDirectory({ db: fx.db, ledger: fx.ledger, dataDir: fx.dir, issuer: "elsewhere.example", now: fx.now });
+    const elsewhere = new IdentityDirectory({ identities: new SqliteIdentities(fx.db), ledger: fx.ledger, dataDir: fx.dir, issuer: "elsewhere.example", now: fx.now });
     const foreign = await elsewhere.issueToken("t1", {}, ADMIN);
     expect(await reason(foreign.token)).toBe("CREDENTIAL_INVALID");
     const { token } = await directory.issueToken("t1", {}, ADMIN);

@@ -1,4 +1,5 @@
 // A directory on a fresh data directory with a clock the test moves, plus a human owner to hang identities on.
+import { SqliteIdentities } from "../../src/store/index.js";
 import { afterAll } from "vitest";
 import { IdentityDirectory, type Actor, type TokenSettings } from "../../src/identity/index.js";
 import { freshLedger } from "../support/ledger.js";
@@ -21,7 +22,7 @@ export function freshDirectory(tokens: Partial<TokenSettings> = {}): Fixture {
   const opened = freshLedger();
   let clock = START;
   const directory = new IdentityDirectory({
-    db: opened.db,
+    identities: new SqliteIdentities(opened.db),
     ledger: opened.ledger,
     dataDir: opened.dir,
     issuer: opened.config.origin,

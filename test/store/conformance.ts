@@ -9,6 +9,7 @@ import type {
   ApprovalRepository,
   BreakGlassRepository,
   GrantRepository,
+  IdentityRepository,
   LimitCounterTable,
   NewApprovalRequest,
   NewGrant,
@@ -18,6 +19,7 @@ import type {
 } from "../../src/store/index.js";
 import { limitStoreSuite } from "../decide/limit-store-suite.js";
 import { eventLine } from "../support/ledger.js";
+import { identityConformance } from "./identity-conformance.js";
 
 export interface StoreUnderTest {
   ledger: Ledger;
@@ -25,6 +27,7 @@ export interface StoreUnderTest {
   approvals: ApprovalRepository;
   breakGlass: BreakGlassRepository;
   policies: PolicyRepository;
+  identities: IdentityRepository;
   limits: LimitCounterTable;
   close(): Promise<void>;
 }
@@ -188,5 +191,6 @@ export function storeConformance(name: string, open: () => Promise<StoreUnderTes
     }));
   });
 
+  identityConformance(name, open);
   limitStoreSuite(`${name} counters`, async () => new CountedLimits((await open()).limits));
 }

@@ -1,5 +1,5 @@
 // The store conformance suite against the embedded SQLite store, opened as the product opens it.
-import { SqliteApprovals, SqliteBreakGlass, SqliteGrants, SqliteLimitCounters, SqlitePolicies } from "../../src/store/index.js";
+import { SqliteApprovals, SqliteBreakGlass, SqliteGrants, SqliteIdentities, SqliteLimitCounters, SqlitePolicies } from "../../src/store/index.js";
 import { freshLedger } from "../support/ledger.js";
 import { storeConformance } from "./conformance.js";
 
@@ -11,6 +11,7 @@ storeConformance("SQLite", () => {
     approvals: new SqliteApprovals(db),
     breakGlass: new SqliteBreakGlass(db),
     policies: new SqlitePolicies(db),
+    identities: new SqliteIdentities(db),
     limits: new SqliteLimitCounters(db),
     close: () => ledger.close(),
   };

@@ -3,6 +3,7 @@ import type { RawValueSelector } from "../types.js";
 import type { ApprovalState, NewApprovalRequest } from "./approvals.js";
 import type { NewBreakGlassSession } from "./break-glass.js";
 import type { NewGrant } from "./grants.js";
+import type { IdentityEffect } from "./identities.js";
 import type { PolicyActivation } from "./policies.js";
 
 /**
@@ -32,4 +33,5 @@ export type StoreEffect =
   /** Stores a policy version and activates it; CONFLICT when the active version is no longer `previous`. */
   | { type: "policy.activate"; activation: PolicyActivation }
   /** Deletes the raw values of a subject or a record; CONFLICT unless exactly `expected` were deleted. */
-  | { type: "raw_values.erase"; selector: RawValueSelector; expected: number };
+  | { type: "raw_values.erase"; selector: RawValueSelector; expected: number }
+  | IdentityEffect;

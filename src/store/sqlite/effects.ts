@@ -5,6 +5,7 @@ import { SqliteApprovals } from "./approval-repository.js";
 import { SqliteBreakGlass } from "./break-glass-repository.js";
 import type { SqliteDatabase } from "./database.js";
 import { SqliteGrants } from "./grant-repository.js";
+import { SqliteIdentities } from "./identity-repository.js";
 import { SqlitePolicies } from "./policy-repository.js";
 import type { SqliteRecordQueries } from "./record-queries.js";
 
@@ -13,12 +14,14 @@ export class SqliteEffects {
   private readonly approvals: SqliteApprovals;
   private readonly breakGlass: SqliteBreakGlass;
   private readonly policies: SqlitePolicies;
+  private readonly identities: SqliteIdentities;
 
   constructor(db: SqliteDatabase, private readonly queries: SqliteRecordQueries) {
     this.grants = new SqliteGrants(db);
     this.approvals = new SqliteApprovals(db);
     this.breakGlass = new SqliteBreakGlass(db);
     this.policies = new SqlitePolicies(db);
+    this.identities = new SqliteIdentities(db);
   }
 
   applyAll(effects: readonly StoreEffect[]): void {
@@ -54,6 +57,8 @@ export class SqliteEffects {
         }
         return;
       }
+      default:
+        return this.identities.apply(effect);
     }
   }
 }

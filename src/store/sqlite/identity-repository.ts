@@ -1,9 +1,24 @@
-// The identity tables in SQLite: prepared statements on the shared connection, rows in and out.
+// The identity tables in SQLite: IdentityRepository's reads, and the identity effects the ledger's commit applies.
 // Nothing here caches state: another process may change a row at any moment and every read must see it.
 // Every write bumps the connection's change counter, so that caches of what these rows say (the operator
 // credentials a server remembers) are dropped by the next lookup.
 import type { Statement } from "better-sqlite3";
-import { changeCounterOf, type ChangeCounter, type SqliteDatabase } from "../store/index.js";
+import { ArbiterError } from "../../record/index.js";
+import type { IdentityEffect } from "../contracts/identities.js";
+import type {
+  CredentialInfo,
+  CredentialRow,
+  CredentialWithHolder,
+  Holder,
+  Identity,
+  IdentityFilter,
+  IdentityRepository,
+  IdentityStatus,
+  NewCredential,
+  TaskRow,
+} from "../contracts/identities.js";
+import { changeCounterOf, type ChangeCounter } from "./change-counter.js";
+import type { SqliteDatabase } from "./database.js";
 import {
   CREDENTIAL_COLUMNS,
   CREDENTIAL_HOLDER_SQL,
@@ -13,33 +28,31 @@ import {
   toHolder,
   toIdentity,
   type CredentialHolderRow,
-  type CredentialRow,
-  type Holder,
   type HolderRow,
   type IdentityRow,
-  type NewCredential,
-  type TaskRow,
-} from "./row-mapping.js";
-import type { CredentialInfo, CredentialKind, Identity, IdentityStatus, ListFilter } from "./schema.js";
+} from "./identity-rows.js";
 
-export type { CredentialRow, Holder, NewCredential, TaskRow } from "./row-mapping.js";
+type Filter = Record<"type" | "status" | "owner" | "group", string | null>;
 
+function conflict(message: string, details: Record<string, unknown>): ArbiterError {
+  return new ArbiterError("CONFLICT", message, details);
+}
 
-export class IdentityRows {
+export class SqliteIdentities implements IdentityRepository {
   private readonly stmt: {
     identity: Statement<[string], IdentityRow | undefined>;
     holder: Statement<[string], HolderRow | undefined>;
     credentialHolder: Statement<[string], CredentialHolderRow | undefined>;
-    list: Statement<[Record<"type" | "status" | "owner" | "group", string | null>], IdentityRow>;
+    list: Statement<[Filter], IdentityRow>;
     liveOwned: Statement<[string], string>;
     insertIdentity: Statement<unknown[]>;
-    setStatus: Statement<[IdentityStatus, string, string]>;
+    setStatus: Statement<[IdentityStatus, string, string, IdentityStatus]>;
     setFields: Statement<[string | null, string | null, string, string, string, string | null, string, string]>;
     setNotBefore: Statement<[string, string | null, string, string]>;
     credential: Statement<[string], CredentialRow | undefined>;
     credentialsOf: Statement<[string], CredentialInfo>;
     activeKeysOf: Statement<[string], string>;
-    insertCredential: Statement<[string, string, CredentialKind, Buffer | null, string, string | null, string | null]>;
+    insertCredential: Statement<unknown[]>;
     task: Statement<[string], TaskRow | undefined>;
     insertTask: Statement<[string, string, string]>;
     completeTask: Statement<[string, string, string]>;
@@ -70,9 +83,9 @@ export class IdentityRows {
         )
         .pluck(),
       insertIdentity: db.prepare(
-        `INSERT INTO identities (${IDENTITY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)`,
+        `INSERT INTO identities (${IDENTITY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?) ON CONFLICT (id) DO NOTHING`,
       ),
-      setStatus: db.prepare("UPDATE identities SET status = ?, updated_at = ? WHERE id = ?"),
+      setStatus: db.prepare("UPDATE identities SET status = ?, updated_at = ? WHERE id = ? AND status = ?"),
       setFields: db.prepare(
         "UPDATE identities SET owner = ?, display_name = ?, groups = ?, roles = ?, attributes = ?, assertion_scope = ?, updated_at = ? WHERE id = ?",
       ),
@@ -103,7 +116,6 @@ export class IdentityRows {
     };
   }
 
-  /** Changes so far, this process's and any other connection's (see ChangeCounter). */
   changeVersion(): number {
     return this.changes.version();
   }
@@ -113,14 +125,12 @@ export class IdentityRows {
     return row && toIdentity(row);
   }
 
-  /** The identity with its owner's type and status, in one read. */
   holder(id: string): Holder | undefined {
     const row = this.stmt.holder.get(id);
     return row && toHolder(row);
   }
 
-  /** A credential with its identity and that identity's owner, in one read; holder is undefined if the identity is gone. */
-  credentialWithHolder(id: string): { credential: CredentialRow; holder: Holder | undefined; taskCompletedAt: string | null } | undefined {
+  credentialWithHolder(id: string): CredentialWithHolder | undefined {
     const row = this.stmt.credentialHolder.get(id);
     if (row === undefined) return undefined;
     const credential: CredentialRow = {
@@ -139,37 +149,13 @@ export class IdentityRows {
     return { credential, holder: typeof row.id === "string" ? toHolder(row as HolderRow) : undefined, taskCompletedAt: row.c_task_completed_at };
   }
 
-  list(filter: ListFilter): Identity[] {
+  list(filter: IdentityFilter): Identity[] {
     const params = { type: filter.type ?? null, status: filter.status ?? null, owner: filter.owner ?? null, group: filter.group ?? null };
     return this.stmt.list.all(params).map(toIdentity);
   }
 
-  /** Non-human identities owned by `owner` that can act or come back (active or suspended). */
   liveOwned(owner: string): string[] {
     return this.stmt.liveOwned.all(owner);
-  }
-
-  insertIdentity(identity: Identity): void {
-    this.changes.bump();
-    this.stmt.insertIdentity.run(identity.id, identity.type, identity.owner, identity.status, identity.display_name,
-      JSON.stringify(identity.groups), JSON.stringify(identity.roles), JSON.stringify(identity.attributes),
-      scopeText(identity), identity.created_at, identity.updated_at);
-  }
-
-  setStatus(id: string, status: IdentityStatus, at: string): void {
-    this.changes.bump();
-    this.stmt.setStatus.run(status, at, id);
-  }
-
-  setFields(identity: Identity): void {
-    this.changes.bump();
-    this.stmt.setFields.run(identity.owner, identity.display_name, JSON.stringify(identity.groups), JSON.stringify(identity.roles),
-      JSON.stringify(identity.attributes), scopeText(identity), identity.updated_at, identity.id);
-  }
-
-  setNotBefore(id: string, notBefore: string, graceUntil: string | null, at: string): void {
-    this.changes.bump();
-    this.stmt.setNotBefore.run(notBefore, graceUntil, at, id);
   }
 
   credential(id: string): CredentialRow | undefined {
@@ -184,46 +170,91 @@ export class IdentityRows {
     return this.stmt.activeKeysOf.all(identityId);
   }
 
-  insertCredential(c: NewCredential): void {
-    this.changes.bump();
-    this.stmt.insertCredential.run(c.id, c.identityId, c.kind, c.secretHash, c.createdAt, c.expiresAt, c.task ?? null);
-  }
-
   task(id: string): TaskRow | undefined {
     return this.stmt.task.get(id);
-  }
-
-  /** Creates the task with its owner unless it exists (its first owner stays). */
-  insertTask(id: string, owner: string, at: string): void {
-    this.stmt.insertTask.run(id, owner, at);
   }
 
   credentialsOfTask(task: string): CredentialInfo[] {
     return this.stmt.credentialsOfTask.all(task);
   }
 
-  /** Marks the task completed and revokes its credentials; false when it was already completed. */
-  completeTask(id: string, at: string, by: string): boolean {
-    this.changes.bump();
-    if (this.stmt.completeTask.run(at, by, id).changes === 0) return false;
-    this.stmt.revokeTask.run(at, id);
-    return true;
+  /** Applies one identity effect; only inside the ledger's write transaction (SqliteEffects). */
+  apply(effect: IdentityEffect): void {
+    // Conservative: a bump in a transaction that then rolls back only costs a cache miss.
+    if (effect.type !== "identity.expect" && effect.type !== "identity.owns_none") this.changes.bump();
+    switch (effect.type) {
+      case "identity.insert":
+        return this.insertIdentity(effect.identity);
+      case "identity.expect": {
+        const found = this.identity(effect.id);
+        if (found?.status !== effect.status || found.updated_at !== effect.updatedAt) {
+          throw conflict(`identity ${effect.id} changed while being updated; try again`, { id: effect.id });
+        }
+        return;
+      }
+      case "identity.owns_none": {
+        const owned = this.liveOwned(effect.owner);
+        if (owned.length > 0) throw conflict(`${effect.owner} came to own ${owned.join(", ")} meanwhile; transfer it first`, { id: effect.owner, owned });
+        return;
+      }
+      case "identity.update": {
+        const i = effect.identity;
+        this.stmt.setFields.run(i.owner, i.display_name, JSON.stringify(i.groups), JSON.stringify(i.roles), JSON.stringify(i.attributes), scopeText(i), i.updated_at, i.id);
+        return;
+      }
+      case "identity.set_status":
+        if (this.stmt.setStatus.run(effect.status, effect.at, effect.id, effect.from).changes === 0) {
+          throw conflict(`identity ${effect.id} changed while being updated; try again`, { id: effect.id });
+        }
+        if (effect.revokeCredentials) this.stmt.revokeAllOf.run(effect.at, effect.id);
+        return;
+      case "credential.insert":
+        return this.insertCredential(effect.credential);
+      case "credential.revoke":
+        if (this.stmt.revokeCredential.run(effect.at, effect.id).changes === 0) {
+          throw conflict(`credential ${effect.id} is already revoked`, { credentialId: effect.id });
+        }
+        return;
+      case "api_key.rotate":
+        return this.rotate(effect);
+      case "task.open": {
+        const task = this.task(effect.id);
+        if (task?.completed_at != null) {
+          throw conflict(`task ${effect.id} was completed at ${task.completed_at}; a completed task gets no new token`, { task: effect.id, reason_code: "TASK_COMPLETED" });
+        }
+        this.stmt.insertTask.run(effect.id, effect.owner, effect.at);
+        return;
+      }
+      case "task.complete":
+        return this.complete(effect);
+    }
   }
 
-  /** Marks an active API key rotated; it stays usable until `validUntil`. */
-  rotateKey(id: string, at: string, validUntil: string, replacedBy: string): void {
-    this.changes.bump();
-    this.stmt.rotateKey.run(at, validUntil, replacedBy, id);
+  private insertIdentity(identity: Identity): void {
+    const inserted = this.stmt.insertIdentity.run(identity.id, identity.type, identity.owner, identity.status, identity.display_name,
+      JSON.stringify(identity.groups), JSON.stringify(identity.roles), JSON.stringify(identity.attributes),
+      scopeText(identity), identity.created_at, identity.updated_at);
+    if (inserted.changes === 0) throw conflict(`identity ${identity.id} already exists`, { id: identity.id });
   }
 
-  revokeCredential(id: string, at: string): boolean {
-    this.changes.bump();
-    return this.stmt.revokeCredential.run(at, id).changes > 0;
+  private insertCredential(c: NewCredential): void {
+    this.stmt.insertCredential.run(c.id, c.identityId, c.kind, c.secretHash, c.createdAt, c.expiresAt, c.task ?? null);
   }
 
-  revokeAllOf(identityId: string, at: string): void {
-    this.changes.bump();
-    this.stmt.revokeAllOf.run(at, identityId);
+  private rotate(effect: Extract<IdentityEffect, { type: "api_key.rotate" }>): void {
+    if (this.activeKeysOf(effect.identityId).join() !== effect.replaced.join()) {
+      throw conflict(`the keys of ${effect.identityId} changed while rotating them; run the rotation again`, { id: effect.identityId });
+    }
+    for (const old of effect.replaced) this.stmt.rotateKey.run(effect.at, effect.validUntil, effect.replacedBy, old);
+    this.stmt.setNotBefore.run(effect.at, effect.graceUntil, effect.at, effect.identityId);
+  }
+
+  private complete(effect: Extract<IdentityEffect, { type: "task.complete" }>): void {
+    if (this.task(effect.id)?.completed_at != null) throw conflict(`task ${effect.id} was completed meanwhile`, { task: effect.id });
+    if (this.credentialsOfTask(effect.id).map((c) => c.id).join() !== effect.credentials.join()) {
+      throw conflict(`a token was issued for task ${effect.id} while completing it; complete it again`, { task: effect.id });
+    }
+    this.stmt.completeTask.run(effect.at, effect.by, effect.id);
+    this.stmt.revokeTask.run(effect.at, effect.id);
   }
 }
-

@@ -1,6 +1,6 @@
-// The identity tables' rows as SQLite holds them (JSON arrays and objects as text) and their mapping to the directory's types.
-import type { JsonObject } from "../record/index.js";
-import type { AssertionScope, CredentialInfo, CredentialKind, Identity, IdentityStatus, ManagedType } from "./schema.js";
+// The identity tables' rows as SQLite holds them (JSON arrays and objects as text) and their mapping to the contract's types.
+import type { JsonObject } from "../../record/index.js";
+import type { ManagedType, AssertionScope, CredentialInfo, CredentialKind, Holder, Identity, IdentityStatus } from "../contracts/identities.js";
 
 export interface IdentityRow {
   id: string;
@@ -16,35 +16,6 @@ export interface IdentityRow {
   credentials_grace_until: string | null;
   created_at: string;
   updated_at: string;
-}
-
-export interface CredentialRow extends CredentialInfo {
-  secret_hash: Buffer | null;
-}
-
-/** An identity with the type and status of its owner (undefined: no owner, or an owner the store does not hold). */
-export interface Holder {
-  identity: Identity;
-  owner: { type: ManagedType; status: IdentityStatus } | undefined;
-}
-
-/** A task: created by the first token issued for it, completed once. */
-export interface TaskRow {
-  id: string;
-  owner: string;
-  created_at: string;
-  completed_at: string | null;
-  completed_by: string | null;
-}
-
-export interface NewCredential {
-  id: string;
-  identityId: string;
-  kind: CredentialKind;
-  secretHash: Buffer | null;
-  createdAt: string;
-  expiresAt: string | null;
-  task?: string;
 }
 
 export const IDENTITY_COLUMNS = `id, type, owner, status, display_name, groups, roles, attributes, assertion_scope, credentials_not_before,
