@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { progressBar } from "../src/cli/progress.js";
 import { initLedgerDir, openLedger } from "../src/ledger/index.js";
 import { syncDecisionKeys, type LinkageSummary } from "../src/linkage/index.js";
+import { SqliteLinkage } from "../src/store/index.js";
 import { openRuntime } from "../src/runtime/index.js";
 import { fmt, machineLine } from "./machine.js";
 
@@ -77,7 +78,7 @@ async function build(dir: string, eventsFile: string): Promise<{ buildSeconds: n
   progress.stop();
   const buildSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   const syncStarted = process.hrtime.bigint();
-  await syncDecisionKeys(db, ledger);
+  await syncDecisionKeys(new SqliteLinkage(db), ledger);
   const syncSeconds = Number(process.hrtime.bigint() - syncStarted) / 1e9;
   await ledger.close();
   const out = createWriteStream(eventsFile);

@@ -1,7 +1,7 @@
 // linkage_decisions: the join's view of every decision (Arbiter's and imported ones), read from the leaves once.
 import type { Ledger } from "../ledger/index.js";
 import type { StoredRecord } from "../record/index.js";
-import type { SqliteDatabase } from "../store/index.js";
+import { DECISION_KEY_COLUMNS as COLUMNS, type DecisionKeyRow as Row, type LinkageRepository } from "../store/index.js";
 import { KEY_HASH_VERSION, keyHash, sarHash } from "./key-hash.js";
 
 /** Leaves are parsed only when they can be one of these (canonical JSON writes exactly these bytes). */
@@ -9,13 +9,6 @@ const DECISION_MARK = Buffer.from('"kind":"decision"');
 const IMPORTED_MARK = Buffer.from('"kind":"imported"');
 /** Rows per transaction; the loop yields between chunks so a server stays responsive during a first sync. */
 const CHUNK = 8192;
-
-type Row = [
-  idx: number, decisionId: string, sourceId: string | null, engine: string, timeMs: number, outcome: string, reason: string | null,
-  subject: string, credential: string | null, action: string, resourceType: string | null, resourceId: string, trace: string | null,
-  argsDigest: string | null, grantId: string | null, grantExpiresAt: string | null, approvalId: string | null,
-  hId: number, hSource: number | null, hTrace: number | null, hCredential: number | null, hSar: number, hAction: number, hResource: number,
-];
 
 function rowOf(index: number, record: StoredRecord): Row | undefined {
   if (record.kind === "decision") {
@@ -46,26 +39,14 @@ function rowOf(index: number, record: StoredRecord): Row | undefined {
  * Brings linkage_decisions up to the ledger's current size, reading only entries it has not seen
  * (the watermark is kept in linkage_meta). A change of the key hash rebuilds the table.
  */
-export async function syncDecisionKeys(db: SqliteDatabase, ledger: Ledger, onProgress?: (done: number, total: number) => void): Promise<{ added: number; indexed: number }> {
-  const meta = db.prepare<[string], string>("SELECT value FROM linkage_meta WHERE key = ?").pluck();
-  const setMeta = db.prepare("INSERT INTO linkage_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-  const insert = db.prepare(`INSERT OR IGNORE INTO linkage_decisions VALUES (${Array.from({ length: 24 }, () => "?").join(", ")})`);
-  if (meta.get("hash_version") !== KEY_HASH_VERSION) {
-    db.transaction(() => {
-      db.prepare("DELETE FROM linkage_decisions").run();
-      setMeta.run("hash_version", KEY_HASH_VERSION);
-      setMeta.run("indexed_size", "0");
-    })();
-  }
-  const from = Number(meta.get("indexed_size") ?? "0");
+export async function syncDecisionKeys(tables: LinkageRepository, ledger: Ledger, onProgress?: (done: number, total: number) => void): Promise<{ added: number; indexed: number }> {
+  if (tables.decisionKeysMark().hashVersion !== KEY_HASH_VERSION) tables.resetDecisionKeys(KEY_HASH_VERSION);
+  const from = tables.decisionKeysMark().indexedSize;
   const size = ledger.size();
   let rows: Row[] = [];
   let added = 0;
   const flush = (upTo: number): void => {
-    db.transaction(() => {
-      for (const row of rows) insert.run(...row);
-      setMeta.run("indexed_size", String(upTo));
-    })();
+    tables.addDecisionKeys(rows, upTo);
     added += rows.length;
     rows = [];
   };
@@ -93,35 +74,20 @@ export interface DecisionKeysProblem {
   problem: string;
 }
 
-const COLUMNS = [
-  "idx", "decision_id", "source_id", "engine", "time_ms", "outcome", "reason_code", "subject_id", "credential_id", "action", "resource_type",
-  "resource_id", "trace_id", "args_digest", "grant_id", "grant_expires_at", "approval_request_id", "h_id", "h_source", "h_trace",
-  "h_credential", "h_sar", "h_action", "h_resource",
-] as const;
-
 /**
  * Recomputes every linkage_decisions row from its leaf and compares it with the stored one, the way
  * `log verify` checks the search index: the join answers from this table, so an edited outcome,
  * grant or subject here would make linkage report a finding that is not true, or hide one that is.
  * Rows past the table's watermark are not there yet, and are not problems. Returns the first problem.
  */
-export function checkDecisionKeys(db: SqliteDatabase, ledger: Ledger): { rows: number; problem?: DecisionKeysProblem } {
+export function checkDecisionKeys(tables: LinkageRepository, ledger: Ledger): { rows: number; problem?: DecisionKeysProblem } {
   // One snapshot, as verifyLedger reads: a server appending meanwhile must not look like a missing row.
-  return ledger.reader.readConsistent(() => checkSnapshot(db, ledger));
+  return ledger.reader.readConsistent(() => checkSnapshot(tables, ledger));
 }
 
-function checkSnapshot(db: SqliteDatabase, ledger: Ledger): { rows: number; problem?: DecisionKeysProblem } {
-  const upTo = Number(db.prepare<[string], string>("SELECT value FROM linkage_meta WHERE key = ?").pluck().get("indexed_size") ?? "0");
-  // Read in chunks, not with iterate(): the connection cannot run the entry scan while a statement iterates.
-  const chunk = db.prepare<[number], unknown[]>(`SELECT * FROM linkage_decisions WHERE idx >= ? ORDER BY idx LIMIT ${CHUNK}`).raw();
-  const stored = (function* (): Generator<unknown[]> {
-    for (let from = 0; ; ) {
-      const batch = chunk.all(from);
-      yield* batch;
-      if (batch.length < CHUNK) return;
-      from = (batch[batch.length - 1]?.[0] as number) + 1;
-    }
-  })();
+function checkSnapshot(tables: LinkageRepository, ledger: Ledger): { rows: number; problem?: DecisionKeysProblem } {
+  const upTo = tables.decisionKeysMark().indexedSize;
+  const stored = tables.storedDecisionKeys();
   const problem = (index: number, text: string) => ({ rows, problem: { index, table: "linkage_decisions" as const, problem: text } });
   let rows = 0;
   let next = stored.next();
@@ -141,36 +107,4 @@ function checkSnapshot(db: SqliteDatabase, ledger: Ledger): { rows: number; prob
   }
   if (!next.done && (next.value[0] as number) < upTo) return problem(next.value[0] as number, "a row with no decision at its index");
   return { rows };
-}
-
-/** The columns of one decision the findings need beyond the in-memory keys. */
-export interface DecisionDetail {
-  decision_id: string;
-  engine: string;
-  time_ms: number;
-  outcome: string;
-  reason_code: string | null;
-  subject_id: string;
-  credential_id: string | null;
-  action: string;
-  resource_type: string | null;
-  resource_id: string;
-  args_digest: string | null;
-  grant_id: string | null;
-  grant_expires_at: string | null;
-  approval_request_id: string | null;
-}
-
-export function decisionDetailReader(db: SqliteDatabase): (idx: number) => DecisionDetail | undefined {
-  const stmt = db.prepare<[number], DecisionDetail>(`SELECT decision_id, engine, time_ms, outcome, reason_code, subject_id, credential_id, action,
-    resource_type, resource_id, args_digest, grant_id, grant_expires_at, approval_request_id FROM linkage_decisions WHERE idx = ?`);
-  return (idx) => stmt.get(idx);
-}
-
-/** Imported decisions already in the ledger, so that importing the same log twice appends nothing twice. */
-export function knownForeignDecision(db: SqliteDatabase): (engine: string, sourceId: string, action: string, resourceId: string) => boolean {
-  const stmt = db.prepare<[string, string, string, string], number>(
-    "SELECT 1 FROM linkage_decisions WHERE engine = ? AND source_id = ? AND action = ? AND resource_id = ? LIMIT 1",
-  ).pluck();
-  return (engine, sourceId, action, resourceId) => stmt.get(engine, sourceId, action, resourceId) !== undefined;
 }

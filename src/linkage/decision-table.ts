@@ -1,6 +1,6 @@
 // The join's in-memory view of linkage_decisions: columns as typed arrays, one KeyIndex per join key.
 import type { Outcome } from "../record/index.js";
-import type { SqliteDatabase } from "../store/index.js";
+import type { LinkageRepository } from "../store/index.js";
 import { KeyIndex } from "./key-index.js";
 
 export const OUTCOME_CODES: readonly Outcome[] = ["allow", "deny", "challenge", "error"];
@@ -49,8 +49,6 @@ export interface DecisionTable {
   bySar: KeyIndex;
 }
 
-type LoadedRow = [number, string, string, number, string, number, number | null, number | null, number | null, number, number, number, number];
-
 /**
  * Rows must be numbered in time order. Ledger order almost always is time order, and reading in
  * rowid order is a sequential scan (reading through the time index cost ≈ 9 µs a row, measured),
@@ -72,8 +70,8 @@ function permute<T extends Float64Array | Uint8Array>(column: T, order: Int32Arr
 }
 
 /** Reads every decision key once; memory is ≈ 100 bytes a decision plus the id strings. */
-export function loadDecisionTable(db: SqliteDatabase): DecisionTable {
-  const count = db.prepare<[], number>("SELECT count(*) FROM linkage_decisions").pluck().get() ?? 0;
+export function loadDecisionTable(tables: LinkageRepository): DecisionTable {
+  const count = tables.decisionKeyCount();
   const loaded = new Array<string>(count);
   const ledgerIndex = new Float64Array(count);
   const time = new Float64Array(count);
@@ -87,12 +85,8 @@ export function loadDecisionTable(db: SqliteDatabase): DecisionTable {
   const hSar = new Float64Array(count);
   const hAction = new Float64Array(count);
   const hResource = new Float64Array(count);
-  const rows = db
-    .prepare<[], LoadedRow>(`SELECT idx, decision_id, engine, time_ms, outcome, h_id, h_source, h_trace, h_credential, h_sar, h_action, h_resource,
-      grant_id IS NOT NULL OR approval_request_id IS NOT NULL FROM linkage_decisions ORDER BY idx`)
-    .raw();
   let row = 0;
-  for (const r of rows.iterate()) {
+  for (const r of tables.joinKeys()) {
     if (row >= count) break;
     ledgerIndex[row] = r[0];
     loaded[row] = r[1];

@@ -3,7 +3,7 @@ import type { Ledger } from "../ledger/index.js";
 import { newRecordId } from "../record/index.js";
 import { prepareLinkRecord } from "./link-leaf.js";
 import { LINKS_PER_RECORD, type LinkEntry } from "./records.js";
-import type { FindingRow, RecordRow, RunStore, SkippedRow, TraceRow } from "./run-store.js";
+import type { FindingRow, LinkageRepository, RecordRow, SkippedRow, TraceRow } from "../store/index.js";
 import type { Tally } from "./summary.js";
 
 /** Appends in flight at once: enough to fill a group commit, few enough to bound memory. */
@@ -32,7 +32,7 @@ export class EvidenceWriter {
 
   constructor(
     private readonly ledger: Ledger,
-    private readonly store: RunStore,
+    private readonly store: LinkageRepository,
     private readonly runId: string,
     private readonly tally: Tally,
     private readonly now: () => Date,
@@ -83,7 +83,7 @@ export class EvidenceWriter {
   async settle(force = false): Promise<void> {
     if (!force && this.pending.length < WINDOW) return;
     await Promise.all(this.pending.splice(0));
-    this.store.insert(this.runId, { records: this.records, traces: this.traces, findings: this.findings, skipped: this.skippedRows });
+    this.store.insertRunRows(this.runId, { records: this.records, traces: this.traces, findings: this.findings, skipped: this.skippedRows });
     this.records = [];
     this.traces = [];
     this.findings = [];

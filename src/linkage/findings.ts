@@ -1,7 +1,7 @@
 // The findings: what an event contradicts in its decision, its credential or its identity, checked against real state.
 import { argsDigest } from "../decide/index.js";
 import type { FindingCode, JsonObject } from "../record/index.js";
-import type { DecisionDetail } from "./decision-keys.js";
+import type { DecisionDetail } from "../store/index.js";
 import { OUTCOME_CODES, type DecisionTable } from "./decision-table.js";
 import { executed, reached, type LinkEvent, type Position } from "./event.js";
 import type { IdentityState } from "./identity-state.js";

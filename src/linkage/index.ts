@@ -8,5 +8,5 @@ export { checkPrincipalMap, DEFAULT_RULES, parsePrincipalMap, type PrincipalMap 
 export type { LinkInput } from "./input.js";
 export { describeSummary, type FileStats, type LinkageSummary } from "./summary.js";
 export { escapeHtml, renderHtml, type LinkageReport } from "./report.js";
-export type { FindingRow, SkippedRow } from "./run-store.js";
+export type { FindingRow, SkippedRow } from "../store/index.js";
 export type { TraceStep } from "./trace.js";

@@ -2,7 +2,7 @@
 import { ArbiterError, type RecordOfKind } from "../record/index.js";
 import type { LinkInput } from "./input.js";
 import { renderHtml, reportOf, type LinkageReport } from "./report.js";
-import { RunStore, type FindingRow, type RunRow } from "./run-store.js";
+import type { FindingRow, LinkageRepository, RunRow } from "../store/index.js";
 import { runLinkage, type LinkageDeps, type RunOptions } from "./run.js";
 import type { LinkageSummary } from "./summary.js";
 import { loadRecord, traceStory, type TraceStep } from "./trace.js";
@@ -50,10 +50,10 @@ function viewOf(row: RunRow): RunView {
 }
 
 export class Linkage {
-  private readonly store: RunStore;
+  private readonly store: LinkageRepository;
 
   constructor(private readonly deps: LinkageDeps) {
-    this.store = new RunStore(deps.db);
+    this.store = deps.tables;
   }
 
   /** Reads the input, imports foreign decisions, joins every event and records links and findings in the ledger. */
@@ -62,11 +62,11 @@ export class Linkage {
   }
 
   runs(limit = 50, before?: string): RunView[] {
-    return this.store.list(limit, before).map(viewOf);
+    return this.store.runs(limit, before).map(viewOf);
   }
 
   get(runId: string): RunView {
-    const row = this.store.get(runId);
+    const row = this.store.run(runId);
     if (row === undefined) throw new ArbiterError("NOT_FOUND", `no linkage run ${JSON.stringify(runId)}`, { runId });
     return viewOf(row);
   }

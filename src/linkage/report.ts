@@ -1,6 +1,6 @@
 // The run report: JSON for machines and one self-contained HTML page for people (no external assets, everything escaped).
 import type { JsonObject } from "../record/index.js";
-import type { FindingRow, SkippedRow } from "./run-store.js";
+import type { FindingRow, SkippedRow } from "../store/index.js";
 import type { LinkageSummary } from "./summary.js";
 
 export interface LinkageReport {

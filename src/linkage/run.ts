@@ -3,8 +3,8 @@ import type { GrantRepository } from "../decide/index.js";
 import type { IdentityDirectory } from "../identity/index.js";
 import type { Ledger } from "../ledger/index.js";
 import { ArbiterError, newRecordId, redactText, type FindingCode } from "../record/index.js";
-import type { SqliteDatabase } from "../store/index.js";
-import { decisionDetailReader, knownForeignDecision, syncDecisionKeys } from "./decision-keys.js";
+import type { LinkageRepository } from "../store/index.js";
+import { syncDecisionKeys } from "./decision-keys.js";
 import { loadDecisionTable } from "./decision-table.js";
 import { reached, wellFormed, type ForeignDecision, type LinkEvent, type LinkFormat } from "./event.js";
 import { EvidenceWriter } from "./evidence.js";
@@ -16,12 +16,12 @@ import { joinEvent, type JoinOptions, type JoinOutcome } from "./join.js";
 import { PrincipalResolver, type PrincipalMap } from "./principals.js";
 import { findingRecord, importedRecord, iso, linkEntry, runRecord, type RunActor } from "./records.js";
 import { redactEvent, redactForeign } from "./redact-items.js";
-import { RunStore } from "./run-store.js";
 import { SeenSet } from "./seen-set.js";
 import { describeSummary, summaryAttributes, Tally, type FileStats, type LinkageSummary } from "./summary.js";
 
 export interface LinkageDeps {
-  db: SqliteDatabase;
+  /** The linkage tables of the ledger's store (runs, their rows, the decision keys). */
+  tables: LinkageRepository;
   ledger: Ledger;
   identities: IdentityDirectory;
   grants: GrantRepository;
@@ -62,14 +62,14 @@ export async function runLinkage(deps: LinkageDeps, input: LinkInput, options: R
   inputSize(input); // a missing file or directory is a usage error, before any run is recorded
   const started = deps.now();
   const runId = `lnk_${newRecordId(started.getTime())}`;
-  const store = new RunStore(deps.db);
+  const store = deps.tables;
   const source = inputName(input);
-  store.create({ id: runId, format: options.format, source, actor: options.actor.id, startedAt: started.toISOString(), options: JSON.stringify({ window_seconds: windowSeconds, skew_seconds: skewSeconds, mapping: options.mapping ?? null, principal_map: options.principals ?? null }) });
+  store.createRun({ id: runId, format: options.format, source, actor: options.actor.id, startedAt: started.toISOString(), options: JSON.stringify({ window_seconds: windowSeconds, skew_seconds: skewSeconds, mapping: options.mapping ?? null, principal_map: options.principals ?? null }) });
   try {
     const syncStart = Date.now();
-    const synced = await syncDecisionKeys(deps.db, deps.ledger);
+    const synced = await syncDecisionKeys(deps.tables, deps.ledger);
     const loadStart = Date.now();
-    const table = loadDecisionTable(deps.db);
+    const table = loadDecisionTable(deps.tables);
     const loaded = Date.now();
     const run = new Run(deps, runId, options, { windowMs: windowSeconds * 1000, skewMs: skewSeconds * 1000 }, table, loadIdentityState(deps.identities));
     const facts = await run.read(input);
@@ -94,10 +94,10 @@ export async function runLinkage(deps: LinkageDeps, input: LinkInput, options: R
     const recordId = newRecordId();
     summary.records.run = recordId;
     await deps.ledger.append(runRecord(recordId, runId, options.actor, `Linkage run ${runId} over ${source} (${options.format}): ${describeSummary(summary)}.`, summaryAttributes(summary)));
-    store.finish(runId, "done", summary.finished_at, JSON.stringify(summary), recordId);
+    store.finishRun(runId, "done", summary.finished_at, JSON.stringify(summary), recordId);
     return summary;
   } catch (err) {
-    store.finish(runId, "failed", deps.now().toISOString(), JSON.stringify({ error: err instanceof Error ? err.message : String(err) }), null);
+    store.finishRun(runId, "failed", deps.now().toISOString(), JSON.stringify({ error: err instanceof Error ? err.message : String(err) }), null);
     throw err;
   }
 }
@@ -109,7 +109,6 @@ class Run {
   private readonly ctx: FindingContext;
   private readonly seen = new SeenSet();
   private readonly owners = new Map<string, OwnerGap>();
-  private readonly knownForeign: ReturnType<typeof knownForeignDecision>;
   private readonly principals: PrincipalResolver;
   private readonly nowMs: number;
 
@@ -122,9 +121,8 @@ class Run {
     private readonly state: IdentityState,
   ) {
     this.importer = importerFor(options.format, options.mapping);
-    this.writer = new EvidenceWriter(deps.ledger, new RunStore(deps.db), runId, this.tally, deps.now);
-    this.ctx = { table, state, skewMs: join.skewMs, windowMs: join.windowMs, bindingKey: deps.bindingKey, detail: decisionDetailReader(deps.db), grantUses: new Map(), withinSkew: this.tally.withinSkew };
-    this.knownForeign = knownForeignDecision(deps.db);
+    this.writer = new EvidenceWriter(deps.ledger, deps.tables, runId, this.tally, deps.now);
+    this.ctx = { table, state, skewMs: join.skewMs, windowMs: join.windowMs, bindingKey: deps.bindingKey, detail: (idx) => deps.tables.decisionDetail(idx), grantUses: new Map(), withinSkew: this.tally.withinSkew };
     this.nowMs = deps.now().getTime();
     this.principals = new PrincipalResolver(options.principals, (id) => state.identities.has(id));
   }
@@ -280,7 +278,7 @@ class Run {
     const asEvent: LinkEvent = { system: decision.engine, at: decision.at, timeMs: decision.timeMs, subject: { id: decision.subject.id, type: "unknown" }, action: decision.action, resource: decision.resource, outcome: "unknown", ...(decision.traceId !== undefined ? { traceId: decision.traceId } : {}) };
     const own = joinEvent(this.ctx.table, asEvent, { ...this.join, ownOnly: true }).match;
     if (own) this.tally.foreign.corroborated++;
-    if (this.knownForeign(decision.engine, decision.sourceId, decision.action, decision.resource.id)) {
+    if (this.deps.tables.knownForeignDecision(decision.engine, decision.sourceId, decision.action, decision.resource.id)) {
       this.tally.foreign.already_in_ledger++;
       return;
     }

@@ -1,7 +1,7 @@
 // One request as one story: every record and outside event under a trace id, whichever engine or system it came from.
 import type { Ledger } from "../ledger/index.js";
 import type { StoredRecord } from "../record/index.js";
-import type { RunStore } from "./run-store.js";
+import type { LinkageRepository } from "../store/index.js";
 
 export interface TraceStep {
   time: string;
@@ -55,7 +55,7 @@ function stepOf(index: number, record: StoredRecord): TraceStep {
   };
 }
 
-export function traceStory(ledger: Ledger, runs: RunStore, traceId: string): TraceStep[] {
+export function traceStory(ledger: Ledger, runs: Pick<LinkageRepository, "recordsOfTrace">, traceId: string): TraceStep[] {
   const steps: TraceStep[] = ledger.reader
     .queryRecords({ traceId, limit: MAX_STEPS })
     .map((loc) => stepOf(loc.index, JSON.parse(ledger.entry(loc.index).toString("utf8")) as StoredRecord));

@@ -77,3 +77,19 @@ export type {
   TaskRow,
 } from "./contracts/identities.js";
 export { SqliteIdentities } from "./sqlite/identity-repository.js";
+export {
+  DECISION_KEY_COLUMNS,
+  type DecisionDetail,
+  type DecisionKeyRow,
+  type DecisionKeysMark,
+  type FindingRow,
+  type JoinKeyRow,
+  type LinkageRepository,
+  type NewRun,
+  type RecordRow,
+  type RunRow,
+  type RunRows,
+  type SkippedRow,
+  type TraceRow,
+} from "./contracts/linkage.js";
+export { SqliteLinkage } from "./sqlite/linkage-repository.js";

@@ -3,7 +3,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { dataDirCheckpoint, exportBundle, openLedger, readOutsideCheckpoints, verifyBundle, verifyLedgerInParallel, type LedgerVerification } from "../../ledger/index.js";
-import { DATA_FILES } from "../../store/index.js";
+import { DATA_FILES, SqliteLinkage } from "../../store/index.js";
 import { ArbiterError } from "../../record/errors.js";
 import { EXIT, action, dataDir, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { progressBar } from "../progress.js";
@@ -31,7 +31,7 @@ export function verifyCommand(): Command {
           // On every core for a large log, each thread with its own read-only connection (ledger/verify-parallel.ts).
           report = await verifyLedgerInParallel(ledger.reader, db.name, ledger.verifier, ledger.origin, { onProgress: progress, outside });
           // Linkage joins from its own copy of every decision's keys: an edited row there lies as an edited index would.
-          const linkage = report.ok ? checkDecisionKeys(db, ledger).problem : undefined;
+          const linkage = report.ok ? checkDecisionKeys(new SqliteLinkage(db), ledger).problem : undefined;
           if (linkage) report = { ...report, ok: false, failure: linkage };
         } finally {
           await ledger.close();
