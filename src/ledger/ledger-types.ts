@@ -1,4 +1,5 @@
 // What the ledger is opened with and what its appends and checkpoints give back.
+import type { PreparedRecord } from "../record/index.js";
 import type { StoreEffect } from "../store/index.js";
 import type { NoteSigner, NoteVerifier } from "./note.js";
 
@@ -56,4 +57,10 @@ export interface AppendOptions {
    * committed alone a few milliseconds later. Its promise still resolves only once it is durable.
    */
   deferred?: boolean;
+}
+
+/** What one append commits: the prepared record and the state change that goes with it. */
+export interface AppendItem {
+  prepared: PreparedRecord;
+  effect: (() => void) | undefined;
 }

@@ -1,11 +1,11 @@
 // The enforcement ledger: appends (durable, group-committed: group-commit.ts), the tree edge, signed checkpoints and proofs.
 import { prepareBuilt, prepareRecord, redactPrepared, redactText, type PreparedRecord, type RecordInput } from "../record/index.js";
 import { ArbiterError } from "../record/errors.js";
-import type { EntryWrite, LedgerReader, LedgerStore, RawValueSelector, StoredCheckpoint } from "../store/index.js";
+import type { EntryWrite, LedgerStore, RawValueSelector, StoredCheckpoint } from "../store/index.js";
 import { signCheckpoint } from "./checkpoint.js";
 import { type CompactRange, consistencyProof, inclusionProof, leafHash, treeHash } from "./merkle/index.js";
 import type { NoteSigner, NoteVerifier } from "./note.js";
-import type { AppendOptions, Appended, LedgerOptions, SignedCheckpoint } from "./ledger-types.js";
+import type { AppendItem, AppendOptions, Appended, LedgerOptions, SignedCheckpoint } from "./ledger-types.js";
 import { assertExtends, loadEdge } from "./tree-extends.js";
 import { GroupCommit } from "./group-commit.js";
 import { formatConsistencyProof, formatInclusionProof } from "./proof-text.js";
@@ -13,12 +13,7 @@ import { indexWriteOf, RecordIndexer } from "./record-indexer.js";
 import { eraseRawValues } from "./erase.js";
 import { effectOf } from "./append-effect.js";
 import { haltedError, unavailable } from "./ledger-errors.js";
-
-/** What one append commits: the prepared record and the state change that goes with it. */
-interface AppendItem {
-  prepared: PreparedRecord;
-  effect: (() => void) | undefined;
-}
+import { AppendSignal, type AppendListener } from "./append-signal.js";
 
 const DEFAULT_MAX_BATCH = 8192;
 
@@ -34,6 +29,7 @@ export class Ledger {
   private readonly now: () => Date;
   private readonly onCheckpoint: ((cp: SignedCheckpoint) => void) | undefined;
   private readonly loadRedactionKey: () => Buffer;
+  private readonly appended = new AppendSignal();
   private key: Buffer | undefined;
   private edge: CompactRange | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -73,6 +69,11 @@ export class Ledger {
 
   size(): number {
     return this.store.size();
+  }
+
+  /** Calls `listener` after each append of this process is acknowledged (durable); other processes' appends are not told. */
+  onAppended(listener: AppendListener): () => void {
+    return this.appended.subscribe(listener);
   }
 
   private get redactionKey(): Buffer {
@@ -140,6 +141,7 @@ export class Ledger {
     const id = prepared.record.id;
     return this.appends.submit({ prepared, effect: effectOf(this.store, options) }, options.deferred ?? false).then((index) => {
       this.indexer.schedule();
+      this.appended.emit(index + 1);
       return { index, id };
     });
   }
@@ -154,7 +156,7 @@ export class Ledger {
         this.indexer.catchUp(writer);
         start = writer.size();
         // Another process may have appended since our last commit: reload the right edge then.
-        edge = this.edge?.size === start ? this.edge.clone() : this.loadEdge(writer, start);
+        edge = this.edge?.size === start ? this.edge.clone() : loadEdge(this, writer, start);
         const writes: EntryWrite[] = batch.map(({ prepared, effect }) => {
           const completed = (edge as CompactRange).append(leafHash(prepared.bytes));
           const row = indexWriteOf(prepared.record);
@@ -227,10 +229,6 @@ export class Ledger {
     const signed = this.toSigned(stored);
     this.onCheckpoint?.(signed);
     return signed;
-  }
-
-  private loadEdge(reader: LedgerReader, size: number): CompactRange {
-    return loadEdge(this, reader, size);
   }
 
   private checkpointIfGrown(): void {

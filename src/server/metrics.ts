@@ -2,6 +2,7 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics, Gauge } from "prom-client";
 import type { EnforcementRecordsStatus } from "../enforce/http/index.js";
 import type { Runtime, SinkStatus } from "../runtime/index.js";
+import type { EventStreamStatus } from "./routes/events.js";
 
 export interface ServerMetrics {
   registry: Registry;
@@ -120,6 +121,39 @@ export function httpEnforcementMetrics(registry: Registry, status: () => Enforce
     registers: [registry],
     collect() {
       this.set(status().pending);
+    },
+  });
+}
+
+/** The console's live event streams (GET /v1/events) of this process: open, bytes their clients owe, and ended by the server. */
+export function eventStreamMetrics(registry: Registry, status: () => EventStreamStatus): void {
+  new Gauge({
+    name: "arbiter_event_streams",
+    help: "Open event streams of this process, by topic (the limits of 4 per identity and 64 in all are per process).",
+    labelNames: ["topic"],
+    registers: [registry],
+    collect() {
+      for (const [topic, open] of Object.entries(status().open)) this.set({ topic }, open);
+    },
+  });
+  new Gauge({
+    name: "arbiter_event_stream_unsent_bytes",
+    help: "Bytes written to open event streams that their clients have not read yet (a stream owing more than its bound, 256 KiB by default, is dropped).",
+    registers: [registry],
+    collect() {
+      this.set(status().unsentBytes);
+    },
+  });
+  new Counter({
+    name: "arbiter_event_streams_dropped_total",
+    help: "Event streams the server ended since it started, by reason (slow: its client owed too much; revoked: its credential no longer authenticates).",
+    labelNames: ["reason"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const { dropped } = status();
+      this.inc({ reason: "slow" }, dropped.slow);
+      this.inc({ reason: "revoked" }, dropped.revoked);
     },
   });
 }

@@ -4,11 +4,17 @@ import { z } from "zod";
 import { bearerCredential } from "../../identity/index.js";
 import { operatorOf, requireRole } from "../auth.js";
 import type { ServerContext } from "../context.js";
+import { eventStreamMetrics } from "../metrics.js";
 import { problem, sendProblem } from "../problem.js";
 
 /** How a stream may be tuned (tests make the waits short). */
 export interface EventStreamOptions {
   heartbeatMs?: number;
+  /**
+   * How often the ledger's size is read for entries other processes on the data directory appended
+   * (the CLI, the other workers of `serve --workers N`); this process's own appends are sent as soon
+   * as they are durable, without waiting for it.
+   */
   pollMs?: number;
   maxPerIdentity?: number;
   maxTotal?: number;
@@ -47,45 +53,79 @@ function eventOf(topic: Topic, index: number, entry: Buffer): string | undefined
   return `id: ${index}\nevent: ${topic}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-export function eventRoutes({ app, runtime }: ServerContext, options: EventStreamOptions = {}): void {
+/** What /metrics tells of the streams: how many are open, what they owe, and why some were ended. */
+export interface EventStreamStatus {
+  open: Record<Topic, number>;
+  /** Bytes written to open streams that their clients have not taken yet (each at most maxBufferedBytes and one event). */
+  unsentBytes: number;
+  dropped: { slow: number; revoked: number };
+}
+
+export function eventRoutes({ app, runtime, metrics }: ServerContext, options: EventStreamOptions = {}): void {
   const { ledger, identities } = runtime;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const maxPerIdentity = options.maxPerIdentity ?? 4;
   const maxTotal = options.maxTotal ?? 64;
   const maxBuffered = options.maxBufferedBytes ?? 256 * 1024;
   const clients = new Set<Client>();
+  const dropped = { slow: 0, revoked: 0 };
   let poll: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
+  let unfollow: (() => void) | undefined;
+  let deliverScheduled = false;
 
-  const drop = (client: Client): void => {
-    clients.delete(client);
+  eventStreamMetrics(metrics.registry, (): EventStreamStatus => {
+    const open = { decisions: 0, approvals: 0 };
+    let unsentBytes = 0;
+    for (const client of clients) {
+      open[client.topic]++;
+      unsentBytes += client.reply.raw.writableLength;
+    }
+    return { open, unsentBytes, dropped: { ...dropped } };
+  });
+
+  const drop = (client: Client, reason?: keyof typeof dropped): void => {
+    if (!clients.delete(client)) return;
+    if (reason) dropped[reason]++;
     if (!client.reply.raw.destroyed) client.reply.raw.destroy();
     if (clients.size === 0) {
       clearInterval(poll);
       clearInterval(heartbeat);
-      poll = heartbeat = undefined;
+      unfollow?.();
+      poll = heartbeat = unfollow = undefined;
     }
   };
   const send = (client: Client, text: string): void => {
     client.reply.raw.write(text);
     // A client that does not read is dropped once it owes this much: it reconnects with Last-Event-ID and loses nothing.
-    if (client.reply.raw.writableLength > maxBuffered) drop(client);
+    if (client.reply.raw.writableLength > maxBuffered) drop(client, "slow");
   };
   const deliver = (): void => {
+    deliverScheduled = false;
+    if (clients.size === 0) return;
     const size = ledger.size();
+    // Each entry is read and framed once per topic, however many streams want it.
+    const framed = new Map<string, string | undefined>();
     for (const client of [...clients]) {
       for (; client.next < size && clients.has(client); client.next++) {
-        const entry = ledger.entry(client.next);
-        const text = entry && eventOf(client.topic, client.next, entry);
+        const key = `${client.topic} ${client.next}`;
+        if (!framed.has(key)) framed.set(key, eventOf(client.topic, client.next, ledger.entry(client.next)));
+        const text = framed.get(key);
         if (text) send(client, text);
       }
     }
+  };
+  // Appends of this process are told once durable; a burst of them is one pass (setImmediate), not one per append.
+  const follow = (): void => {
+    if (deliverScheduled) return;
+    deliverScheduled = true;
+    setImmediate(deliver);
   };
   const beat = async (): Promise<void> => {
     for (const client of [...clients]) {
       // A credential revoked or suspended since the stream opened ends it at the next heartbeat.
       const still = await identities.authenticateOperator(client.credential);
-      if (!still.ok) drop(client);
+      if (!still.ok) drop(client, "revoked");
       else send(client, ": heartbeat\n\n");
     }
   };
@@ -121,7 +161,8 @@ export function eventRoutes({ app, runtime }: ServerContext, options: EventStrea
       reply.raw.write(size - resume > MAX_RESUME ? `retry: 3000\nevent: reset\ndata: {"index":${size}}\n\n` : "retry: 3000\n\n");
       clients.add(client);
       reply.raw.on("close", () => drop(client));
-      poll ??= setInterval(deliver, options.pollMs ?? 250);
+      unfollow ??= ledger.onAppended(follow);
+      poll ??= setInterval(deliver, options.pollMs ?? 1000);
       heartbeat ??= setInterval(() => void beat(), heartbeatMs);
       deliver();
       return reply;
