@@ -1,6 +1,11 @@
 // GET /v1/identities/:id/entitlements: what the active policy could allow an identity against what it used in 30 days, for auditors and admins only.
+import { cpSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { EntitlementsPage } from "../../src/decide/index.js";
+import { loadPolicyDir } from "../../src/policy/index.js";
+import { DEMO_POLICIES } from "../../src/runtime/demo.js";
+import { tempDir } from "../support/cli.js";
 import { call, startTestServer, type TestServer } from "../support/server.js";
 
 let server: TestServer;
@@ -52,6 +57,29 @@ describe("entitlements granted vs used", () => {
     const answer = await call<EntitlementsPage>(server, "GET", "/v1/identities/support-agent/entitlements", server.as.admin);
     expect(answer.body.entitlements.find((e) => e.action === "search_docs")).toMatchObject({ granted: true, used: 0, unused: true });
     expect(answer.body.totals).toEqual({ granted: 4, used: 0, unused: 4 });
+  });
+});
+
+describe("an entitlement used but no longer granted", () => {
+  it("is listed with granted false and its use, and counts neither as granted nor as unused", async () => {
+    const query = await call(server, "POST", "/v1/decisions", server.as.pep, { subject: { credential: server.keys["support-agent"] }, action: "query_customers", resource: { type: "Dataset", id: "crm", attributes: { classification: "internal" } } });
+    expect(query.body).toMatchObject({ outcome: "allow" });
+    // The next version of the policy set drops the support group's permit to query customer data.
+    const narrowed = join(tempDir("arbiter-entitlements-"), "policies");
+    cpSync(DEMO_POLICIES, narrowed, { recursive: true });
+    rmSync(join(narrowed, "data.cedar"));
+    await server.runtime.policies.activate(loadPolicyDir(narrowed), { id: "carol", type: "human" });
+
+    const answer = await call<EntitlementsPage>(server, "GET", "/v1/identities/support-agent/entitlements", server.as.admin);
+    expect(answer.status).toBe(200);
+    expect(answer.body.entitlements.map(({ action, granted, used, unused }) => ({ action, granted, used, unused }))).toEqual([
+      { action: "query_customers", granted: false, used: 1, unused: false },
+      { action: "read_file", granted: true, used: 0, unused: true },
+      { action: "search_docs", granted: true, used: 0, unused: true },
+      { action: "write_file", granted: true, used: 0, unused: true },
+    ]);
+    expect(answer.body.entitlements[0]).toMatchObject({ resource_types: [], last_used: server.clock.now().toISOString() });
+    expect(answer.body.totals).toEqual({ granted: 3, used: 0, unused: 3 });
   });
 });
 
