@@ -45,6 +45,25 @@ describe("Ledger", () => {
     await ledger.close();
   });
 
+  it("tells followers of each append once it is durable, never of a refused one, and a failing follower fails no append", async () => {
+    const { ledger } = freshLedger();
+    const told: { size: number; synced: number }[] = [];
+    const synced = vi.spyOn(ledger.reader, "sync");
+    const syncedNow = vi.spyOn(ledger.reader, "syncNow");
+    const stop = ledger.onAppended((size) => told.push({ size, synced: synced.mock.calls.length + syncedNow.mock.calls.length }));
+    ledger.onAppended(() => {
+      throw new Error("a broken follower");
+    });
+    await Promise.all([ledger.append(eventLine(0)), ledger.append(eventLine(1)), expect(ledger.append({ kind: "nonsense" })).rejects.toThrow()]);
+    expect(told.map((t) => t.size).sort()).toEqual([1, 2]);
+    // Each was told after an fsync had been asked for its commit.
+    expect(told.every((t) => t.synced >= 1)).toBe(true);
+    stop();
+    await ledger.append(eventLine(2));
+    expect(told).toHaveLength(2);
+    await ledger.close();
+  });
+
   it("lets a deferred append ride with the next append's transaction and fsync, or commits it alone soon after", async () => {
     const { ledger } = freshLedger();
     const syncs = [vi.spyOn(ledger.reader, "sync"), vi.spyOn(ledger.reader, "syncNow")];
