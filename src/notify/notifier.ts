@@ -4,6 +4,7 @@ import type { ApprovalOpened } from "../decide/index.js";
 import type { Ledger } from "../ledger/index.js";
 import type { OutboxDelivery, OutboxEntry, SqliteNotifyOutbox } from "../store/index.js";
 import { approvalMessage, APPROVAL_EVENT, renderBody } from "./message.js";
+import { dropOrphans, ORPHAN_GRACE_MS } from "./orphans.js";
 import { postOnce, type AttemptResult } from "./post.js";
 import { webhookOrigin, type Webhook } from "./webhook.js";
 
@@ -20,9 +21,11 @@ export interface NotifierOptions {
   retryMaxMs: number;
   /** How often a delivering process looks for deliveries another process wrote (`arbiter decide`); default 1 s. */
   pollMs?: number;
+  /** How old a delivery for a webhook not configured here must be to be dropped (default ORPHAN_GRACE_MS). */
+  orphanGraceMs?: number;
 }
 
-export type NotifyOutbox = Pick<SqliteNotifyOutbox, "enqueue" | "claim" | "retryAt" | "finish" | "pendingFor" | "nextDueMs">;
+export type NotifyOutbox = Pick<SqliteNotifyOutbox, "enqueue" | "claim" | "claimOrphans" | "retryAt" | "finish" | "pendingFor" | "nextDueMs">;
 
 export interface NotifierDeps {
   ledger: Pick<Ledger, "append">;
@@ -37,6 +40,8 @@ export interface NotifierDeps {
 const CONCURRENCY = 4;
 /** A delivery is held this much longer than an attempt may take, so no other process takes it during one. */
 const LEASE_MARGIN_MS = 5_000;
+/** A delivering process looks for orphaned deliveries (webhook no longer configured) this often. */
+const SWEEP_EVERY_MS = 60_000;
 
 type Outcome = "delivered" | "failed" | "dropped";
 
@@ -59,6 +64,7 @@ export class ApproverNotifier {
   private inFlight = 0;
   private delivering = false;
   private wake: NodeJS.Timeout | undefined;
+  private sweptAt = Number.NEGATIVE_INFINITY;
 
   constructor(deps: NotifierDeps, options: NotifierOptions) {
     this.deps = deps;
@@ -114,6 +120,7 @@ export class ApproverNotifier {
   /** One pass for a process that does not stay (`arbiter notify deliver`): one attempt of each delivery due now. */
   async deliverDue(): Promise<DeliveryPass> {
     const pass: DeliveryPass = { delivered: 0, failed: 0, retrying: 0 };
+    await this.sweep();
     const due = this.claim(Number.MAX_SAFE_INTEGER);
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -152,8 +159,21 @@ export class ApproverNotifier {
     }
   }
 
+  /** Drops deliveries for webhooks no longer configured, once they are older than the grace period (orphans.ts). */
+  private async sweep(): Promise<void> {
+    this.sweptAt = Date.now();
+    try {
+      const leaseMs = this.options.timeoutMs + LEASE_MARGIN_MS;
+      await dropOrphans({ ...this.deps, webhooks: this.names, owner: this.owner, leaseMs, graceMs: this.options.orphanGraceMs ?? ORPHAN_GRACE_MS, nowMs: this.sweptAt });
+    } catch (err) {
+      // The lease runs out and the next sweep takes them again.
+      this.warn(`deliveries for webhooks no longer configured could not be dropped: ${messageOf(err)}`);
+    }
+  }
+
   private pump(): void {
     if (!this.delivering) return;
+    if (Date.now() - this.sweptAt >= SWEEP_EVERY_MS) this.track(this.sweep());
     for (const delivery of this.claim(CONCURRENCY - this.inFlight)) {
       this.inFlight++;
       this.track(this.attempt(delivery).finally(() => {

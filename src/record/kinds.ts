@@ -273,7 +273,8 @@ const notification = {
   approval_request_id: textSchema,
   /** The same for every attempt of one delivery, and sent to the receiver, which can drop repeats. */
   delivery_id: textSchema,
-  channel: z.strictObject({ name: textSchema, format: z.enum(["json", "slack"]), origin: textSchema }),
+  // format and origin are absent only from the record of a delivery dropped because no webhook of its name is configured any more.
+  channel: z.strictObject({ name: textSchema, format: z.enum(["json", "slack"]).optional(), origin: textSchema.optional() }),
   attempt: z.number().int().min(1),
   outcome: z.enum(["delivered", "failed", "dropped"]),
   /** True when no further attempt follows (delivered, given up, or not retried). */

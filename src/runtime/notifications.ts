@@ -24,6 +24,8 @@ export interface NotificationOptions {
   deliver?: boolean;
   /** How often a delivering process looks for deliveries another process wrote (default 1 s). */
   pollMs?: number;
+  /** How old a delivery for a webhook no longer configured must be to be dropped (default one hour; tests make it short). */
+  orphanGraceMs?: number;
 }
 
 /** The notifier of `runtime`'s data directory, from the `notify` settings, neither listening nor delivering yet. */
@@ -41,6 +43,7 @@ export function approverNotifier(runtime: Pick<Runtime, "ledger" | "db">, settin
       retryBaseMs: settings.retry_base,
       retryMaxMs: RETRY_MAX_MS,
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+      ...(options.orphanGraceMs !== undefined ? { orphanGraceMs: options.orphanGraceMs } : {}),
     },
   );
 }
@@ -53,7 +56,8 @@ export function approverNotifier(runtime: Pick<Runtime, "ledger" | "db">, settin
 export function startNotifications(runtime: Pick<Runtime, "engine" | "ledger" | "db">, settings: Settings["notify"], options: NotificationOptions = {}): Notifications {
   const notifier = approverNotifier(runtime, settings, options);
   const stop = settings.webhooks.length > 0 ? runtime.engine.onApprovalOpened((opened) => notifier.notify(opened)) : () => undefined;
-  if (settings.webhooks.length > 0 && options.deliver !== false) notifier.start();
+  // Without webhooks it still delivers nothing, but drops what removed webhooks left in the outbox.
+  if (options.deliver !== false) notifier.start();
   return {
     notifier,
     close: async () => {

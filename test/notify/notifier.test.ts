@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Decision } from "../../src/decide/index.js";
 import { DELIVERY_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../src/notify/index.js";
 import type { NotificationRecord } from "../../src/record/index.js";
-import { startNotifications, type Notifications } from "../../src/runtime/index.js";
+import { startNotifications, type NotificationOptions, type Notifications } from "../../src/runtime/index.js";
+import { SqliteNotifyOutbox } from "../../src/store/index.js";
 import { loadSettings } from "../../src/runtime/settings/index.js";
 import { startTestServer, TEST_CALLER, type TestServer } from "../support/server.js";
 import { startReceiver, type Receiver } from "./receiver.js";
@@ -23,9 +24,9 @@ afterAll(async () => {
 });
 
 /** Starts notifications from settings given as environment variables, as `arbiter serve` reads them. */
-function notifications(webhooks: unknown[], env: Record<string, string> = {}): Notifications {
+function notifications(webhooks: unknown[], env: Record<string, string> = {}, options: NotificationOptions = {}): Notifications {
   const { notify } = loadSettings({ env: { ARBITER_NOTIFY_WEBHOOKS: JSON.stringify(webhooks), ARBITER_NOTIFY_RETRY_BASE: "20ms", ...env } }).settings;
-  const started = startNotifications(server.runtime, notify, { fallbackUrl: () => "http://127.0.0.1:1", pollMs: 50 });
+  const started = startNotifications(server.runtime, notify, { fallbackUrl: () => "http://127.0.0.1:1", pollMs: 50, ...options });
   open.push(started);
   return started;
 }
@@ -230,6 +231,50 @@ describe("approver notifications", () => {
       { attempt: 2, outcome: "delivered", final: true },
     ]);
     await next.close();
+  });
+});
+
+describe("a webhook removed from the settings", () => {
+  it("leaves its deliveries in the outbox for an hour, then they are dropped, each with a final record saying why, and sent nowhere else", async () => {
+    const outbox = new SqliteNotifyOutbox(server.runtime.db);
+    const before = outbox.size();
+    const kept = await receiver();
+    const current = await receiver();
+    // A process configured with the webhook "retired" writes the delivery and stops before sending it (as arbiter decide does).
+    const writer = notifications([{ name: "retired", url: kept.url }], {}, { deliver: false });
+    const decision = await openApproval();
+    const id = decision.approval_request?.id as string;
+    await writer.close();
+    expect(outbox.size()).toBe(before + 1);
+
+    // The settings now name another webhook: within the grace period the delivery waits (the webhook may come back).
+    const within = notifications([{ name: "current", url: current.url }]);
+    await within.notifier.idle();
+    await within.close();
+    expect(outbox.size()).toBe(before + 1);
+    expect(notificationRecords(id)).toEqual([]);
+
+    // Past it, the delivery is dropped with a record, and neither receiver got its body.
+    const past = notifications([{ name: "current", url: current.url }], {}, { orphanGraceMs: 0 });
+    await recordsOnce(id, 1);
+    await past.notifier.idle();
+    await past.close();
+    expect(notificationRecords(id).map(({ channel, attempt, outcome, final, error }) => ({ channel, attempt, outcome, final, error }))).toEqual([
+      { channel: { name: "retired" }, attempt: 1, outcome: "dropped", final: true, error: "no webhook named retired is configured any more" },
+    ]);
+    expect(outbox.size()).toBe(before);
+    expect(kept.received).toHaveLength(0);
+    expect(current.received).toHaveLength(0);
+
+    // A process with no webhook at all drops them too (all webhooks removed).
+    const again = notifications([{ name: "retired", url: kept.url }], {}, { deliver: false });
+    const second = await openApproval();
+    await again.close();
+    const none = startNotifications(server.runtime, loadSettings({ env: {} }).settings.notify, { pollMs: 50, orphanGraceMs: 0 });
+    open.push(none);
+    expect(await recordsOnce(second.approval_request?.id as string, 1)).toMatchObject([{ channel: { name: "retired" }, outcome: "dropped", final: true }]);
+    await none.close();
+    expect(outbox.size()).toBe(before);
   });
 });
 

@@ -37,8 +37,10 @@ export class SqliteNotifyOutbox {
   private readonly remove: Statement<[string, string]>;
   private readonly earliest: Statement<[string], number | null>;
   private readonly countFor: Statement<[string], number>;
+  private readonly takeOrphans: Statement<[{ lease: number; owner: string; hooks: string; now: number; before: string; limit: number }]>;
   private readonly write: Transaction<(entries: readonly OutboxEntry[], nowMs: number, capacity: number) => number>;
   private readonly take: Transaction<(webhooks: readonly string[], nowMs: number, leaseMs: number, owner: string, limit: number) => OutboxDelivery[]>;
+  private readonly takeOrphaned: Transaction<(webhooks: readonly string[], before: string, nowMs: number, leaseMs: number, owner: string, limit: number) => OutboxDelivery[]>;
 
   constructor(db: SqliteDatabase) {
     this.insert = db.prepare("INSERT INTO notify_outbox (delivery_id, webhook, event, body, approval_request_id, decision_id, next_at_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
@@ -52,6 +54,11 @@ export class SqliteNotifyOutbox {
     this.release = db.prepare("UPDATE notify_outbox SET next_at_ms = ?, lease_until_ms = ?, lease_owner = NULL WHERE delivery_id = ? AND lease_owner = ?");
     this.remove = db.prepare("DELETE FROM notify_outbox WHERE delivery_id = ? AND lease_owner = ?");
     this.earliest = db.prepare<[string], number | null>("SELECT min(max(next_at_ms, lease_until_ms)) FROM notify_outbox WHERE webhook IN (SELECT value FROM json_each(?))").pluck();
+    this.takeOrphans = db.prepare(
+      `UPDATE notify_outbox SET lease_until_ms = @lease, lease_owner = @owner
+       WHERE delivery_id IN (SELECT delivery_id FROM notify_outbox WHERE webhook NOT IN (SELECT value FROM json_each(@hooks)) AND created_at < @before AND lease_until_ms <= @now ORDER BY created_at LIMIT @limit)
+       RETURNING delivery_id, webhook, event, body, approval_request_id, decision_id, attempts, created_at`,
+    );
     this.countFor = db.prepare<[string], number>("SELECT count(*) FROM notify_outbox WHERE webhook IN (SELECT value FROM json_each(?))").pluck();
     this.write = db.transaction((entries: readonly OutboxEntry[], nowMs: number, capacity: number): number => {
       const room = Math.max(0, capacity - (this.countAll.get() ?? 0));
@@ -60,17 +67,20 @@ export class SqliteNotifyOutbox {
       return taken.length;
     });
     this.take = db.transaction((webhooks: readonly string[], nowMs: number, leaseMs: number, owner: string, limit: number): OutboxDelivery[] =>
-      (this.takeDue.all({ lease: nowMs + leaseMs, owner, hooks: JSON.stringify(webhooks), now: nowMs, limit }) as Row[]).map((row) => ({
-        deliveryId: row.delivery_id,
-        webhook: row.webhook,
-        event: row.event,
-        body: row.body,
-        approvalRequestId: row.approval_request_id,
-        decisionId: row.decision_id,
-        attempts: row.attempts,
-        createdAt: row.created_at,
-      })),
+      (this.takeDue.all({ lease: nowMs + leaseMs, owner, hooks: JSON.stringify(webhooks), now: nowMs, limit }) as Row[]).map(deliveryOf),
     );
+    this.takeOrphaned = db.transaction((webhooks: readonly string[], before: string, nowMs: number, leaseMs: number, owner: string, limit: number): OutboxDelivery[] =>
+      (this.takeOrphans.all({ lease: nowMs + leaseMs, owner, hooks: JSON.stringify(webhooks), now: nowMs, before, limit }) as Row[]).map(deliveryOf),
+    );
+  }
+
+  /**
+   * Takes (as claim does, without counting an attempt) up to `limit` deliveries nobody holds that
+   * were written before `before` (ISO 8601) for a webhook not among `webhooks`: ones no process
+   * configured like this one will ever send.
+   */
+  claimOrphans(webhooks: readonly string[], before: string, nowMs: number, leaseMs: number, owner: string, limit: number): OutboxDelivery[] {
+    return this.takeOrphaned.immediate(webhooks, before, nowMs, leaseMs, owner, limit);
   }
 
   /** Writes the deliveries while the outbox holds fewer than `capacity`; returns how many of them (from the first) it took. */
@@ -108,4 +118,17 @@ export class SqliteNotifyOutbox {
   nextDueMs(webhooks: readonly string[]): number | undefined {
     return webhooks.length === 0 ? undefined : (this.earliest.get(JSON.stringify(webhooks)) ?? undefined);
   }
+}
+
+function deliveryOf(row: Row): OutboxDelivery {
+  return {
+    deliveryId: row.delivery_id,
+    webhook: row.webhook,
+    event: row.event,
+    body: row.body,
+    approvalRequestId: row.approval_request_id,
+    decisionId: row.decision_id,
+    attempts: row.attempts,
+    createdAt: row.created_at,
+  };
 }
