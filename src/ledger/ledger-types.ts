@@ -41,14 +41,9 @@ export interface SignedCheckpoint {
 /** Options of one append. */
 export interface AppendOptions {
   /**
-   * A state change that commits atomically with this record, inside the ledger's transaction
-   * (see EntryWrite.effect). If it throws, this record is refused and nothing of it is stored.
-   */
-  effect?: () => void;
-  /**
    * State changes of the tables beside the ledger that commit atomically with this record, as data
-   * the store applies inside its transaction (StoreEffect), before `effect`. One that throws refuses
-   * this record as `effect` does.
+   * the store applies inside its transaction (StoreEffect, see EntryWrite.effects). One that throws
+   * refuses this record and nothing of it is stored.
    */
   effects?: readonly StoreEffect[];
   /**
@@ -62,5 +57,5 @@ export interface AppendOptions {
 /** What one append commits: the prepared record and the state change that goes with it. */
 export interface AppendItem {
   prepared: PreparedRecord;
-  effect: (() => void) | undefined;
+  effects: readonly StoreEffect[] | undefined;
 }

@@ -11,7 +11,6 @@ import { GroupCommit } from "./group-commit.js";
 import { formatConsistencyProof, formatInclusionProof } from "./proof-text.js";
 import { indexWriteOf, RecordIndexer } from "./record-indexer.js";
 import { eraseRawValues } from "./erase.js";
-import { effectOf } from "./append-effect.js";
 import { haltedError, unavailable } from "./ledger-errors.js";
 import { AppendSignal, type AppendListener } from "./append-signal.js";
 
@@ -139,7 +138,7 @@ export class Ledger {
     }
     if (this.halted !== undefined) return Promise.reject(haltedError(this.halted));
     const id = prepared.record.id;
-    return this.appends.submit({ prepared, effect: effectOf(this.store, options) }, options.deferred ?? false).then((index) => {
+    return this.appends.submit({ prepared, effects: options.effects?.length ? options.effects : undefined }, options.deferred ?? false).then((index) => {
       this.indexer.schedule();
       this.appended.emit(index + 1);
       return { index, id };
@@ -157,7 +156,7 @@ export class Ledger {
         start = writer.size();
         // Another process may have appended since our last commit: reload the right edge then.
         edge = this.edge?.size === start ? this.edge.clone() : loadEdge(this, writer, start);
-        const writes: EntryWrite[] = batch.map(({ prepared, effect }) => {
+        const writes: EntryWrite[] = batch.map(({ prepared, effects }) => {
           const completed = (edge as CompactRange).append(leafHash(prepared.bytes));
           const row = indexWriteOf(prepared.record);
           const subjectId = row.fields.subjectId;
@@ -165,7 +164,7 @@ export class Ledger {
             ...row,
             data: prepared.bytes,
             hashes: Buffer.concat(completed),
-            ...(effect ? { effect } : {}),
+            ...(effects ? { effects } : {}),
             raw: prepared.raw.map((raw) => ({
               commitment: raw.commitment,
               recordId: prepared.record.id,

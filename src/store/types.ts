@@ -68,10 +68,11 @@ export interface EntryWrite extends IndexWrite {
   raw: readonly RawValueRow[];
   /**
    * State changes that must commit together with this entry (an identity revoked with its
-   * lifecycle record, a grant consumed with its decision). Runs inside the write transaction,
-   * before the entry is inserted; it must only write to this store and may throw to refuse.
+   * lifecycle record, a grant consumed with its decision), as data: the store applies them in
+   * order inside the transaction that inserts the entry, and one that throws (CONFLICT) refuses the
+   * entry with every effect before it.
    */
-  effect?: () => void;
+  effects?: readonly StoreEffect[];
 }
 
 export interface StoredCheckpoint {
@@ -166,6 +167,16 @@ export interface LedgerStore extends LedgerReader {
   /**
    * Runs fn in one exclusive transaction: all of it is committed when write returns, or none of it.
    * Committed is not yet durable: call sync() (appends) or pass durable (rare writes that must not wait).
+   *
+   * Synchronous because SQLite is, and it measures best on the hot path: one transaction per
+   * group-commit batch, prepared statements, no promise per row. The ledger's group commit is the
+   * one caller that appends, and everything a batch writes is data by then (leaf bytes, hashes, raw
+   * values, StoreEffects; no closure), so an asynchronous driver (PostgreSQL) implements the same
+   * batch by shipping that data into one transaction it awaits inside the store: `fn` runs against
+   * a writer that buffers insertEntries / insertIndexRows / insertCheckpoint (the reads a batch
+   * makes, size() and readHashes(), are of the right edge the ledger already holds, served from the
+   * store's view), and the batch commits in one round trip; the ledger already awaits durability
+   * through sync(), the one place that waits, so a decision gains no await and no copy from it.
    */
   write<T>(fn: (writer: LedgerWriter) => T, options?: { durable?: boolean }): T;
   /** Resolves once every transaction committed before the call is on stable storage. */
@@ -207,11 +218,6 @@ export interface LedgerStore extends LedgerReader {
    * commit land between two of them (a verify running beside a server that appends).
    */
   readConsistent<T>(fn: () => T): T;
-  /**
-   * Applies state changes of the tables beside the ledger, in order; only inside write(), from the
-   * effect of the entry they commit with, so that a change that throws refuses that entry too.
-   */
-  applyEffects(effects: readonly StoreEffect[]): void;
   close(): void;
 }
 

@@ -202,7 +202,7 @@ export class SqliteLedgerStore implements LedgerStore {
     writes.forEach((write, offset) => {
       const index = start + offset;
       this.stmt.insertEntry.run(index, Buffer.concat([write.hashes, write.data]));
-      write.effect?.();
+      if (write.effects !== undefined) this.applyEffects(write.effects);
       for (const raw of write.raw) {
         this.stmt.insertRaw.run(raw.commitment, raw.recordId, raw.subjectId, raw.field, raw.salt, raw.value);
       }
@@ -276,7 +276,7 @@ export class SqliteLedgerStore implements LedgerStore {
     return this.queries.eraseRawValues(selector);
   }
 
-  applyEffects(effects: readonly StoreEffect[]): void {
+  private applyEffects(effects: readonly StoreEffect[]): void {
     (this.effects ??= new SqliteEffects(this.db, this.queries)).applyAll(effects);
   }
 
