@@ -130,7 +130,9 @@ describe.skipIf(SKIP_BROWSER)("the console in Chromium", () => {
     if (!(await signOut.isVisible())) await signIn(page, world.url, world.keys.carol as string, "#/decisions");
     await page.locator("table.decisions tbody tr").first().waitFor();
     for (let i = 0; i < 100 && streams.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(streams).toEqual([`${world.url}/v1/events?topic=decisions`]);
+    // goto and reload are two page loads, each of which may open the stream: every one carries no credential in its URL.
+    expect(streams.length).toBeGreaterThan(0);
+    expect(new Set(streams)).toEqual(new Set([`${world.url}/v1/events?topic=decisions`]));
     const before = await page.locator("table.decisions tbody tr.fresh").count();
     expect(before).toBe(0);
     const answer = await fetch(`${world.url}/v1/decisions`, { method: "POST", headers: { ...world.bearer("gateway"), "content-type": "application/json" }, body: JSON.stringify({ subject: { id: "coder" }, action: "echo", resource: { type: "Tool", id: "everything/echo" } }) });

@@ -53,7 +53,8 @@ export async function startDemoServe(data: string, env: NodeJS.ProcessEnv = {}):
   child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString("utf8")));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   // The greeting (demo credentials) follows the "serving" line in writes of its own: wait for both.
-  for (let i = 0; i < 400 && !/mcp-gateway \(enforcement point: pep\): arb_/.test(out) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
+  // Up to a minute: several workers starting on a loaded two-core machine can take more than 20 s.
+  for (let i = 0; i < 1200 && !/mcp-gateway \(enforcement point: pep\): arb_/.test(out) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
   const url = /serving (http:\S+)/.exec(out)?.[1];
   if (url === undefined) throw new Error(`arbiter serve --demo did not start:\n${out}${err}`);
   const keys = (JSON.parse(readFileSync(join(data, "demo-credentials.json"), "utf8")) as { api_keys: Record<string, string> }).api_keys;
