@@ -1,21 +1,15 @@
 // A full ledger verify on a worker thread, so that a server keeps answering while it runs (verifyLedger is synchronous).
 import { Worker } from "node:worker_threads";
+import { workerModuleUrl } from "../store/index.js";
 import { ArbiterError } from "../record/errors.js";
 import type { LedgerVerification } from "./verify.js";
 import type { VerifyWorkerData, VerifyWorkerMessage } from "./verify-worker.js";
-
-function workerEntry(): URL {
-  // As the checkpoint worker (store/sqlite/checkpointer.ts): a worker thread does not inherit the test
-  // runner's TypeScript loader, so the sources start the built worker.
-  const fromSource = import.meta.url.endsWith(".ts");
-  return new URL(fromSource ? "../../dist/ledger/verify-worker.js" : "./verify-worker.js", import.meta.url);
-}
 
 /** Verifies the ledger of data directory `dir` on its own connection and thread; onProgress sees entries checked of total. */
 export function verifyInWorker(dir: string, onProgress: (done: number, total: number) => void): Promise<LedgerVerification> {
   return new Promise((resolve, reject) => {
     const workerData: VerifyWorkerData = { dir };
-    const worker = new Worker(workerEntry(), { workerData });
+    const worker = new Worker(workerModuleUrl(import.meta.url, "verify-worker"), { workerData });
     let settled = false;
     const settle = (fn: () => void): void => {
       if (settled) return;

@@ -5,7 +5,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { ArbiterError } from "../record/errors.js";
-import type { LedgerStore } from "../store/index.js";
+import { workerModuleUrl, type LedgerStore } from "../store/index.js";
 import { CompactRange } from "./merkle/index.js";
 import type { NoteVerifier } from "./note.js";
 import { CheckpointWalk } from "./verify-checkpoints.js";
@@ -26,13 +26,6 @@ export interface ParallelVerifyOptions extends VerifyOptions {
 
 export const PARALLEL_MIN_ENTRIES = 100_000;
 const SPAN_LEVEL = 15;
-
-function workerEntry(): URL {
-  // As the checkpoint worker (store/sqlite/checkpointer.ts): a worker thread does not inherit the test
-  // runner's TypeScript loader, so the sources start the built worker.
-  const fromSource = import.meta.url.endsWith(".ts");
-  return new URL(fromSource ? "../../dist/ledger/verify-range-worker.js" : "./verify-range-worker.js", import.meta.url);
-}
 
 const compactOf = (range: SpanRange): CompactRange => new CompactRange(range.size, range.peaks.map((peak) => Buffer.from(peak)));
 
@@ -150,7 +143,7 @@ function runSpans(data: SpanWorkerData, threads: number, merge: Merge, options: 
       } else if (message.type === "error") failed(message.message);
     };
     for (let i = 0; i < threads; i++) {
-      const worker = new Worker(workerEntry(), { workerData: data });
+      const worker = new Worker(workerModuleUrl(import.meta.url, "verify-range-worker"), { workerData: data });
       workers.push(worker);
       let done = false;
       worker.on("message", (message: SpanWorkerMessage) => {

@@ -4,7 +4,7 @@
 // reading every entry never stalls the event loop that answers decisions.
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { DATA_FILES } from "../store/index.js";
+import { DATA_FILES, workerModuleUrl } from "../store/index.js";
 import type { Ledger } from "./ledger.js";
 import { fileIdentity, type WatchProblem } from "./watch-check.js";
 import type { WatchReport, WatchWorkerData } from "./watch-worker.js";
@@ -31,13 +31,6 @@ export interface LedgerWatchStatus {
   error?: string;
 }
 
-function workerEntry(): URL {
-  // As in store/sqlite/checkpointer.ts: under the test runner the sources are TypeScript, and a worker
-  // thread does not inherit the runner's loader, so it runs the built file.
-  const fromSource = import.meta.url.endsWith(".ts");
-  return new URL(fromSource ? "../../dist/ledger/watch-worker.js" : "./watch-worker.js", import.meta.url);
-}
-
 export class LedgerWatch {
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
@@ -57,7 +50,7 @@ export class LedgerWatch {
       intervalMs: options.intervalMs,
       fullIntervalMs: options.fullIntervalMs,
     };
-    this.worker = new Worker(workerEntry(), { workerData });
+    this.worker = new Worker(workerModuleUrl(import.meta.url, "watch-worker"), { workerData });
     this.worker.on("message", (report: WatchReport) => this.take(report, options.onProblem));
     this.worker.on("error", (err) => {
       this.current = { ...this.current, state: this.current.problem ? "tampered" : "unreadable", error: `the ledger watch stopped: ${err.message}` };

@@ -41,6 +41,7 @@ export {
 } from "./data-dir.js";
 export { openDatabase, type SqliteDatabase } from "./sqlite/database.js";
 export { storageUnavailable } from "./failure.js";
+export { workerModuleUrl } from "./worker-module.js";
 export type { Migration } from "./sqlite/migrations.js";
 export type { CheckpointerOptions } from "./sqlite/checkpointer.js";
 export { SqliteLedgerStore } from "./sqlite/ledger-store.js";

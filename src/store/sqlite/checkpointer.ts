@@ -1,12 +1,13 @@
 // WAL checkpoints on a worker thread, so that copying the WAL into the database and its fsyncs never
 // stall the event loop that answers decisions (SQLite's automatic checkpoint runs inside a COMMIT).
 import { Worker } from "node:worker_threads";
+import { workerModuleUrl } from "../worker-module.js";
 import type { CheckpointWorkerData } from "./checkpoint-worker.js";
 
 export interface CheckpointerOptions {
   /** How often the worker folds new WAL frames into the database. */
   intervalMs?: number;
-  /** WAL frames (pages) past which the worker asks for the WAL to be started over (see the comment on workerEntry). */
+  /** WAL frames (pages) past which the worker asks for the WAL to be started over (see BackgroundCheckpointer). */
   restartFrames?: number;
 }
 
@@ -22,14 +23,6 @@ const DEFAULT_INTERVAL_MS = 200;
  * calls) and every commit writes to a growing file. So once a round leaves restartFrames or more in
  * the WAL, the worker asks the writer to restart it (onRestartWanted).
  */
-function workerEntry(): URL {
-  // Built, this file is checkpointer.js beside checkpoint-worker.js. Under the test runner the sources
-  // run as TypeScript, but a worker thread does not inherit the runner's loader, and on Node.js 20 a
-  // worker ignores ESM hooks (tsx's --import) for its entry file: the sources use the built worker,
-  // which the test set-up builds before any test runs.
-  const fromSource = import.meta.url.endsWith(".ts");
-  return new URL(fromSource ? "../../../dist/store/sqlite/checkpoint-worker.js" : "./checkpoint-worker.js", import.meta.url);
-}
 
 export class BackgroundCheckpointer {
   private readonly worker: Worker;
@@ -47,7 +40,7 @@ export class BackgroundCheckpointer {
       intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS,
       restartFrames: options.restartFrames ?? DEFAULT_RESTART_FRAMES,
     };
-    this.worker = new Worker(workerEntry(), { workerData });
+    this.worker = new Worker(workerModuleUrl(import.meta.url, "checkpoint-worker"), { workerData });
     this.worker.on("message", () => onRestartWanted());
     this.worker.on("error", onFailed);
     this.exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
