@@ -1,11 +1,9 @@
 // Tampering with the query tables (record_index, record_policies): listings answer from them, so
 // `arbiter log verify` recomputes each row from its entry and names the table and index that lie.
-import Database from "better-sqlite3";
-import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { arbiter, tempDir } from "../support/cli.js";
-import { eventLine } from "../support/ledger.js";
+import { eventLine, tamperedCopy } from "../support/ledger.js";
 
 const ENTRIES = 60;
 const trace = (i: number): string => (i + 1).toString(16).padStart(32, "0");
@@ -13,12 +11,7 @@ let pristine: string;
 const work = tempDir();
 
 function tampered(name: string, sql: string): string {
-  const dir = join(work, name);
-  cpSync(pristine, dir, { recursive: true });
-  const db = new Database(join(dir, "arbiter.db"));
-  db.exec(sql);
-  db.close();
-  return dir;
+  return tamperedCopy(pristine, join(work, name), sql);
 }
 
 interface Verified {

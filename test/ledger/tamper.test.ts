@@ -1,11 +1,11 @@
 // Tampering with the SQLite file directly: `arbiter log verify` must name the first bad index.
-import Database from "better-sqlite3";
-import { cpSync, rmSync } from "node:fs";
+import type Database from "better-sqlite3";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { leafHash } from "../../src/ledger/index.js";
 import { arbiter, tempDir } from "../support/cli.js";
-import { eventLine } from "../support/ledger.js";
+import { eventLine, tamperedCopy } from "../support/ledger.js";
 import { readRow, writeRow } from "../support/rows.js";
 
 const ENTRIES = 100;
@@ -13,12 +13,7 @@ let pristine: string;
 const work = tempDir();
 
 function tampered(name: string, damage: (db: Database.Database) => void): string {
-  const dir = join(work, name);
-  cpSync(pristine, dir, { recursive: true });
-  const db = new Database(join(dir, "arbiter.db"));
-  damage(db);
-  db.close();
-  return dir;
+  return tamperedCopy(pristine, join(work, name), damage);
 }
 
 function verify(dir: string): { status: number | null; failure?: { index: number; problem: string }; ok: boolean } {

@@ -1,8 +1,7 @@
 // The parallel verify (threads over aligned spans, merged in order) must find exactly what the serial
 // verify finds: the same first bad index, the same words, the same entries, checkpoints and root, for
 // tampering inside one thread's span, at a span's edge, above a span's root and in the query tables.
-import Database from "better-sqlite3";
-import { cpSync } from "node:fs";
+import type Database from "better-sqlite3";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -17,7 +16,7 @@ import {
 } from "../../src/ledger/index.js";
 import type { LedgerStore } from "../../src/store/index.js";
 import { tempDir } from "../support/cli.js";
-import { eventLine } from "../support/ledger.js";
+import { eventLine, tamperedCopy } from "../support/ledger.js";
 import { readRow, writeRow } from "../support/rows.js";
 
 const ENTRIES = 150;
@@ -42,12 +41,7 @@ beforeAll(async () => {
 });
 
 function tampered(name: string, damage: (db: Database.Database) => void): string {
-  const dir = join(work, name);
-  cpSync(pristine, dir, { recursive: true });
-  const db = new Database(join(dir, "arbiter.db"));
-  damage(db);
-  db.close();
-  return dir;
+  return tamperedCopy(pristine, join(work, name), damage);
 }
 
 async function bothWays(dir: string): Promise<{ serial: LedgerVerification; parallel: LedgerVerification[] }> {

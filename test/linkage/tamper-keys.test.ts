@@ -1,8 +1,6 @@
 // Linkage joins outside events to decisions through linkage_decisions, its own copy of each decision's
 // keys: `arbiter log verify` recomputes every row from its leaf, so an edited row is named like an
 // edited search index row (issue: verify covers every table a query answers from).
-import Database from "better-sqlite3";
-import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initLedgerDir } from "../../src/ledger/index.js";
@@ -13,6 +11,7 @@ import { openRuntime } from "../../src/runtime/index.js";
 import { arbiter, tempDir } from "../support/cli.js";
 import { PEOPLE_AND_MACHINES, TEST_CALLER, TestClock, TUESDAY_10 } from "../support/server.js";
 import { EXAMPLES, policyDir } from "../policy/policy-dirs.js";
+import { tamperedCopy } from "../support/ledger.js";
 
 const work = tempDir("arbiter-tamper-keys-");
 const pristine = join(work, "pristine");
@@ -34,12 +33,7 @@ beforeAll(async () => {
 });
 
 function tampered(name: string, sql: string): string {
-  const dir = join(work, name);
-  cpSync(pristine, dir, { recursive: true });
-  const db = new Database(join(dir, "arbiter.db"));
-  db.exec(sql);
-  db.close();
-  return dir;
+  return tamperedCopy(pristine, join(work, name), sql);
 }
 
 function verify(dir: string): { status: number | null; stderr: string; ok: boolean; failure?: { index: number; table?: string; problem: string } } {

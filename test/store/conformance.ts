@@ -20,6 +20,7 @@ import type {
 import { limitStoreSuite } from "../decide/limit-store-suite.js";
 import { eventLine } from "../support/ledger.js";
 import { identityConformance } from "./identity-conformance.js";
+import { refusedCode } from "../support/errors.js";
 
 export interface StoreUnderTest {
   ledger: Ledger;
@@ -54,17 +55,6 @@ function commit(s: StoreUnderTest, i: number, effects: StoreEffect[]): Promise<n
   return s.ledger.append(eventLine(i), { effects }).then((a) => a.index);
 }
 
-/** The code of the ArbiterError the promise rejects with, or undefined when it resolves. */
-async function refused(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ArbiterError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
-
 export function storeConformance(name: string, open: () => Promise<StoreUnderTest> | StoreUnderTest): void {
   describe(`${name}: the store contract`, () => {
     const withStore = (test: (s: StoreUnderTest) => Promise<void>) => async () => {
@@ -94,7 +84,7 @@ export function storeConformance(name: string, open: () => Promise<StoreUnderTes
 
     it("stores nothing of an entry whose effect is refused, and nothing of the effects before the refused one", withStore(async (s) => {
       await commit(s, 0, []);
-      const code = await refused(commit(s, 1, [{ type: "grant.insert", grant: newGrant("g-rolled-back", 1) }, { type: "grant.consume", id: "no-such-grant", at: T0 }]));
+      const code = await refusedCode(commit(s, 1, [{ type: "grant.insert", grant: newGrant("g-rolled-back", 1) }, { type: "grant.consume", id: "no-such-grant", at: T0 }]));
       expect(code).toBe("CONFLICT");
       expect(s.ledger.size()).toBe(1);
       expect(s.grants.get("g-rolled-back")).toBeUndefined();
@@ -119,12 +109,12 @@ export function storeConformance(name: string, open: () => Promise<StoreUnderTes
       await commit(s, 0, [{ type: "grant.insert", grant: newGrant("g-two", 2, later(60)) }]);
       await commit(s, 1, [{ type: "grant.consume", id: "g-two", at: later(1) }]);
       expect(s.grants.get("g-two")).toMatchObject({ usesRemaining: 1, state: "issued" });
-      expect(await refused(commit(s, 2, [{ type: "grant.consume", id: "g-two", at: later(60) }]))).toBe("CONFLICT");
+      expect(await refusedCode(commit(s, 2, [{ type: "grant.consume", id: "g-two", at: later(60) }]))).toBe("CONFLICT");
       expect(s.grants.usableFor(binding, new Date(later(60)))).toBeUndefined();
       expect(s.grants.expiredFor(binding, new Date(later(60)))).toMatchObject({ id: "g-two" });
       expect(s.grants.list({ state: "expired", limit: 10, now: new Date(later(60)) }).map((g) => g.id)).toEqual(["g-two"]);
       await commit(s, 3, [{ type: "grant.revoke", id: "g-two" }]);
-      expect(await refused(commit(s, 4, [{ type: "grant.revoke", id: "g-two" }]))).toBe("CONFLICT");
+      expect(await refusedCode(commit(s, 4, [{ type: "grant.revoke", id: "g-two" }]))).toBe("CONFLICT");
       expect(s.grants.get("g-two")?.state).toBe("revoked");
     }));
 
@@ -147,16 +137,16 @@ export function storeConformance(name: string, open: () => Promise<StoreUnderTes
     it("opens one break-glass session per identity at a time, counts its decisions, ends and reviews it once", withStore(async (s) => {
       const session = { id: "bg-1", identityId: "alice", justification: "outage", startedAt: T0, expiresAt: later(900) };
       await commit(s, 0, [{ type: "break_glass.open", session }]);
-      expect(await refused(commit(s, 1, [{ type: "break_glass.open", session: { ...session, id: "bg-2" } }]))).toBe("CONFLICT");
+      expect(await refusedCode(commit(s, 1, [{ type: "break_glass.open", session: { ...session, id: "bg-2" } }]))).toBe("CONFLICT");
       await commit(s, 2, [{ type: "break_glass.use", id: "bg-1" }, { type: "break_glass.use", id: "bg-1" }]);
       expect(s.breakGlass.activeFor("alice", new Date(later(1)))).toMatchObject({ id: "bg-1", decisionCount: 2 });
       await commit(s, 3, [{ type: "break_glass.end", id: "bg-1", at: later(5) }]);
-      expect(await refused(commit(s, 4, [{ type: "break_glass.end", id: "bg-1", at: later(6) }]))).toBe("CONFLICT");
+      expect(await refusedCode(commit(s, 4, [{ type: "break_glass.end", id: "bg-1", at: later(6) }]))).toBe("CONFLICT");
       expect(s.breakGlass.activeFor("alice", new Date(later(6)))).toBeUndefined();
       expect(s.breakGlass.list({ unreviewed: true, limit: 10 }).map((x) => x.id)).toEqual(["bg-1"]);
       await commit(s, 5, [{ type: "break_glass.review", id: "bg-1", at: later(7), reviewer: "bob", note: "fine" }]);
-      expect(await refused(commit(s, 6, [{ type: "break_glass.review", id: "bg-1", at: later(8), reviewer: "bob", note: "again" }]))).toBe("CONFLICT");
-      expect(await refused(commit(s, 7, [{ type: "break_glass.review", id: "bg-none", at: later(8), reviewer: "bob", note: "?" }]))).toBe("CONFLICT");
+      expect(await refusedCode(commit(s, 6, [{ type: "break_glass.review", id: "bg-1", at: later(8), reviewer: "bob", note: "again" }]))).toBe("CONFLICT");
+      expect(await refusedCode(commit(s, 7, [{ type: "break_glass.review", id: "bg-none", at: later(8), reviewer: "bob", note: "?" }]))).toBe("CONFLICT");
       expect(s.breakGlass.list({ unreviewed: true, limit: 10 })).toEqual([]);
       expect(s.breakGlass.get("bg-1")).toMatchObject({ reviewer: "bob", reviewNote: "fine", endedAt: later(5) });
     }));
@@ -184,7 +174,7 @@ export function storeConformance(name: string, open: () => Promise<StoreUnderTes
 
     it("refuses an erasure that would delete other than the count its record states", withStore(async (s) => {
       await commit(s, 0, []);
-      const code = await refused(commit(s, 1, [{ type: "raw_values.erase", selector: { subjectId: "bot-0" }, expected: 3 }]));
+      const code = await refusedCode(commit(s, 1, [{ type: "raw_values.erase", selector: { subjectId: "bot-0" }, expected: 3 }]));
       expect(code).toBe("CONFLICT");
       expect(s.ledger.size()).toBe(1);
       expect(await commit(s, 2, [{ type: "raw_values.erase", selector: { subjectId: "bot-0" }, expected: 0 }])).toBe(1);

@@ -2,9 +2,9 @@
 // StoreEffects committed with an entry, read back as the contract says, and refused when the state moved on.
 import { describe, expect, it } from "vitest";
 import type { Ledger } from "../../src/ledger/index.js";
-import { ArbiterError } from "../../src/record/index.js";
 import type { Identity, IdentityRepository, NewCredential, StoreEffect } from "../../src/store/index.js";
 import { eventLine } from "../support/ledger.js";
+import { refusedCode } from "../support/errors.js";
 
 export interface IdentityStoreUnderTest {
   ledger: Ledger;
@@ -30,16 +30,6 @@ function key(id: string, identityId: string, at = T0): NewCredential {
 
 function token(id: string, identityId: string, task: string): NewCredential {
   return { id, identityId, kind: "token", secretHash: null, createdAt: T0, expiresAt: later(900), task };
-}
-
-async function refused(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ArbiterError) return err.code;
-    throw err;
-  }
-  return undefined;
 }
 
 export function identityConformance(name: string, open: () => Promise<IdentityStoreUnderTest> | IdentityStoreUnderTest): void {
@@ -68,7 +58,7 @@ export function identityConformance(name: string, open: () => Promise<IdentitySt
       expect(s.identities.list({ owner: "alice", status: "suspended" })).toEqual([]);
       expect(s.identities.liveOwned("alice")).toEqual(["bot"]);
       const size = s.ledger.size();
-      expect(await refused(commit(s, [{ type: "identity.insert", identity: identity("carol") }, { type: "identity.insert", identity: identity("alice") }]))).toBe("CONFLICT");
+      expect(await refusedCode(commit(s, [{ type: "identity.insert", identity: identity("carol") }, { type: "identity.insert", identity: identity("alice") }]))).toBe("CONFLICT");
       expect(s.ledger.size()).toBe(size);
       expect(s.identities.identity("carol")).toBeUndefined();
     }));
@@ -80,10 +70,10 @@ export function identityConformance(name: string, open: () => Promise<IdentitySt
       await commit(s, [expect_, { type: "identity.update", identity: { ...read, roles: ["pep"], updated_at: later(1) } }]);
       expect(s.identities.identity("bot")?.roles).toEqual(["pep"]);
       // The same expectation again: the row moved on (its updated_at), so the second change is refused.
-      expect(await refused(commit(s, [expect_, { type: "identity.update", identity: { ...read, roles: ["admin"], updated_at: later(2) } }]))).toBe("CONFLICT");
-      expect(await refused(commit(s, [{ type: "identity.expect", id: "nobody", status: "active", updatedAt: T0 }]))).toBe("CONFLICT");
+      expect(await refusedCode(commit(s, [expect_, { type: "identity.update", identity: { ...read, roles: ["admin"], updated_at: later(2) } }]))).toBe("CONFLICT");
+      expect(await refusedCode(commit(s, [{ type: "identity.expect", id: "nobody", status: "active", updatedAt: T0 }]))).toBe("CONFLICT");
       expect(s.identities.identity("bot")?.roles).toEqual(["pep"]);
-      expect(await refused(commit(s, [{ type: "identity.owns_none", owner: "alice" }]))).toBe("CONFLICT");
+      expect(await refusedCode(commit(s, [{ type: "identity.owns_none", owner: "alice" }]))).toBe("CONFLICT");
       await commit(s, [{ type: "identity.owns_none", owner: "bot" }]);
     }));
 
@@ -109,8 +99,8 @@ export function identityConformance(name: string, open: () => Promise<IdentitySt
       expect(s.identities.credentialWithHolder("key_none")).toBeUndefined();
       expect(s.identities.credentialsOf("bot").map((c) => Object.keys(c).includes("secret_hash"))).toEqual([false]);
       await commit(s, [{ type: "credential.revoke", id: "key_1", at: later(1) }]);
-      expect(await refused(commit(s, [{ type: "credential.revoke", id: "key_1", at: later(2) }]))).toBe("CONFLICT");
-      expect(await refused(commit(s, [{ type: "credential.revoke", id: "key_none", at: later(2) }]))).toBe("CONFLICT");
+      expect(await refusedCode(commit(s, [{ type: "credential.revoke", id: "key_1", at: later(2) }]))).toBe("CONFLICT");
+      expect(await refusedCode(commit(s, [{ type: "credential.revoke", id: "key_none", at: later(2) }]))).toBe("CONFLICT");
       expect(s.identities.credential("key_1")).toMatchObject({ status: "revoked", revoked_at: later(1) });
     }));
 
@@ -136,13 +126,13 @@ export function identityConformance(name: string, open: () => Promise<IdentitySt
       await commit(s, [{ type: "task.open", id: "t-1", owner: "alice", at: later(1) }, { type: "credential.insert", credential: token("tok_2", "bot", "t-1") }]);
       expect(s.identities.task("t-1")).toEqual({ id: "t-1", owner: "bot", created_at: T0, completed_at: null, completed_by: null });
       expect(s.identities.credentialsOfTask("t-1").map((c) => c.id)).toEqual(["tok_1", "tok_2"]);
-      expect(await refused(commit(s, [{ type: "task.complete", id: "t-1", at: later(2), by: "alice", credentials: ["tok_1"] }]))).toBe("CONFLICT");
+      expect(await refusedCode(commit(s, [{ type: "task.complete", id: "t-1", at: later(2), by: "alice", credentials: ["tok_1"] }]))).toBe("CONFLICT");
       await commit(s, [{ type: "task.complete", id: "t-1", at: later(2), by: "alice", credentials: ["tok_1", "tok_2"] }]);
       expect(s.identities.task("t-1")).toMatchObject({ completed_at: later(2), completed_by: "alice" });
       expect(s.identities.credentialsOfTask("t-1").map((c) => c.status)).toEqual(["revoked", "revoked"]);
       expect(s.identities.credentialWithHolder("tok_1")?.taskCompletedAt).toBe(later(2));
-      expect(await refused(commit(s, [{ type: "task.complete", id: "t-1", at: later(3), by: "alice", credentials: ["tok_1", "tok_2"] }]))).toBe("CONFLICT");
-      expect(await refused(commit(s, [{ type: "task.open", id: "t-1", owner: "bot", at: later(3) }, { type: "credential.insert", credential: token("tok_3", "bot", "t-1") }]))).toBe("CONFLICT");
+      expect(await refusedCode(commit(s, [{ type: "task.complete", id: "t-1", at: later(3), by: "alice", credentials: ["tok_1", "tok_2"] }]))).toBe("CONFLICT");
+      expect(await refusedCode(commit(s, [{ type: "task.open", id: "t-1", owner: "bot", at: later(3) }, { type: "credential.insert", credential: token("tok_3", "bot", "t-1") }]))).toBe("CONFLICT");
       expect(s.identities.credential("tok_3")).toBeUndefined();
       expect(s.identities.task("t-none")).toBeUndefined();
     }));

@@ -17,3 +17,14 @@ export function codeOf(fn: () => unknown): string | undefined {
 export function expectCode(fn: () => unknown, code: string): void {
   expect(codeOf(fn), `expected ArbiterError ${code}`).toBe(code);
 }
+
+/** The code of the ArbiterError the promise rejects with, or undefined when it resolves; any other error is rethrown. */
+export async function refusedCode(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof ArbiterError) return err.code;
+    throw err;
+  }
+  return undefined;
+}
