@@ -51,3 +51,10 @@ it("gives a process only the deliveries of webhooks it has: a row naming another
   outbox.finish("a", "p1");
   expect(outbox.pendingFor(["approvers"])).toBe(0);
 });
+
+it("counts a delivery written in the sweep's own millisecond as orphaned once the grace period is over, not only older ones", () => {
+  const outbox = open(join(tempDir("arbiter-outbox-"), "store.db"));
+  outbox.enqueue([entry("a", "retired"), { ...entry("b", "retired"), createdAt: "2026-12-06T00:00:00.001Z" }, entry("c", "approvers")], 1000, 10);
+  expect(outbox.claimOrphans(["approvers"], "2026-12-06T00:00:00.000Z", 1000, 500, "p1", 10).map((d) => d.deliveryId)).toEqual(["a"]);
+  expect(outbox.claimOrphans(["approvers"], "2026-12-06T00:00:00.001Z", 1000, 500, "p2", 10).map((d) => d.deliveryId)).toEqual(["b"]);
+});

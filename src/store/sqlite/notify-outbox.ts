@@ -56,7 +56,7 @@ export class SqliteNotifyOutbox {
     this.earliest = db.prepare<[string], number | null>("SELECT min(max(next_at_ms, lease_until_ms)) FROM notify_outbox WHERE webhook IN (SELECT value FROM json_each(?))").pluck();
     this.takeOrphans = db.prepare(
       `UPDATE notify_outbox SET lease_until_ms = @lease, lease_owner = @owner
-       WHERE delivery_id IN (SELECT delivery_id FROM notify_outbox WHERE webhook NOT IN (SELECT value FROM json_each(@hooks)) AND created_at < @before AND lease_until_ms <= @now ORDER BY created_at LIMIT @limit)
+       WHERE delivery_id IN (SELECT delivery_id FROM notify_outbox WHERE webhook NOT IN (SELECT value FROM json_each(@hooks)) AND created_at <= @before AND lease_until_ms <= @now ORDER BY created_at LIMIT @limit)
        RETURNING delivery_id, webhook, event, body, approval_request_id, decision_id, attempts, created_at`,
     );
     this.countFor = db.prepare<[string], number>("SELECT count(*) FROM notify_outbox WHERE webhook IN (SELECT value FROM json_each(?))").pluck();
@@ -76,8 +76,10 @@ export class SqliteNotifyOutbox {
 
   /**
    * Takes (as claim does, without counting an attempt) up to `limit` deliveries nobody holds that
-   * were written before `before` (ISO 8601) for a webhook not among `webhooks`: ones no process
-   * configured like this one will ever send.
+   * were written at or before `before` (ISO 8601) for a webhook not among `webhooks`: ones no process
+   * configured like this one will ever send. At, not only before: with no grace period a delivery
+   * written in the sweep's own millisecond is already orphaned, and would otherwise wait a whole
+   * sweep interval.
    */
   claimOrphans(webhooks: readonly string[], before: string, nowMs: number, leaseMs: number, owner: string, limit: number): OutboxDelivery[] {
     return this.takeOrphaned.immediate(webhooks, before, nowMs, leaseMs, owner, limit);
