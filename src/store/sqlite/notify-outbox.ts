@@ -1,22 +1,7 @@
 // The outbox of approver notifications: deliveries written before anyone is told, taken by a lease, deleted once they end.
 import type { Statement, Transaction } from "better-sqlite3";
+import type { NotifyOutboxRepository, OutboxDelivery, OutboxEntry } from "../contracts/notify-outbox.js";
 import type { SqliteDatabase } from "./database.js";
-
-/** A delivery as it is written: the rendered body for one webhook, due at once. */
-export interface OutboxEntry {
-  deliveryId: string;
-  webhook: string;
-  event: string;
-  body: string;
-  approvalRequestId: string;
-  decisionId: string;
-  createdAt: string;
-}
-
-/** A delivery taken for an attempt: `attempts` counts this one. */
-export interface OutboxDelivery extends OutboxEntry {
-  attempts: number;
-}
 
 interface Row {
   delivery_id: string;
@@ -29,7 +14,7 @@ interface Row {
   created_at: string;
 }
 
-export class SqliteNotifyOutbox {
+export class SqliteNotifyOutbox implements NotifyOutboxRepository {
   private readonly insert: Statement<[string, string, string, string, string, string, number, string]>;
   private readonly countAll: Statement<[], number>;
   private readonly takeDue: Statement<[{ lease: number; owner: string; hooks: string; now: number; limit: number }]>;

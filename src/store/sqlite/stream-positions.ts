@@ -1,8 +1,9 @@
 // Where each outside sink resumes reading the ledger: the first index it has not acknowledged.
 import type { Statement } from "better-sqlite3";
+import type { StreamPositionRepository } from "../contracts/stream-positions.js";
 import type { SqliteDatabase } from "./database.js";
 
-export class SqliteStreamPositions {
+export class SqliteStreamPositions implements StreamPositionRepository {
   private readonly read: Statement<[string], number | undefined>;
   private readonly write: Statement<[string, number, string]>;
 

@@ -1,0 +1,53 @@
+// The store bundle: every repository a runtime needs, handed out by one store implementation.
+import type { LedgerStore, LimitCounterTable } from "../types.js";
+import type { ApprovalRepository } from "./approvals.js";
+import type { BreakGlassRepository } from "./break-glass.js";
+import type { GrantRepository } from "./grants.js";
+import type { IdentityRepository } from "./identities.js";
+import type { LinkageRepository } from "./linkage.js";
+import type { NotifyOutboxRepository } from "./notify-outbox.js";
+import type { PolicyRepository } from "./policies.js";
+import type { StreamPositionRepository } from "./stream-positions.js";
+
+/**
+ * Where a store lives, as plain data: what a worker thread receives (a structured clone) to open a
+ * read-only view of the same store of its own with openStoreReader (the parallel verify's threads,
+ * the ledger watch). One variant per implementation; a PostgreSQL store adds its own.
+ */
+export type StoreLocation = { engine: "sqlite"; path: string };
+
+/**
+ * One store, opened once per process on a data directory, and every repository on it. Each
+ * repository shares the ledger's transaction: a StoreEffect an append carries is applied inside the
+ * transaction that inserts its entry, whichever repository reads the row afterwards.
+ *
+ * Synchronous by design (values, not promises), because they sit on the decision path or run inside
+ * one: the ledger's write (one transaction per group-commit batch, see LedgerStore.write) and its
+ * reads, GrantRepository.usableFor, ApprovalRepository.latestFor, BreakGlassRepository.activeFor,
+ * PolicyRepository.activeVersion, IdentityRepository.credentialWithHolder, holder and
+ * changeVersion (every authentication), LimitCounterTable.update (every rate-limited decision) and
+ * LinkageRepository's load (no await and no object per row in the join). An await there would add a
+ * promise per decision and let two decisions interleave between a read and the write it decides.
+ * A PostgreSQL store keeps these calls synchronous by serving the reads from a per-replica view kept
+ * current by LISTEN/NOTIFY (issue 15 allows a second for a change to reach every replica), shipping
+ * the ledger's batches into one transaction it awaits inside the store (the ledger already waits in
+ * sync()), and counting limits in Redis (runtime/limits.ts); its callers do not change. The notify
+ * outbox and stream positions are synchronous too: they are small, leased or monotonic rows read off
+ * the decision path.
+ *
+ * Closing: the store closes with its ledger store (Ledger.close closes `ledger`, and with it the
+ * connection every repository here uses); no repository may be used after that.
+ */
+export interface Store {
+  readonly location: StoreLocation;
+  readonly ledger: LedgerStore;
+  readonly identities: IdentityRepository;
+  readonly policies: PolicyRepository;
+  readonly approvals: ApprovalRepository;
+  readonly grants: GrantRepository;
+  readonly breakGlass: BreakGlassRepository;
+  readonly linkage: LinkageRepository;
+  readonly limitCounters: LimitCounterTable;
+  readonly notifyOutbox: NotifyOutboxRepository;
+  readonly streamPositions: StreamPositionRepository;
+}
