@@ -56,7 +56,7 @@ async function main(): Promise<void> {
 
   const largeDir = freshDir("group");
   dirs.push(largeDir);
-  const { ledger, db } = openLedger(largeDir, { checkpointIntervalMs: 1000 });
+  const { ledger, store } = openLedger(largeDir, { checkpointIntervalMs: 1000 });
   const groupSeconds = await appendMany(ledger, LARGE, (done) => {
     if (process.stderr.isTTY && done % 65536 < WINDOW) process.stderr.write(`\rappending ${done}/${LARGE}`);
   });
@@ -88,10 +88,10 @@ async function main(): Promise<void> {
   const merkleOnly = await timed(() => verifyLedger(ledger.reader, ledger.verifier, ledger.origin, { indexes: false }));
   const full = await timed(() => verifyLedger(ledger.reader, ledger.verifier, ledger.origin));
   // Serial and parallel alternate, twice each, so that a change in the machine's load shows as a spread, not as a ratio.
-  const parallel = await timed(() => verifyLedgerInParallel(ledger.reader, db.name, ledger.verifier, ledger.origin));
+  const parallel = await timed(() => verifyLedgerInParallel(ledger.reader, store.location, ledger.verifier, ledger.origin));
   const full2 = await timed(() => verifyLedger(ledger.reader, ledger.verifier, ledger.origin));
-  const parallel2 = await timed(() => verifyLedgerInParallel(ledger.reader, db.name, ledger.verifier, ledger.origin));
-  const parallelMerkle = await timed(() => verifyLedgerInParallel(ledger.reader, db.name, ledger.verifier, ledger.origin, { indexes: false }));
+  const parallel2 = await timed(() => verifyLedgerInParallel(ledger.reader, store.location, ledger.verifier, ledger.origin));
+  const parallelMerkle = await timed(() => verifyLedgerInParallel(ledger.reader, store.location, ledger.verifier, ledger.origin, { indexes: false }));
   const report = full.report;
   const ok = (r: { report: LedgerVerification }): string => (r.report.ok ? "ok" : "FAILED");
   const same = [parallel, parallel2].every((r) => r.report.root === report.root && r.report.entries === report.entries && r.report.ok === report.ok);

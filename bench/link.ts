@@ -8,7 +8,6 @@ import { join } from "node:path";
 import { progressBar } from "../src/cli/progress.js";
 import { initLedgerDir, openLedger } from "../src/ledger/index.js";
 import { syncDecisionKeys, type LinkageSummary } from "../src/linkage/index.js";
-import { SqliteLinkage } from "../src/store/index.js";
 import { openRuntime } from "../src/runtime/index.js";
 import { fmt, machineLine } from "./machine.js";
 
@@ -58,7 +57,7 @@ function eventLine(i: number, ids: string[]): string {
 
 async function build(dir: string, eventsFile: string): Promise<{ buildSeconds: number; syncSeconds: number }> {
   initLedgerDir(dir, { origin: "bench.arbiter.example/link" });
-  const { ledger, db } = openLedger(dir, { checkpointIntervalMs: 0 });
+  const { ledger, store } = openLedger(dir, { checkpointIntervalMs: 0 });
   const ids: string[] = new Array<string>(DECISIONS);
   const progress = progressBar("decisions");
   const started = process.hrtime.bigint();
@@ -78,7 +77,7 @@ async function build(dir: string, eventsFile: string): Promise<{ buildSeconds: n
   progress.stop();
   const buildSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   const syncStarted = process.hrtime.bigint();
-  await syncDecisionKeys(new SqliteLinkage(db), ledger);
+  await syncDecisionKeys(store.linkage, ledger);
   const syncSeconds = Number(process.hrtime.bigint() - syncStarted) / 1e9;
   await ledger.close();
   const out = createWriteStream(eventsFile);

@@ -2,7 +2,6 @@
 import { openLedger, type Ledger, type OpenLedgerOptions } from "../ledger/index.js";
 import type { PolicyStore } from "../policy/index.js";
 import type { Runtime } from "../runtime/index.js";
-import { SqlitePolicies } from "../store/index.js";
 import { dataDir, type DataOption } from "./door.js";
 
 export async function withLedger<T>(options: DataOption, fn: (ledger: Ledger) => Promise<T> | T, open: OpenLedgerOptions = {}): Promise<T> {
@@ -30,9 +29,9 @@ export async function withRuntime<T>(options: DataOption, fn: (runtime: Runtime)
 /** The policy store of the data directory, for one command, without the rest of the runtime. */
 export async function withPolicyStore<T>(options: DataOption, fn: (store: PolicyStore, ledger: Ledger) => Promise<T> | T): Promise<T> {
   const { PolicyStore } = await import("../policy/index.js");
-  const { ledger, db } = openLedger(dataDir(options), { checkpointIntervalMs: 0 });
+  const { ledger, store } = openLedger(dataDir(options), { checkpointIntervalMs: 0 });
   try {
-    return await fn(new PolicyStore(new SqlitePolicies(db), ledger), ledger);
+    return await fn(new PolicyStore(store.policies, ledger), ledger);
   } finally {
     await ledger.close();
   }

@@ -6,11 +6,11 @@ import { ArbiterError } from "../record/errors.js";
 import {
   DATA_FILES,
   DATA_FORMAT,
-  SqliteLedgerStore,
   createDataDir,
+  initStore,
   inspectDataDir,
   loadBindingKey,
-  openDatabase,
+  openStore,
   readConfig,
   readPublicFile,
   readSecretFile,
@@ -19,7 +19,7 @@ import {
   writeSecretFile,
   type CheckpointerOptions,
   type DataDirConfig,
-  type SqliteDatabase,
+  type Store,
 } from "../store/index.js";
 import { parseCheckpoint } from "./checkpoint.js";
 import { Ledger } from "./ledger.js";
@@ -54,7 +54,7 @@ export function initLedgerDir(dir: string, options: InitOptions = {}): InitResul
       );
     }
     readSecretFile(join(dir, DATA_FILES.signingKey));
-    openDatabase(join(dir, DATA_FILES.database), { create: false }).close();
+    initStore(dir, { create: false });
     return { created: false, dir, config, vkey: readPublicFile(join(dir, DATA_FILES.verifierKey)) };
   }
   const origin = options.origin ?? `arbiter.local/${randomBytes(4).toString("hex")}`;
@@ -68,7 +68,7 @@ export function initLedgerDir(dir: string, options: InitOptions = {}): InitResul
   createDataDir(dir, config);
   writeSecretFile(join(dir, DATA_FILES.signingKey), `${skey}\n`);
   writePublicFile(join(dir, DATA_FILES.verifierKey), `${vkey}\n`);
-  openDatabase(join(dir, DATA_FILES.database), { create: true }).close();
+  initStore(dir, { create: true });
   return { created: true, dir, config, vkey };
 }
 
@@ -93,8 +93,11 @@ export interface OpenedLedger {
   ledger: Ledger;
   config: DataDirConfig;
   vkey: string;
-  /** The store's connection: other capabilities keep their tables here, so their changes can commit with ledger entries. */
-  db: SqliteDatabase;
+  /**
+   * The data directory's store, every repository on the connection the ledger writes through, so
+   * that other capabilities' changes commit with ledger entries. It closes with the ledger.
+   */
+  store: Store;
 }
 
 /** Opens an initialised data directory; refuses missing, foreign or damaged ones without writing. */
@@ -110,18 +113,20 @@ export function openLedger(dir: string, options: OpenLedgerOptions = {}): Opened
   if (signer.name !== config.origin || verifier.name !== config.origin || signer.keyId !== verifier.keyId) {
     throw new ArbiterError("DATA_DIR_INVALID", `${dir}: the signing key, verifier key and origin do not belong together`, { dir });
   }
-  const db = openDatabase(join(dir, DATA_FILES.database), { create: false, ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}) });
-  const store = new SqliteLedgerStore(db, { backgroundCheckpoints: options.backgroundCheckpoints ?? false });
+  const store = openStore(dir, {
+    backgroundCheckpoints: options.backgroundCheckpoints ?? false,
+    ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}),
+  });
   const checkpointFile = join(dir, DATA_FILES.checkpoint);
   if (options.rollbackCheck !== false) {
     try {
-      assertNotRolledBack(store, [...dataDirCheckpoint(checkpointFile), ...(options.witnesses ?? [])], verifier, config.origin);
+      assertNotRolledBack(store.ledger, [...dataDirCheckpoint(checkpointFile), ...(options.witnesses ?? [])], verifier, config.origin);
     } catch (err) {
-      store.close();
+      store.ledger.close();
       throw err;
     }
   }
-  const ledger = new Ledger(store, {
+  const ledger = new Ledger(store.ledger, {
     onCheckpoint: checkpointPublisher(checkpointFile),
     origin: config.origin,
     signer,
@@ -131,7 +136,7 @@ export function openLedger(dir: string, options: OpenLedgerOptions = {}): Opened
     groupCommit: options.groupCommit ?? true,
     redactionKey: () => loadBindingKey(dir),
   });
-  return { ledger, config, vkey, db };
+  return { ledger, config, vkey, store };
 }
 
 function publishedSize(file: string): number {

@@ -5,7 +5,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { ArbiterError } from "../record/errors.js";
-import { workerModuleUrl, type LedgerStore } from "../store/index.js";
+import { workerModuleUrl, type LedgerStore, type StoreLocation } from "../store/index.js";
 import { CompactRange } from "./merkle/index.js";
 import type { NoteVerifier } from "./note.js";
 import { CheckpointWalk } from "./verify-checkpoints.js";
@@ -63,14 +63,14 @@ class Merge {
 }
 
 /**
- * verifyLedger on `threads` threads, each with its own read-only connection to `databasePath` (the
- * store's database). The log's size, the query tables' mark and the checkpoints are read here in one
+ * verifyLedger on `threads` threads, each with its own read-only view of the store at `location` (the
+ * same store `store` reads). The log's size, the query tables' mark and the checkpoints are read here in one
  * snapshot; threads look at nothing past that size, and rows past the mark are due, not missing, so a
  * writer appending meanwhile causes no false alarm.
  */
 export async function verifyLedgerInParallel(
   store: LedgerStore,
-  databasePath: string,
+  location: StoreLocation,
   verifier: NoteVerifier,
   origin: string,
   options: ParallelVerifyOptions = {},
@@ -104,7 +104,7 @@ export async function verifyLedgerInParallel(
   const first = walk.visit(0, () => merge.edge.root());
   if (first || spans.length === 0) return result(first ?? walk.unreached(0) ?? strayRowProblem(snapshot.stray, 0));
   const settings: SpanSettings = { size, indexed: snapshot.indexed, indexes };
-  const problem = await runSpans({ databasePath, settings, spans, counter: new SharedArrayBuffer(8) }, Math.min(threads, spans.length), merge, options);
+  const problem = await runSpans({ location, settings, spans, counter: new SharedArrayBuffer(8) }, Math.min(threads, spans.length), merge, options);
   options.onProgress?.(merge.edge.size, size);
   return result(problem ?? walk.unreached(merge.edge.size) ?? merge.indexProblem ?? strayRowProblem(snapshot.stray, size));
 }

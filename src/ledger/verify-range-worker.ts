@@ -1,11 +1,11 @@
 // One thread of a parallel verify (verify-parallel.ts): its own read-only connection, one read
 // transaction for its whole run, and spans taken from a shared counter until none are left.
 import { parentPort, workerData } from "node:worker_threads";
-import { SqliteLedgerStore, openDatabase } from "../store/index.js";
+import { openStoreReader, type StoreLocation } from "../store/index.js";
 import { verifySpan, type SpanResult, type SpanSettings, type VerifySpan } from "./verify-range.js";
 
 export interface SpanWorkerData {
-  databasePath: string;
+  location: StoreLocation;
   settings: SpanSettings;
   spans: VerifySpan[];
   /** Int32 [next span to take, spans to take before stopping]: the coordinator lowers the second once a problem is found. */
@@ -21,7 +21,7 @@ export type SpanWorkerMessage =
 function run(port: NonNullable<typeof parentPort>, data: SpanWorkerData): void {
   const post = (message: SpanWorkerMessage): void => port.postMessage(message);
   try {
-    const store = new SqliteLedgerStore(openDatabase(data.databasePath, { create: false, readonly: true }));
+    const store = openStoreReader(data.location);
     try {
       const counter = new Int32Array(data.counter);
       // One snapshot for every span this thread takes: a row the writer indexes meanwhile is not half seen.

@@ -2,11 +2,14 @@
 // every interval and the full verify on a schedule, each round reported to the parent. A problem found
 // is final: the worker stops checking and keeps reporting it, so restoring the file cannot clear it.
 import { parentPort, workerData } from "node:worker_threads";
-import { SqliteLedgerStore, openDatabase } from "../store/index.js";
+import { openStoreReader, type StoreLocation } from "../store/index.js";
 import { verifierFromVkey } from "./note.js";
 import { TailCheck, fileProblem, fullCheck, rollbackCheck, type FileIdentity, type WatchCheck, type WatchProblem } from "./watch-check.js";
 
 export interface WatchWorkerData {
+  /** The store the worker reads, on a read-only connection of its own. */
+  location: StoreLocation;
+  /** The database file, watched for being deleted or replaced. */
   path: string;
   checkpointFile: string;
   vkey: string;
@@ -31,7 +34,7 @@ export interface WatchReport {
 
 function run(port: NonNullable<typeof parentPort>, data: WatchWorkerData): void {
   const verifier = verifierFromVkey(data.vkey);
-  const store = new SqliteLedgerStore(openDatabase(data.path, { create: false, readonly: true }));
+  const store = openStoreReader(data.location);
   const tail = new TailCheck();
   let problem: WatchProblem | undefined;
   let fullVerified = 0;

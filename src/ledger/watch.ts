@@ -4,7 +4,7 @@
 // reading every entry never stalls the event loop that answers decisions.
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { DATA_FILES, workerModuleUrl } from "../store/index.js";
+import { DATA_FILES, storeLocation, workerModuleUrl } from "../store/index.js";
 import type { Ledger } from "./ledger.js";
 import { fileIdentity, type WatchProblem } from "./watch-check.js";
 import type { WatchReport, WatchWorkerData } from "./watch-worker.js";
@@ -42,6 +42,7 @@ export class LedgerWatch {
     const opened = fileIdentity(path);
     if (opened === undefined) throw new Error(`${path} is gone`);
     const workerData: WatchWorkerData = {
+      location: storeLocation(dir),
       path,
       checkpointFile: join(dir, DATA_FILES.checkpoint),
       vkey: ledger.vkey,

@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import type { ApprovalOpened } from "../decide/index.js";
 import type { Ledger } from "../ledger/index.js";
-import type { OutboxDelivery, OutboxEntry, SqliteNotifyOutbox } from "../store/index.js";
+import type { NotifyOutboxRepository, OutboxDelivery, OutboxEntry } from "../store/index.js";
 import { approvalMessage, APPROVAL_EVENT, renderBody } from "./message.js";
 import { dropOrphans, ORPHAN_GRACE_MS } from "./orphans.js";
 import { postOnce, type AttemptResult } from "./post.js";
@@ -25,7 +25,7 @@ export interface NotifierOptions {
   orphanGraceMs?: number;
 }
 
-export type NotifyOutbox = Pick<SqliteNotifyOutbox, "enqueue" | "claim" | "claimOrphans" | "retryAt" | "finish" | "pendingFor" | "nextDueMs">;
+export type NotifyOutbox = Pick<NotifyOutboxRepository, "enqueue" | "claim" | "claimOrphans" | "retryAt" | "finish" | "pendingFor" | "nextDueMs">;
 
 export interface NotifierDeps {
   ledger: Pick<Ledger, "append">;

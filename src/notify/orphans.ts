@@ -1,6 +1,6 @@
 // Deliveries left in the outbox for a webhook no longer configured: dropped after a grace period, each with a record saying why.
 import type { Ledger } from "../ledger/index.js";
-import type { SqliteNotifyOutbox } from "../store/index.js";
+import type { NotifyOutboxRepository } from "../store/index.js";
 
 /**
  * How long a delivery for a webhook this process does not know waits before it is dropped. Another
@@ -14,7 +14,7 @@ const SWEEP_LIMIT = 100;
 
 export interface OrphanSweep {
   ledger: Pick<Ledger, "append">;
-  outbox: Pick<SqliteNotifyOutbox, "claimOrphans" | "finish">;
+  outbox: Pick<NotifyOutboxRepository, "claimOrphans" | "finish">;
   /** The webhooks this process delivers to, by name. */
   webhooks: readonly string[];
   owner: string;

@@ -7,18 +7,11 @@ import { PolicyStore } from "../policy/index.js";
 import type { Caller } from "../record/index.js";
 import {
   loadBindingKey,
-  SqliteApprovals,
-  SqliteBreakGlass,
-  SqliteGrants,
-  SqliteIdentities,
-  SqliteLinkage,
-  SqlitePolicies,
-  SqliteStreamPositions,
   type ApprovalRepository,
   type BreakGlassRepository,
   type DataDirConfig,
   type GrantRepository,
-  type SqliteDatabase,
+  type Store,
 } from "../store/index.js";
 import { startStreams, type StreamingOptions, type Streams } from "../stream/index.js";
 import { limitStore } from "./limits.js";
@@ -50,7 +43,8 @@ export interface Runtime {
   dir: string;
   config: DataDirConfig;
   vkey: string;
-  db: SqliteDatabase;
+  /** The data directory's store, whose repositories every capability here was built on. */
+  store: Store;
   ledger: Ledger;
   identities: IdentityDirectory;
   policies: PolicyStore;
@@ -75,19 +69,17 @@ export interface Runtime {
 export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime {
   // Read before the ledger opens: a settings file in error leaves nothing open behind it.
   const limitSettings = options.limits === undefined ? loadSettings({ dir, env: process.env }).settings.limits : undefined;
-  const { ledger, config, vkey, db } = openLedger(dir, {
+  const { ledger, config, vkey, store } = openLedger(dir, {
     ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
     ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}),
     ...(options.backgroundCheckpoints !== undefined ? { backgroundCheckpoints: options.backgroundCheckpoints } : {}),
   });
   const now = options.now ?? (() => new Date());
-  const identities = new IdentityDirectory({ identities: new SqliteIdentities(db), ledger, dataDir: dir, issuer: config.origin, now });
-  const policies = new PolicyStore(new SqlitePolicies(db), ledger);
-  const approvals = new SqliteApprovals(db);
-  const grants = new SqliteGrants(db);
-  const breakGlass = new SqliteBreakGlass(db);
+  const identities = new IdentityDirectory({ identities: store.identities, ledger, dataDir: dir, issuer: config.origin, now });
+  const policies = new PolicyStore(store.policies, ledger);
+  const { approvals, grants, breakGlass } = store;
   const bindingKey = loadBindingKey(dir);
-  const limits = options.limits ?? limitStore(limitSettings as NonNullable<typeof limitSettings>, db);
+  const limits = options.limits ?? limitStore(limitSettings as NonNullable<typeof limitSettings>, store.limitCounters);
   const recent = new RecentDecisions();
   const engine = new DecisionEngine({
     ledger,
@@ -113,12 +105,12 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
           },
         })
       : undefined;
-  const streams = options.streaming && startStreams(ledger.reader, new SqliteStreamPositions(db), config.origin, options.streaming);
+  const streams = options.streaming && startStreams(ledger.reader, store.streamPositions, config.origin, options.streaming);
   return {
     dir,
     config,
     vkey,
-    db,
+    store,
     ledger,
     identities,
     policies,
@@ -128,7 +120,7 @@ export function openRuntime(dir: string, options: RuntimeOptions = {}): Runtime 
     grants,
     breakGlass,
     breakGlassFlow: new BreakGlassFlow(engine, identities, ledger, breakGlass, now),
-    linkage: new Linkage({ tables: new SqliteLinkage(db), ledger, identities, grants, bindingKey, now }),
+    linkage: new Linkage({ tables: store.linkage, ledger, identities, grants, bindingKey, now }),
     now,
     localCaller: (actorFlag) => localCaller(identities, actorFlag),
     streams,

@@ -1,6 +1,5 @@
 // Wires approver notifications to a runtime: every approval request its engine opens is written to the outbox of the data directory, and a delivering process sends it to the configured webhooks.
 import { ApproverNotifier } from "../notify/index.js";
-import { SqliteNotifyOutbox } from "../store/index.js";
 import type { Settings } from "./settings/index.js";
 import type { Runtime } from "./index.js";
 
@@ -29,11 +28,11 @@ export interface NotificationOptions {
 }
 
 /** The notifier of `runtime`'s data directory, from the `notify` settings, neither listening nor delivering yet. */
-export function approverNotifier(runtime: Pick<Runtime, "ledger" | "db">, settings: Settings["notify"], options: NotificationOptions = {}): ApproverNotifier {
+export function approverNotifier(runtime: Pick<Runtime, "ledger" | "store">, settings: Settings["notify"], options: NotificationOptions = {}): ApproverNotifier {
   const configured = settings.public_url;
   const publicUrl = configured !== null ? () => configured : options.fallbackUrl;
   return new ApproverNotifier(
-    { ledger: runtime.ledger, outbox: new SqliteNotifyOutbox(runtime.db), ...(options.warn ? { warn: options.warn } : {}) },
+    { ledger: runtime.ledger, outbox: runtime.store.notifyOutbox, ...(options.warn ? { warn: options.warn } : {}) },
     {
       webhooks: settings.webhooks,
       ...(publicUrl !== undefined ? { publicUrl } : {}),
@@ -53,7 +52,7 @@ export function approverNotifier(runtime: Pick<Runtime, "ledger" | "db">, settin
  * opens is written to the outbox, and (unless `deliver` is false) this process delivers the
  * outbox's deliveries, an earlier process's left-overs included.
  */
-export function startNotifications(runtime: Pick<Runtime, "engine" | "ledger" | "db">, settings: Settings["notify"], options: NotificationOptions = {}): Notifications {
+export function startNotifications(runtime: Pick<Runtime, "engine" | "ledger" | "store">, settings: Settings["notify"], options: NotificationOptions = {}): Notifications {
   const notifier = approverNotifier(runtime, settings, options);
   const stop = settings.webhooks.length > 0 ? runtime.engine.onApprovalOpened((opened) => notifier.notify(opened)) : () => undefined;
   // Without webhooks it still delivers nothing, but drops what removed webhooks left in the outbox.

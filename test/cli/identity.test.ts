@@ -1,5 +1,4 @@
 // End to end through the real CLI: identities, owners, keys, rotation, tokens, lifecycle, and what the ledger holds.
-import { SqliteIdentities } from "../../src/store/index.js";
 import { join } from "node:path";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,9 +21,9 @@ function json<T>(args: string[]): T {
 
 /** Authenticates in-process against the same data directory, as the server would. */
 async function authenticate(credential: string) {
-  const { ledger, db, config } = openLedger(data, { checkpointIntervalMs: 0 });
+  const { ledger, store, config } = openLedger(data, { checkpointIntervalMs: 0 });
   try {
-    return await new IdentityDirectory({ identities: new SqliteIdentities(db), ledger, dataDir: data, issuer: config.origin }).authenticate(credential);
+    return await new IdentityDirectory({ identities: store.identities, ledger, dataDir: data, issuer: config.origin }).authenticate(credential);
   } finally {
     await ledger.close();
   }

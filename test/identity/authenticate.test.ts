@@ -1,12 +1,11 @@
 // authenticate(): every success and every failure reason, produced by real keys, tokens and lifecycle changes.
-import { SqliteIdentities } from "../../src/store/index.js";
 import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SignJWT, calculateJwkThumbprint, decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { IdentityDirectory, TOKEN_KEY_FILE, type AuthResult } from "../../src/identity/index.js";
-import { openDatabase } from "../../src/store/index.js";
+import { withStoreDatabase } from "../support/store.js";
 import { ADMIN, START, agent, freshDirectory } from "./fixture.js";
 
 const fx = freshDirectory({ leewaySeconds: 30 });
@@ -110,10 +109,10 @@ describe("identity state", () => {
     await agent(directory, "vanishing");
     const { key, credential } = await directory.issueApiKey("vanishing", ADMIN);
     // Identities are never deleted by Arbiter; this is someone editing the database behind its back.
-    const other = openDatabase(join(fx.dir, "arbiter.db"), { create: false });
-    other.pragma("foreign_keys = OFF");
-    other.prepare("DELETE FROM identities WHERE id = 'vanishing'").run();
-    other.close();
+    withStoreDatabase(fx.dir, (other) => {
+      other.pragma("foreign_keys = OFF");
+      other.prepare("DELETE FROM identities WHERE id = 'vanishing'").run();
+    });
     expect(await directory.authenticate(key)).toMatchObject({ ok: false, reason: "UNKNOWN_PRINCIPAL", credentialId: credential.id });
   });
 });
@@ -174,7 +173,7 @@ describe("tokens", () => {
   });
 
   it("refuses a token of another issuer, audience or type, signed with the right key, as CREDENTIAL_INVALID", async () => {
-    const elsewhere = new IdentityDirectory({ identities: new SqliteIdentities(fx.db), ledger: fx.ledger, dataDir: fx.dir, issuer: "elsewhere.example", now: fx.now });
+    const elsewhere = new IdentityDirectory({ identities: fx.store.identities, ledger: fx.ledger, dataDir: fx.dir, issuer: "elsewhere.example", now: fx.now });
     const foreign = await elsewhere.issueToken("t1", {}, ADMIN);
     expect(await reason(foreign.token)).toBe("CREDENTIAL_INVALID");
     const { token } = await directory.issueToken("t1", {}, ADMIN);

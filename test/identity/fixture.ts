@@ -1,5 +1,5 @@
 // A directory on a fresh data directory with a clock the test moves, plus a human owner to hang identities on.
-import { SqliteIdentities } from "../../src/store/index.js";
+import type { Store } from "../../src/store/index.js";
 import { afterAll } from "vitest";
 import { IdentityDirectory, type Actor, type TokenSettings } from "../../src/identity/index.js";
 import { freshLedger } from "../support/ledger.js";
@@ -11,7 +11,7 @@ export interface Fixture {
   directory: IdentityDirectory;
   dir: string;
   ledger: ReturnType<typeof freshLedger>["ledger"];
-  db: ReturnType<typeof freshLedger>["db"];
+  store: Store;
   issuer: string;
   /** Moves the directory's clock forward. */
   advance: (seconds: number) => Date;
@@ -22,7 +22,7 @@ export function freshDirectory(tokens: Partial<TokenSettings> = {}): Fixture {
   const opened = freshLedger();
   let clock = START;
   const directory = new IdentityDirectory({
-    identities: new SqliteIdentities(opened.db),
+    identities: opened.store.identities,
     ledger: opened.ledger,
     dataDir: opened.dir,
     issuer: opened.config.origin,
@@ -34,7 +34,7 @@ export function freshDirectory(tokens: Partial<TokenSettings> = {}): Fixture {
     directory,
     dir: opened.dir,
     ledger: opened.ledger,
-    db: opened.db,
+    store: opened.store,
     issuer: opened.config.origin,
     advance: (seconds) => {
       clock = new Date(clock.getTime() + seconds * 1000);

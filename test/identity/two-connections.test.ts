@@ -1,5 +1,4 @@
 // Changes made through a second SQLite connection (another process on the same data directory) take effect at once.
-import { SqliteIdentities } from "../../src/store/index.js";
 import { describe, expect, it } from "vitest";
 import { IdentityDirectory } from "../../src/identity/index.js";
 import { openLedger } from "../../src/ledger/index.js";
@@ -8,7 +7,7 @@ import { ADMIN, agent, freshDirectory } from "./fixture.js";
 const fx = freshDirectory();
 const first = fx.directory;
 const opened = openLedger(fx.dir, { checkpointIntervalMs: 0 });
-const second = new IdentityDirectory({ identities: new SqliteIdentities(opened.db), ledger: opened.ledger, dataDir: fx.dir, issuer: opened.config.origin, now: fx.now });
+const second = new IdentityDirectory({ identities: opened.store.identities, ledger: opened.ledger, dataDir: fx.dir, issuer: opened.config.origin, now: fx.now });
 
 describe("a second connection", () => {
   it("revokes, rotates and suspends while the first authenticates, effective on the next call", async () => {

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { eventLine, freshLedger } from "../support/ledger.js";
+import { withStoreDatabase } from "../support/store.js";
 
 const RAW = "erase-me-7f3a9c41-do-not-keep";
 
@@ -19,10 +20,10 @@ function onDisk(dir: string): { database: boolean; wal: boolean } {
 
 describe("erasure on disk", () => {
   it("leaves no copy of an erased value in the database file or the WAL, in free pages or old frames", async () => {
-    const { ledger, dir, db } = freshLedger();
+    const { ledger, dir } = freshLedger();
     const { id } = await ledger.append(eventLine(0, { sensitive: { arguments: { text: RAW } } }));
     // Some of it folded into the database file, some still in WAL frames: both places are searched.
-    db.pragma("wal_checkpoint(PASSIVE)");
+    withStoreDatabase(dir, (db) => db.pragma("wal_checkpoint(PASSIVE)"));
     await ledger.append(eventLine(1, { sensitive: { arguments: { text: `${RAW}-second` } } }));
     const before = onDisk(dir);
     expect(before.database || before.wal).toBe(true);

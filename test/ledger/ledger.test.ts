@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from "vitest";
 import { verifyConsistencyProofText, verifyInclusionProofText, verifyLedger } from "../../src/ledger/index.js";
 import { openCheckpoint } from "../../src/ledger/checkpoint.js";
 import { ArbiterError } from "../../src/record/errors.js";
-import { SqliteIdentities, type StoreEffect } from "../../src/store/index.js";
+import type { StoreEffect } from "../../src/store/index.js";
 import { eventLine, freshLedger } from "../support/ledger.js";
 import { readRow, writeRow } from "../support/rows.js";
 
@@ -194,7 +194,7 @@ describe("Ledger", () => {
   });
 
   it("commits an effect atomically with its record, and refuses the record when the effect throws", async () => {
-    const { ledger, db } = freshLedger();
+    const { ledger, store } = freshLedger();
     const human = (id: string): StoreEffect => ({
       type: "identity.insert",
       identity: { id, type: "human", owner: null, status: "active", display_name: null, groups: [], roles: [], attributes: {}, assertion_scope: null, credentials_not_before: null, credentials_grace_until: null, created_at: "2026-12-06T10:00:00.000Z", updated_at: "2026-12-06T10:00:00.000Z" },
@@ -205,7 +205,7 @@ describe("Ledger", () => {
       ledger.append(eventLine(2), { effects: [human("b")] }),
     ]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
-    expect(new SqliteIdentities(db).list({}).map((i) => i.id)).toEqual(["a", "b"]);
+    expect(store.identities.list({}).map((i) => i.id)).toEqual(["a", "b"]);
     expect(ledger.size()).toBe(2);
     await ledger.close();
   });

@@ -7,6 +7,7 @@ import { verifyLedger } from "../../src/ledger/index.js";
 import { prepareLinkRecord } from "../../src/linkage/link-leaf.js";
 import { decodeRecord } from "../../src/record/index.js";
 import { freshLedger } from "../support/ledger.js";
+import { withStoreDatabase } from "../support/store.js";
 
 const AWS = "AKIAIOSFODNN7EXAMPLE";
 const CARD = "4111111111111111";
@@ -41,7 +42,7 @@ function decisionInput(resource: string, task: string): Record<string, unknown> 
 
 describe("the ledger redacts before it hashes", () => {
   it("keeps a resource id's token and card number out of the leaf, the index and the database files", async () => {
-    const { ledger, db, dir } = freshLedger();
+    const { ledger, dir } = freshLedger();
     const first = await ledger.append(decisionInput(RESOURCE, `close books, card ${CARD}`));
     const second = await ledger.append(decisionInput(RESOURCE, "another task"));
     const enforcement = await ledger.append({
@@ -62,7 +63,7 @@ describe("the ledger redacts before it hashes", () => {
     expect(leaf(first.index).correlation?.task_id).toMatch(/^close books, card \[REDACTED:payment_card:[0-9a-f]{16}\]$/);
     expect(leaf(first.index).subject?.owner).toBe("alice@example.com");
 
-    const rows = db.prepare<[], { resource_id: string; task_id: string | null }>("SELECT resource_id, task_id FROM record_index WHERE kind = 'decision' ORDER BY idx").all();
+    const rows = withStoreDatabase(dir, (db) => db.prepare<[], { resource_id: string; task_id: string | null }>("SELECT resource_id, task_id FROM record_index WHERE kind = 'decision' ORDER BY idx").all());
     expect(rows.map((r) => r.resource_id)).toEqual([stored, stored]);
     expectNowhere(dir, AWS, CARD);
 

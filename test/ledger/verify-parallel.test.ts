@@ -14,7 +14,7 @@ import {
   type LedgerVerification,
   type ParallelVerifyOptions,
 } from "../../src/ledger/index.js";
-import type { LedgerStore } from "../../src/store/index.js";
+import { storeLocation, type LedgerStore } from "../../src/store/index.js";
 import { tempDir } from "../support/cli.js";
 import { eventLine, tamperedCopy } from "../support/ledger.js";
 import { readRow, writeRow } from "../support/rows.js";
@@ -45,12 +45,12 @@ function tampered(name: string, damage: (db: Database.Database) => void): string
 }
 
 async function bothWays(dir: string): Promise<{ serial: LedgerVerification; parallel: LedgerVerification[] }> {
-  const { ledger, db } = openLedger(dir, { checkpointIntervalMs: 0, rollbackCheck: false });
+  const { ledger, store } = openLedger(dir, { checkpointIntervalMs: 0, rollbackCheck: false });
   try {
     const outside = dataDirCheckpoint(join(dir, "latest.checkpoint"));
     const serial = verifyLedger(ledger.reader, ledger.verifier, ledger.origin, { outside });
     const parallel: LedgerVerification[] = [];
-    for (const shape of SHAPES) parallel.push(await verifyLedgerInParallel(ledger.reader, db.name, ledger.verifier, ledger.origin, { ...shape, outside }));
+    for (const shape of SHAPES) parallel.push(await verifyLedgerInParallel(ledger.reader, store.location, ledger.verifier, ledger.origin, { ...shape, outside }));
     return { serial, parallel };
   } finally {
     await ledger.close();
@@ -165,7 +165,7 @@ describe("the parallel verify beside a writer", () => {
     initLedgerDir(dir, { origin: "verify-parallel-beside.arbiter.example/log" });
     const writer = openLedger(dir, { checkpointIntervalMs: 0, groupCommit: false }).ledger;
     for (let i = 0; i < 40; i++) await writer.append(line(i));
-    const { ledger: reader, db } = openLedger(dir, { checkpointIntervalMs: 0 });
+    const { ledger: reader, store: { location } } = openLedger(dir, { checkpointIntervalMs: 0 });
     const appended: Promise<unknown>[] = [];
     const store = reader.reader;
     const beside: LedgerStore = Object.create(store) as LedgerStore;
@@ -174,11 +174,11 @@ describe("the parallel verify beside a writer", () => {
       return store.indexedSize();
     };
     try {
-      const report = await verifyLedgerInParallel(beside, db.name, reader.verifier, reader.origin, SMALL);
+      const report = await verifyLedgerInParallel(beside, location, reader.verifier, reader.origin, SMALL);
       await Promise.all(appended);
       expect(appended).toHaveLength(5);
       expect(report).toMatchObject({ ok: true, entries: 40 });
-      expect(await verifyLedgerInParallel(store, db.name, reader.verifier, reader.origin, SMALL)).toMatchObject({ ok: true, entries: 45 });
+      expect(await verifyLedgerInParallel(store, location, reader.verifier, reader.origin, SMALL)).toMatchObject({ ok: true, entries: 45 });
     } finally {
       await reader.close();
       await writer.close();
@@ -190,7 +190,7 @@ describe("the parallel verify failing to run", () => {
   it("is an error naming the cause, not a finding and not a pass, when a thread cannot open the database", async () => {
     const { ledger } = openLedger(pristine, { checkpointIntervalMs: 0 });
     try {
-      const run = verifyLedgerInParallel(ledger.reader, join(work, "no-such-dir", "arbiter.db"), ledger.verifier, ledger.origin, SMALL);
+      const run = verifyLedgerInParallel(ledger.reader, storeLocation(join(work, "no-such-dir")), ledger.verifier, ledger.origin, SMALL);
       await expect(run).rejects.toMatchObject({ code: "LEDGER_UNAVAILABLE", message: expect.stringMatching(/could not be verified: .*does not exist/) as unknown });
     } finally {
       await ledger.close();

@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initLedgerDir } from "../../src/ledger/index.js";
 import { syncDecisionKeys } from "../../src/linkage/index.js";
-import { SqliteLinkage } from "../../src/store/index.js";
 import { loadPolicyDir } from "../../src/policy/index.js";
 import { openRuntime } from "../../src/runtime/index.js";
 import { arbiter, tempDir } from "../support/cli.js";
@@ -27,7 +26,7 @@ beforeAll(async () => {
     const decision = await runtime.engine.decide({ subject: { id: "release-pipeline" }, action: "deploy", resource: { type: "Environment", id: environment, attributes: { tier: environment } } }, TEST_CALLER);
     decisionIndexes.push(decision.ledger.index);
   }
-  await syncDecisionKeys(new SqliteLinkage(runtime.db), runtime.ledger);
+  await syncDecisionKeys(runtime.store.linkage, runtime.ledger);
   await runtime.close();
   decisionIndexes = decisionIndexes.sort((a, b) => a - b);
 });

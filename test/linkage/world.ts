@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll } from "vitest";
 import type { Decision, DecisionRequest } from "../../src/decide/index.js";
-import { loadBindingKey, SqliteLinkage } from "../../src/store/index.js";
+import { loadBindingKey } from "../../src/store/index.js";
 import type { CreateIdentityInput } from "../../src/identity/index.js";
 import { initLedgerDir } from "../../src/ledger/index.js";
 import { Linkage, type LinkageSummary, type LinkFormat, type Mapping } from "../../src/linkage/index.js";
@@ -55,7 +55,7 @@ export async function makeWorld(): Promise<World> {
     const issued = await runtime.identities.issueApiKey(id, seeder);
     keys[id] = { key: issued.key, id: issued.credential.id };
   }
-  const linkage = new Linkage({ tables: new SqliteLinkage(runtime.db), ledger: runtime.ledger, identities: runtime.identities, grants: runtime.grants, bindingKey: loadBindingKey(dir), now: clock.now });
+  const linkage = new Linkage({ tables: runtime.store.linkage, ledger: runtime.ledger, identities: runtime.identities, grants: runtime.grants, bindingKey: loadBindingKey(dir), now: clock.now });
   return {
     dir,
     files: root,

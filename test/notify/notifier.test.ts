@@ -4,7 +4,6 @@ import type { Decision } from "../../src/decide/index.js";
 import { DELIVERY_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../src/notify/index.js";
 import type { NotificationRecord } from "../../src/record/index.js";
 import { startNotifications, type NotificationOptions, type Notifications } from "../../src/runtime/index.js";
-import { SqliteNotifyOutbox } from "../../src/store/index.js";
 import { loadSettings } from "../../src/runtime/settings/index.js";
 import { startTestServer, TEST_CALLER, type TestServer } from "../support/server.js";
 import { startReceiver, type Receiver } from "./receiver.js";
@@ -236,7 +235,7 @@ describe("approver notifications", () => {
 
 describe("a webhook removed from the settings", () => {
   it("leaves its deliveries in the outbox for an hour, then they are dropped, each with a final record saying why, and sent nowhere else", async () => {
-    const outbox = new SqliteNotifyOutbox(server.runtime.db);
+    const outbox = server.runtime.store.notifyOutbox;
     const before = outbox.size();
     const kept = await receiver();
     const current = await receiver();

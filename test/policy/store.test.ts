@@ -2,8 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { diffHash, diffPolicySets, loadPolicyDir, PolicyStore } from "../../src/policy/index.js";
 import { openLedger } from "../../src/ledger/index.js";
-import { SqlitePolicies } from "../../src/store/index.js";
 import { freshLedger } from "../support/ledger.js";
+import { withStoreDatabase } from "../support/store.js";
 import { EXAMPLES, MINIMAL, policyDir } from "./policy-dirs.js";
 
 const actor = { id: "dana", type: "human" } as const;
@@ -14,16 +14,16 @@ function record(ledger: ReturnType<typeof freshLedger>["ledger"], index: number)
 
 describe("PolicyStore", () => {
   it("starts with nothing active", () => {
-    const { ledger, db } = freshLedger();
-    const store = new PolicyStore(new SqlitePolicies(db), ledger);
+    const { ledger, store: tables } = freshLedger();
+    const store = new PolicyStore(tables.policies, ledger);
     expect(store.activeVersion()).toBeNull();
     expect(store.active()).toBeUndefined();
     expect(store.versions()).toEqual([]);
   });
 
   it("activates a set: stores its content and appends a policy_change record with the diff hash", async () => {
-    const { ledger, db } = freshLedger();
-    const store = new PolicyStore(new SqlitePolicies(db), ledger);
+    const { ledger, store: tables } = freshLedger();
+    const store = new PolicyStore(tables.policies, ledger);
     const first = loadPolicyDir(MINIMAL);
     const result = await store.activate(first, actor, "First rollout.");
     expect(result).toMatchObject({ from: null, to: first.version, changed: true, index: 0 });
@@ -57,8 +57,8 @@ describe("PolicyStore", () => {
   });
 
   it("does nothing when the set is already active", async () => {
-    const { ledger, db } = freshLedger();
-    const store = new PolicyStore(new SqlitePolicies(db), ledger);
+    const { ledger, store: tables } = freshLedger();
+    const store = new PolicyStore(tables.policies, ledger);
     const set = loadPolicyDir(MINIMAL);
     await store.activate(set, actor);
     const again = await store.activate(loadPolicyDir(policyDir({ "policies.cedar": (s) => `// reformatted\n${s}\n\n` })), actor);
@@ -69,8 +69,8 @@ describe("PolicyStore", () => {
   });
 
   it("re-activating an older version records the change back", async () => {
-    const { ledger, db } = freshLedger();
-    const store = new PolicyStore(new SqlitePolicies(db), ledger);
+    const { ledger, store: tables } = freshLedger();
+    const store = new PolicyStore(tables.policies, ledger);
     const a = loadPolicyDir(MINIMAL);
     const b = loadPolicyDir(EXAMPLES);
     await store.activate(a, actor);
@@ -81,23 +81,23 @@ describe("PolicyStore", () => {
   });
 
   it("writes nothing when the record is refused: version, activation and record commit together", async () => {
-    const { ledger, db } = freshLedger();
-    const store = new PolicyStore(new SqlitePolicies(db), ledger);
+    const { ledger, store: tables, dir } = freshLedger();
+    const store = new PolicyStore(tables.policies, ledger);
     const set = loadPolicyDir(MINIMAL);
     await expect(store.activate(set, { id: "", type: "human" })).rejects.toMatchObject({ code: "INVALID_RECORD" });
     expect(ledger.size()).toBe(0);
     expect(store.activeVersion()).toBeNull();
-    expect(db.prepare("SELECT count(*) FROM policy_versions").pluck().get()).toBe(0);
+    expect(withStoreDatabase(dir, (db) => db.prepare("SELECT count(*) FROM policy_versions").pluck().get())).toBe(0);
   });
 
   it("refuses with CONFLICT when another process activated meanwhile, and writes nothing", async () => {
-    const { ledger, db, dir } = freshLedger();
-    const store = new PolicyStore(new SqlitePolicies(db), ledger);
+    const { ledger, store: tables, dir } = freshLedger();
+    const store = new PolicyStore(tables.policies, ledger);
     const a = loadPolicyDir(MINIMAL);
     const b = loadPolicyDir(EXAMPLES);
     // Without group commit the other process commits inside activate(), before this one's batch runs.
     const other = openLedger(dir, { checkpointIntervalMs: 0, groupCommit: false });
-    const otherStore = new PolicyStore(new SqlitePolicies(other.db), other.ledger);
+    const otherStore = new PolicyStore(other.store.policies, other.ledger);
     const pending = expect(store.activate(a, actor)).rejects.toMatchObject({ code: "CONFLICT" });
     await otherStore.activate(b, { id: "erin", type: "human" });
     await pending;
@@ -107,12 +107,12 @@ describe("PolicyStore", () => {
   });
 
   it("a reopened store compiles the active version from stored content, with its sources", async () => {
-    const { ledger, db, dir } = freshLedger();
+    const { ledger, store: tables, dir } = freshLedger();
     const set = loadPolicyDir(EXAMPLES);
-    await new PolicyStore(new SqlitePolicies(db), ledger).activate(set, actor);
+    await new PolicyStore(tables.policies, ledger).activate(set, actor);
     await ledger.close();
     const reopened = openLedger(dir, { checkpointIntervalMs: 0 });
-    const active = new PolicyStore(new SqlitePolicies(reopened.db), reopened.ledger).active();
+    const active = new PolicyStore(reopened.store.policies, reopened.ledger).active();
     expect(active?.version).toBe(set.version);
     expect(active?.rule("deploy-window")).toMatchObject({ file: "deploy.cedar", line: 8 });
     expect(active?.rules).toEqual(set.rules);
@@ -120,11 +120,11 @@ describe("PolicyStore", () => {
   });
 
   it("refuses stored content that no longer hashes to its version", async () => {
-    const { ledger, db } = freshLedger();
+    const { ledger, store: tables, dir } = freshLedger();
     const set = loadPolicyDir(MINIMAL);
-    await new PolicyStore(new SqlitePolicies(db), ledger).activate(set, actor);
+    await new PolicyStore(tables.policies, ledger).activate(set, actor);
     const tampered = JSON.stringify(set.content).replace("Restricted documents are never deleted.", "Anything goes.");
-    db.prepare("UPDATE policy_versions SET content = ?").run(tampered);
-    expect(() => new PolicyStore(new SqlitePolicies(db), ledger).active()).toThrowError(expect.objectContaining({ code: "POLICY_INVALID", message: expect.stringMatching(/its content was altered/) as string }) as Error);
+    withStoreDatabase(dir, (db) => db.prepare("UPDATE policy_versions SET content = ?").run(tampered));
+    expect(() => new PolicyStore(tables.policies, ledger).active()).toThrowError(expect.objectContaining({ code: "POLICY_INVALID", message: expect.stringMatching(/its content was altered/) as string }) as Error);
   });
 });

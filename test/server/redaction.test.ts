@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Decision } from "../../src/decide/index.js";
 import { arbiter } from "../support/cli.js";
 import { call, startTestServer, type TestServer } from "../support/server.js";
+import { liveConnection } from "../support/store.js";
 
 const AWS = "AKIAIOSFODNN7EXAMPLE";
 const CARD = "4111111111111111";
@@ -47,7 +48,7 @@ describe("secrets in a decision request", () => {
     expect(a.pep.id).toMatch(/^gateway\?token=\[REDACTED:aws_access_key:[0-9a-f]{16}\]&card=\[REDACTED/);
     expect(a.correlation.task_id).toMatch(/^reconcile card \[REDACTED:payment_card:[0-9a-f]{16}\]$/);
 
-    const indexed = server.runtime.db.prepare<[string], string>("SELECT resource_id FROM record_index WHERE record_id = ?").pluck().get(first.body.decision_id);
+    const indexed = liveConnection(server.runtime.store).prepare<[string], string>("SELECT resource_id FROM record_index WHERE record_id = ?").pluck().get(first.body.decision_id);
     expect(indexed).toBe(a.resource.id);
     const listed = await call<{ decisions: { resource: { id: string } }[] }>(server, "GET", "/v1/decisions?limit=5", server.as.admin);
     expect(JSON.stringify(listed.body)).not.toContain(AWS);
@@ -95,10 +96,11 @@ describe("secrets in a decision request", () => {
     expect(glass.status, JSON.stringify(glass.body)).toBe(201);
 
     await server.runtime.ledger.drain();
+    const db = liveConnection(server.runtime.store);
     const rows = JSON.stringify([
-      server.runtime.db.prepare("SELECT resource_id, justification FROM approvals").all(),
-      server.runtime.db.prepare("SELECT resource_id FROM grants").all(),
-      server.runtime.db.prepare("SELECT justification FROM break_glass").all(),
+      db.prepare("SELECT resource_id, justification FROM approvals").all(),
+      db.prepare("SELECT resource_id FROM grants").all(),
+      db.prepare("SELECT justification FROM break_glass").all(),
     ]);
     expect(rows).toContain("[REDACTED:aws_access_key:");
     expect(rows).not.toContain(token);

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { call, startTestServer, type TestServer } from "../support/server.js";
+import { liveConnection } from "../support/store.js";
 
 /** While set, creating the token key fails as a full disk makes it fail. */
 const disk = vi.hoisted(() => ({ full: false }));
@@ -71,7 +72,8 @@ describe("a data directory that cannot be written", () => {
   });
 
   it("answers 503 once the database file is full", async () => {
-    const db = server.runtime.db;
+    // max_page_count holds per connection: the one the server writes through.
+    const db = liveConnection(server.runtime.store);
     const limit = db.pragma("max_page_count", { simple: true }) as number;
     db.pragma(`max_page_count = ${db.pragma("page_count", { simple: true }) as number}`);
     try {

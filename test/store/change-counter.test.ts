@@ -4,10 +4,13 @@ import { describe, expect, it } from "vitest";
 import { ChangeBoundCache, changeCounterOf } from "../../src/store/index.js";
 import { arbiter } from "../support/cli.js";
 import { freshLedger } from "../support/ledger.js";
+import { liveConnection } from "../support/store.js";
 
 describe("ChangeCounter", () => {
   it("moves when this process bumps it or another process commits, and stays put for reads and own unbumped writes", async () => {
-    const { db, dir, ledger } = freshLedger();
+    const { store, dir, ledger } = freshLedger();
+    // The counter belongs to a connection: the one the ledger writes through.
+    const db = liveConnection(store);
     try {
       const counter = changeCounterOf(db);
       expect(changeCounterOf(db)).toBe(counter);

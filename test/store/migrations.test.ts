@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { openLedger } from "../../src/ledger/index.js";
 import { LATEST_VERSION } from "../../src/store/sqlite/migrations.js";
 import { eventLine, freshLedger } from "../support/ledger.js";
+import { withStoreDatabase } from "../support/store.js";
 
 const SCHEMA_1_RECORD_INDEX = `
   CREATE TABLE record_index (
@@ -132,7 +133,7 @@ describe("assertion scopes (schema 8)", () => {
     db.pragma("user_version = 7");
     db.close();
     const reopened = openLedger(dir, { checkpointIntervalMs: 0 });
-    expect(reopened.db.prepare("SELECT assertion_scope FROM identities WHERE id = 'old-gw'").get()).toEqual({ assertion_scope: null });
+    expect(withStoreDatabase(dir, (migrated) => migrated.prepare("SELECT assertion_scope FROM identities WHERE id = 'old-gw'").get())).toEqual({ assertion_scope: null });
     await reopened.ledger.close();
   });
 });
@@ -150,8 +151,10 @@ describe("tasks (schema 10)", () => {
     db.pragma("user_version = 8");
     db.close();
     const reopened = openLedger(dir, { checkpointIntervalMs: 0 });
-    expect(reopened.db.prepare("SELECT task FROM credentials WHERE id = 'tok_000000000000000000000000'").get()).toEqual({ task: null });
-    expect(reopened.db.prepare("SELECT count(*) AS n FROM tasks").get()).toEqual({ n: 0 });
+    withStoreDatabase(dir, (migrated) => {
+      expect(migrated.prepare("SELECT task FROM credentials WHERE id = 'tok_000000000000000000000000'").get()).toEqual({ task: null });
+      expect(migrated.prepare("SELECT count(*) AS n FROM tasks").get()).toEqual({ n: 0 });
+    });
     await reopened.ledger.close();
   });
 });

@@ -1,18 +1,17 @@
 // The store conformance suite against the embedded SQLite store, opened as the product opens it.
-import { SqliteApprovals, SqliteBreakGlass, SqliteGrants, SqliteIdentities, SqliteLimitCounters, SqlitePolicies } from "../../src/store/index.js";
 import { freshLedger } from "../support/ledger.js";
 import { storeConformance } from "./conformance.js";
 
 storeConformance("SQLite", () => {
-  const { ledger, db } = freshLedger();
+  const { ledger, store } = freshLedger();
   return {
     ledger,
-    grants: new SqliteGrants(db),
-    approvals: new SqliteApprovals(db),
-    breakGlass: new SqliteBreakGlass(db),
-    policies: new SqlitePolicies(db),
-    identities: new SqliteIdentities(db),
-    limits: new SqliteLimitCounters(db),
+    grants: store.grants,
+    approvals: store.approvals,
+    breakGlass: store.breakGlass,
+    policies: store.policies,
+    identities: store.identities,
+    limits: store.limitCounters,
     close: () => ledger.close(),
   };
 });

@@ -2,7 +2,6 @@
 import type { Command } from "commander";
 import type { Actor, IdentityDirectory } from "../../identity/index.js";
 import { openLedger } from "../../ledger/index.js";
-import { SqliteIdentities } from "../../store/index.js";
 import { ArbiterError } from "../../record/errors.js";
 import type { JsonObject } from "../../record/index.js";
 import { dataDir, withData, withJson, type DataOption, type JsonOption } from "../door.js";
@@ -26,9 +25,9 @@ export async function withDirectory<T>(options: DataOption, fn: (directory: Iden
   const dir = dataDir(options);
   // Loaded on demand: the token library and schemas would slow every other `arbiter` command by ~70 ms.
   const { IdentityDirectory } = await import("../../identity/index.js");
-  const { ledger, config, db } = openLedger(dir, { checkpointIntervalMs: 0 });
+  const { ledger, config, store } = openLedger(dir, { checkpointIntervalMs: 0 });
   try {
-    const directory = new IdentityDirectory({ identities: new SqliteIdentities(db), ledger, dataDir: dir, issuer: config.origin });
+    const directory = new IdentityDirectory({ identities: store.identities, ledger, dataDir: dir, issuer: config.origin });
     return await fn(directory);
   } finally {
     await ledger.close();

@@ -3,7 +3,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { dataDirCheckpoint, exportBundle, openLedger, readOutsideCheckpoints, verifyBundle, verifyLedgerInParallel, type LedgerVerification } from "../../ledger/index.js";
-import { DATA_FILES, SqliteLinkage } from "../../store/index.js";
+import { DATA_FILES } from "../../store/index.js";
 import { ArbiterError } from "../../record/errors.js";
 import { EXIT, action, dataDir, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { progressBar } from "../progress.js";
@@ -25,13 +25,13 @@ export function verifyCommand(): Command {
         // Opening must not refuse a rolled-back log: verify reports it, with the rest, as its finding.
         // Loaded on demand, like the runtime (session.ts): every `arbiter log` command would pay for linkage's modules.
         const { checkDecisionKeys } = await import("../../linkage/index.js");
-        const { ledger, db } = openLedger(dataDir(options), { checkpointIntervalMs: 0, rollbackCheck: false });
+        const { ledger, store } = openLedger(dataDir(options), { checkpointIntervalMs: 0, rollbackCheck: false });
         let report: LedgerVerification;
         try {
           // On every core for a large log, each thread with its own read-only connection (ledger/verify-parallel.ts).
-          report = await verifyLedgerInParallel(ledger.reader, db.name, ledger.verifier, ledger.origin, { onProgress: progress, outside });
+          report = await verifyLedgerInParallel(ledger.reader, store.location, ledger.verifier, ledger.origin, { onProgress: progress, outside });
           // Linkage joins from its own copy of every decision's keys: an edited row there lies as an edited index would.
-          const linkage = report.ok ? checkDecisionKeys(new SqliteLinkage(db), ledger).problem : undefined;
+          const linkage = report.ok ? checkDecisionKeys(store.linkage, ledger).problem : undefined;
           if (linkage) report = { ...report, ok: false, failure: linkage };
         } finally {
           await ledger.close();
