@@ -62,6 +62,28 @@ const KNOWN: Record<string, string> = {};
  */
 const DEEP_IMPORTS_ALLOWED = new Set(["record/errors.ts", "runtime/demo.ts"]);
 
+/**
+ * What only store/ may name: the SQLite driver's connection, opening it, and preparing SQL on it.
+ * Every other room gets its repositories from the Store bundle (store/contracts/store.ts); the one
+ * place that picks the implementation of a data directory is store/open-store.ts, inside store/.
+ */
+const STORE_ONLY_TEXT: readonly RegExp[] = [/\bSqliteDatabase\b/, /\bopenDatabase\b/, /\.prepare\(/];
+/** Files outside store/ that may still name one (file -> why); none is left, and the list must only shrink. */
+const STORE_ONLY_KNOWN: Record<string, string> = {};
+
+/** The names a file imports from another room's index.ts, with the room. */
+function importedNames(file: string): { room: string; name: string }[] {
+  const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, false);
+  return source.statements.flatMap((statement) => {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) return [];
+    const specifier = statement.moduleSpecifier.text;
+    const bindings = statement.importClause?.namedBindings;
+    if (!specifier.startsWith(".") || bindings === undefined || !ts.isNamedImports(bindings)) return [];
+    const room = roomOf(normalize(join(dirname(file), specifier)));
+    return bindings.elements.map((element) => ({ room, name: (element.propertyName ?? element.name).text }));
+  });
+}
+
 function roomOf(file: string): string {
   const parts = relative(SRC, file).split(sep);
   if (parts[0] === "enforce" && parts.length > 2) return `enforce/${parts[1]}`;
@@ -133,6 +155,27 @@ describe("the layering", () => {
         !DEEP_IMPORTS_ALLOWED.has(arrow.target.split(sep).join("/")),
     ).map((arrow) => `${arrow.file} imports ${arrow.target}`);
     expect(deep).toEqual([]);
+  });
+
+  it("keeps the SQLite store behind the Store bundle: no connection, no SQL and no Sqlite class outside store/", () => {
+    const outside = sources(SRC).filter((file) => roomOf(file) !== "store" && !(relative(ROOT, file) in STORE_ONLY_KNOWN));
+    const wrong = outside.flatMap((file) => {
+      const text = readFileSync(file, "utf8");
+      const named = STORE_ONLY_TEXT.filter((pattern) => pattern.test(text)).map((pattern) => `${relative(ROOT, file)} uses ${pattern.source}`);
+      const classes = importedNames(file)
+        .filter(({ room, name }) => room === "store" && /^Sqlite[A-Z]/.test(name))
+        .map(({ name }) => `${relative(ROOT, file)} imports ${name}`);
+      return [...named, ...classes];
+    });
+    expect(wrong).toEqual([]);
+  });
+
+  it("still needs each store exception it lists (delete the entry once it is gone)", () => {
+    const stale = Object.keys(STORE_ONLY_KNOWN).filter((file) => {
+      const text = readFileSync(join(ROOT, file), "utf8");
+      return !STORE_ONLY_TEXT.some((pattern) => pattern.test(text)) && !importedNames(join(ROOT, file)).some(({ room, name }) => room === "store" && /^Sqlite[A-Z]/.test(name));
+    });
+    expect(stale).toEqual([]);
   });
 
   it("still has each known arrow that is being removed (delete the entry once it is gone)", () => {

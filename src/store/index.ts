@@ -1,4 +1,6 @@
-// Persistence behind one interface: the embedded SQLite store and the data directory around it.
+// Persistence behind one interface: the Store bundle and its repositories' contracts, the data
+// directory around it, and the embedded SQLite store. The SQLite classes and openDatabase are here for
+// the store's own tests; no other room may use them (test/architecture.test.ts).
 export type {
   EntryWrite,
   IndexWrite,
@@ -46,7 +48,6 @@ export type { Migration } from "./sqlite/migrations.js";
 export type { CheckpointerOptions } from "./sqlite/checkpointer.js";
 export { SqliteLedgerStore } from "./sqlite/ledger-store.js";
 export { completedHashCount } from "./sqlite/entry-layout.js";
-export { SqliteStreamPositions } from "./sqlite/stream-positions.js";
 export { INDEX_ROW_COLUMNS } from "./sqlite/index-scan.js";
 export { ChangeBoundCache, ChangeCounter, changeCounterOf } from "./sqlite/change-counter.js";
 export { SqliteLimitCounters } from "./sqlite/limit-counters.js";
@@ -61,11 +62,7 @@ export type { StoreEffect } from "./contracts/effects.js";
 export type { Grant, GrantFilter, GrantRepository, GrantState, NewGrant } from "./contracts/grants.js";
 export type { ApprovalFilter, ApprovalRepository, ApprovalRequest, ApprovalState, NewApprovalRequest } from "./contracts/approvals.js";
 export type { BreakGlassFilter, BreakGlassRepository, BreakGlassSession, NewBreakGlassSession } from "./contracts/break-glass.js";
-export { SqliteGrants } from "./sqlite/grant-repository.js";
-export { SqliteApprovals } from "./sqlite/approval-repository.js";
-export { SqliteBreakGlass } from "./sqlite/break-glass-repository.js";
 export type { PolicyActivation, PolicyRepository, StoredActivation, StoredPolicyVersion } from "./contracts/policies.js";
-export { SqlitePolicies } from "./sqlite/policy-repository.js";
 export type {
   AssertionScope,
   CredentialInfo,
@@ -82,7 +79,6 @@ export type {
   NewCredential,
   TaskRow,
 } from "./contracts/identities.js";
-export { SqliteIdentities } from "./sqlite/identity-repository.js";
 export {
   DECISION_KEY_COLUMNS,
   type DecisionDetail,
@@ -98,4 +94,3 @@ export {
   type SkippedRow,
   type TraceRow,
 } from "./contracts/linkage.js";
-export { SqliteLinkage } from "./sqlite/linkage-repository.js";
