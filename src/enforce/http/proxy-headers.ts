@@ -15,15 +15,10 @@ function connectionListed(headers: IncomingHttpHeaders): Set<string> {
   return new Set((value ?? "").split(",").map((n) => n.trim().toLowerCase()).filter(Boolean));
 }
 
-/** The client's header lines as the check should see them: Arbiter's own and the certificate header removed. */
-export function checkPairs(rawHeaders: readonly string[], certificateHeader: string | undefined): [string, string][] {
-  const pairs: [string, string][] = [];
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = (rawHeaders[i] as string).toLowerCase();
-    // The client's trace context is the check's to continue; upstream gets Arbiter's span instead.
-    if (name === "traceparent" || name === "tracestate" || !ownedByArbiter(name, certificateHeader)) pairs.push([name, rawHeaders[i + 1] as string]);
-  }
-  return pairs;
+/** Which of the client's header lines the check sees: not Arbiter's own nor the certificate header. */
+export function checkSees(certificateHeader: string | undefined): (name: string) => boolean {
+  // The client's trace context is the check's to continue; upstream gets Arbiter's span instead.
+  return (name) => name === "traceparent" || name === "tracestate" || !ownedByArbiter(name, certificateHeader);
 }
 
 export interface UpstreamHeaders {

@@ -11,7 +11,7 @@ import type { CheckResult, HttpEnforcer } from "./check.js";
 import { HeaderView } from "./headers.js";
 import { originalRequest, type OriginalResult } from "./original.js";
 import type { UpstreamSpec } from "./routes-file.js";
-import { checkPairs, clientResponseHeaders, upstreamFor, upstreamRequestHeaders } from "./proxy-headers.js";
+import { checkSees, clientResponseHeaders, upstreamFor, upstreamRequestHeaders } from "./proxy-headers.js";
 
 /** The enforcement point the proxy's decisions and records name. */
 export const PROXY_PEP: Pep = { id: "arbiter-proxy", kind: "http" };
@@ -123,7 +123,8 @@ export class ReverseProxy {
     const certificateHeader = table.callers.client_certificates?.header;
     const method = req.method ?? "";
     const target = req.url ?? "";
-    const hosts = req.headersDistinct.host ?? [];
+    const seen = HeaderView.fromRaw(req.rawHeaders, checkSees(certificateHeader));
+    const hosts = seen.all("host");
     let refusal: Refusal | undefined;
     const headerBytes = headerBytesOf(req.rawHeaders);
     if (headerBytes > this.limits.headerBytes) refusal = { problem: `the request headers are ${headerBytes} bytes, more than ${this.limits.headerBytes}`, status: 431 };
@@ -142,7 +143,7 @@ export class ReverseProxy {
       refusal = { problem: `no upstream in the routes file serves ${original.original.host}${(target.split("?")[0] ?? "").slice(0, 256)}` };
       original = { ok: false, problem: refusal.problem, method, target };
     }
-    const result = await this.http.check({ pep: PROXY_PEP, original, headers: HeaderView.fromPairs(checkPairs(req.rawHeaders, certificateHeader)), ...(body && body.length > 0 ? { body } : {}), canMask: true });
+    const result = await this.http.check({ pep: PROXY_PEP, original, headers: seen, ...(body && body.length > 0 ? { body } : {}), canMask: true });
     if (result.status >= 300 || result.decision === undefined || upstream === undefined || !original.ok) {
       const status = refusal?.status !== undefined && result.status === 403 ? refusal.status : result.status;
       // A body left unread would be taken for the next request on this connection.

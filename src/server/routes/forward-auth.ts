@@ -38,7 +38,7 @@ export function forwardAuthRoutes({ app, runtime, gateways }: ServerContext): vo
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: BODY_LIMIT }, (_request, body, parsed) => parsed(null, body));
     const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-      const headers = HeaderView.fromDistinct(request.raw.headersDistinct);
+      const headers = HeaderView.fromRaw(request.raw.rawHeaders);
       const rawUrl = request.raw.url ?? "";
       const suffix = rawUrl.length > FORWARD_AUTH_PATH.length && rawUrl.startsWith(`${FORWARD_AUTH_PATH}/`) ? rawUrl.slice(FORWARD_AUTH_PATH.length) : undefined;
       const host = headers.all("host");
