@@ -76,3 +76,41 @@ describe("arbiter policy replay", () => {
     expect(report.decisions).toBe(0);
   });
 });
+
+describe("arbiter policy replay with a relative window", () => {
+  const today = join(tempDir("arbiter-cli-replay-now-"), "data");
+
+  beforeAll(async () => {
+    initLedgerDir(today, { origin: "test.arbiter.example/ledger" });
+    // The real clock: these decisions are recorded now, whatever day the test runs.
+    const runtime = openRuntime(today, { checkpointIntervalMs: 0 });
+    try {
+      for (const identity of PEOPLE_AND_MACHINES) await runtime.identities.create(identity, seeder);
+      await runtime.policies.activate(loadPolicyDir(EXAMPLES), seeder);
+      for (let i = 0; i < 2; i++) await runtime.engine.decide(search, TEST_CALLER);
+    } finally {
+      await runtime.close();
+    }
+  });
+
+  it("finds the decisions recorded now with --from 1h --to now, and none an hour earlier, printing the absolute window", () => {
+    const recent = arbiter(["policy", "replay", "--data", today, "--json", "--from", "1h", "--to", "now"]);
+    expect(recent.stderr).toBe("");
+    const report = JSON.parse(recent.stdout) as { decisions: number; same: number; from: string; to: string };
+    expect(report).toMatchObject({ decisions: 2, same: 2 });
+    // Both ends read one clock, once: the window is exactly the hour asked for, in RFC 3339.
+    expect(Date.parse(report.to) - Date.parse(report.from)).toBe(3_600_000);
+    expect(report.from).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    const earlier = arbiter(["policy", "replay", "--data", today, "--from", "2h", "--to", "1h"]);
+    expect(earlier.status).toBe(0);
+    expect(earlier.stdout).toMatch(/^replayed 0 of 0 decisions recorded \d{4}-\S+Z \.\. \d{4}-\S+Z under their own recorded policy versions\n/);
+  });
+
+  it("refuses a relative time it cannot read with exit code 2", () => {
+    for (const from of ["tomorrow", "-1h", "2026", "36501d"]) {
+      const result = arbiter(["policy", "replay", "--data", today, "--from", from]);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(/^arbiter: --from must be .* \[USAGE\]\n$/);
+    }
+  });
+});

@@ -4,8 +4,12 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { EvidenceReport } from "../../src/report/index.js";
 import { FRAMEWORK_IDS, escapeHtml } from "../../src/report/index.js";
+import { initLedgerDir } from "../../src/ledger/index.js";
+import { loadPolicyDir } from "../../src/policy/index.js";
+import { openRuntime } from "../../src/runtime/index.js";
+import { EXAMPLES } from "../policy/policy-dirs.js";
 import { arbiter, tempDir } from "../support/cli.js";
-import { call, startTestServer, TEST_CALLER, type TestServer } from "../support/server.js";
+import { call, PEOPLE_AND_MACHINES, startTestServer, TEST_CALLER, type TestServer } from "../support/server.js";
 
 const HOSTILE = `<script>alert("x")</script>&<img src=x onerror=alert(1)>`;
 // From the test clock's day (decisions carry its time) to tomorrow (approval records carry the ledger's own clock).
@@ -136,5 +140,59 @@ describe("arbiter report", () => {
     expect(printed.stderr).toBe("");
     expect(printed.status).toBe(0);
     expect(readFileSync(join(out, "report.pdf")).subarray(0, 5).toString("latin1")).toBe("%PDF-");
+  });
+});
+
+describe("arbiter report with a relative window", () => {
+  const today = join(tempDir("arbiter-report-now-"), "data");
+  const seeder = { id: "test-seeder", type: "human" as const };
+
+  beforeAll(async () => {
+    initLedgerDir(today, { origin: "test.arbiter.example/ledger" });
+    // The real clock: these decisions are recorded now, whatever day the test runs.
+    const runtime = openRuntime(today, { checkpointIntervalMs: 0 });
+    try {
+      for (const identity of PEOPLE_AND_MACHINES) await runtime.identities.create(identity, seeder);
+      await runtime.policies.activate(loadPolicyDir(EXAMPLES), seeder);
+      const masked = await runtime.engine.decide({ subject: { id: "support-agent" }, action: "query_customers", resource: { type: "Dataset", id: "orders", attributes: { classification: "internal" } } }, TEST_CALLER);
+      expect(masked.reason_code).toBe("DATA_MASKED");
+    } finally {
+      await runtime.close();
+    }
+  });
+
+  it("finds the decisions recorded now with --from 1h --to now, and records the absolute window it resolved", () => {
+    const out = join(tempDir("arbiter-report-now-out-"), "pack");
+    const run = arbiter(["report", "--data", today, "--from", "1h", "--to", "now", "--framework", "nist-csf-2", "--out", out, "--no-pdf"]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const pack = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as EvidenceReport;
+    expect(pack.totals.decisions).toBe(1);
+    // One reading of the clock for both ends: exactly the hour asked for, printed and recorded as RFC 3339 times.
+    const { from, to } = pack.range;
+    expect(Date.parse(to) - Date.parse(from)).toBe(3_600_000);
+    expect(run.stdout).toContain(`evidence pack for NIST Cybersecurity Framework 2.0 from ${from} to ${to} in ${out}: 1 decisions,`);
+    expect(JSON.parse(readFileSync(join(out, "bundle", "manifest.json"), "utf8"))).toMatchObject({ from, to });
+  });
+
+  it("finds none an hour earlier, with --from 2h --to 1h", () => {
+    const out = join(tempDir("arbiter-report-earlier-"), "pack");
+    const run = arbiter(["report", "--data", today, "--from", "2h", "--to", "1h", "--framework", "nist-csf-2", "--out", out, "--no-pdf", "--json"]);
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ decisions: 0 });
+  });
+
+  it.each([
+    [["--from", "tomorrow", "--to", "now"], /--from must be an RFC 3339 time such as 2026-11-01T00:00:00Z, now, or a duration back from now/],
+    [["--from", "-30d", "--to", "now"], /--from must be an RFC 3339 time/],
+    [["--from", "36501d", "--to", "now"], /--from must be at most 36500d/],
+    [["--from", "now", "--to", "1h"], /--from .* must be before --to/],
+    [["--from", "1h", "--to", "1h"], /--from .* must be before --to/],
+  ])("refuses %j with exit code 2", (range, message) => {
+    const out = join(tempDir("arbiter-report-refused-"), "pack");
+    const run = arbiter(["report", "--data", today, ...range, "--framework", "nist-csf-2", "--out", out, "--no-pdf"]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(existsSync(out)).toBe(false);
   });
 });

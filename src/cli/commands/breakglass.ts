@@ -1,22 +1,15 @@
 // `arbiter breakglass start|list|end|review`: time-bound, justified overrides and their review.
 import { Command } from "commander";
-import { ArbiterError, human } from "../../record/index.js";
+import { human } from "../../record/index.js";
 import { action, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { withRuntime } from "../session.js";
+import { parseDuration } from "../time-flags.js";
 
 interface StartOptions extends DataOption, JsonOption {
   identity: string;
   justification: string;
   duration: string;
   actor?: string;
-}
-
-/** "90", "90s", "15m", "2h" → seconds. */
-export function parseDuration(text: string, flag: string): number {
-  const match = /^(\d+)\s*([smh]?)$/.exec(text.trim());
-  if (!match) throw new ArbiterError("USAGE", `${flag} must look like 90s, 15m or 2h, got ${JSON.stringify(text)}`);
-  const unit = { "": 1, s: 1, m: 60, h: 3600 }[match[2] as "" | "s" | "m" | "h"];
-  return Number(match[1]) * unit;
 }
 
 function startCommand(): Command {

@@ -5,6 +5,7 @@ import { ArbiterError, escapeControls, human } from "../../record/index.js";
 import { action, dataDir, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { settingsFor } from "../settings-flags.js";
 import { withRuntime } from "../session.js";
+import { parseTimeFlag, TIME_FLAG_HELP } from "../time-flags.js";
 
 interface DecideOptions extends DataOption, JsonOption {
   request?: string;
@@ -20,13 +21,6 @@ interface DecideOptions extends DataOption, JsonOption {
   actor?: string;
   at?: string;
   printId?: boolean;
-}
-
-/** An ISO 8601 time with an offset (Z or ±hh:mm), as the policy tests write `now`. */
-function parseAt(value: string): Date {
-  const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? new Date(value) : undefined;
-  if (!at || Number.isNaN(at.getTime())) throw new ArbiterError("USAGE", `--at must be a time like 2025-01-11T10:00:00Z (with Z or an offset), got ${JSON.stringify(value)}`);
-  return at;
 }
 
 function parseJsonOption(value: string | undefined, flag: string): unknown {
@@ -90,7 +84,7 @@ export function decideCommand(): Command {
     .option("--intent <text>", "the task intent")
     .option("--trace <trace-id>", "W3C trace id to correlate")
     .option("--actor <id>", "who asks, recorded as the decision's caller (default: $ARBITER_ACTOR, else the OS account)")
-    .option("--at <time>", "what-if: evaluate policy as if asked at TIME (ISO 8601, e.g. 2025-01-11T10:00:00Z); nothing is recorded or used up")
+    .option("--at <time>", `what-if: evaluate policy as if asked at TIME (${TIME_FLAG_HELP}); nothing is recorded or used up`)
     .option("--print-id", "print only the decision's id (for DECISION=$(arbiter decide … --print-id)); the exit code still says the outcome")
     .action(
       action(async (options: DecideOptions) => {
@@ -102,7 +96,7 @@ export function decideCommand(): Command {
           throw new ArbiterError("REQUEST_INVALID", `${issue?.path.join(".") || "request"}: ${issue?.message ?? "invalid"}`);
         }
         if (options.at !== undefined) {
-          const at = parseAt(options.at);
+          const at = new Date(parseTimeFlag(options.at, "--at", new Date()));
           const answer = await withRuntime(options, (runtime) => runtime.engine.whatIf(parsed.data, at));
           if (options.json) printJson(answer);
           else {

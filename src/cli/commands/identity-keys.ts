@@ -3,7 +3,8 @@ import { Command } from "commander";
 import type { CredentialInfo } from "../../identity/index.js";
 import { action, printJson } from "../door.js";
 import { credentialLine } from "./identity-format.js";
-import { actorOf, parseDuration, withActor, withDirectory, type ActorOption } from "./identity-session.js";
+import { parseDuration } from "../time-flags.js";
+import { actorOf, withActor, withDirectory, type ActorOption } from "./identity-session.js";
 import { human } from "../../record/index.js";
 
 const SHOWN_ONCE = "This key is shown once: store it now in a secret manager. Arbiter keeps only its hash and cannot show it again.\n";

@@ -1,4 +1,4 @@
-// What every `arbiter identity` and `arbiter token` command shares: the open directory, the actor, option parsing.
+// What every `arbiter identity` and `arbiter token` command shares: the open directory, the actor, attribute options.
 import type { Command } from "commander";
 import type { Actor, IdentityDirectory } from "../../identity/index.js";
 import { openLedger } from "../../ledger/index.js";
@@ -37,14 +37,6 @@ export async function withDirectory<T>(options: DataOption, fn: (directory: Iden
 /** --actor, else $ARBITER_ACTOR, else the OS account: as the directory knows it, else as a human of that name. */
 export function actorOf(directory: IdentityDirectory, options: ActorOption): Actor {
   return directory.localActor(options.actor);
-}
-
-/** `900`, `90s`, `15m`, `2h` or `1d` as whole seconds. */
-export function parseDuration(text: string, what: string): number {
-  const m = /^(\d{1,9})([smhd]?)$/.exec(text.trim());
-  if (m === null) throw new ArbiterError("USAGE", `${what} must be a duration such as 900, 90s, 15m, 2h or 1d, got ${JSON.stringify(text)}`);
-  const unit = { "": 1, s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as "" | "s" | "m" | "h" | "d"];
-  return Number(m[1]) * unit;
 }
 
 export interface AttributeOptions {

@@ -8,6 +8,7 @@ import { ArbiterError } from "../../record/errors.js";
 import { EXIT, action, dataDir, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { progressBar } from "../progress.js";
 import { withLedger } from "../session.js";
+import { optionalTimeFlag, TIME_FLAG_HELP } from "../time-flags.js";
 import { human } from "../../record/index.js";
 
 type Options = DataOption & JsonOption;
@@ -54,23 +55,17 @@ interface ExportOptions extends Options {
   to?: string;
 }
 
-function isoTime(value: string | undefined, flag: string): string | undefined {
-  if (value === undefined) return undefined;
-  const time = new Date(value);
-  if (Number.isNaN(time.getTime())) throw new ArbiterError("USAGE", `${flag} must be an RFC 3339 time, got ${JSON.stringify(value)}`);
-  return time.toISOString();
-}
-
 export function exportCommand(): Command {
   return withJson(withData(new Command("export")))
     .description("write an offline evidence bundle: entries, inclusion proofs, checkpoint and verifier key")
     .requiredOption("--out <dir>", "new directory for the bundle")
-    .option("--from <time>", "first record time to include (RFC 3339)")
-    .option("--to <time>", "record time to stop before (RFC 3339)")
+    .option("--from <time>", `first record time to include (${TIME_FLAG_HELP})`)
+    .option("--to <time>", `record time to stop before (${TIME_FLAG_HELP})`)
     .action(
       action(async (options: ExportOptions) => {
-        const from = isoTime(options.from, "--from");
-        const to = isoTime(options.to, "--to");
+        const now = new Date();
+        const from = optionalTimeFlag(options.from, "--from", now);
+        const to = optionalTimeFlag(options.to, "--to", now);
         const progress = progressBar("export");
         const manifest = await withLedger(options, (ledger) =>
           exportBundle(ledger, options.out, { ...(from ? { from } : {}), ...(to ? { to } : {}), onProgress: progress }),

@@ -1,11 +1,11 @@
 // `arbiter policy replay`: recorded decisions evaluated again, under their own version or a candidate set.
 import { Command } from "commander";
 import type { ReplayReport, ReplaySample } from "../../decide/index.js";
-import { escapeControls, normalizeTimestamp } from "../../record/index.js";
-import { ArbiterError } from "../../record/errors.js";
+import { escapeControls } from "../../record/index.js";
 import { EXIT, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { progressBar } from "../progress.js";
 import { withPolicyStore } from "../session.js";
+import { optionalTimeFlag, TIME_FLAG_HELP } from "../time-flags.js";
 import { policyAction } from "./policy-output.js";
 
 interface ReplayCliOptions extends DataOption, JsonOption {
@@ -16,13 +16,6 @@ interface ReplayCliOptions extends DataOption, JsonOption {
 
 /** Record fields are data from callers: a newline or terminal escape must not shape what a person reads. */
 const clean = escapeControls;
-
-function time(text: string | undefined, flag: string): string | undefined {
-  if (text === undefined) return undefined;
-  const normal = normalizeTimestamp(text);
-  if (normal === undefined) throw new ArbiterError("USAGE", `${flag} must be an RFC 3339 time such as 2026-11-25T10:00:00Z, got ${JSON.stringify(text)}`);
-  return normal;
-}
 
 function verdictText(v: ReplaySample["recorded"]): string {
   return `${v.outcome} ${v.reason_code}${v.determining.length ? ` [${v.determining.join(", ")}]` : ""}`;
@@ -51,13 +44,14 @@ export function printReplay(report: ReplayReport, out: (text: string) => void): 
 export function replayCommand(): Command {
   return withJson(withData(new Command("replay")))
     .description("evaluate recorded decisions again: under their own recorded policy version (every verdict must be reproduced, exit 1 otherwise) or, with --with, under a candidate set to show what it would change")
-    .option("--from <time>", "decisions recorded at or after this RFC 3339 time")
-    .option("--to <time>", "decisions recorded before this RFC 3339 time (exclusive)")
+    .option("--from <time>", `decisions recorded at or after this time (${TIME_FLAG_HELP})`)
+    .option("--to <time>", `decisions recorded before this time, exclusive (${TIME_FLAG_HELP})`)
     .option("--with <dir>", "a candidate policy directory: show which outcomes it would change")
     .action(
       policyAction(async (options: ReplayCliOptions) => {
-        const from = time(options.from, "--from");
-        const to = time(options.to, "--to");
+        const now = new Date();
+        const from = optionalTimeFlag(options.from, "--from", now);
+        const to = optionalTimeFlag(options.to, "--to", now);
         const { loadPolicyDir } = await import("../../policy/index.js");
         const { Replayer } = await import("../../decide/index.js");
         const candidate = options.with === undefined ? undefined : loadPolicyDir(options.with);

@@ -1,9 +1,10 @@
 // `arbiter report`: an evidence pack for one framework over a time range (HTML, JSON, a PDF when Chromium is there, and the bundle of cited records).
 import { Command, Option } from "commander";
-import { ArbiterError, human, normalizeTimestamp } from "../../record/index.js";
+import { ArbiterError, human } from "../../record/index.js";
 import { action, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { progressBar } from "../progress.js";
 import { withPolicyStore } from "../session.js";
+import { parseTimeFlag, TIME_FLAG_HELP } from "../time-flags.js";
 
 /** Kept in step with report/frameworks.ts (a test checks); listed here so `--help` needs no import of the report code. */
 const FRAMEWORK_CHOICES = ["nist-csf-2", "owasp-nhi", "nist-ai-rmf"];
@@ -16,24 +17,20 @@ interface ReportOptions extends DataOption, JsonOption {
   pdf: boolean;
 }
 
-function rfc3339(value: string, flag: string): string {
-  const time = normalizeTimestamp(value);
-  if (time === undefined) throw new ArbiterError("USAGE", `${flag} must be an RFC 3339 time such as 2026-11-01T00:00:00Z, got ${JSON.stringify(value)}`);
-  return time;
-}
-
 export function reportCommand(): Command {
   return withJson(withData(new Command("report")))
     .description("write an evidence pack: decisions per framework control (mapped by the policies' @frameworks), approvals, break-glass, linkage, and a bundle of every record cited")
-    .requiredOption("--from <time>", "first record time to include (RFC 3339)")
-    .requiredOption("--to <time>", "record time to stop before (RFC 3339)")
+    .requiredOption("--from <time>", `first record time to include (${TIME_FLAG_HELP})`)
+    .requiredOption("--to <time>", `record time to stop before (${TIME_FLAG_HELP})`)
     .addOption(new Option("--framework <name>", "the framework the controls belong to").choices(FRAMEWORK_CHOICES).makeOptionMandatory())
     .requiredOption("--out <dir>", "new directory for report.html, report.json, report.pdf and bundle/")
     .option("--no-pdf", "do not print report.pdf even when Chromium is installed")
     .action(
       action(async (options: ReportOptions) => {
-        const from = rfc3339(options.from, "--from");
-        const to = rfc3339(options.to, "--to");
+        // One reading of the clock for both ends: `--from 30d --to now` is exactly 30 days, and printed as such.
+        const now = new Date();
+        const from = parseTimeFlag(options.from, "--from", now);
+        const to = parseTimeFlag(options.to, "--to", now);
         if (from >= to) throw new ArbiterError("USAGE", `--from ${from} must be before --to ${to}`);
         const { writeEvidencePack, isFrameworkId } = await import("../../report/index.js");
         if (!isFrameworkId(options.framework)) throw new ArbiterError("USAGE", `--framework must be one of ${FRAMEWORK_CHOICES.join(", ")}`);

@@ -1,7 +1,8 @@
 // `arbiter token issue|jwks`: short-lived access tokens and the key that verifies them.
 import { Command } from "commander";
 import { action, printJson, withData, withJson, type DataOption } from "../door.js";
-import { actorOf, collect, parseDuration, withActor, withDirectory, type ActorOption } from "./identity-session.js";
+import { parseDuration } from "../time-flags.js";
+import { actorOf, collect, withActor, withDirectory, type ActorOption } from "./identity-session.js";
 import { human } from "../../record/index.js";
 
 interface IssueOptions extends ActorOption {
