@@ -135,6 +135,13 @@ function runBlock(block: Block, work: string, env: NodeJS.ProcessEnv, rewrite: (
     for (const shown of command.shows) {
       expect(printed.some((line) => outline(shown).test(line)), `${command.line} should print ${shown}\n${stdout}`).toBe(true);
     }
+    // An evidence pack the README makes must find the decisions it shows ("… decisions" matches 0 too): a window fixed in the
+    // README would find none once its dates had passed.
+    const pack = /^arbiter report .*--out (\S+)/.exec(command.line)?.[1];
+    if (pack !== undefined) {
+      const report = JSON.parse(readFileSync(join(work, pack, "report.json"), "utf8")) as { totals: { decisions: number } };
+      expect(report.totals.decisions, `${command.line} found no decisions`).toBeGreaterThan(0);
+    }
   });
 }
 
