@@ -38,6 +38,17 @@ describe("Ledger", () => {
     expect([onTheSpot.mock.calls.length, onThreadPool.mock.calls.length]).toEqual([1, 0]);
     await Promise.all(Array.from({ length: 10 }, (_, i) => ledger.append(eventLine(i + 1))));
     expect(onThreadPool.mock.calls.length).toBeGreaterThanOrEqual(1);
+    expect(onTheSpot.mock.calls.length).toBe(1);
+
+    // Right after concurrent appends, a lone one is not fsync'd on the event loop (others may be
+    // arriving); once appends come one at a time again, they are.
+    const pooled = onThreadPool.mock.calls.length;
+    expect((await ledger.append(eventLine(11))).index).toBe(11);
+    expect([onTheSpot.mock.calls.length, onThreadPool.mock.calls.length]).toEqual([1, pooled + 1]);
+    let next = 12;
+    while (onTheSpot.mock.calls.length === 1 && next < 32) expect((await ledger.append(eventLine(next))).index).toBe(next++);
+    expect(onTheSpot.mock.calls.length).toBe(2);
+    expect(next).toBeGreaterThan(13);
 
     onTheSpot.mockImplementationOnce(() => {
       throw new Error("EIO: i/o error, fdatasync");
