@@ -1,21 +1,12 @@
 // An erased raw value is gone from the bytes on disk: neither the database file nor its WAL still holds it.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { eventLine, freshLedger } from "../support/ledger.js";
-import { withStoreDatabase } from "../support/store.js";
+import { storeFileBytes, withStoreDatabase } from "../support/store.js";
 
 const RAW = "erase-me-7f3a9c41-do-not-keep";
 
 function onDisk(dir: string): { database: boolean; wal: boolean } {
-  const read = (name: string): Buffer => {
-    try {
-      return readFileSync(join(dir, name));
-    } catch {
-      return Buffer.alloc(0);
-    }
-  };
-  return { database: read("arbiter.db").includes(RAW), wal: read("arbiter.db-wal").includes(RAW) };
+  return { database: storeFileBytes(dir, ["arbiter.db"]).includes(RAW), wal: storeFileBytes(dir, ["arbiter.db-wal"]).includes(RAW) };
 }
 
 describe("erasure on disk", () => {

@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { copyFileSync, rmSync, statSync } from "node:fs";
+import { rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { verifyConsistencyProofText, verifyInclusionProofText, verifyLedger } from "../../src/ledger/index.js";
@@ -8,6 +8,7 @@ import { ArbiterError } from "../../src/record/errors.js";
 import type { StoreEffect } from "../../src/store/index.js";
 import { eventLine, freshLedger } from "../support/ledger.js";
 import { readRow, writeRow } from "../support/rows.js";
+import { copyStoreFile } from "../support/store.js";
 
 describe("Ledger", () => {
   it("appends concurrently in one group commit and numbers entries in call order", async () => {
@@ -238,7 +239,7 @@ describe("Ledger", () => {
     // this ledger's own connection never checkpoints: only the background thread can have done it.
     const inFile = (): number => {
       const copy = join(dir, "..", "without-wal.db");
-      copyFileSync(join(dir, "arbiter.db"), copy);
+      copyStoreFile(dir, "arbiter.db", copy);
       try {
         const probe = new Database(copy, { readonly: true });
         const rows = probe.prepare("SELECT count(*) FROM entries").pluck().get() as number;

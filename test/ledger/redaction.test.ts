@@ -1,26 +1,19 @@
 // Secrets never land where erasure cannot reach: every way into the ledger redacts before the leaf is hashed,
 // so neither the leaf, the search index nor the database and WAL bytes hold them, and the log still verifies.
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { verifyLedger } from "../../src/ledger/index.js";
 import { prepareLinkRecord } from "../../src/linkage/link-leaf.js";
 import { decodeRecord } from "../../src/record/index.js";
 import { freshLedger } from "../support/ledger.js";
-import { withStoreDatabase } from "../support/store.js";
+import { storeFileBytes, withStoreDatabase } from "../support/store.js";
 
 const AWS = "AKIAIOSFODNN7EXAMPLE";
 const CARD = "4111111111111111";
 const RESOURCE = `file:///reports/q3.pdf?token=${AWS}&card=${CARD}`;
 const AWS_MARKER = /\[REDACTED:aws_access_key:[0-9a-f]{16}\]/;
 
-/** Every byte SQLite keeps for the data directory's database: the main file, its WAL and shared memory. */
-function databaseBytes(dir: string): Buffer {
-  return Buffer.concat(readdirSync(dir).filter((name) => name.startsWith("arbiter.db")).map((name) => readFileSync(join(dir, name))));
-}
-
 function expectNowhere(dir: string, ...values: string[]): void {
-  const bytes = databaseBytes(dir);
+  const bytes = storeFileBytes(dir);
   for (const value of values) expect(bytes.includes(value), `${value} in the database files`).toBe(false);
 }
 

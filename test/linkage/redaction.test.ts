@@ -1,9 +1,8 @@
 // Linkage and secrets: an outside event whose resource carries a token still joins the decision whose leaf holds
 // only its marker, and neither the run's records, its tables nor the database files keep the raw value.
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { verifyLedger } from "../../src/ledger/index.js";
+import { storeFileBytes } from "../support/store.js";
 import { accessLine, makeWorld, plus, type World } from "./world.js";
 
 const AWS = "AKIAIOSFODNN7EXAMPLE";
@@ -15,10 +14,6 @@ let world: World;
 beforeAll(async () => {
   world = await makeWorld();
 });
-
-function databaseBytes(dir: string): Buffer {
-  return Buffer.concat(readdirSync(dir).filter((name) => name.startsWith("arbiter.db")).map((name) => readFileSync(join(dir, name))));
-}
 
 describe("linkage over redacted decisions", () => {
   it("joins by subject, action and resource on the markers, and records no raw value", async () => {
@@ -40,7 +35,7 @@ describe("linkage over redacted decisions", () => {
     expect(finding).toMatchObject({ reason_code: "UNLINKED_ACTION", resource: { id: stored } });
 
     await world.runtime.ledger.drain();
-    const bytes = databaseBytes(world.dir);
+    const bytes = storeFileBytes(world.dir);
     expect(bytes.includes(AWS)).toBe(false);
     expect(bytes.includes(CARD)).toBe(false);
     const ledger = world.runtime.ledger;

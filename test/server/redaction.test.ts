@@ -1,12 +1,10 @@
 // A decision whose resource id carries a token and a card number: the record, the search index, the database
 // and WAL bytes and the server's log hold neither, the answer still says what was decided, and `log verify` passes.
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Decision } from "../../src/decide/index.js";
 import { arbiter } from "../support/cli.js";
 import { call, startTestServer, type TestServer } from "../support/server.js";
-import { liveConnection } from "../support/store.js";
+import { storeFileBytes, withStoreDatabase } from "../support/store.js";
 
 const AWS = "AKIAIOSFODNN7EXAMPLE";
 const CARD = "4111111111111111";
@@ -18,10 +16,6 @@ let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({ server: { logLevel: "info", logStream: { write: (line) => void lines.push(line) } } });
 });
-
-function databaseBytes(dir: string): Buffer {
-  return Buffer.concat(readdirSync(dir).filter((name) => name.startsWith("arbiter.db")).map((name) => readFileSync(join(dir, name))));
-}
 
 const readReport = (id: string) => ({
   subject: { credential: server.keys["research-agent"] },
@@ -48,13 +42,13 @@ describe("secrets in a decision request", () => {
     expect(a.pep.id).toMatch(/^gateway\?token=\[REDACTED:aws_access_key:[0-9a-f]{16}\]&card=\[REDACTED/);
     expect(a.correlation.task_id).toMatch(/^reconcile card \[REDACTED:payment_card:[0-9a-f]{16}\]$/);
 
-    const indexed = liveConnection(server.runtime.store).prepare<[string], string>("SELECT resource_id FROM record_index WHERE record_id = ?").pluck().get(first.body.decision_id);
+    const indexed = withStoreDatabase(server.dir, (db) => db.prepare<[string], string>("SELECT resource_id FROM record_index WHERE record_id = ?").pluck().get(first.body.decision_id));
     expect(indexed).toBe(a.resource.id);
     const listed = await call<{ decisions: { resource: { id: string } }[] }>(server, "GET", "/v1/decisions?limit=5", server.as.admin);
     expect(JSON.stringify(listed.body)).not.toContain(AWS);
 
     await server.runtime.ledger.drain();
-    const bytes = databaseBytes(server.dir);
+    const bytes = storeFileBytes(server.dir);
     expect(bytes.includes(AWS)).toBe(false);
     expect(bytes.includes(CARD)).toBe(false);
 
@@ -96,16 +90,17 @@ describe("secrets in a decision request", () => {
     expect(glass.status, JSON.stringify(glass.body)).toBe(201);
 
     await server.runtime.ledger.drain();
-    const db = liveConnection(server.runtime.store);
-    const rows = JSON.stringify([
-      db.prepare("SELECT resource_id, justification FROM approvals").all(),
-      db.prepare("SELECT resource_id FROM grants").all(),
-      db.prepare("SELECT justification FROM break_glass").all(),
-    ]);
+    const rows = withStoreDatabase(server.dir, (db) =>
+      JSON.stringify([
+        db.prepare("SELECT resource_id, justification FROM approvals").all(),
+        db.prepare("SELECT resource_id FROM grants").all(),
+        db.prepare("SELECT justification FROM break_glass").all(),
+      ]),
+    );
     expect(rows).toContain("[REDACTED:aws_access_key:");
     expect(rows).not.toContain(token);
     expect(rows).not.toContain(CARD);
-    const bytes = databaseBytes(server.dir);
+    const bytes = storeFileBytes(server.dir);
     expect(bytes.includes(token)).toBe(false);
     expect(bytes.includes(CARD)).toBe(false);
   });
