@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import type { ApprovalOpened } from "../decide/index.js";
 import type { Ledger } from "../ledger/index.js";
-import type { NotifyOutboxRepository, OutboxDelivery, OutboxEntry } from "../store/index.js";
+import type { NotifyOutboxRepository, OutboxDelivery, OutboxEntry, StoreEffect } from "../store/index.js";
 import { approvalMessage, APPROVAL_EVENT, renderBody } from "./message.js";
 import { dropOrphans, ORPHAN_GRACE_MS } from "./orphans.js";
 import { postOnce, type AttemptResult } from "./post.js";
@@ -25,7 +25,7 @@ export interface NotifierOptions {
   orphanGraceMs?: number;
 }
 
-export type NotifyOutbox = Pick<NotifyOutboxRepository, "enqueue" | "claim" | "claimOrphans" | "retryAt" | "finish" | "pendingFor" | "nextDueMs">;
+export type NotifyOutbox = Pick<NotifyOutboxRepository, "enqueue" | "claim" | "claimOrphans" | "retryAt" | "pendingFor" | "nextDueMs">;
 
 export interface NotifierDeps {
   ledger: Pick<Ledger, "append">;
@@ -105,7 +105,7 @@ export class ApproverNotifier {
       this.warn(`the notifications of ${opened.requestId} could not be written to the outbox: ${messageOf(err)}`);
     }
     for (const entry of entries.slice(taken)) {
-      this.track(this.record({ ...entry, attempts: 1 }, this.hooks.get(entry.webhook) as Webhook, "dropped", true, { ok: false, retryable: false, error, durationMs: 0 }));
+      this.track(this.record({ ...entry, attempts: 1 }, this.hooks.get(entry.webhook) as Webhook, "dropped", true, { ok: false, retryable: false, error, durationMs: 0 }, []));
     }
     if (this.delivering) this.pump();
   }
@@ -228,13 +228,17 @@ export class ApproverNotifier {
     // Cut short by a stop, the attempt told nothing about the receiver: the next process tries again.
     const stopped = !result.ok && this.stop.signal.aborted;
     const retry = !result.ok && (stopped || (result.retryable && delivery.attempts < this.options.maxAttempts));
-    await this.record(delivery, hook, result.ok ? "delivered" : "failed", !retry, result);
-    try {
-      if (retry) this.deps.outbox.retryAt(delivery.deliveryId, this.owner, stopped ? Date.now() : Date.now() + this.backoff(delivery.attempts, result));
-      else this.deps.outbox.finish(delivery.deliveryId, this.owner);
-    } catch (err) {
-      // The lease runs out and the delivery is tried again: at least once, never lost.
-      this.warn(`notification ${delivery.deliveryId} could not be updated in the outbox: ${messageOf(err)}`);
+    // A final attempt leaves the outbox in its record's commit: if the record cannot be written, the
+    // delivery stays, its lease runs out and it is tried again (at least once, never unrecorded).
+    const finish: StoreEffect[] = retry ? [] : [{ type: "notify.finish", deliveryId: delivery.deliveryId, owner: this.owner }];
+    await this.record(delivery, hook, result.ok ? "delivered" : "failed", !retry, result, finish);
+    if (retry) {
+      try {
+        this.deps.outbox.retryAt(delivery.deliveryId, this.owner, stopped ? Date.now() : Date.now() + this.backoff(delivery.attempts, result));
+      } catch (err) {
+        // The lease runs out and the delivery is tried again: at least once, never lost.
+        this.warn(`notification ${delivery.deliveryId} could not be updated in the outbox: ${messageOf(err)}`);
+      }
     }
     return result.ok ? "delivered" : retry ? "retrying" : "failed";
   }
@@ -251,21 +255,24 @@ export class ApproverNotifier {
     return Math.round(Math.max(jittered, asked));
   }
 
-  private async record(delivery: OutboxDelivery, hook: Webhook, outcome: Outcome, final: boolean, result: AttemptResult): Promise<void> {
+  private async record(delivery: OutboxDelivery, hook: Webhook, outcome: Outcome, final: boolean, result: AttemptResult, effects: StoreEffect[]): Promise<void> {
     try {
-      await this.deps.ledger.append({
-        kind: "notification",
-        approval_request_id: delivery.approvalRequestId,
-        delivery_id: delivery.deliveryId,
-        channel: { name: hook.name, format: hook.format, origin: webhookOrigin(hook.url) },
-        attempt: Math.max(1, delivery.attempts),
-        outcome,
-        final,
-        ...(result.status !== undefined ? { status: result.status } : {}),
-        ...(result.error !== undefined ? { error: result.error } : {}),
-        ...(outcome !== "dropped" ? { duration_ms: Math.round(result.durationMs * 10) / 10 } : {}),
-        correlation: { parent_decision_id: delivery.decisionId },
-      });
+      await this.deps.ledger.append(
+        {
+          kind: "notification",
+          approval_request_id: delivery.approvalRequestId,
+          delivery_id: delivery.deliveryId,
+          channel: { name: hook.name, format: hook.format, origin: webhookOrigin(hook.url) },
+          attempt: Math.max(1, delivery.attempts),
+          outcome,
+          final,
+          ...(result.status !== undefined ? { status: result.status } : {}),
+          ...(result.error !== undefined ? { error: result.error } : {}),
+          ...(outcome !== "dropped" ? { duration_ms: Math.round(result.durationMs * 10) / 10 } : {}),
+          correlation: { parent_decision_id: delivery.decisionId },
+        },
+        { effects },
+      );
     } catch (err) {
       this.warn(`notification ${delivery.deliveryId} (${hook.name}, attempt ${delivery.attempts}) could not be recorded: ${messageOf(err)}`);
     }

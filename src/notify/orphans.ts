@@ -14,7 +14,7 @@ const SWEEP_LIMIT = 100;
 
 export interface OrphanSweep {
   ledger: Pick<Ledger, "append">;
-  outbox: Pick<NotifyOutboxRepository, "claimOrphans" | "finish">;
+  outbox: Pick<NotifyOutboxRepository, "claimOrphans">;
   /** The webhooks this process delivers to, by name. */
   webhooks: readonly string[];
   owner: string;
@@ -26,25 +26,27 @@ export interface OrphanSweep {
 /**
  * Drops the outbox's deliveries written more than `graceMs` ago for webhooks not among `webhooks`:
  * each gets a final `notification` record, outcome `dropped`, naming the webhook (its URL is no
- * longer known), and leaves the outbox only once that record is durable. Returns how many it dropped.
+ * longer known), and leaves the outbox in the same commit as that record. Returns how many it dropped.
  */
 export async function dropOrphans(sweep: OrphanSweep): Promise<number> {
   const before = new Date(sweep.nowMs - sweep.graceMs).toISOString();
   const orphans = sweep.outbox.claimOrphans(sweep.webhooks, before, sweep.nowMs, sweep.leaseMs, sweep.owner, SWEEP_LIMIT);
   let dropped = 0;
   for (const orphan of orphans) {
-    await sweep.ledger.append({
-      kind: "notification",
-      approval_request_id: orphan.approvalRequestId,
-      delivery_id: orphan.deliveryId,
-      channel: { name: orphan.webhook },
-      attempt: Math.max(1, orphan.attempts),
-      outcome: "dropped",
-      final: true,
-      error: `no webhook named ${orphan.webhook} is configured any more`,
-      correlation: { parent_decision_id: orphan.decisionId },
-    });
-    sweep.outbox.finish(orphan.deliveryId, sweep.owner);
+    await sweep.ledger.append(
+      {
+        kind: "notification",
+        approval_request_id: orphan.approvalRequestId,
+        delivery_id: orphan.deliveryId,
+        channel: { name: orphan.webhook },
+        attempt: Math.max(1, orphan.attempts),
+        outcome: "dropped",
+        final: true,
+        error: `no webhook named ${orphan.webhook} is configured any more`,
+        correlation: { parent_decision_id: orphan.decisionId },
+      },
+      { effects: [{ type: "notify.finish", deliveryId: orphan.deliveryId, owner: sweep.owner }] },
+    );
     dropped++;
   }
   return dropped;

@@ -34,4 +34,10 @@ export type StoreEffect =
   | { type: "policy.activate"; activation: PolicyActivation }
   /** Deletes the raw values of a subject or a record; CONFLICT unless exactly `expected` were deleted. */
   | { type: "raw_values.erase"; selector: RawValueSelector; expected: number }
+  /**
+   * Removes a delivery `owner` holds from the notification outbox, with the final notification record
+   * that says how it ended, so that a crash between the two can neither lose the record nor write it
+   * twice. A no-op when the lease has passed to another process (it tries again and records that).
+   */
+  | { type: "notify.finish"; deliveryId: string; owner: string }
   | IdentityEffect;

@@ -6,6 +6,7 @@ import { SqliteBreakGlass } from "./break-glass-repository.js";
 import type { SqliteDatabase } from "./database.js";
 import { SqliteGrants } from "./grant-repository.js";
 import { SqliteIdentities } from "./identity-repository.js";
+import { SqliteNotifyOutbox } from "./notify-outbox.js";
 import { SqlitePolicies } from "./policy-repository.js";
 import type { SqliteRecordQueries } from "./record-queries.js";
 
@@ -15,6 +16,7 @@ export class SqliteEffects {
   private readonly breakGlass: SqliteBreakGlass;
   private readonly policies: SqlitePolicies;
   private readonly identities: SqliteIdentities;
+  private readonly outbox: SqliteNotifyOutbox;
 
   constructor(db: SqliteDatabase, private readonly queries: SqliteRecordQueries) {
     this.grants = new SqliteGrants(db);
@@ -22,6 +24,7 @@ export class SqliteEffects {
     this.breakGlass = new SqliteBreakGlass(db);
     this.policies = new SqlitePolicies(db);
     this.identities = new SqliteIdentities(db);
+    this.outbox = new SqliteNotifyOutbox(db);
   }
 
   applyAll(effects: readonly StoreEffect[]): void {
@@ -57,6 +60,8 @@ export class SqliteEffects {
         }
         return;
       }
+      case "notify.finish":
+        return this.outbox.finish(effect.deliveryId, effect.owner);
       default:
         return this.identities.apply(effect);
     }
