@@ -7,7 +7,7 @@ import { loadPolicyDir } from "../../src/policy/index.js";
 import type { DecisionRecord } from "../../src/record/index.js";
 import { openRuntime } from "../../src/runtime/index.js";
 import { arbiter, tempDir } from "../support/cli.js";
-import { PEOPLE_AND_MACHINES, TEST_CALLER, TestClock, TUESDAY_10 } from "../support/server.js";
+import { decidedNow, PEOPLE_AND_MACHINES, TEST_CALLER, TestClock, TUESDAY_10 } from "../support/server.js";
 import { EXAMPLES, policyDir } from "../policy/policy-dirs.js";
 
 const data = join(tempDir("arbiter-cli-replay-"), "data");
@@ -81,16 +81,9 @@ describe("arbiter policy replay with a relative window", () => {
   const today = join(tempDir("arbiter-cli-replay-now-"), "data");
 
   beforeAll(async () => {
-    initLedgerDir(today, { origin: "test.arbiter.example/ledger" });
-    // The real clock: these decisions are recorded now, whatever day the test runs.
-    const runtime = openRuntime(today, { checkpointIntervalMs: 0 });
-    try {
-      for (const identity of PEOPLE_AND_MACHINES) await runtime.identities.create(identity, seeder);
-      await runtime.policies.activate(loadPolicyDir(EXAMPLES), seeder);
+    await decidedNow(today, EXAMPLES, async (runtime) => {
       for (let i = 0; i < 2; i++) await runtime.engine.decide(search, TEST_CALLER);
-    } finally {
-      await runtime.close();
-    }
+    });
   });
 
   it("finds the decisions recorded now with --from 1h --to now, and none an hour earlier, printing the absolute window", () => {

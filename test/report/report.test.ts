@@ -4,12 +4,9 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { EvidenceReport } from "../../src/report/index.js";
 import { FRAMEWORK_IDS, escapeHtml } from "../../src/report/index.js";
-import { initLedgerDir } from "../../src/ledger/index.js";
-import { loadPolicyDir } from "../../src/policy/index.js";
-import { openRuntime } from "../../src/runtime/index.js";
 import { EXAMPLES } from "../policy/policy-dirs.js";
 import { arbiter, tempDir } from "../support/cli.js";
-import { call, PEOPLE_AND_MACHINES, startTestServer, TEST_CALLER, type TestServer } from "../support/server.js";
+import { call, decidedNow, startTestServer, TEST_CALLER, type TestServer } from "../support/server.js";
 
 const HOSTILE = `<script>alert("x")</script>&<img src=x onerror=alert(1)>`;
 // From the test clock's day (decisions carry its time) to tomorrow (approval records carry the ledger's own clock).
@@ -145,20 +142,11 @@ describe("arbiter report", () => {
 
 describe("arbiter report with a relative window", () => {
   const today = join(tempDir("arbiter-report-now-"), "data");
-  const seeder = { id: "test-seeder", type: "human" as const };
-
   beforeAll(async () => {
-    initLedgerDir(today, { origin: "test.arbiter.example/ledger" });
-    // The real clock: these decisions are recorded now, whatever day the test runs.
-    const runtime = openRuntime(today, { checkpointIntervalMs: 0 });
-    try {
-      for (const identity of PEOPLE_AND_MACHINES) await runtime.identities.create(identity, seeder);
-      await runtime.policies.activate(loadPolicyDir(EXAMPLES), seeder);
+    await decidedNow(today, EXAMPLES, async (runtime) => {
       const masked = await runtime.engine.decide({ subject: { id: "support-agent" }, action: "query_customers", resource: { type: "Dataset", id: "orders", attributes: { classification: "internal" } } }, TEST_CALLER);
       expect(masked.reason_code).toBe("DATA_MASKED");
-    } finally {
-      await runtime.close();
-    }
+    });
   });
 
   it("finds the decisions recorded now with --from 1h --to now, and records the absolute window it resolved", () => {

@@ -94,6 +94,23 @@ export async function serveSeeded(dir: string, options: { origin: string; identi
   return { runtime, gateways, app, url, keys };
 }
 
+/**
+ * Initialises data directory `dir` with PEOPLE_AND_MACHINES and the policies in `policies`, then
+ * makes `decide`'s decisions on it with the real clock: recorded now, whatever day the test runs.
+ */
+export async function decidedNow(dir: string, policies: string, decide: (runtime: Runtime) => Promise<void>): Promise<void> {
+  initLedgerDir(dir, { origin: "test.arbiter.example/ledger" });
+  const runtime = openRuntime(dir, { checkpointIntervalMs: 0 });
+  try {
+    const seeder = { id: "test-seeder", type: "human" as const };
+    for (const identity of PEOPLE_AND_MACHINES) await runtime.identities.create(identity, seeder);
+    await runtime.policies.activate(loadPolicyDir(policies), seeder);
+    await decide(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
 export async function startTestServer(options: { busyTimeoutMs?: number; server?: ServerOptions } = {}): Promise<TestServer> {
   const dir = join(tempDir("arbiter-server-"), "data");
   const clock = new TestClock(TUESDAY_10);
