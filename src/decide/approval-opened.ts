@@ -22,24 +22,3 @@ export interface ApprovalOpened {
 }
 
 export type ApprovalListener = (opened: ApprovalOpened) => void;
-
-/** Listeners of opened approvals; one that throws is reported and never fails the decision that opened the request. */
-export class ApprovalAnnouncer {
-  private readonly listeners = new Set<ApprovalListener>();
-
-  /** Adds a listener; the function returned removes it. */
-  listen(listener: ApprovalListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  announce(opened: ApprovalOpened): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(opened);
-      } catch (err) {
-        process.emitWarning(`an approval listener failed for ${opened.requestId}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-  }
-}

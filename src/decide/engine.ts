@@ -2,9 +2,9 @@
 import type { Identity, IdentityDirectory } from "../identity/index.js";
 import type { Ledger } from "../ledger/index.js";
 import { buildCedarRequest, interpret, matchingLimits, PolicyEngine, type CedarRequest, type PolicySet, type PolicyStore, type PolicyVerdict, type RequestInput } from "../policy/index.js";
-import { ArbiterError, newRecordId, type Caller } from "../record/index.js";
+import { ArbiterError, Listeners, newRecordId, type Caller } from "../record/index.js";
 import { ApprovalFlow } from "./approval-flow.js";
-import { ApprovalAnnouncer, type ApprovalListener } from "./approval-opened.js";
+import type { ApprovalListener, ApprovalOpened } from "./approval-opened.js";
 import type { ApprovalRepository } from "../store/index.js";
 import { scopeVerdict, unresolved, type Asserter } from "./asserter.js";
 import { argsDigest, type CallBinding } from "./binding.js";
@@ -42,7 +42,7 @@ export class DecisionEngine {
   private readonly deps: DecisionEngineDeps;
   private readonly now: () => Date;
   private readonly approvalFlow: ApprovalFlow;
-  private readonly announcer = new ApprovalAnnouncer();
+  private readonly announcer = new Listeners<ApprovalOpened>();
   private compiled: PolicyEngine | undefined;
 
   constructor(deps: DecisionEngineDeps) {
@@ -57,7 +57,7 @@ export class DecisionEngine {
 
   /** Calls `listener` for each approval request a decision opens, once the decision is durable; returns the function that stops it. */
   onApprovalOpened(listener: ApprovalListener): () => void {
-    return this.announcer.listen(listener);
+    return this.announcer.add(listener);
   }
 
   /** The active policy set and its compiled, sliced engine (rebuilt when another process activates a new version). */
@@ -99,20 +99,23 @@ export class DecisionEngine {
     if (v.opened && subject.identity) {
       const { identity } = subject;
       const { opened } = v;
-      this.announcer.announce({
-        requestId: opened.requestId,
-        decisionId,
-        requester: { id: identity.id, type: identity.type, ...(identity.owner ? { owner: identity.owner } : {}) },
-        action: request.action,
-        resource: { type: request.resource.type, id: request.resource.id },
-        ...(request.args !== undefined ? { args: request.args } : {}),
-        note: opened.note,
-        policy: opened.policy,
-        approverRole: opened.approverRole,
-        createdAt: opened.createdAt,
-        expiresAt: opened.expiresAt,
-        ...(request.pep ? { pep: request.pep } : {}),
-      });
+      this.announcer.emit(
+        {
+          requestId: opened.requestId,
+          decisionId,
+          requester: { id: identity.id, type: identity.type, ...(identity.owner ? { owner: identity.owner } : {}) },
+          action: request.action,
+          resource: { type: request.resource.type, id: request.resource.id },
+          ...(request.args !== undefined ? { args: request.args } : {}),
+          note: opened.note,
+          policy: opened.policy,
+          approverRole: opened.approverRole,
+          createdAt: opened.createdAt,
+          expiresAt: opened.expiresAt,
+          ...(request.pep ? { pep: request.pep } : {}),
+        },
+        (err) => process.emitWarning(`an approval listener failed for ${opened.requestId}: ${err instanceof Error ? err.message : String(err)}`),
+      );
     }
     return answerOf(record, appended.index, v.approvalRequest?.state);
   }

@@ -1,5 +1,5 @@
 // The enforcement ledger: appends (durable, group-committed: group-commit.ts), the tree edge, signed checkpoints and proofs.
-import { prepareBuilt, prepareRecord, redactPrepared, redactText, type PreparedRecord, type RecordInput } from "../record/index.js";
+import { Listeners, prepareBuilt, prepareRecord, redactPrepared, redactText, type PreparedRecord, type RecordInput } from "../record/index.js";
 import { ArbiterError } from "../record/errors.js";
 import type { EntryWrite, LedgerStore, RawValueSelector, StoredCheckpoint } from "../store/index.js";
 import { signCheckpoint } from "./checkpoint.js";
@@ -12,7 +12,6 @@ import { formatConsistencyProof, formatInclusionProof } from "./proof-text.js";
 import { indexWriteOf, RecordIndexer } from "./record-indexer.js";
 import { eraseRawValues } from "./erase.js";
 import { haltedError, unavailable } from "./ledger-errors.js";
-import { AppendSignal, type AppendListener } from "./append-signal.js";
 
 const DEFAULT_MAX_BATCH = 8192;
 
@@ -28,7 +27,7 @@ export class Ledger {
   private readonly now: () => Date;
   private readonly onCheckpoint: ((cp: SignedCheckpoint) => void) | undefined;
   private readonly loadRedactionKey: () => Buffer;
-  private readonly appended = new AppendSignal();
+  private readonly appended = new Listeners<number>();
   private key: Buffer | undefined;
   private edge: CompactRange | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -70,9 +69,12 @@ export class Ledger {
     return this.store.size();
   }
 
-  /** Calls `listener` after each append of this process is acknowledged (durable); other processes' appends are not told. */
-  onAppended(listener: AppendListener): () => void {
-    return this.appended.subscribe(listener);
+  /**
+   * Calls `listener` after each append of this process is acknowledged (durable), with the ledger size
+   * it proved durable (its index + 1); synchronous, and other processes' appends are not told.
+   */
+  onAppended(listener: (durableSize: number) => void): () => void {
+    return this.appended.add(listener);
   }
 
   private get redactionKey(): Buffer {
@@ -140,6 +142,7 @@ export class Ledger {
     const id = prepared.record.id;
     return this.appends.submit({ prepared, effects: options.effects?.length ? options.effects : undefined }, options.deferred ?? false).then((index) => {
       this.indexer.schedule();
+      // A follower's failure is its own: it never turns an acknowledged append into a rejected one.
       this.appended.emit(index + 1);
       return { index, id };
     });

@@ -63,6 +63,7 @@ export { canonicalBytes, canonicalize } from "./canonical.js";
 export { commitValue, verifyCommitment, type Commitment } from "./commitment.js";
 export { newRecordId } from "./record-id.js";
 export { randomHex } from "./entropy.js";
+export { Listeners, type Listener } from "./listeners.js";
 export { normalizeTimestamp } from "./time.js";
 export {
   DETECTOR_NAMES,
