@@ -44,6 +44,16 @@ async function arbiter(args: readonly string[], extra: NodeJS.ProcessEnv = {}): 
   return { status, stdout, stderr };
 }
 
+/** Waits until the explanation of decision `id` on `server` holds `text` among its related records. */
+async function untilRelated(server: Awaited<ReturnType<typeof startDemoServe>>, id: string, text: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const explained = await (await fetch(`${server.url}/v1/decisions/${id}`, { headers: { authorization: `Bearer ${server.keys.carol ?? ""}` } })).text();
+    if (explained.includes(text)) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`decision ${id} never listed ${text} among its related records`);
+}
+
 const DEPLOY = ["--subject", "release-pipeline", "--action", "deploy", "--resource", "Environment::production", "--resource-attr", "tier=production"];
 
 it("a delivery pending when serve is killed is delivered after the restart, with the same idempotency key, each attempt recorded", async () => {
@@ -58,11 +68,7 @@ it("a delivery pending when serve is killed is delivered after the restart, with
   expect(decision.reason_code).toBe("APPROVAL_REQUIRED");
   await hook.waitFor(1);
   // The first attempt's record is durable (the decision's related records list it) before the kill.
-  for (let i = 0; i < 200; i++) {
-    const explained = await (await fetch(`${first.url}/v1/decisions/${decision.decision_id}`, { headers: { authorization: `Bearer ${first.keys.carol ?? ""}` } })).text();
-    if (explained.includes('"kind":"notification"')) break;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  await untilRelated(first, decision.decision_id, '"kind":"notification"');
   // No orderly stop: the process is gone between two attempts, with the delivery only in the outbox.
   first.child.kill("SIGKILL");
   await first.exited;
@@ -75,6 +81,9 @@ it("a delivery pending when serve is killed is delivered after the restart, with
   expect(delivered?.body).toBe(refused?.body);
   expect(JSON.parse(delivered?.body ?? "")).toMatchObject({ approval_id: decision.approval_request.id, call: { arguments: { password: "[MASKED:secret]" } } });
   expect(verifySignature(SECRET, Number(delivered?.headers[TIMESTAMP_HEADER]), delivered?.body ?? "", String(delivered?.headers[SIGNATURE_HEADER]))).toBe(true);
+  // The receiver has the body; stopping before serve has read its answer would cut the attempt short
+  // (recorded as failed, sent again later), so stop once the delivery's record is durable.
+  await untilRelated(second, decision.decision_id, '"outcome":"delivered"');
   second.child.kill("SIGTERM");
   expect(await second.exited).toBe(0);
 
@@ -98,6 +107,7 @@ it("arbiter decide opening an approval request writes it to the outbox: a runnin
   const got = (await hook.waitFor(before + 1))[before];
   expect(JSON.parse(got?.body ?? "")).toMatchObject({ approval_id: id, call: { arguments: { build: 7, token: "[MASKED:secret]" } } });
   expect(got?.body).not.toContain("ghp_0123456789");
+  await untilRelated(served, /decision (\S+) at ledger index/.exec(opened.stdout)?.[1] ?? "", '"outcome":"delivered"');
   served.child.kill("SIGTERM");
   expect(await served.exited).toBe(0);
 
