@@ -1,6 +1,7 @@
 // One suite every store runs (SQLite now, PostgreSQL with the scale-out work): the ledger's order and
-// reads, the tables beside it written only as StoreEffects committed with an entry, and the limit
-// counters. `open` gives a fresh, empty store, wrapped in the Ledger as the product wraps it.
+// reads, the tables beside it written only as StoreEffects committed with an entry, the limit
+// counters, the linkage tables, the notify outbox and the stream positions. `open` gives a fresh,
+// empty store, wrapped in the Ledger as the product wraps it.
 import { describe, expect, it } from "vitest";
 import { CountedLimits } from "../../src/decide/index.js";
 import type { Ledger } from "../../src/ledger/index.js";
@@ -11,15 +12,20 @@ import type {
   GrantRepository,
   IdentityRepository,
   LimitCounterTable,
+  LinkageRepository,
   NewApprovalRequest,
   NewGrant,
+  NotifyOutboxRepository,
   PolicyActivation,
   PolicyRepository,
   StoreEffect,
+  StreamPositionRepository,
 } from "../../src/store/index.js";
 import { limitStoreSuite } from "../decide/limit-store-suite.js";
 import { eventLine } from "../support/ledger.js";
 import { identityConformance } from "./identity-conformance.js";
+import { linkageConformance } from "./linkage-conformance.js";
+import { notifyOutboxConformance } from "./notify-outbox-conformance.js";
 import { refusedCode } from "../support/errors.js";
 
 export interface StoreUnderTest {
@@ -30,6 +36,9 @@ export interface StoreUnderTest {
   policies: PolicyRepository;
   identities: IdentityRepository;
   limits: LimitCounterTable;
+  linkage: LinkageRepository;
+  notifyOutbox: NotifyOutboxRepository;
+  streamPositions: StreamPositionRepository;
   close(): Promise<void>;
 }
 
@@ -57,7 +66,7 @@ function commit(s: StoreUnderTest, i: number, effects: StoreEffect[]): Promise<n
 
 export function storeConformance(name: string, open: () => Promise<StoreUnderTest> | StoreUnderTest): void {
   describe(`${name}: the store contract`, () => {
-    const withStore = (test: (s: StoreUnderTest) => Promise<void>) => async () => {
+    const withStore = (test: (s: StoreUnderTest) => Promise<void> | void) => async () => {
       const s = await open();
       try {
         await test(s);
@@ -179,8 +188,23 @@ export function storeConformance(name: string, open: () => Promise<StoreUnderTes
       expect(s.ledger.size()).toBe(1);
       expect(await commit(s, 2, [{ type: "raw_values.erase", selector: { subjectId: "bot-0" }, expected: 0 }])).toBe(1);
     }));
+
+    it("keeps one stream position per sink that only moves forward", withStore((s) => {
+      const positions = s.streamPositions;
+      expect(positions.next("nats")).toBe(0);
+      positions.advance("nats", 3, new Date(T0));
+      positions.advance("otlp", 7, new Date(T0));
+      expect([positions.next("nats"), positions.next("otlp"), positions.next("file")]).toEqual([3, 7, 0]);
+      positions.advance("nats", 2, new Date(later(1)));
+      positions.advance("nats", 3, new Date(later(2)));
+      expect(positions.next("nats")).toBe(3);
+      positions.advance("nats", 10, new Date(later(3)));
+      expect([positions.next("nats"), positions.next("otlp")]).toEqual([10, 7]);
+    }));
   });
 
   identityConformance(name, open);
+  linkageConformance(name, open);
+  notifyOutboxConformance(name, open);
   limitStoreSuite(`${name} counters`, async () => new CountedLimits((await open()).limits));
 }

@@ -12,6 +12,9 @@ storeConformance("SQLite", () => {
     policies: store.policies,
     identities: store.identities,
     limits: store.limitCounters,
+    linkage: store.linkage,
+    notifyOutbox: store.notifyOutbox,
+    streamPositions: store.streamPositions,
     close: () => ledger.close(),
   };
 });

@@ -56,7 +56,8 @@ export class SqliteLinkage implements LinkageRepository {
       byTrace: db.prepare("SELECT run_id, record_id FROM linkage_traces WHERE trace_id = ? ORDER BY run_id, record_id LIMIT ?"),
       meta: db.prepare<[string], string>("SELECT value FROM linkage_meta WHERE key = ?").pluck(),
       setMeta: db.prepare("INSERT INTO linkage_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
-      insertKey: db.prepare(`INSERT OR IGNORE INTO linkage_decisions VALUES (${Array.from({ length: 24 }, () => "?").join(", ")})`),
+      // Only an index already there is kept: OR IGNORE would also drop a row breaking NOT NULL, unseen, while the mark moved past it.
+      insertKey: db.prepare(`INSERT INTO linkage_decisions VALUES (${Array.from({ length: 24 }, () => "?").join(", ")}) ON CONFLICT (idx) DO NOTHING`),
       count: db.prepare<[], number>("SELECT count(*) FROM linkage_decisions").pluck(),
       // Read in rowid order, a sequential scan: reading through the time index cost ≈ 9 µs a row (measured).
       joinKeys: db
