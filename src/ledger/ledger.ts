@@ -9,7 +9,7 @@ import type { AppendItem, AppendOptions, Appended, LedgerOptions, SignedCheckpoi
 import { assertExtends, loadEdge } from "./tree-extends.js";
 import { GroupCommit } from "./group-commit.js";
 import { formatConsistencyProof, formatInclusionProof } from "./proof-text.js";
-import { indexWriteOf, RecordIndexer } from "./record-indexer.js";
+import { indexWriteOf, INDEX_WITH_COMMIT_FROM, RecordIndexer } from "./record-indexer.js";
 import { eraseRawValues } from "./erase.js";
 import { haltedError, unavailable } from "./ledger-errors.js";
 
@@ -178,8 +178,9 @@ export class Ledger {
             })),
           };
         });
-        writer.insertEntries(start, writes);
-        committed = writes;
+        const indexNow = batch.length >= INDEX_WITH_COMMIT_FROM;
+        writer.insertEntries(start, writes, { withIndexRows: indexNow });
+        committed = indexNow ? [] : writes;
       }, { durable: !this.groupCommit });
     } catch (err) {
       this.edge = undefined;

@@ -5,6 +5,16 @@ import { ArbiterError } from "../record/errors.js";
 import type { IndexWrite, LedgerStore, LedgerWriter } from "../store/index.js";
 import { indexFieldsOf } from "./record-index.js";
 
+/**
+ * A batch of at least this many appends writes its query-table rows in its own transaction, before
+ * the acknowledgement. Such a batch is bulk work (an import, a linkage run's records, a flood): its
+ * callers wait for the whole batch's commit and fsync anyway, and one transaction with the rows costs
+ * less than a lookup per record id before it and a second transaction after (bench:ledger: the
+ * throughput lost when every batch indexed after its acknowledgement). Smaller batches, a server's
+ * usual, keep the rows off the acknowledgement path.
+ */
+export const INDEX_WITH_COMMIT_FROM = 64;
+
 /** The rows of a record, as append computes them and as a rebuild derives them from its leaf. */
 export function indexWriteOf(record: StoredRecord): IndexWrite {
   return { recordId: record.id, kind: record.kind, time: record.time, fields: indexFieldsOf(record) };

@@ -154,10 +154,11 @@ export interface LedgerReader {
 export interface LedgerWriter extends LedgerReader {
   /**
    * Inserts entries (leaf, tree hashes, raw values, effect) starting at `start`, which must equal
-   * size(); not their query-table rows (insertIndexRows). Refuses a record id already in the ledger,
-   * which requires indexedSize() === start: the caller indexes every earlier entry first.
+   * size(); their query-table rows too when `withIndexRows`, else not (insertIndexRows, later).
+   * Refuses a record id already in the ledger, which requires indexedSize() === start: the caller
+   * indexes every earlier entry first.
    */
-  insertEntries(start: number, writes: readonly EntryWrite[]): void;
+  insertEntries(start: number, writes: readonly EntryWrite[], options?: { withIndexRows?: boolean }): void;
   /** Inserts the query-table rows of the entries from `start`, which must equal indexedSize(). */
   insertIndexRows(start: number, rows: readonly IndexWrite[]): void;
   insertCheckpoint(checkpoint: StoredCheckpoint): void;

@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openLedger, verifyLedger } from "../../src/ledger/index.js";
+import { INDEX_WITH_COMMIT_FROM } from "../../src/ledger/record-indexer.js";
 import { ArbiterError } from "../../src/record/errors.js";
 import { DATA_FILES } from "../../src/store/index.js";
 import { ROOT } from "../support/cli.js";
@@ -92,5 +93,26 @@ describe("the record index after the acknowledgement", () => {
     expect(ledger.size()).toBe(2);
     await ledger.close();
     expect(indexed(dir)).toMatchObject({ entries: 2, rows: 2, ids: ["same-id", "twin"] });
+  });
+
+  it("writes a bulk batch's rows in its own fsync'd transaction, and refuses a known id in one record by record", async () => {
+    const { dir, ledger } = freshLedger();
+    const first = await ledger.append(eventLine(0, { id: "known" }));
+    expect(indexed(dir).rows).toBe(0);
+    const bulk = Array.from({ length: INDEX_WITH_COMMIT_FROM }, (_, i) => eventLine(i + 1));
+    await Promise.all(bulk.map((line) => ledger.append(line)));
+    // Right after the acknowledgements, before the indexer's next turn: the bulk batch's rows are
+    // already committed (and the held row of the first append with them).
+    expect(indexed(dir)).toMatchObject({ entries: 1 + bulk.length, rows: 1 + bulk.length });
+    expect(ledger.reader.locateRecord(first.id)?.index).toBe(0);
+
+    const repeats = Array.from({ length: INDEX_WITH_COMMIT_FROM }, (_, i) => eventLine(100 + i, i === 5 ? { id: "known" } : i === 9 || i === 10 ? { id: "twin" } : {}));
+    const settled = await Promise.allSettled(repeats.map((line) => ledger.append(line)));
+    // The batch's UNIQUE failure rolled all of it back; retried record by record, only the two repeats are refused.
+    const refused = settled.flatMap((s, i) => (s.status === "rejected" ? [i] : []));
+    expect(refused).toEqual([5, 10]);
+    for (const i of refused) expect(String((settled[i] as PromiseRejectedResult).reason)).toMatch(/is already in the ledger/);
+    await ledger.close();
+    expect(indexed(dir)).toMatchObject({ entries: 1 + bulk.length + repeats.length - 2, rows: 1 + bulk.length + repeats.length - 2 });
   });
 });
