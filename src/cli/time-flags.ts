@@ -75,5 +75,17 @@ export function optionalTimeFlag(text: string | undefined, flag: string, now: Da
   return text === undefined ? undefined : parseTimeFlag(text, flag, now);
 }
 
+/**
+ * The window of an optional `--from` and `--to`, both read against one reading of the clock (`now`,
+ * the command's start); refused when both are given and `--from` is not before `--to`, since a
+ * reversed window would find nothing without saying why.
+ */
+export function timeWindow(options: { from?: string | undefined; to?: string | undefined }, now: Date): { from?: string; to?: string } {
+  const from = optionalTimeFlag(options.from, "--from", now);
+  const to = optionalTimeFlag(options.to, "--to", now);
+  if (from !== undefined && to !== undefined && from >= to) throw new ArbiterError("USAGE", `--from ${from} must be before --to ${to}`);
+  return { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+}
+
 /** The help text's words for a time flag, so every command describes the grammar the same way. */
 export const TIME_FLAG_HELP = "RFC 3339, now, or back from now: 30d, 12h, 90m";

@@ -97,6 +97,10 @@ describe("arbiter policy replay with a relative window", () => {
     const earlier = arbiter(["policy", "replay", "--data", today, "--from", "2h", "--to", "1h"]);
     expect(earlier.status).toBe(0);
     expect(earlier.stdout).toMatch(/^replayed 0 of 0 decisions recorded \d{4}-\S+Z \.\. \d{4}-\S+Z under their own recorded policy versions\n/);
+    // Reversed, the window would find nothing without saying why: refused.
+    const reversed = arbiter(["policy", "replay", "--data", today, "--from", "now", "--to", "1h"]);
+    expect(reversed.status).toBe(2);
+    expect(reversed.stderr).toMatch(/--from \S+ must be before --to \S+/);
   });
 
   it("refuses a relative time it cannot read with exit code 2", () => {

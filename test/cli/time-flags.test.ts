@@ -1,7 +1,7 @@
 // The CLI's one grammar of durations and time flags: every accepted form, every refusal, the boundaries.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MAX_DURATION_SECONDS, optionalTimeFlag, parseDuration, parseTimeFlag } from "../../src/cli/time-flags.js";
+import { MAX_DURATION_SECONDS, optionalTimeFlag, parseDuration, parseTimeFlag, timeWindow } from "../../src/cli/time-flags.js";
 import { ArbiterError } from "../../src/record/index.js";
 
 const NOW = new Date("2026-12-06T12:00:00.000Z");
@@ -124,5 +124,24 @@ describe("parseTimeFlag", () => {
   it("leaves an option not given undefined, and reads one given", () => {
     expect(optionalTimeFlag(undefined, "--from", NOW)).toBeUndefined();
     expect(optionalTimeFlag("1h", "--from", NOW)).toBe("2026-12-06T11:00:00.000Z");
+  });
+});
+
+describe("timeWindow", () => {
+  it("reads both ends against one clock, leaves out an end not given, and refuses a window whose --from is not before its --to", () => {
+    expect(timeWindow({ from: "30d", to: "now" }, NOW)).toEqual({ from: "2026-11-06T12:00:00.000Z", to: "2026-12-06T12:00:00.000Z" });
+    expect(timeWindow({ to: "1h" }, NOW)).toEqual({ to: "2026-12-06T11:00:00.000Z" });
+    expect(timeWindow({}, NOW)).toEqual({});
+    for (const reversed of [{ from: "now", to: "1h" }, { from: "1h", to: "1h" }, { from: "2026-12-06T12:00:00Z", to: "2026-12-01T00:00:00Z" }]) {
+      let refused: unknown;
+      try {
+        timeWindow(reversed, NOW);
+      } catch (err) {
+        refused = err;
+      }
+      expect(refused).toBeInstanceOf(ArbiterError);
+      expect((refused as ArbiterError).code).toBe("USAGE");
+      expect((refused as ArbiterError).message).toMatch(/^--from \S+ must be before --to \S+$/);
+    }
   });
 });

@@ -8,7 +8,7 @@ import { ArbiterError } from "../../record/errors.js";
 import { EXIT, action, dataDir, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { progressBar } from "../progress.js";
 import { withLedger } from "../session.js";
-import { optionalTimeFlag, TIME_FLAG_HELP } from "../time-flags.js";
+import { TIME_FLAG_HELP, timeWindow } from "../time-flags.js";
 import { human } from "../../record/index.js";
 
 type Options = DataOption & JsonOption;
@@ -63,9 +63,7 @@ export function exportCommand(): Command {
     .option("--to <time>", `record time to stop before (${TIME_FLAG_HELP})`)
     .action(
       action(async (options: ExportOptions) => {
-        const now = new Date();
-        const from = optionalTimeFlag(options.from, "--from", now);
-        const to = optionalTimeFlag(options.to, "--to", now);
+        const { from, to } = timeWindow(options, new Date());
         const progress = progressBar("export");
         const manifest = await withLedger(options, (ledger) =>
           exportBundle(ledger, options.out, { ...(from ? { from } : {}), ...(to ? { to } : {}), onProgress: progress }),

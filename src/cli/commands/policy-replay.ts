@@ -5,7 +5,7 @@ import { escapeControls } from "../../record/index.js";
 import { EXIT, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { progressBar } from "../progress.js";
 import { withPolicyStore } from "../session.js";
-import { optionalTimeFlag, TIME_FLAG_HELP } from "../time-flags.js";
+import { TIME_FLAG_HELP, timeWindow } from "../time-flags.js";
 import { policyAction } from "./policy-output.js";
 
 interface ReplayCliOptions extends DataOption, JsonOption {
@@ -49,9 +49,7 @@ export function replayCommand(): Command {
     .option("--with <dir>", "a candidate policy directory: show which outcomes it would change")
     .action(
       policyAction(async (options: ReplayCliOptions) => {
-        const now = new Date();
-        const from = optionalTimeFlag(options.from, "--from", now);
-        const to = optionalTimeFlag(options.to, "--to", now);
+        const { from, to } = timeWindow(options, new Date());
         const { loadPolicyDir } = await import("../../policy/index.js");
         const { Replayer } = await import("../../decide/index.js");
         const candidate = options.with === undefined ? undefined : loadPolicyDir(options.with);
