@@ -99,6 +99,7 @@ export function notifyOutboxConformance(name: string, open: () => Promise<Outbox
       const cut = "2026-12-06T10:00:00.001Z";
       outbox.enqueue([entry("a", "retired"), entry("b", "retired", cut), entry("c", "retired", "2026-12-06T10:00:00.002Z"), entry("d", "approvers")], 1000, 10);
       expect(outbox.claimOrphans(HOOKS, T0, 1000, 500, "p1", 0)).toEqual([]);
+      expect(outbox.claimOrphans(HOOKS, T0, 1000, 500, "p1", -1)).toEqual([]);
       expect(outbox.claimOrphans(HOOKS, T0, 1000, 500, "p1", 10)).toEqual([{ ...entry("a", "retired"), attempts: 0 }]);
       expect(outbox.claimOrphans(HOOKS, cut, 1000, 500, "p2", 10).map((d) => d.deliveryId)).toEqual(["b"]);
       expect(outbox.claimOrphans(["approvers", "retired"], cut, 1500, 500, "p2", 10)).toEqual([]);

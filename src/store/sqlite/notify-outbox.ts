@@ -67,6 +67,8 @@ export class SqliteNotifyOutbox implements NotifyOutboxRepository {
    * sweep interval.
    */
   claimOrphans(webhooks: readonly string[], before: string, nowMs: number, leaseMs: number, owner: string, limit: number): OutboxDelivery[] {
+    // SQLite reads a negative LIMIT as none at all: a limit below 1 takes nothing, as claim's does.
+    if (limit <= 0) return [];
     return this.takeOrphaned.immediate(webhooks, before, nowMs, leaseMs, owner, limit);
   }
 
