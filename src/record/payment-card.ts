@@ -22,8 +22,13 @@ const MIN_DIGITS = 13;
 const MAX_DIGITS = 19;
 const MIN_GROUP = 3;
 
-/** Digit groups joined by single separators, not touching another digit (in the normalised text). */
-const RUN = /(?<!\d)\d+(?:[ ./-]\d+)*(?!\d)/g;
+/**
+ * Digit groups joined by single separators, not touching another digit, a letter or an underscore (in
+ * the normalised text): digits glued to letters are part of an identifier, such as the hex groups of a
+ * UUID (`apr_01a24d6f-d8d7-733e-a781-968926585632` holds the Luhn-valid "781-968926585632"), and a card
+ * number stands apart from the words around it (word boundaries, as DLP detectors draw them).
+ */
+const RUN = /(?<![\dA-Za-z_])\d+(?:[ ./-]\d+)*(?![\dA-Za-z_])/g;
 const SEPARATORS = /[ ./-]/g;
 /** Dashes NFKC leaves alone but people type between digit groups: hyphen, non-breaking hyphen, figure dash, en dash, minus. */
 const DASHES = /[\u2010\u2011\u2012\u2013\u2212]/;
