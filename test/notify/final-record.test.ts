@@ -4,7 +4,7 @@ import { afterAll, expect, it } from "vitest";
 import type { Ledger } from "../../src/ledger/index.js";
 import { ApproverNotifier } from "../../src/notify/index.js";
 import type { NotificationRecord } from "../../src/record/index.js";
-import type { OutboxEntry } from "../../src/store/index.js";
+import type { NotifyOutboxRepository, OutboxEntry } from "../../src/store/index.js";
 import { freshLedger } from "../support/ledger.js";
 import { startReceiver, type Receiver } from "./receiver.js";
 
@@ -36,46 +36,43 @@ async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
-function notifierFor(ledger: Pick<Ledger, "append">, outbox: ReturnType<typeof freshLedger>["store"]["notifyOutbox"], hook: Receiver, warnings: string[]): ApproverNotifier {
-  const notifier = new ApproverNotifier(
-    { ledger, outbox, warn: (line) => warnings.push(line) },
-    { webhooks: [{ name: "approvers", url: hook.url, format: "json" }], timeoutMs: 2000, maxAttempts: 3, queueSize: 10, retryBaseMs: 20, retryMaxMs: 100, pollMs: 20 },
-  );
-  opened.push(notifier);
-  return notifier;
-}
-
-it("removes a delivered notification from the outbox with its final record, in one commit", async () => {
+/**
+ * A data directory with delivery `id` in its outbox for a real receiver, and a notifier started on it
+ * that records through `recordThrough` (the directory's own ledger unless given) and keeps its warnings.
+ */
+async function delivering(id: string, recordThrough?: Pick<Ledger, "append">): Promise<{ ledger: Ledger; outbox: NotifyOutboxRepository; hook: Receiver; notifier: ApproverNotifier; warnings: string[] }> {
   const { ledger, store } = freshLedger();
   opened.push(ledger);
   const hook = await startReceiver();
   opened.push(hook);
-  store.notifyOutbox.enqueue([entry("a")], Date.now(), 10);
+  store.notifyOutbox.enqueue([entry(id)], Date.now(), 10);
   const warnings: string[] = [];
-  const notifier = notifierFor(ledger, store.notifyOutbox, hook, warnings);
+  const notifier = new ApproverNotifier(
+    { ledger: recordThrough ?? ledger, outbox: store.notifyOutbox, warn: (line) => warnings.push(line) },
+    { webhooks: [{ name: "approvers", url: hook.url, format: "json" }], timeoutMs: 2000, maxAttempts: 3, queueSize: 10, retryBaseMs: 20, retryMaxMs: 100, pollMs: 20 },
+  );
+  opened.push(notifier);
   notifier.start();
+  return { ledger, outbox: store.notifyOutbox, hook, notifier, warnings };
+}
+
+it("removes a delivered notification from the outbox with its final record, in one commit", async () => {
+  const { ledger, outbox, hook, notifier, warnings } = await delivering("a");
   await notifier.idle();
   expect(hook.received).toHaveLength(1);
   expect(notificationRecords(ledger)).toMatchObject([{ delivery_id: "a", outcome: "delivered", final: true, attempt: 1 }]);
-  expect(store.notifyOutbox.size()).toBe(0);
+  expect(outbox.size()).toBe(0);
   expect(warnings).toEqual([]);
 });
 
 it("keeps a delivery whose final record could not be written in the outbox, to be tried again, rather than ending it unrecorded", async () => {
-  const { ledger, store } = freshLedger();
-  opened.push(ledger);
-  const hook = await startReceiver();
-  opened.push(hook);
-  store.notifyOutbox.enqueue([entry("b")], Date.now(), 10);
-  const warnings: string[] = [];
   const refusing: Pick<Ledger, "append"> = { append: () => Promise.reject(new Error("the ledger is full")) };
-  const notifier = notifierFor(refusing, store.notifyOutbox, hook, warnings);
-  notifier.start();
+  const { ledger, outbox, hook, notifier, warnings } = await delivering("b", refusing);
   await until(() => warnings.length > 0);
   expect(hook.received).toHaveLength(1);
   expect(warnings[0]).toMatch(/notification b \(approvers, attempt 1\) could not be recorded: the ledger is full/);
   await notifier.close();
-  expect(store.notifyOutbox.size()).toBe(1);
+  expect(outbox.size()).toBe(1);
   expect(notificationRecords(ledger)).toEqual([]);
 });
 

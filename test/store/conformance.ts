@@ -22,11 +22,11 @@ import type {
   StreamPositionRepository,
 } from "../../src/store/index.js";
 import { limitStoreSuite } from "../decide/limit-store-suite.js";
-import { eventLine } from "../support/ledger.js";
 import { identityConformance } from "./identity-conformance.js";
 import { linkageConformance } from "./linkage-conformance.js";
 import { notifyOutboxConformance } from "./notify-outbox-conformance.js";
 import { refusedCode } from "../support/errors.js";
+import { commitWith, freshStore } from "./conformance-support.js";
 
 export interface StoreUnderTest {
   ledger: Ledger;
@@ -59,21 +59,11 @@ function newRequest(id: string, createdAt = T0): NewApprovalRequest {
   };
 }
 
-/** Appends one event with its effects; resolves with the index, or rejects with what the store refused. */
-function commit(s: StoreUnderTest, i: number, effects: StoreEffect[]): Promise<number> {
-  return s.ledger.append(eventLine(i), { effects }).then((a) => a.index);
-}
+const commit = (s: StoreUnderTest, i: number, effects: StoreEffect[]): Promise<number> => commitWith(s.ledger, i, effects);
 
 export function storeConformance(name: string, open: () => Promise<StoreUnderTest> | StoreUnderTest): void {
   describe(`${name}: the store contract`, () => {
-    const withStore = (test: (s: StoreUnderTest) => Promise<void> | void) => async () => {
-      const s = await open();
-      try {
-        await test(s);
-      } finally {
-        await s.close();
-      }
-    };
+    const withStore = freshStore(open);
 
     it("numbers entries 0..n-1 in the order they were appended, and reads what is not there as undefined", withStore(async (s) => {
       const indexes = await Promise.all([0, 1, 2, 3, 4].map((i) => commit(s, i, [])));

@@ -3,8 +3,8 @@
 import { describe, expect, it } from "vitest";
 import type { Ledger } from "../../src/ledger/index.js";
 import type { Identity, IdentityRepository, NewCredential, StoreEffect } from "../../src/store/index.js";
-import { eventLine } from "../support/ledger.js";
 import { refusedCode } from "../support/errors.js";
+import { commitWith, freshStore } from "./conformance-support.js";
 
 export interface IdentityStoreUnderTest {
   ledger: Ledger;
@@ -35,15 +35,8 @@ function token(id: string, identityId: string, task: string): NewCredential {
 export function identityConformance(name: string, open: () => Promise<IdentityStoreUnderTest> | IdentityStoreUnderTest): void {
   describe(`${name}: the identities contract`, () => {
     let n = 0;
-    const commit = (s: IdentityStoreUnderTest, effects: StoreEffect[]): Promise<number> => s.ledger.append(eventLine(n++), { effects }).then((a) => a.index);
-    const withStore = (test: (s: IdentityStoreUnderTest) => Promise<void>) => async () => {
-      const s = await open();
-      try {
-        await test(s);
-      } finally {
-        await s.close();
-      }
-    };
+    const commit = (s: IdentityStoreUnderTest, effects: StoreEffect[]): Promise<number> => commitWith(s.ledger, n++, effects);
+    const withStore = freshStore(open);
 
     it("stores identities as given, lists them by filter in id order, and refuses a second with the same id", withStore(async (s) => {
       expect(s.identities.identity("alice")).toBeUndefined();

@@ -2,6 +2,7 @@
 // pages, and the decision-key table the join loads, with the mark of how far it has read the ledger.
 import { describe, expect, it } from "vitest";
 import type { DecisionKeyRow, FindingRow, JoinKeyRow, LinkageRepository, NewRun, RecordRow, RunRows, SkippedRow } from "../../src/store/index.js";
+import { freshStore } from "./conformance-support.js";
 
 export interface LinkageStoreUnderTest {
   linkage: LinkageRepository;
@@ -42,14 +43,7 @@ function joinKeysOf(row: DecisionKeyRow): JoinKeyRow {
 
 export function linkageConformance(name: string, open: () => Promise<LinkageStoreUnderTest> | LinkageStoreUnderTest): void {
   describe(`${name}: the linkage contract`, () => {
-    const withStore = (test: (linkage: LinkageRepository) => void) => async () => {
-      const s = await open();
-      try {
-        test(s.linkage);
-      } finally {
-        await s.close();
-      }
-    };
+    const withStore = (test: (linkage: LinkageRepository) => void) => freshStore(open)((s) => test(s.linkage));
 
     it("keeps a run from its start to its end, and lists runs newest first, paged by start time", withStore((linkage) => {
       expect(linkage.run("r-1")).toBeUndefined();

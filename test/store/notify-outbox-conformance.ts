@@ -3,8 +3,8 @@
 import { describe, expect, it } from "vitest";
 import type { Ledger } from "../../src/ledger/index.js";
 import type { NotifyOutboxRepository, OutboxEntry, StoreEffect } from "../../src/store/index.js";
-import { eventLine } from "../support/ledger.js";
 import { refusedCode } from "../support/errors.js";
+import { commitWith, freshStore } from "./conformance-support.js";
 
 export interface OutboxStoreUnderTest {
   ledger: Ledger;
@@ -22,15 +22,8 @@ function entry(id: string, webhook = "approvers", createdAt = T0): OutboxEntry {
 export function notifyOutboxConformance(name: string, open: () => Promise<OutboxStoreUnderTest> | OutboxStoreUnderTest): void {
   describe(`${name}: the notify outbox contract`, () => {
     let n = 0;
-    const commit = (s: OutboxStoreUnderTest, effects: StoreEffect[]): Promise<number> => s.ledger.append(eventLine(n++), { effects }).then((a) => a.index);
-    const withStore = (test: (s: OutboxStoreUnderTest) => Promise<void> | void) => async () => {
-      const s = await open();
-      try {
-        await test(s);
-      } finally {
-        await s.close();
-      }
-    };
+    const commit = (s: OutboxStoreUnderTest, effects: StoreEffect[]): Promise<number> => commitWith(s.ledger, n++, effects);
+    const withStore = freshStore(open);
 
     it("takes deliveries while it holds fewer than its capacity, from the first, counting every webhook's and held ones", withStore((s) => {
       const outbox = s.notifyOutbox;
