@@ -80,6 +80,8 @@ export function optionalTimeFlag(text: string | undefined, flag: string, now: Da
  * the command's start); refused when both are given and `--from` is not before `--to`, since a
  * reversed window would find nothing without saying why.
  */
+export function timeWindow(options: { from: string; to: string }, now: Date): { from: string; to: string };
+export function timeWindow(options: { from?: string | undefined; to?: string | undefined }, now: Date): { from?: string; to?: string };
 export function timeWindow(options: { from?: string | undefined; to?: string | undefined }, now: Date): { from?: string; to?: string } {
   const from = optionalTimeFlag(options.from, "--from", now);
   const to = optionalTimeFlag(options.to, "--to", now);

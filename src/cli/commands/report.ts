@@ -4,7 +4,7 @@ import { ArbiterError, human } from "../../record/index.js";
 import { action, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { progressBar } from "../progress.js";
 import { withPolicyStore } from "../session.js";
-import { parseTimeFlag, TIME_FLAG_HELP } from "../time-flags.js";
+import { TIME_FLAG_HELP, timeWindow } from "../time-flags.js";
 
 /** Kept in step with report/frameworks.ts (a test checks); listed here so `--help` needs no import of the report code. */
 const FRAMEWORK_CHOICES = ["nist-csf-2", "owasp-nhi", "nist-ai-rmf"];
@@ -28,10 +28,7 @@ export function reportCommand(): Command {
     .action(
       action(async (options: ReportOptions) => {
         // One reading of the clock for both ends: `--from 30d --to now` is exactly 30 days, and printed as such.
-        const now = new Date();
-        const from = parseTimeFlag(options.from, "--from", now);
-        const to = parseTimeFlag(options.to, "--to", now);
-        if (from >= to) throw new ArbiterError("USAGE", `--from ${from} must be before --to ${to}`);
+        const { from, to } = timeWindow(options, new Date());
         const { writeEvidencePack, isFrameworkId } = await import("../../report/index.js");
         if (!isFrameworkId(options.framework)) throw new ArbiterError("USAGE", `--framework must be one of ${FRAMEWORK_CHOICES.join(", ")}`);
         const framework = options.framework;
