@@ -62,15 +62,16 @@ export function notifyOutboxConformance(name: string, open: () => Promise<Outbox
       expect(outbox.size()).toBe(3);
     }));
 
-    it("changes nothing on a retry or a finish from an owner that does not hold the delivery", withStore((s) => {
+    it("changes nothing on a retry or a finish from an owner that does not hold the delivery", withStore(async (s) => {
+      const finish = (deliveryId: string, owner: string): Promise<number> => commit(s, [{ type: "notify.finish", deliveryId, owner }]);
       const outbox = s.notifyOutbox;
       outbox.enqueue([entry("a")], 1000, 10);
-      outbox.finish("a", "p1");
+      await finish("a", "p1");
       expect(outbox.size()).toBe(1);
       outbox.claim(HOOKS, 1000, 500, "p1", 10);
       expect(outbox.claim(HOOKS, 1500, 500, "p2", 10)).toMatchObject([{ deliveryId: "a", attempts: 2 }]);
       // p1's late answers: the delivery is p2's now.
-      outbox.finish("a", "p1");
+      await finish("a", "p1");
       outbox.retryAt("a", "p1", 0);
       expect(outbox.size()).toBe(1);
       expect(outbox.nextDueMs(HOOKS)).toBe(2000);
@@ -78,11 +79,11 @@ export function notifyOutboxConformance(name: string, open: () => Promise<Outbox
       outbox.retryAt("a", "p2", 5000);
       expect(outbox.nextDueMs(HOOKS)).toBe(5000);
       // Given back, it is p2's no more: its finish is a no-op too.
-      outbox.finish("a", "p2");
+      await finish("a", "p2");
       expect(outbox.pendingFor(HOOKS)).toBe(1);
       expect(outbox.claim(HOOKS, 4999, 500, "p3", 10)).toEqual([]);
       expect(outbox.claim(HOOKS, 5000, 500, "p3", 10)).toMatchObject([{ deliveryId: "a", attempts: 3 }]);
-      outbox.finish("a", "p3");
+      await finish("a", "p3");
       expect(outbox.size()).toBe(0);
       expect(outbox.nextDueMs(HOOKS)).toBeUndefined();
     }));

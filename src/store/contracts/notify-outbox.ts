@@ -19,7 +19,9 @@ export interface OutboxDelivery extends OutboxEntry {
 /**
  * Shared by every process on one store: each take is atomic (a lease no other process can take until
  * it runs out), so two notifiers never send the same delivery at once. Synchronous: the notifier's
- * passes run off the decision path, and SQLite answers each in one transaction.
+ * passes run off the decision path, and SQLite answers each in one transaction. A delivery that ended
+ * leaves only through the `notify.finish` StoreEffect, in the commit of the record that says how it
+ * ended: no method here removes one on its own.
  */
 export interface NotifyOutboxRepository {
   /** Writes the deliveries while the outbox holds fewer than `capacity`; returns how many of them (from the first) it took. */
@@ -34,8 +36,6 @@ export interface NotifyOutboxRepository {
   claimOrphans(webhooks: readonly string[], before: string, nowMs: number, leaseMs: number, owner: string, limit: number): OutboxDelivery[];
   /** Gives a held delivery back, due again at `nextAtMs`. A delivery whose lease another process took since is left alone. */
   retryAt(deliveryId: string, owner: string, nextAtMs: number): void;
-  /** Removes a held delivery that ended (delivered or given up). */
-  finish(deliveryId: string, owner: string): void;
   /** Deliveries in the outbox, held or not. */
   size(): number;
   /** Deliveries to `webhooks` in the outbox, held or not. */

@@ -88,7 +88,7 @@ export class SqliteNotifyOutbox implements NotifyOutboxRepository {
     this.release.run(nextAtMs, 0, deliveryId, owner);
   }
 
-  /** Removes a held delivery that ended (delivered or given up). */
+  /** Removes a held delivery that ended: the `notify.finish` effect, applied in its record's transaction (effects.ts). */
   finish(deliveryId: string, owner: string): void {
     this.remove.run(deliveryId, owner);
   }
