@@ -9,7 +9,8 @@ import type { AppendItem, AppendOptions, Appended, LedgerOptions, SignedCheckpoi
 import { assertExtends, loadEdge } from "./tree-extends.js";
 import { GroupCommit } from "./group-commit.js";
 import { formatConsistencyProof, formatInclusionProof } from "./proof-text.js";
-import { indexWriteOf, INDEX_WITH_COMMIT_FROM, RecordIndexer } from "./record-indexer.js";
+import { indexFieldsOf } from "./record-index.js";
+import { INDEX_WITH_COMMIT_FROM, RecordIndexer } from "./record-indexer.js";
 import { eraseRawValues } from "./erase.js";
 import { haltedError, unavailable } from "./ledger-errors.js";
 
@@ -161,22 +162,21 @@ export class Ledger {
         edge = this.edge?.size === start ? this.edge.clone() : loadEdge(this, writer, start);
         const writes: EntryWrite[] = batch.map(({ prepared, effects }) => {
           const completed = (edge as CompactRange).append(leafHash(prepared.bytes));
-          const row = indexWriteOf(prepared.record);
-          const subjectId = row.fields.subjectId;
+          const { record } = prepared;
+          const fields = indexFieldsOf(record);
+          // One literal of a fixed shape per entry (no spread): this runs for every append.
           return {
-            ...row,
-            data: prepared.bytes,
-            hashes: Buffer.concat(completed),
-            ...(effects ? { effects } : {}),
+            recordId: record.id, kind: record.kind, time: record.time, fields, data: prepared.bytes, hashes: Buffer.concat(completed),
             raw: prepared.raw.map((raw) => ({
               commitment: raw.commitment,
-              recordId: prepared.record.id,
-              subjectId,
+              recordId: record.id,
+              subjectId: fields.subjectId,
               field: raw.field,
               salt: raw.salt,
               value: JSON.stringify(raw.value),
             })),
-          };
+            effects,
+          } satisfies EntryWrite;
         });
         const indexNow = batch.length >= INDEX_WITH_COMMIT_FROM;
         writer.insertEntries(start, writes, { withIndexRows: indexNow });
