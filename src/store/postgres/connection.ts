@@ -1,0 +1,160 @@
+// A synchronous PostgreSQL connection. The store contracts are synchronous (store/contracts/store.ts:
+// no promise per decision, no interleaving between a read and the write it decides), and no
+// maintained PostgreSQL driver for Node.js is: pg (asynchronous) runs in a worker thread, and each
+// call blocks this thread until the worker answers (synckit: Atomics.wait on a shared buffer).
+// One call is one round trip to the worker, so a caller batches statements where it can.
+import { createSyncFn } from "synckit";
+import { ArbiterError } from "../../record/errors.js";
+import { workerModuleUrl } from "../worker-module.js";
+import type { PgRequest, PgResponse, PgStatement } from "./protocol.js";
+
+export type { PgStatement } from "./protocol.js";
+
+/** Where a PostgreSQL store lives: a server (libpq connection URL) and the schema holding its tables. */
+export interface PostgresLocation {
+  engine: "postgres";
+  url: string;
+  schema: string;
+}
+
+/** A statement PostgreSQL refused; `code` is its SQLSTATE (postgresql.org/docs/current/errcodes-appendix.html). */
+export class PgError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly constraint?: string,
+  ) {
+    super(message);
+    this.name = "PgError";
+  }
+}
+
+/** A UNIQUE or PRIMARY KEY constraint refused a row. */
+export function isUniqueViolation(err: unknown): err is PgError {
+  return err instanceof PgError && err.code === "23505";
+}
+
+/**
+ * SQLSTATE classes that say the server could not be reached or could not write, not that the
+ * statement was wrong: connection (08), resources such as a full disk (53), operator intervention
+ * (57), system errors (58). Arbiter refuses the action (LEDGER_UNAVAILABLE) rather than crash.
+ */
+const UNAVAILABLE_CLASSES = new Set(["08", "53", "57", "58"]);
+
+export function isUnavailable(err: unknown): boolean {
+  return err instanceof PgError && (UNAVAILABLE_CLASSES.has(err.code.slice(0, 2)) || /^E[A-Z]+$/.test(err.code));
+}
+
+/** How long one call may wait for the server before the store reports itself unavailable. */
+const CALL_TIMEOUT_MS = 30_000;
+
+let callWorker: ((request: PgRequest) => PgResponse) | undefined;
+
+function call(request: PgRequest): PgResponse {
+  callWorker ??= createSyncFn<(request: PgRequest) => Promise<PgResponse>>(workerModuleUrl(import.meta.url, "pg-worker").href, { timeout: CALL_TIMEOUT_MS });
+  let response: PgResponse;
+  try {
+    response = callWorker(request);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new ArbiterError("LEDGER_UNAVAILABLE", `PostgreSQL did not answer: ${message}`);
+  }
+  return response;
+}
+
+/** A value read back from the worker: a bytea column arrives as a Uint8Array and leaves as a Buffer. */
+function asBuffers(rows: unknown[]): void {
+  for (const row of rows) {
+    const r = row as Record<string, unknown>;
+    for (const key in r) {
+      const v = r[key];
+      if (v instanceof Uint8Array && !Buffer.isBuffer(v)) r[key] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    }
+  }
+}
+
+export class PgConnection {
+  private depth = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly id: number,
+    readonly location: PostgresLocation,
+  ) {}
+
+  /** Connects to `location`; with createSchema, makes its schema if it does not exist yet. */
+  static open(location: PostgresLocation, options: { createSchema?: boolean } = {}): PgConnection {
+    const response = call({ op: "open", url: location.url, schema: location.schema, createSchema: options.createSchema ?? false });
+    if (!response.ok) {
+      throw new ArbiterError("LEDGER_UNAVAILABLE", `cannot connect to the PostgreSQL store (schema ${location.schema}): ${response.message}`);
+    }
+    return new PgConnection(response.id as number, location);
+  }
+
+  /** Rows of one statement. */
+  query<R = Record<string, unknown>>(text: string, values?: readonly unknown[]): R[] {
+    return this.batch([values === undefined ? { text } : { text, values }])[0] as R[];
+  }
+
+  /** Runs the statements in order in one round trip; the rows of each. Throws PgError for the first refused. */
+  batch(statements: readonly PgStatement[]): unknown[][] {
+    if (this.closed) throw new ArbiterError("LEDGER_UNAVAILABLE", "the PostgreSQL store is closed");
+    const response = call({ op: "batch", id: this.id, statements });
+    if (!response.ok) throw new PgError(response.code, response.message, response.constraint);
+    const results = response.results ?? [];
+    for (const rows of results) asBuffers(rows);
+    return results;
+  }
+
+  get inTransaction(): boolean {
+    return this.depth > 0;
+  }
+
+  /**
+   * Runs `fn` in one transaction (joined when one is open already): committed when it returns,
+   * rolled back when it throws. `begin` replaces the BEGIN statement (isolation level, read only),
+   * `first` runs in the same round trip right after it (a lock).
+   */
+  transaction<T>(fn: () => T, options: { begin?: string; first?: readonly PgStatement[] } = {}): T {
+    if (this.depth > 0) {
+      this.depth++;
+      try {
+        return fn();
+      } finally {
+        this.depth--;
+      }
+    }
+    this.batch([{ text: options.begin ?? "BEGIN" }, ...(options.first ?? [])]);
+    this.depth = 1;
+    let result: T;
+    try {
+      result = fn();
+    } catch (err) {
+      this.depth = 0;
+      this.rollbackQuietly();
+      throw err;
+    }
+    this.depth = 0;
+    try {
+      this.batch([{ text: "COMMIT" }]);
+    } catch (err) {
+      this.rollbackQuietly();
+      throw err;
+    }
+    return result;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    call({ op: "close", id: this.id });
+  }
+
+  private rollbackQuietly(): void {
+    try {
+      this.batch([{ text: "ROLLBACK" }]);
+    } catch {
+      // The connection is gone or the transaction is over already: nothing was committed either way.
+    }
+  }
+}

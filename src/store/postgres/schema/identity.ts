@@ -1,0 +1,2 @@
+// Tables of identities, credentials, delegation, tasks, assertion scopes; policies, in PostgreSQL's dialect.
+export const IDENTITY_TABLES: readonly string[] = [];
