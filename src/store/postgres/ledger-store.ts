@@ -22,6 +22,7 @@ import type {
 import type { StoreEffect } from "../contracts/effects.js";
 import { HASH_SIZE, completedHashCount, splitBody, storageSlot } from "../sqlite/entry-layout.js";
 import type { PgConnection, PgStatement } from "./connection.js";
+import { SIZE, appendStatements, assertAppendable, rawInsert, type AppendCheck } from "./entry-writes.js";
 import { INDEXED_SIZE, assertIndexedFrom, duplicateRecordId, indexRowStatements, repeatedId } from "./index-rows.js";
 import { scanIndexRows } from "./index-scan.js";
 import { PgRecordQueries } from "./record-queries.js";
@@ -31,8 +32,6 @@ const SCAN_CHUNK = 4096;
 
 /** Appends of every process on one schema take this lock first, so they integrate in commit order. */
 const WRITE_LOCK: PgStatement = { text: "SELECT pg_advisory_xact_lock(hashtext(current_schema() || $1))", values: ["arbiter.ledger"] };
-
-const SIZE = "(SELECT max(idx) + 1 FROM entries)";
 
 const CHECKPOINT_COLUMNS = "size, root, note, signed_at";
 
@@ -142,24 +141,14 @@ export class PgLedgerStore implements LedgerStore {
   private insertEntries(start: number, writes: readonly EntryWrite[], withIndexRows: boolean): void {
     const repeated = repeatedId(writes);
     if (repeated !== undefined) throw duplicateRecordId(repeated);
-    const bodies = writes.map((w) => Buffer.concat([w.hashes, w.data]));
-    const check: PgStatement = {
-      text: `SELECT ${SIZE} AS size, ${INDEXED_SIZE} AS indexed, ARRAY(SELECT record_id FROM record_index WHERE record_id = ANY($1::text[])) AS taken`,
-      values: [writes.map((w) => w.recordId)],
-    };
-    const pending: PgStatement[] = [
-      check,
-      // Skipping a taken index is safe: the check above sees it and the transaction rolls back.
-      { text: "INSERT INTO entries (idx, body) SELECT * FROM unnest($1::bigint[], $2::bytea[]) ON CONFLICT (idx) DO NOTHING", values: [bodies.map((_, i) => start + i), bodies] },
-      ...(withIndexRows ? indexRowStatements(start, writes, "ON CONFLICT DO NOTHING") : []),
-    ];
+    const pending = appendStatements(start, writes, withIndexRows);
     let raws: RawValueRow[] = [];
     let checked = false;
     const flush = (): void => {
       if (raws.length > 0) pending.push(rawInsert(raws, !checked));
       raws = [];
       const results = this.conn.batch(pending.splice(0));
-      if (!checked) this.assertAppendable(start, writes, withIndexRows, (results[0] as AppendCheck[])[0]);
+      if (!checked) assertAppendable(start, writes, withIndexRows, (results[0] as AppendCheck[])[0]);
       checked = true;
     };
     for (const write of writes) {
@@ -170,17 +159,6 @@ export class PgLedgerStore implements LedgerStore {
       raws.push(...write.raw);
     }
     if (!checked || raws.length > 0) flush();
-  }
-
-  private assertAppendable(start: number, writes: readonly EntryWrite[], withIndexRows: boolean, check: AppendCheck | undefined): void {
-    const size = check?.size ?? 0;
-    if (size !== start) {
-      throw new ArbiterError("LEDGER_CORRUPT", `append expected the ledger to hold ${start} entries, it holds ${size}`, { index: size });
-    }
-    assertIndexedFrom(check?.indexed ?? 0, start, withIndexRows ? "indexing" : "append");
-    const taken = new Set(check?.taken ?? []);
-    const duplicate = writes.find((w) => taken.has(w.recordId));
-    if (duplicate) throw duplicateRecordId(duplicate.recordId);
   }
 
   private insertIndexRows(start: number, rows: readonly IndexWrite[]): void {
@@ -284,25 +262,4 @@ export class PgLedgerStore implements LedgerStore {
   close(): void {
     this.conn.close();
   }
-}
-
-interface AppendCheck {
-  size: number | null;
-  indexed: number | null;
-  taken: string[];
-}
-
-/**
- * Raw values of entries from one round trip. `unchecked`: the round trip's check has not been read
- * yet, so a row of a record id already in the ledger is skipped rather than failing the statement:
- * the check refuses that id and rolls everything back, with its own message. Ids repeated within the
- * append were refused before anything was sent, so a conflict among these rows still fails.
- */
-function rawInsert(raws: readonly RawValueRow[], unchecked: boolean): PgStatement {
-  const skipTaken = unchecked ? " WHERE NOT EXISTS (SELECT 1 FROM raw_values r WHERE r.record_id = u.record_id AND r.field = u.field)" : "";
-  return {
-    text: `INSERT INTO raw_values (commitment, record_id, subject_id, field, salt, value)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(commitment, record_id, subject_id, field, salt, value)${skipTaken}`,
-    values: [raws.map((r) => r.commitment), raws.map((r) => r.recordId), raws.map((r) => r.subjectId), raws.map((r) => r.field), raws.map((r) => r.salt), raws.map((r) => r.value)],
-  };
 }
