@@ -55,6 +55,14 @@ export class PgLedgerStore implements LedgerStore {
   private readonly queries: PgRecordQueries;
   private readonly writer: LedgerWriter;
   private readonly applyEffects: ((effects: readonly StoreEffect[]) => void) | undefined;
+  /**
+   * size() and indexedSize() as the open write transaction sees them, read together on the first ask:
+   * under the write lock only this transaction moves them, so each append's transaction reads them in
+   * one round trip instead of the three its callers ask for (the indexer's catch-up, then the Ledger).
+   */
+  private marks: { size: number; indexed: number } | undefined;
+  /** Inside write(): a nested write() runs in it, and the marks stay valid until it returns. */
+  private writing = false;
 
   constructor(
     private readonly conn: PgConnection,
@@ -65,10 +73,10 @@ export class PgLedgerStore implements LedgerStore {
     // A commit is durable (flushed to the server's WAL) when COMMIT returns: sync() has nothing left to wait for.
     conn.query("SET synchronous_commit = on");
     this.writer = {
-      size: () => this.size(),
+      size: () => this.marksInWrite().size,
       readHashes: (addresses) => this.readHashes(addresses),
       latestCheckpoint: () => this.latestCheckpoint(),
-      indexedSize: () => this.indexedSize(),
+      indexedSize: () => this.marksInWrite().indexed,
       insertEntries: (start, writes, options) => this.insertEntries(start, writes, options?.withIndexRows ?? false),
       insertIndexRows: (start, rows) => this.insertIndexRows(start, rows),
       insertCheckpoint: (cp) =>
@@ -117,7 +125,26 @@ export class PgLedgerStore implements LedgerStore {
    * appended). `durable` changes nothing: with synchronous_commit on, every commit is durable.
    */
   write<T>(fn: (writer: LedgerWriter) => T, _options: { durable?: boolean } = {}): T {
-    return this.conn.transaction(() => fn(this.writer), { first: [WRITE_LOCK] });
+    if (this.writing) return fn(this.writer);
+    this.writing = true;
+    this.marks = undefined;
+    try {
+      if (!this.conn.inTransaction) return this.conn.transaction(() => fn(this.writer), { first: [WRITE_LOCK] });
+      // Joined to another repository's transaction: the lock is taken now and held to its end.
+      return this.conn.transaction(() => {
+        this.conn.batch([WRITE_LOCK]);
+        return fn(this.writer);
+      });
+    } finally {
+      this.writing = false;
+      this.marks = undefined;
+    }
+  }
+
+  private marksInWrite(): { size: number; indexed: number } {
+    if (this.marks) return this.marks;
+    const [row] = this.conn.query<{ size: number | null; indexed: number | null }>(`SELECT ${SIZE} AS size, ${INDEXED_SIZE} AS indexed`);
+    return (this.marks = { size: row?.size ?? 0, indexed: row?.indexed ?? 0 });
   }
 
   readConsistent<T>(fn: () => T): T {
@@ -141,6 +168,7 @@ export class PgLedgerStore implements LedgerStore {
   private insertEntries(start: number, writes: readonly EntryWrite[], withIndexRows: boolean): void {
     const repeated = repeatedId(writes);
     if (repeated !== undefined) throw duplicateRecordId(repeated);
+    this.marks = undefined;
     const pending = appendStatements(start, writes, withIndexRows);
     let raws: RawValueRow[] = [];
     let checked = false;
@@ -159,13 +187,18 @@ export class PgLedgerStore implements LedgerStore {
       raws.push(...write.raw);
     }
     if (!checked || raws.length > 0) flush();
+    const end = start + writes.length;
+    this.marks = { size: end, indexed: withIndexRows ? end : start };
   }
 
   private insertIndexRows(start: number, rows: readonly IndexWrite[]): void {
+    const marks = this.marks;
+    this.marks = undefined;
     const [check] = this.conn.batch([{ text: `SELECT ${INDEXED_SIZE} AS indexed` }, ...indexRowStatements(start, rows, "ON CONFLICT (idx) DO NOTHING")]) as [
       { indexed: number | null }[],
     ];
     assertIndexedFrom(check[0]?.indexed ?? 0, start, "indexing");
+    if (marks) this.marks = { size: marks.size, indexed: start + rows.length };
   }
 
   private applyEffectsOf(effects: readonly StoreEffect[]): void {

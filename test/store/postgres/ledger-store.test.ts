@@ -67,6 +67,22 @@ describe("PgLedgerStore", () => {
     expect([...store.entries(1, 3)].map((e) => [e.index, e.data.toString(), e.hashes.length])).toEqual([[1, '{"n":1}', 64], [2, '{"n":2}', 32]]);
   }));
 
+  it("appends in four round trips: the lock, both marks read once, the entries with their checks, the commit", withStore((store, conn) => {
+    append(store, 0, [entry(0)]);
+    const calls = vi.spyOn(conn, "batch");
+    const seen = store.write((w) => {
+      const before = [w.indexedSize(), w.size(), w.size()];
+      w.insertEntries(1, [entry(1), entry(2)]);
+      return [...before, w.size(), w.indexedSize()];
+    });
+    expect(seen).toEqual([1, 1, 1, 3, 1]);
+    expect(calls).toHaveBeenCalledTimes(4);
+    calls.mockRestore();
+    expect(store.write((w) => [w.size(), w.indexedSize()])).toEqual([3, 1]);
+    store.write((w) => w.insertIndexRows(1, [row(1), row(2)]));
+    expect(store.write((w) => w.indexedSize())).toBe(3);
+  }));
+
   it("refuses an append that does not start at the end, or before the index reaches it, writing nothing", withStore((store) => {
     append(store, 0, [entry(0)]);
     const ahead = refusal(() => append(store, 2, [entry(2)]));
