@@ -163,7 +163,8 @@ export class PgLedgerStore implements LedgerStore {
    * Inserts the entries, their raw values and (withIndexRows) their index rows in one round trip that
    * starts with the checks; when a check fails the transaction rolls back whatever the round trip
    * wrote. Effects run in entry order, each after the raw values of the entries before its own, as in
-   * SQLite; an entry with effects splits the round trip there.
+   * SQLite (an erasure counts those); an entry with effects splits the round trip there. Every entry
+   * row of the append is in before the first effect runs: no effect reads the entries table.
    */
   private insertEntries(start: number, writes: readonly EntryWrite[], withIndexRows: boolean): void {
     const repeated = repeatedId(writes);

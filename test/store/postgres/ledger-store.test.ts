@@ -177,6 +177,8 @@ describe("PgLedgerStore", () => {
     }));
     append(store, 0, writes);
     expect(store.queryRecords({ limit: 3 }).map((r) => r.index)).toEqual([11, 10, 9]);
+    // A negative limit is no limit, as SQLite reads it.
+    expect(store.queryRecords({ limit: -1 })).toHaveLength(12);
     expect(store.queryRecords({ subjectId: "s-1", policyId: "odd", outcome: "deny", limit: 10 }).map((r) => r.index)).toEqual([9, 3]);
     expect(store.queryRecords({ from: "2026-12-06T10:00:00.000Z", before: 9, limit: 10 }).map((r) => r.index)).toEqual([8, 7, 6]);
     expect(store.queryRecords({ to: "2026-12-06T09:01:00.000Z", limit: 10 }).map((r) => r.index)).toEqual([3, 0]);
