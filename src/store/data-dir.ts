@@ -4,6 +4,7 @@ import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openS
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { ArbiterError } from "../record/errors.js";
+import { postgresStoreSetting } from "./postgres/location.js";
 
 export const DATA_FORMAT = "arbiter-data/v1";
 
@@ -23,6 +24,8 @@ const configSchema = z.object({
   origin: z.string().min(1),
   checkpoint_interval_ms: z.number().int().min(0),
   created_at: z.string(),
+  /** Where the store lives when it is not the embedded database in the directory (absent: arbiter.db). */
+  store: postgresStoreSetting.optional(),
 });
 
 export type DataDirConfig = z.infer<typeof configSchema>;
@@ -71,7 +74,18 @@ export function readConfig(dir: string): DataDirConfig {
 
 export function createDataDir(dir: string, config: DataDirConfig): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  writeFileSync(join(dir, DATA_FILES.config), `${JSON.stringify(config, null, 2)}\n`, { flag: "wx" });
+  // A store URL may hold a password: then the config is a secret, readable by its owner only.
+  const secret = config.store !== undefined && hasPassword(config.store.url);
+  writeFileSync(join(dir, DATA_FILES.config), `${JSON.stringify(config, null, 2)}\n`, { flag: "wx", ...(secret ? { mode: 0o600 } : {}) });
+}
+
+function hasPassword(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.password !== "" || [...parsed.searchParams.keys()].some((k) => k.toLowerCase() === "password");
+  } catch {
+    return true;
+  }
 }
 
 /** Writes a secret readable by its owner only; never overwrites. */

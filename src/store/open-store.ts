@@ -1,17 +1,29 @@
 // The data directory's store: the one place that picks the implementation (SQLite in the data
-// directory today), so that no room outside store/ names an engine to open, create or read one.
+// directory, unless config.json names a PostgreSQL store), so that no room outside store/ names an
+// engine to open, create or read one.
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { ArbiterError } from "../record/errors.js";
 import type { LedgerStore } from "./types.js";
 import type { Store, StoreLocation } from "./contracts/store.js";
-import { DATA_FILES } from "./data-dir.js";
+import { DATA_FILES, readConfig } from "./data-dir.js";
+import type { PostgresLocation } from "./postgres/connection.js";
+import { redactUrl } from "./postgres/location.js";
 import { openDatabase } from "./sqlite/database.js";
 import { SqliteStore, openSqliteReader, type SqliteStoreOptions } from "./sqlite/store.js";
 
 export type StoreOptions = SqliteStoreOptions;
 
-/** Where data directory `dir` keeps its store. */
+/** Where data directory `dir` keeps its store: config.json's `store`, else its arbiter.db (also for a directory with no config yet). */
 export function storeLocation(dir: string): StoreLocation {
-  return { engine: "sqlite", path: join(dir, DATA_FILES.database) };
+  const store = existsSync(join(dir, DATA_FILES.config)) ? readConfig(dir).store : undefined;
+  return store ?? { engine: "sqlite", path: join(dir, DATA_FILES.database) };
+}
+
+function cannotOpen(location: PostgresLocation): ArbiterError {
+  return new ArbiterError("DATA_DIR_INVALID", `this build cannot open the PostgreSQL store at ${redactUrl(location.url)} (schema ${location.schema}) yet`, {
+    schema: location.schema,
+  });
 }
 
 /**
@@ -19,12 +31,25 @@ export function storeLocation(dir: string): StoreLocation {
  * there is a store this build can use and brings its schema up to date; leaves nothing open.
  */
 export function initStore(dir: string, options: { create: boolean }): void {
-  openDatabase(storeLocation(dir).path, { create: options.create }).close();
+  const location = storeLocation(dir);
+  switch (location.engine) {
+    case "sqlite":
+      openDatabase(location.path, { create: options.create }).close();
+      return;
+    case "postgres":
+      throw cannotOpen(location);
+  }
 }
 
 /** Opens the store of data directory `dir`, which must exist; refuses a foreign or damaged one without writing. */
 export function openStore(dir: string, options: StoreOptions = {}): Store {
-  return SqliteStore.open(storeLocation(dir).path, options);
+  const location = storeLocation(dir);
+  switch (location.engine) {
+    case "sqlite":
+      return SqliteStore.open(location.path, options);
+    case "postgres":
+      throw cannotOpen(location);
+  }
 }
 
 /** A read-only view of the ledger at `location`, on a connection of its own: what a worker thread opens. */
@@ -32,5 +57,7 @@ export function openStoreReader(location: StoreLocation): LedgerStore {
   switch (location.engine) {
     case "sqlite":
       return openSqliteReader(location.path);
+    case "postgres":
+      throw cannotOpen(location);
   }
 }

@@ -11,7 +11,9 @@ import { SqliteStore, storeLocation, type SqliteDatabase, type Store } from "../
  * another process with write access to the file would open it (no migration, no pragma of ours).
  */
 export function withStoreDatabase<T>(dir: string, fn: (db: SqliteDatabase) => T): T {
-  const db = new Database(storeLocation(dir).path, { fileMustExist: true });
+  const location = storeLocation(dir);
+  if (location.engine !== "sqlite") throw new Error(`${dir} keeps its store in PostgreSQL, not in a database file`);
+  const db = new Database(location.path, { fileMustExist: true });
   try {
     return fn(db);
   } finally {

@@ -1,4 +1,5 @@
 // The store bundle: every repository a runtime needs, handed out by one store implementation.
+import type { PostgresLocation } from "../postgres/connection.js";
 import type { LedgerStore, LimitCounterTable } from "../types.js";
 import type { ApprovalRepository } from "./approvals.js";
 import type { BreakGlassRepository } from "./break-glass.js";
@@ -12,9 +13,9 @@ import type { StreamPositionRepository } from "./stream-positions.js";
 /**
  * Where a store lives, as plain data: what a worker thread receives (a structured clone) to open a
  * read-only view of the same store of its own with openStoreReader (the parallel verify's threads,
- * the ledger watch). One variant per implementation; a PostgreSQL store adds its own.
+ * the ledger watch). One variant per implementation.
  */
-export type StoreLocation = { engine: "sqlite"; path: string };
+export type StoreLocation = { engine: "sqlite"; path: string } | PostgresLocation;
 
 /**
  * One store, opened once per process on a data directory, and every repository on it. Each

@@ -6,6 +6,7 @@
 import { createSyncFn } from "synckit";
 import { ArbiterError } from "../../record/errors.js";
 import { workerModuleUrl } from "../worker-module.js";
+import { redactUrl, scrubPassword } from "./location.js";
 import type { PgRequest, PgResponse, PgStatement } from "./protocol.js";
 
 export type { PgStatement } from "./protocol.js";
@@ -86,7 +87,8 @@ export class PgConnection {
   static open(location: PostgresLocation, options: { createSchema?: boolean } = {}): PgConnection {
     const response = call({ op: "open", url: location.url, schema: location.schema, createSchema: options.createSchema ?? false });
     if (!response.ok) {
-      throw new ArbiterError("LEDGER_UNAVAILABLE", `cannot connect to the PostgreSQL store (schema ${location.schema}): ${response.message}`);
+      // The driver's text may quote the URL it was given, and the URL may hold a password.
+      throw new ArbiterError("LEDGER_UNAVAILABLE", `cannot connect to the PostgreSQL store at ${redactUrl(location.url)} (schema ${location.schema}): ${scrubPassword(response.message, location.url)}`);
     }
     return new PgConnection(response.id as number, location);
   }
