@@ -14,11 +14,13 @@ import {
   readConfig,
   readPublicFile,
   readSecretFile,
+  redactUrl,
   writeFileAtomic,
   writePublicFile,
   writeSecretFile,
   type CheckpointerOptions,
   type DataDirConfig,
+  type PostgresStoreSetting,
   type Store,
 } from "../store/index.js";
 import { parseCheckpoint } from "./checkpoint.js";
@@ -32,6 +34,13 @@ export const DEFAULT_CHECKPOINT_INTERVAL_MS = 1000;
 export interface InitOptions {
   origin?: string;
   checkpointIntervalMs?: number;
+  /** Keep the store in PostgreSQL instead of the directory's arbiter.db; recorded in config.json. */
+  store?: PostgresStoreSetting;
+}
+
+/** How a message names a store setting: its URL without the password. */
+function describeStore(store: PostgresStoreSetting | undefined): string {
+  return store === undefined ? "the data directory's own database" : `${redactUrl(store.url)} (schema ${store.schema})`;
 }
 
 export interface InitResult {
@@ -53,6 +62,13 @@ export function initLedgerDir(dir: string, options: InitOptions = {}): InitResul
         { dir },
       );
     }
+    if (options.store !== undefined && (options.store.url !== config.store?.url || options.store.schema !== config.store.schema)) {
+      throw new ArbiterError(
+        "USAGE",
+        `${dir} is already initialised with its store in ${describeStore(config.store)}; a data directory's store never changes`,
+        { dir },
+      );
+    }
     readSecretFile(join(dir, DATA_FILES.signingKey));
     initStore(dir, { create: false });
     return { created: false, dir, config, vkey: readPublicFile(join(dir, DATA_FILES.verifierKey)) };
@@ -64,6 +80,7 @@ export function initLedgerDir(dir: string, options: InitOptions = {}): InitResul
     origin,
     checkpoint_interval_ms: options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS,
     created_at: new Date().toISOString(),
+    ...(options.store !== undefined ? { store: options.store } : {}),
   };
   createDataDir(dir, config);
   writeSecretFile(join(dir, DATA_FILES.signingKey), `${skey}\n`);
