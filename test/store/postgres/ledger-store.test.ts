@@ -200,6 +200,19 @@ describe("PgLedgerStore", () => {
     expect(store.countActions({ subjectId: "s-0" }).map((a) => a.count)).toEqual([2, 2, 2]);
   }));
 
+  it("filters on every record_index column a query names, each value bound", withStore((store) => {
+    const fields = {
+      subjectId: "s", action: "a", resourceId: "r", outcome: "deny", reasonCode: "rc", control: "ctl", policyVersion: "pv",
+      traceId: "t", taskId: "tk", decisionId: "d", subjectType: "agent", subjectOwner: "o'wner",
+    } as const;
+    append(store, 0, [{ ...entry(0), kind: "decision", fields: { ...noFields, ...fields } }, entry(1)]);
+    for (const [key, value] of Object.entries({ kind: "decision", ...fields })) {
+      expect(store.queryRecords({ [key]: value, limit: 5 }).map((r) => r.index), key).toEqual([0]);
+      expect(store.queryRecords({ [key]: `${value}-other`, limit: 5 }), key).toEqual([]);
+    }
+    expect(store.countActions({ subjectOwner: "o'wner" })).toEqual([{ action: "a", count: 1, last: "2026-12-06T10:00:00.000Z" }]);
+  }));
+
   it("reads, counts and erases raw values by record and by subject, and vacuums them away outside a transaction", withStore((store) => {
     const raw = (i: number, field: string, subjectId: string | null) => ({ commitment: `c-${i}-${field}`, recordId: `rec-${i}`, subjectId, field, salt: "s", value: `"${field}${i}"` });
     append(store, 0, [entry(0, { raw: [raw(0, "b", "alice"), raw(0, "a", "alice")] }), entry(1, { raw: [raw(1, "a", "bob")] }), entry(2, { raw: [raw(2, "a", null)] })]);
