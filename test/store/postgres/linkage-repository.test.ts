@@ -27,6 +27,13 @@ describe("PgLinkage", () => {
       const linkage = new PgLinkage(conn);
       for (const id of ["a-2", "a_1", "B"]) linkage.createRun({ id, format: "x", source: "x", actor: "{}", startedAt: "2026-12-06T10:00:00.000Z", options: "{}" });
       expect(linkage.runs(10).map((r) => r.id)).toEqual(["a_1", "a-2", "B"]);
+      // The test server's own collation may already be byte order: every text column says so itself.
+      const collations = conn.query<{ collation_name: string | null }>(
+        `SELECT collation_name FROM information_schema.columns WHERE table_schema = current_schema() AND data_type = 'text'
+          AND (table_name LIKE 'linkage%' OR table_name IN ('limit_counters', 'stream_positions'))`,
+      );
+      expect(collations.length).toBeGreaterThan(40);
+      expect(new Set(collations.map((c) => c.collation_name))).toEqual(new Set(["C"]));
     } finally {
       conn.close();
     }
