@@ -7,7 +7,8 @@ import { signerFromSkey } from "../../src/ledger/note.js";
 import type { StoreEffect } from "../../src/store/index.js";
 import type { PgConnection } from "../../src/store/postgres/connection.js";
 import { PgLedgerStore } from "../../src/store/postgres/ledger-store.js";
-import { freshPgConnection } from "./postgres.js";
+import { PostgresStore } from "../../src/store/postgres/store.js";
+import { freshPgConnection, freshPgLocation } from "./postgres.js";
 
 export interface PgLedgerOptions extends Partial<Omit<LedgerOptions, "signer" | "verifier" | "vkey" | "redactionKey">> {
   /** The store's effects dispatcher; by default eraseEffectsOnly. */
@@ -46,6 +47,17 @@ export function freshPgLedger(options: PgLedgerOptions = {}, origin = "test.arbi
   const { applyEffects, conn: given, keys: givenKeys, ...ledgerOptions } = options;
   const conn = given ?? freshPgConnection();
   const store: PgLedgerStore = new PgLedgerStore(conn, { applyEffects: applyEffects ?? eraseEffectsOnly(() => store) });
+  return ledgerOn(store, conn, givenKeys, ledgerOptions, origin);
+}
+
+/** A whole PostgresStore (every repository, the store's own effects dispatcher) in a fresh schema, and a Ledger on it. */
+export function freshPgStore(options: Omit<PgLedgerOptions, "applyEffects" | "conn"> = {}, origin = "test.arbiter.example/log"): PgLedger & { bundle: PostgresStore } {
+  const { keys, ...ledgerOptions } = options;
+  const bundle = PostgresStore.open(freshPgLocation(), { create: true });
+  return { bundle, ...ledgerOn(bundle.ledger, bundle.connection, keys, ledgerOptions, origin) };
+}
+
+function ledgerOn(store: PgLedgerStore, conn: PgConnection, givenKeys: PgLedgerOptions["keys"], ledgerOptions: Partial<LedgerOptions>, origin: string): PgLedger {
   const keys = givenKeys ?? generateKeyPair(origin);
   const { skey, vkey } = keys;
   const redactionKey = randomBytes(32);
