@@ -16,7 +16,7 @@ export type { TaskRow as TaskInfo } from "../store/index.js";
 export { ACTOR_ENV, localAccount, type LocalAccount } from "./local-account.js";
 export { assertionRefusal, type Assertion } from "./assertion-scope.js";
 export { TOKEN_AUDIENCE } from "./jwt.js";
-export { TOKEN_KEY_FILE, type PublicJwk } from "./signing-key.js";
+export { TOKEN_KEY_FILE, ensureTokenKey, type PublicJwk } from "./signing-key.js";
 export {
   ATTRIBUTES_LIMIT_BYTES,
   ROLES,

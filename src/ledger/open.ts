@@ -7,6 +7,7 @@ import {
   DATA_FILES,
   DATA_FORMAT,
   createDataDir,
+  createStoreAt,
   initStore,
   inspectDataDir,
   loadBindingKey,
@@ -82,10 +83,12 @@ export function initLedgerDir(dir: string, options: InitOptions = {}): InitResul
     created_at: new Date().toISOString(),
     ...(options.store !== undefined ? { store: options.store } : {}),
   };
+  // A store outside the directory is made first: an unreachable server leaves no directory behind.
+  if (options.store !== undefined) createStoreAt(options.store);
   createDataDir(dir, config);
   writeSecretFile(join(dir, DATA_FILES.signingKey), `${skey}\n`);
   writePublicFile(join(dir, DATA_FILES.verifierKey), `${vkey}\n`);
-  initStore(dir, { create: true });
+  if (options.store === undefined) initStore(dir, { create: true });
   return { created: true, dir, config, vkey };
 }
 

@@ -10,12 +10,13 @@ export interface WatchWorkerData {
   /** The store the worker reads, on a read-only connection of its own. */
   location: StoreLocation;
   /** The database file, watched for being deleted or replaced. */
-  path: string;
+  /** The embedded store's file; undefined for a store on a server. */
+  path: string | undefined;
   checkpointFile: string;
   vkey: string;
   origin: string;
   /** The database file as the ledger opened it. */
-  opened: FileIdentity;
+  opened: FileIdentity | undefined;
   intervalMs: number;
   /** 0: no full verify after the first one. */
   fullIntervalMs: number;
@@ -43,7 +44,7 @@ function run(port: NonNullable<typeof parentPort>, data: WatchWorkerData): void 
     const at = new Date().toISOString();
     if (problem !== undefined) return;
     try {
-      problem = fileProblem(data.path, data.opened) ?? tail.check(store) ?? rollbackCheck(store, data.checkpointFile, verifier, data.origin);
+      problem = (data.path !== undefined && data.opened !== undefined ? fileProblem(data.path, data.opened) : undefined) ?? tail.check(store) ?? rollbackCheck(store, data.checkpointFile, verifier, data.origin);
       if (problem === undefined && full) {
         const result = fullCheck(store, data.checkpointFile, verifier, data.origin);
         problem = result.problem;

@@ -38,11 +38,13 @@ export class LedgerWatch {
 
   /** Starts watching the ledger of data directory `dir` as it is now: a file deleted or replaced from here on is a problem. */
   constructor(dir: string, ledger: Ledger, options: LedgerWatchOptions) {
-    const path = join(dir, DATA_FILES.database);
-    const opened = fileIdentity(path);
-    if (opened === undefined) throw new Error(`${path} is gone`);
+    const location = storeLocation(dir);
+    // An embedded store is a file that can be deleted or swapped under the process; a server's is not.
+    const path = location.engine === "sqlite" ? location.path : undefined;
+    const opened = path === undefined ? undefined : fileIdentity(path);
+    if (path !== undefined && opened === undefined) throw new Error(`${path} is gone`);
     const workerData: WatchWorkerData = {
-      location: storeLocation(dir),
+      location,
       path,
       checkpointFile: join(dir, DATA_FILES.checkpoint),
       vkey: ledger.vkey,

@@ -56,7 +56,7 @@ export type { NotifyOutboxRepository, OutboxDelivery, OutboxEntry } from "./cont
 export type { StreamPositionRepository } from "./contracts/stream-positions.js";
 export type { Store, StoreLocation } from "./contracts/store.js";
 export { SqliteStore } from "./sqlite/store.js";
-export { initStore, openStore, openStoreReader, storeLocation, type StoreOptions } from "./open-store.js";
+export { createStoreAt, initStore, openStore, openStoreReader, storeLocation, type StoreOptions } from "./open-store.js";
 export { DEFAULT_PG_SCHEMA, postgresStoreSetting, redactUrl, type PostgresStoreSetting } from "./postgres/location.js";
 export type { CallBinding } from "./contracts/call-binding.js";
 export type { StoreEffect } from "./contracts/effects.js";

@@ -3,12 +3,10 @@
 // engine to open, create or read one.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ArbiterError } from "../record/errors.js";
 import type { LedgerStore } from "./types.js";
 import type { Store, StoreLocation } from "./contracts/store.js";
 import { DATA_FILES, readConfig } from "./data-dir.js";
-import type { PostgresLocation } from "./postgres/connection.js";
-import { redactUrl } from "./postgres/location.js";
+import { PostgresStore, openPostgresReader } from "./postgres/store.js";
 import { openDatabase } from "./sqlite/database.js";
 import { SqliteStore, openSqliteReader, type SqliteStoreOptions } from "./sqlite/store.js";
 
@@ -18,12 +16,6 @@ export type StoreOptions = SqliteStoreOptions;
 export function storeLocation(dir: string): StoreLocation {
   const store = existsSync(join(dir, DATA_FILES.config)) ? readConfig(dir).store : undefined;
   return store ?? { engine: "sqlite", path: join(dir, DATA_FILES.database) };
-}
-
-function cannotOpen(location: PostgresLocation): ArbiterError {
-  return new ArbiterError("DATA_DIR_INVALID", `this build cannot open the PostgreSQL store at ${redactUrl(location.url)} (schema ${location.schema}) yet`, {
-    schema: location.schema,
-  });
 }
 
 /**
@@ -37,7 +29,24 @@ export function initStore(dir: string, options: { create: boolean }): void {
       openDatabase(location.path, { create: options.create }).close();
       return;
     case "postgres":
-      throw cannotOpen(location);
+      PostgresStore.open(location, { create: options.create }).ledger.close();
+      return;
+  }
+}
+
+/**
+ * Creates a store that a new data directory will name (`arbiter init --store`), before any file of
+ * the directory is written, so that a server that cannot be reached leaves nothing half made. Refuses
+ * a location that holds a store already: that store belongs to another log, with keys of its own.
+ */
+export function createStoreAt(location: StoreLocation): void {
+  switch (location.engine) {
+    case "sqlite":
+      openDatabase(location.path, { create: true }).close();
+      return;
+    case "postgres":
+      PostgresStore.open(location, { create: true, fresh: true }).ledger.close();
+      return;
   }
 }
 
@@ -48,7 +57,7 @@ export function openStore(dir: string, options: StoreOptions = {}): Store {
     case "sqlite":
       return SqliteStore.open(location.path, options);
     case "postgres":
-      throw cannotOpen(location);
+      return PostgresStore.open(location);
   }
 }
 
@@ -58,6 +67,6 @@ export function openStoreReader(location: StoreLocation): LedgerStore {
     case "sqlite":
       return openSqliteReader(location.path);
     case "postgres":
-      throw cannotOpen(location);
+      return openPostgresReader(location);
   }
 }

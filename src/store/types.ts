@@ -170,14 +170,10 @@ export interface LedgerStore extends LedgerReader {
    * Committed is not yet durable: call sync() (appends) or pass durable (rare writes that must not wait).
    *
    * Synchronous because SQLite is, and it measures best on the hot path: one transaction per
-   * group-commit batch, prepared statements, no promise per row. The ledger's group commit is the
-   * one caller that appends, and everything a batch writes is data by then (leaf bytes, hashes, raw
-   * values, StoreEffects; no closure), so an asynchronous driver (PostgreSQL) implements the same
-   * batch by shipping that data into one transaction it awaits inside the store: `fn` runs against
-   * a writer that buffers insertEntries / insertIndexRows / insertCheckpoint (the reads a batch
-   * makes, size() and readHashes(), are of the right edge the ledger already holds, served from the
-   * store's view), and the batch commits in one round trip; the ledger already awaits durability
-   * through sync(), the one place that waits, so a decision gains no await and no copy from it.
+   * group-commit batch, prepared statements, no promise per row. Everything a batch writes is data
+   * (leaf bytes, hashes, raw values, StoreEffects; no closure), so the PostgreSQL store ships a batch
+   * as a few multi-row statements in one round trip, after an advisory lock that makes replicas
+   * append one after the other (integration order is commit order).
    */
   write<T>(fn: (writer: LedgerWriter) => T, options?: { durable?: boolean }): T;
   /** Resolves once every transaction committed before the call is on stable storage. */

@@ -2,7 +2,8 @@
 import { Command } from "commander";
 import { initLedgerDir } from "../../ledger/index.js";
 import { ArbiterError } from "../../record/errors.js";
-import { DEFAULT_PG_SCHEMA, postgresStoreSetting, redactUrl, type PostgresStoreSetting } from "../../store/index.js";
+import { ensureTokenKey } from "../../identity/index.js";
+import { DEFAULT_PG_SCHEMA, loadBindingKey, postgresStoreSetting, redactUrl, type PostgresStoreSetting } from "../../store/index.js";
 import { action, dataDir, printJson, withData, withJson, type DataOption, type JsonOption } from "../door.js";
 import { settingsFor, withSettingFlags } from "../settings-flags.js";
 import { human } from "../../record/index.js";
@@ -42,6 +43,12 @@ export function initCommand(): Command {
         ...(interval !== undefined ? { checkpointIntervalMs: interval } : {}),
         ...(store !== undefined ? { store } : {}),
       });
+      // Replicas on one PostgreSQL store are copies of this directory: the keys they must share (the
+      // binding key of argument digests and redaction markers, the token key) exist before it is copied.
+      if (result.config.store !== undefined) {
+        loadBindingKey(result.dir);
+        ensureTokenKey(result.dir);
+      }
       const shown = result.config.store === undefined ? undefined : { ...result.config.store, url: redactUrl(result.config.store.url) };
       if (options.json) {
         printJson({ created: result.created, dir: result.dir, origin: result.config.origin, vkey: result.vkey, ...(shown !== undefined ? { store: shown } : {}) });

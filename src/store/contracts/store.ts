@@ -29,12 +29,12 @@ export type StoreLocation = { engine: "sqlite"; path: string } | PostgresLocatio
  * changeVersion (every authentication), LimitCounterTable.update (every rate-limited decision) and
  * LinkageRepository's load (no await and no object per row in the join). An await there would add a
  * promise per decision and let two decisions interleave between a read and the write it decides.
- * A PostgreSQL store keeps these calls synchronous by serving the reads from a per-replica view kept
- * current by LISTEN/NOTIFY (issue 15 allows a second for a change to reach every replica), shipping
- * the ledger's batches into one transaction it awaits inside the store (the ledger already waits in
- * sync()), and counting limits in Redis (runtime/limits.ts); its callers do not change. The notify
- * outbox and stream positions are synchronous too: they are small, leased or monotonic rows read off
- * the decision path.
+ * The PostgreSQL store (store/postgres/) keeps these calls synchronous with a connection that blocks
+ * until a worker thread's asynchronous driver answers (postgres/connection.ts): every read goes to
+ * the server, so a change committed by another replica is seen on the next call, and a write's
+ * check and change are one conditional statement, so two replicas never both take the last use of
+ * a grant or the last token of a limit. The notify outbox and stream positions are synchronous too:
+ * they are small, leased or monotonic rows read off the decision path.
  *
  * Closing: the store closes with its ledger store (Ledger.close closes `ledger`, and with it the
  * connection every repository here uses); no repository may be used after that.

@@ -126,7 +126,13 @@ export class PgConnection {
         this.depth--;
       }
     }
-    this.batch([{ text: options.begin ?? "BEGIN" }, ...(options.first ?? [])]);
+    try {
+      this.batch([{ text: options.begin ?? "BEGIN" }, ...(options.first ?? [])]);
+    } catch (err) {
+      // BEGIN ran and a `first` statement failed: the server holds an aborted transaction until it ends.
+      this.rollbackQuietly();
+      throw err;
+    }
     this.depth = 1;
     let result: T;
     try {

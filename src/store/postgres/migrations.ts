@@ -12,9 +12,10 @@ const MIGRATION_LOCK = "arbiter.migrate";
 
 /**
  * Checks that the schema is an Arbiter store of a version this build knows (or empty, when
- * `create`), then brings it up to date. Refuses a foreign schema without writing to it.
+ * `create`), then brings it up to date. Refuses a foreign schema without writing to it, and with
+ * `fresh` (a new data directory's store) one that holds a store already: that log has keys of its own.
  */
-export function migratePostgres(conn: PgConnection, options: { create: boolean }): void {
+export function migratePostgres(conn: PgConnection, options: { create: boolean; fresh?: boolean }): void {
   conn.transaction(
     () => {
       const [hasMeta] = conn.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'meta'");
@@ -26,6 +27,13 @@ export function migratePostgres(conn: PgConnection, options: { create: boolean }
         const meta = new Map(rows.map((r) => [r.key, r.value]));
         if (meta.get("format") !== STORE_FORMAT) {
           throw new ArbiterError("DATA_DIR_INVALID", `PostgreSQL schema ${schema} is not an Arbiter store (format ${JSON.stringify(meta.get("format") ?? null)})`, { schema });
+        }
+        if (options.fresh) {
+          throw new ArbiterError(
+            "DATA_DIR_INVALID",
+            `PostgreSQL schema ${schema} already holds an Arbiter store; another replica joins it with a copy of that store's data directory (config and keys), not a new init`,
+            { schema },
+          );
         }
         current = Number(meta.get("version") ?? 0);
         if (current > POSTGRES_LATEST_VERSION) {

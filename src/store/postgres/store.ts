@@ -58,13 +58,13 @@ export class PostgresStore implements Store {
 
   /**
    * Opens the store in `location`'s schema, bringing its tables up to date; with create (`arbiter
-   * init`), makes the schema and its tables when there are none. Refuses a foreign schema without
-   * writing to it. Closing the ledger store closes the connection (LedgerStore.close).
+   * init`), makes the schema and its tables when there are none; with fresh, refuses a schema that
+   * holds a store already. Refuses a foreign schema without writing to it. Closing the ledger store closes the connection (LedgerStore.close).
    */
-  static open(location: PostgresLocation, options: { create?: boolean } = {}): PostgresStore {
+  static open(location: PostgresLocation, options: { create?: boolean; fresh?: boolean } = {}): PostgresStore {
     const connection = PgConnection.open(location, { createSchema: options.create ?? false });
     try {
-      migratePostgres(connection, { create: options.create ?? false });
+      migratePostgres(connection, { create: options.create ?? false, fresh: options.fresh ?? false });
       return new PostgresStore(connection, location);
     } catch (err) {
       connection.close();

@@ -115,7 +115,7 @@ describe("PgLedgerStore", () => {
     const seen: string[] = [];
     let conn: PgConnection | undefined;
     const applyEffects = vi.fn((effects: readonly StoreEffect[]) => {
-      const [{ n }] = (conn as PgConnection).query<{ n: number }>("SELECT count(*) AS n FROM raw_values");
+      const n = (conn as PgConnection).query<{ n: number }>("SELECT count(*) AS n FROM raw_values")[0]?.n;
       for (const e of effects) seen.push(`${e.type}@${n}`);
       if (effects.some((e) => e.type === "grant.revoke")) throw new ArbiterError("CONFLICT", "refused");
     });
