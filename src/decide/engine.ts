@@ -38,6 +38,13 @@ export interface DecisionEngineDeps {
 /** The `acr` policy sees when the person at the client confirmed the call (see DecisionRequest.confirmation). */
 export const USER_CONFIRMATION_ACR = "user_confirmation";
 
+/** A decision's commit refused because the grant it used has no use left: see DecisionEngine.decide. */
+class GrantTaken extends Error {
+  constructor(readonly conflict: ArbiterError) {
+    super(conflict.message);
+  }
+}
+
 export class DecisionEngine {
   private readonly deps: DecisionEngineDeps;
   private readonly now: () => Date;
@@ -77,6 +84,21 @@ export class DecisionEngine {
    * `asserter`, the PEP whose assertions about the caller are checked against its scope.
    */
   async decide(request: DecisionRequest, caller: Caller, asserter?: Asserter): Promise<Decision> {
+    // The grant's last use taken by another call (another process or replica) between this
+    // decision's read and its commit: decided once more on the state as it is now, so that the
+    // answer and the record say what the grant's absence means (a new approval request) instead of
+    // a bare CONFLICT with nothing recorded.
+    try {
+      return await this.decideOnce(request, caller, asserter);
+    } catch (err) {
+      if (!(err instanceof GrantTaken)) throw err;
+    }
+    return this.decideOnce(request, caller, asserter).catch((err: unknown) => {
+      throw err instanceof GrantTaken ? err.conflict : err;
+    });
+  }
+
+  private async decideOnce(request: DecisionRequest, caller: Caller, asserter?: Asserter): Promise<Decision> {
     const now = this.now();
     const decisionId = newRecordId(now.getTime());
     const { set, engine } = this.policy();
@@ -92,6 +114,7 @@ export class DecisionEngine {
     const recorded = this.deps.ledger.appendBuilt(record, effects.length ? { effects } : {}).catch(async (err: unknown) => {
       // A refund that fails (the limit store went away) leaves the unit spent: counting too much is the safe side.
       await Promise.allSettled((v.refunds ?? []).map((refund) => refund()));
+      if (err instanceof ArbiterError && err.code === "CONFLICT" && effects.some((e) => e.type === "grant.consume")) throw new GrantTaken(err);
       throw err;
     });
     const [appended] = await Promise.all([recorded, ...v.companions.map((c) => this.deps.ledger.append(c.input, c.effects ? { effects: c.effects } : {}))]);

@@ -1,5 +1,5 @@
-// Quotas and rate limits count what was decided: a call refused before its decision was recorded (a
-// grant another call used first: 409 CONFLICT) gives its unit back.
+// Quotas and rate limits count what was decided: a call whose record was refused (a grant another
+// call used first) gives its unit back, and is decided once more on the state as it is then.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Identity } from "../../src/identity/index.js";
@@ -51,21 +51,21 @@ function rateLeft(answer: { obligations?: readonly unknown[] } | undefined): num
 const deploy = (tier: string) => runtime.engine.decide({ subject: { id: "release-pipeline" }, action: "deploy", resource: { type: "Environment", id: tier, attributes: { tier } } }, TEST_CALLER);
 
 describe("a quota counts recorded decisions only", () => {
-  it("gives back the unit of a call whose grant another call used first (409), so the next call still fits", async () => {
+  it("decides again a call whose grant another call used first, giving back the unit of the refused attempt", async () => {
     const held = await deploy("production");
     expect(held).toMatchObject({ outcome: "challenge", reason_code: "APPROVAL_REQUIRED" });
     await runtime.engine.approvals.approve(held.approval_request?.id ?? "", runtime.identities.get("bob") as Identity, "CAB-7 reviewed");
 
-    // Both pass the gate on the one-use grant; the second is refused when its record is written.
-    const raced = await Promise.allSettled([deploy("production"), deploy("production")]);
-    const granted = raced.filter((r) => r.status === "fulfilled");
-    const conflicts = raced.filter((r) => r.status === "rejected");
-    expect(granted).toHaveLength(1);
-    const won = granted[0]?.status === "fulfilled" ? granted[0].value : undefined;
-    expect(won?.reason_code).toBe("APPROVAL_GRANTED");
+    // Both pass the gate on the one-use grant; the second's record is refused, and it is decided
+    // again: the grant is gone, so a new approval request is opened and recorded.
+    const raced = await Promise.all([deploy("production"), deploy("production")]);
+    const won = raced.find((d) => d.reason_code === "APPROVAL_GRANTED");
+    const lost = raced.find((d) => d.reason_code === "APPROVAL_REQUIRED");
     expect(rateLeft(won)).toBe(1);
-    expect(conflicts).toHaveLength(1);
-    expect(conflicts[0]?.status === "rejected" && (conflicts[0].reason as { code?: string }).code).toBe("CONFLICT");
+    expect(lost?.outcome).toBe("challenge");
+    expect(lost?.approval_request?.state).toBe("pending");
+    const recorded = runtime.ledger.reader.locateRecord(lost?.decision_id ?? "");
+    expect(recorded?.kind).toBe("decision");
 
     // One of the two units a day is spent: the refused call spent none.
     const next = await deploy("staging");
