@@ -43,16 +43,23 @@ export interface LoadRequest {
 
 export interface LoadSpec {
   title: string;
-  /** Base URL (scheme, host, port); each request names its own path. */
-  url: string;
+  /**
+   * Base URL (scheme, host, port); each request names its own path. Several (replicas of one
+   * service) share the connections round-robin: connection i goes to url[i % url.length].
+   */
+  url: string | readonly string[];
   connections: number;
   seconds: number;
   warmupSeconds: number;
   request: (n: number) => LoadRequest;
   /** Whether a 2xx answer's body is the answer expected (an allow, say); every 2xx counts when absent. */
   expect?: (body: string) => boolean;
-  /** Processes by name whose CPU time (with their descendants') is read from /proc around the measured run. */
-  watch?: Readonly<Record<string, number>>;
+  /**
+   * CPU time read around the measured run, by name: a process id (its CPU time and its descendants',
+   * from /proc), or a function giving CPU seconds used so far by processes the bench cannot name
+   * by id up front (a database server's backends, say).
+   */
+  watch?: Readonly<Record<string, number | (() => number)>>;
 }
 
 export interface Tally {
@@ -100,7 +107,9 @@ async function run(spec: LoadSpec, seconds: number, tally: Tally, next: { n: num
     }
   };
   const result = await autocannon({
-    url: spec.url,
+    // autocannon takes an array of URLs and deals its connections out over them (lib/url.js,
+    // lib/run.js), though its type declarations admit a string only.
+    url: (typeof spec.url === "string" ? spec.url : [...spec.url]) as string,
     connections: spec.connections,
     duration: seconds,
     requests: [
@@ -135,9 +144,10 @@ export async function measure(spec: LoadSpec): Promise<LoadResult> {
   if (spec.warmupSeconds > 0) await run(spec, spec.warmupSeconds, warm, next);
   const measured = emptyTally();
   const watched = Object.entries(spec.watch ?? {});
-  const before = watched.map(([, pid]) => cpuSeconds(pid));
+  const used = (what: number | (() => number)): number => (typeof what === "number" ? cpuSeconds(what) : what());
+  const before = watched.map(([, what]) => used(what));
   const result = await run(spec, spec.seconds, measured, next);
-  const cpu = Object.fromEntries(watched.map(([name, pid], i) => [name, cpuSeconds(pid) - (before[i] as number)]));
+  const cpu = Object.fromEntries(watched.map(([name, what], i) => [name, used(what) - (before[i] as number)]));
   const total: Tally = {
     ok: warm.ok + measured.ok,
     non2xx: warm.non2xx + measured.non2xx,
