@@ -1,13 +1,12 @@
 // A synchronous PostgreSQL connection. The store contracts are synchronous (store/contracts/store.ts:
 // no promise per decision, no interleaving between a read and the write it decides), and no
 // maintained PostgreSQL driver for Node.js is: pg (asynchronous) runs in a worker thread, and each
-// call blocks this thread until the worker answers (synckit: Atomics.wait on a shared buffer).
+// call blocks this thread until the worker answers (sync-call.ts: Atomics.wait on a shared flag).
 // One call is one round trip to the worker, so a caller batches statements where it can.
-import { createSyncFn } from "synckit";
 import { ArbiterError } from "../../record/errors.js";
-import { workerModuleUrl } from "../worker-module.js";
 import { redactUrl, scrubPassword } from "./location.js";
 import type { PgRequest, PgResponse, PgStatement } from "./protocol.js";
+import { callPgWorker } from "./sync-call.js";
 
 export type { PgStatement } from "./protocol.js";
 
@@ -49,13 +48,10 @@ export function isUnavailable(err: unknown): boolean {
 /** How long one call may wait for the server before the store reports itself unavailable. */
 const CALL_TIMEOUT_MS = 30_000;
 
-let callWorker: ((request: PgRequest) => PgResponse) | undefined;
-
 function call(request: PgRequest): PgResponse {
-  callWorker ??= createSyncFn<(request: PgRequest) => Promise<PgResponse>>(workerModuleUrl(import.meta.url, "pg-worker").href, { timeout: CALL_TIMEOUT_MS });
   let response: PgResponse;
   try {
-    response = callWorker(request);
+    response = callPgWorker(request, CALL_TIMEOUT_MS);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     throw new ArbiterError("LEDGER_UNAVAILABLE", `PostgreSQL did not answer: ${message}`);

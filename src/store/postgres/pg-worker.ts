@@ -1,9 +1,10 @@
 // The worker thread behind PgConnection: it owns the PostgreSQL clients (pg, asynchronous) and answers
-// the main thread's synchronous calls (synckit). Errors travel back as data, never thrown, so that
-// their SQLSTATE survives the crossing.
+// the main thread's synchronous calls (sync-call.ts). Errors travel back as data, never thrown, so
+// that their SQLSTATE survives the crossing.
 import pg from "pg";
-import { runAsWorker } from "synckit";
+import { parentPort, workerData } from "node:worker_threads";
 import type { PgRequest, PgResponse, PgStatement } from "./protocol.js";
+import type { PgWorkerData } from "./sync-call.js";
 
 // BIGINT columns hold ledger indexes, counts and milliseconds, all below 2^53: numbers, not strings.
 pg.types.setTypeParser(pg.types.builtins.INT8, (text) => Number(text));
@@ -75,4 +76,13 @@ function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-runAsWorker(handle);
+const { flag, answers } = workerData as PgWorkerData;
+
+// One request at a time: the calling thread waits for each answer before it sends the next.
+parentPort?.on("message", (request: PgRequest) => {
+  void handle(request).then((response) => {
+    answers.postMessage(response);
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
+  });
+});
