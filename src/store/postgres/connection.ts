@@ -98,7 +98,12 @@ export class PgConnection {
   batch(statements: readonly PgStatement[]): unknown[][] {
     if (this.closed) throw new ArbiterError("LEDGER_UNAVAILABLE", "the PostgreSQL store is closed");
     const response = call({ op: "batch", id: this.id, statements });
-    if (!response.ok) throw new PgError(response.code, response.message, response.constraint);
+    if (!response.ok) {
+      const err = new PgError(response.code, response.message, response.constraint);
+      // The server is gone or cannot write: not a bug in the statement, and never a 500.
+      if (isUnavailable(err)) throw new ArbiterError("LEDGER_UNAVAILABLE", `PostgreSQL cannot serve the store: ${scrubPassword(response.message, this.location.url)}`);
+      throw err;
+    }
     const results = response.results ?? [];
     for (const rows of results) asBuffers(rows);
     return results;

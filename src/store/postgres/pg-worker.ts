@@ -65,7 +65,8 @@ async function handle(request: PgRequest): Promise<PgResponse> {
     const e = err as { code?: unknown; message?: unknown; detail?: unknown; constraint?: unknown };
     return {
       ok: false,
-      code: typeof e.code === "string" ? e.code : "XX000",
+      // An error without a SQLSTATE came from the client, not the server: its connection failed (08006).
+      code: typeof e.code === "string" ? e.code : "08006",
       message: typeof e.message === "string" ? e.message : String(err),
       ...(typeof e.constraint === "string" ? { constraint: e.constraint } : {}),
     };

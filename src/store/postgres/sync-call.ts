@@ -43,18 +43,24 @@ function start(): Bridge {
 /**
  * Sends `request` and waits for its answer, at most `timeoutMs`. A worker that does not answer in
  * time is stopped, and every connection it held with it: their next calls fail (connection closed)
- * rather than read an answer meant for another request.
+ * rather than read an answer meant for another request. A worker thread that died never answers:
+ * its calls end at the timeout too.
  */
 export function callPgWorker(request: PgRequest, timeoutMs: number): PgResponse {
   const b = (bridge ??= start());
+  const deadline = Date.now() + timeoutMs;
   Atomics.store(b.flag, 0, 0);
   b.worker.postMessage(request);
-  const waited = Atomics.wait(b.flag, 0, 0, timeoutMs);
-  const answer = receiveMessageOnPort(b.answers);
-  if (answer === undefined) {
-    bridge = undefined;
-    void b.worker.terminate();
-    throw new Error(waited === "timed-out" ? `no answer within ${timeoutMs} ms` : "the worker thread stopped");
+  for (;;) {
+    // The answer on the port is the truth, not the wake-up: the worker's notify for the previous
+    // answer can arrive after that answer was taken, and wake this wait before its own answer is in.
+    const answer = receiveMessageOnPort(b.answers);
+    if (answer !== undefined) return answer.message as PgResponse;
+    const left = deadline - Date.now();
+    if (left <= 0) break;
+    Atomics.wait(b.flag, 0, 0, left);
   }
-  return answer.message as PgResponse;
+  bridge = undefined;
+  void b.worker.terminate();
+  throw new Error(`no answer within ${timeoutMs} ms`);
 }

@@ -65,6 +65,37 @@ describe("PgConnection", () => {
     }
   });
 
+  it("gives every call its own answer, thousands in a row", () => {
+    const conn = freshPgConnection();
+    try {
+      // Each answer is checked against its call: a wake-up meant for the previous answer must never
+      // be taken for the next one (or for none).
+      for (let i = 0; i < 5000; i++) expect(conn.query<{ n: number }>("SELECT $1::int AS n", [i])[0]?.n).toBe(i);
+    } finally {
+      conn.close();
+    }
+  });
+
+  it("reports a connection the server ended as the store being unavailable, not as a bug", () => {
+    const victim = freshPgConnection();
+    const admin = PgConnection.open(victim.location);
+    try {
+      const [{ pid } = { pid: 0 }] = victim.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+      admin.query("SELECT pg_terminate_backend($1)", [pid]);
+      let err: unknown;
+      try {
+        victim.query("SELECT 1");
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ArbiterError);
+      expect((err as ArbiterError).code).toBe("LEDGER_UNAVAILABLE");
+    } finally {
+      admin.close();
+      victim.close();
+    }
+  });
+
   it("reports an unreachable server as the store being unavailable", () => {
     const err = (() => {
       try {
