@@ -73,9 +73,13 @@ function asBuffers(rows: unknown[]): void {
 export class PgConnection {
   private depth = 0;
   private closed = false;
+  /** The server ended the session (a restart, a failover, a network cut): the next call outside a transaction opens a new one. */
+  private lost = false;
+  /** Session settings to apply again on a new session. */
+  private readonly settings: string[] = [];
 
   private constructor(
-    private readonly id: number,
+    private id: number,
     readonly location: PostgresLocation,
   ) {}
 
@@ -94,14 +98,25 @@ export class PgConnection {
     return this.batch([values === undefined ? { text } : { text, values }])[0] as R[];
   }
 
+  /** Applies a session setting (`SET …`) now and again on every new session after a lost one. */
+  setting(text: string): void {
+    this.query(text);
+    this.settings.push(text);
+  }
+
   /** Runs the statements in order in one round trip; the rows of each. Throws PgError for the first refused. */
   batch(statements: readonly PgStatement[]): unknown[][] {
     if (this.closed) throw new ArbiterError("LEDGER_UNAVAILABLE", "the PostgreSQL store is closed");
+    // A transaction cut with its session is over: only a call outside one may start a new session.
+    if (this.lost && this.depth === 0) this.reconnect();
     const response = call({ op: "batch", id: this.id, statements });
     if (!response.ok) {
       const err = new PgError(response.code, response.message, response.constraint);
       // The server is gone or cannot write: not a bug in the statement, and never a 500.
-      if (isUnavailable(err)) throw new ArbiterError("LEDGER_UNAVAILABLE", `PostgreSQL cannot serve the store: ${scrubPassword(response.message, this.location.url)}`);
+      if (isUnavailable(err)) {
+        if (err.code.startsWith("08") || err.code.startsWith("57")) this.lost = true;
+        throw new ArbiterError("LEDGER_UNAVAILABLE", `PostgreSQL cannot serve the store: ${scrubPassword(response.message, this.location.url)}`);
+      }
       throw err;
     }
     const results = response.results ?? [];
@@ -151,6 +166,15 @@ export class PgConnection {
       throw err;
     }
     return result;
+  }
+
+  private reconnect(): void {
+    call({ op: "close", id: this.id });
+    const response = call({ op: "open", url: this.location.url, schema: this.location.schema, createSchema: false });
+    if (!response.ok) throw new ArbiterError("LEDGER_UNAVAILABLE", `cannot connect to the PostgreSQL store again: ${scrubPassword(response.message, this.location.url)}`);
+    this.id = response.id as number;
+    this.lost = false;
+    for (const text of this.settings) this.query(text);
   }
 
   close(): void {

@@ -71,7 +71,7 @@ export class PgLedgerStore implements LedgerStore {
     this.queries = new PgRecordQueries(conn);
     this.applyEffects = options.applyEffects;
     // A commit is durable (flushed to the server's WAL) when COMMIT returns: sync() has nothing left to wait for.
-    conn.query("SET synchronous_commit = on");
+    conn.setting("SET synchronous_commit = on");
     this.writer = {
       size: () => this.marksInWrite().size,
       readHashes: (addresses) => this.readHashes(addresses),

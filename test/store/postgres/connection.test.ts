@@ -76,10 +76,11 @@ describe("PgConnection", () => {
     }
   });
 
-  it("reports a connection the server ended as the store being unavailable, not as a bug", () => {
+  it("reports a connection the server ended as the store being unavailable, not as a bug, and opens a new session on the next call", () => {
     const victim = freshPgConnection();
     const admin = PgConnection.open(victim.location);
     try {
+      victim.setting("SET statement_timeout = '7s'");
       const [{ pid } = { pid: 0 }] = victim.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
       admin.query("SELECT pg_terminate_backend($1)", [pid]);
       let err: unknown;
@@ -90,6 +91,10 @@ describe("PgConnection", () => {
       }
       expect(err).toBeInstanceOf(ArbiterError);
       expect((err as ArbiterError).code).toBe("LEDGER_UNAVAILABLE");
+      // The next call finds a new session, in the same schema, with the settings made before.
+      expect(victim.query<{ statement_timeout: string }>("SHOW statement_timeout")).toEqual([{ statement_timeout: "7s" }]);
+      expect(victim.query<{ s: string }>("SELECT current_schema() AS s")).toEqual([{ s: victim.location.schema }]);
+      expect(victim.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")[0]?.pid).not.toBe(pid);
     } finally {
       admin.close();
       victim.close();
