@@ -1,59 +1,10 @@
 // The approvals table in PostgreSQL: ApprovalRepository's reads, and the approval effects the ledger's commit applies.
-import { ArbiterError, type IdentityType } from "../../record/index.js";
+import { ArbiterError } from "../../record/index.js";
 import type { ApprovalFilter, ApprovalRepository, ApprovalRequest, ApprovalState, NewApprovalRequest } from "../contracts/approvals.js";
 import type { CallBinding } from "../contracts/call-binding.js";
 import type { PgConnection } from "./connection.js";
 import { noLimitBelowZero } from "./limit.js";
-
-interface ApprovalRow {
-  id: string;
-  state: ApprovalState;
-  requester_id: string;
-  requester_type: IdentityType;
-  requester_owner: string | null;
-  action: string;
-  resource_type: string;
-  resource_id: string;
-  args_digest: string;
-  policy_version: string;
-  gate_policy: string;
-  approver_role: string;
-  allow_owner: number;
-  grant_uses: number;
-  grant_ttl_seconds: number;
-  decision_id: string;
-  created_at: string;
-  expires_at: string;
-  decided_at: string | null;
-  approver: string | null;
-  justification: string | null;
-}
-
-function fromRow(row: ApprovalRow): ApprovalRequest {
-  return {
-    id: row.id,
-    state: row.state,
-    requesterId: row.requester_id,
-    requesterType: row.requester_type,
-    requesterOwner: row.requester_owner,
-    action: row.action,
-    resourceType: row.resource_type,
-    resourceId: row.resource_id,
-    argsDigest: row.args_digest,
-    policyVersion: row.policy_version,
-    gatePolicy: row.gate_policy,
-    approverRole: row.approver_role,
-    allowOwner: row.allow_owner === 1,
-    grantUses: row.grant_uses,
-    grantTtlSeconds: row.grant_ttl_seconds,
-    decisionId: row.decision_id,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    decidedAt: row.decided_at,
-    approver: row.approver,
-    justification: row.justification,
-  };
-}
+import { approvalFromRow as fromRow, type ApprovalRow } from "../rows/approval-row.js";
 
 /** Every column but rowid, which only orders. */
 const COLUMNS = `id, state, requester_id, requester_type, requester_owner, action, resource_type, resource_id, args_digest, policy_version,

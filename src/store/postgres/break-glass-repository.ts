@@ -4,34 +4,7 @@ import type { BreakGlassFilter, BreakGlassRepository, BreakGlassSession, NewBrea
 import type { PgConnection } from "./connection.js";
 import { noLimitBelowZero } from "./limit.js";
 import { inOneTransaction } from "./one-transaction.js";
-
-interface SessionRow {
-  id: string;
-  identity_id: string;
-  justification: string;
-  started_at: string;
-  expires_at: string;
-  ended_at: string | null;
-  reviewed_at: string | null;
-  reviewer: string | null;
-  review_note: string | null;
-  decision_count: number;
-}
-
-function fromRow(row: SessionRow): BreakGlassSession {
-  return {
-    id: row.id,
-    identityId: row.identity_id,
-    justification: row.justification,
-    startedAt: row.started_at,
-    expiresAt: row.expires_at,
-    endedAt: row.ended_at,
-    reviewedAt: row.reviewed_at,
-    reviewer: row.reviewer,
-    reviewNote: row.review_note,
-    decisionCount: row.decision_count,
-  };
-}
+import { sessionFromRow as fromRow, type SessionRow } from "../rows/break-glass-row.js";
 
 const ACTIVE = "SELECT * FROM break_glass WHERE identity_id = $1 AND ended_at IS NULL AND expires_at > $2 ORDER BY started_at DESC LIMIT 1";
 

@@ -4,7 +4,7 @@ import type { Store } from "../contracts/store.js";
 import { PgApprovals } from "./approval-repository.js";
 import { PgBreakGlass } from "./break-glass-repository.js";
 import { PgConnection, type PostgresLocation } from "./connection.js";
-import { applyEffects } from "./effects.js";
+import { applyEffects } from "../effect-dispatch.js";
 import { PgGrants } from "./grant-repository.js";
 import { PgIdentities } from "./identity-repository.js";
 import { PgLedgerStore } from "./ledger-store.js";

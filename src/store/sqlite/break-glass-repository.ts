@@ -3,34 +3,7 @@ import type { Statement } from "better-sqlite3";
 import { ArbiterError } from "../../record/index.js";
 import type { BreakGlassFilter, BreakGlassRepository, BreakGlassSession, NewBreakGlassSession } from "../contracts/break-glass.js";
 import type { SqliteDatabase } from "./database.js";
-
-interface SessionRow {
-  id: string;
-  identity_id: string;
-  justification: string;
-  started_at: string;
-  expires_at: string;
-  ended_at: string | null;
-  reviewed_at: string | null;
-  reviewer: string | null;
-  review_note: string | null;
-  decision_count: number;
-}
-
-function fromRow(row: SessionRow): BreakGlassSession {
-  return {
-    id: row.id,
-    identityId: row.identity_id,
-    justification: row.justification,
-    startedAt: row.started_at,
-    expiresAt: row.expires_at,
-    endedAt: row.ended_at,
-    reviewedAt: row.reviewed_at,
-    reviewer: row.reviewer,
-    reviewNote: row.review_note,
-    decisionCount: row.decision_count,
-  };
-}
+import { sessionFromRow as fromRow, type SessionRow } from "../rows/break-glass-row.js";
 
 export class SqliteBreakGlass implements BreakGlassRepository {
   private readonly db: SqliteDatabase;

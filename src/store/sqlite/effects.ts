@@ -1,6 +1,6 @@
-// Applies StoreEffects with SQL on the ledger's connection, inside the write transaction of the entry they come with.
-import { ArbiterError } from "../../record/index.js";
+// The SQLite store's targets of the one effect dispatch (../effect-dispatch.ts), on the ledger's connection.
 import type { StoreEffect } from "../contracts/effects.js";
+import { applyEffects, type EffectTargets } from "../effect-dispatch.js";
 import { SqliteApprovals } from "./approval-repository.js";
 import { SqliteBreakGlass } from "./break-glass-repository.js";
 import type { SqliteDatabase } from "./database.js";
@@ -11,59 +11,21 @@ import { SqlitePolicies } from "./policy-repository.js";
 import type { SqliteRecordQueries } from "./record-queries.js";
 
 export class SqliteEffects {
-  private readonly grants: SqliteGrants;
-  private readonly approvals: SqliteApprovals;
-  private readonly breakGlass: SqliteBreakGlass;
-  private readonly policies: SqlitePolicies;
-  private readonly identities: SqliteIdentities;
-  private readonly outbox: SqliteNotifyOutbox;
+  private readonly targets: EffectTargets;
 
-  constructor(db: SqliteDatabase, private readonly queries: SqliteRecordQueries) {
-    this.grants = new SqliteGrants(db);
-    this.approvals = new SqliteApprovals(db);
-    this.breakGlass = new SqliteBreakGlass(db);
-    this.policies = new SqlitePolicies(db);
-    this.identities = new SqliteIdentities(db);
-    this.outbox = new SqliteNotifyOutbox(db);
+  constructor(db: SqliteDatabase, queries: SqliteRecordQueries) {
+    this.targets = {
+      grants: new SqliteGrants(db),
+      approvals: new SqliteApprovals(db),
+      breakGlass: new SqliteBreakGlass(db),
+      policies: new SqlitePolicies(db),
+      identities: new SqliteIdentities(db),
+      outbox: new SqliteNotifyOutbox(db),
+      eraseRawValues: (selector) => queries.eraseRawValues(selector),
+    };
   }
 
   applyAll(effects: readonly StoreEffect[]): void {
-    for (const effect of effects) this.apply(effect);
-  }
-
-  private apply(effect: StoreEffect): void {
-    switch (effect.type) {
-      case "grant.insert":
-        return this.grants.insert(effect.grant);
-      case "grant.consume":
-        return this.grants.consume(effect.id, effect.at);
-      case "grant.revoke":
-        return this.grants.revoke(effect.id);
-      case "approval.insert":
-        return this.approvals.insert(effect.request);
-      case "approval.decide":
-        return this.approvals.decide(effect.id, effect.state, effect.at, effect.approver, effect.justification);
-      case "break_glass.open":
-        return this.breakGlass.open(effect.session);
-      case "break_glass.use":
-        return this.breakGlass.use(effect.id);
-      case "break_glass.end":
-        return this.breakGlass.end(effect.id, effect.at);
-      case "break_glass.review":
-        return this.breakGlass.review(effect.id, effect.at, effect.reviewer, effect.note);
-      case "policy.activate":
-        return this.policies.activate(effect.activation);
-      case "raw_values.erase": {
-        const deleted = this.queries.eraseRawValues(effect.selector);
-        if (deleted !== effect.expected) {
-          throw new ArbiterError("CONFLICT", `raw values were recorded for ${JSON.stringify(effect.selector)} during the erasure; run it again`);
-        }
-        return;
-      }
-      case "notify.finish":
-        return this.outbox.finish(effect.deliveryId, effect.owner);
-      default:
-        return this.identities.apply(effect);
-    }
+    applyEffects(this.targets, effects);
   }
 }

@@ -1,41 +1,10 @@
 // The grants table in SQLite: GrantRepository's reads, and the grant effects the ledger's commit applies.
 import type { Statement } from "better-sqlite3";
-import { ArbiterError, type IdentityType } from "../../record/index.js";
+import { ArbiterError } from "../../record/index.js";
 import type { CallBinding } from "../contracts/call-binding.js";
-import type { Grant, GrantFilter, GrantRepository, GrantState, NewGrant } from "../contracts/grants.js";
+import type { Grant, GrantFilter, GrantRepository, NewGrant } from "../contracts/grants.js";
 import type { SqliteDatabase } from "./database.js";
-
-interface GrantRow {
-  id: string;
-  approval_id: string | null;
-  subject_id: string;
-  subject_type: IdentityType;
-  action: string;
-  resource_type: string;
-  resource_id: string;
-  args_digest: string;
-  uses_remaining: number;
-  state: GrantState;
-  created_at: string;
-  expires_at: string;
-}
-
-function fromRow(row: GrantRow): Grant {
-  return {
-    id: row.id,
-    approvalId: row.approval_id,
-    subjectId: row.subject_id,
-    subjectType: row.subject_type,
-    action: row.action,
-    resourceType: row.resource_type,
-    resourceId: row.resource_id,
-    argsDigest: row.args_digest,
-    usesRemaining: row.uses_remaining,
-    state: row.state,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-  };
-}
+import { grantFromRow as fromRow, type GrantRow } from "../rows/grant-row.js";
 
 const BINDING = "subject_id = ? AND action = ? AND resource_type = ? AND resource_id = ? AND args_digest = ?";
 

@@ -1,22 +1,26 @@
-// Applies StoreEffects with SQL on the store's connection, inside the ledger's write transaction of
-// the entry they come with: the same dispatch as the SQLite store's (sqlite/effects.ts).
-import { ArbiterError } from "../../record/index.js";
-import type { StoreEffect } from "../contracts/effects.js";
-import type { RawValueSelector } from "../types.js";
-import type { PgApprovals } from "./approval-repository.js";
-import type { PgBreakGlass } from "./break-glass-repository.js";
-import type { PgGrants } from "./grant-repository.js";
-import type { PgIdentities } from "./identity-repository.js";
-import type { PgNotifyOutbox } from "./notify-outbox.js";
-import type { PgPolicies } from "./policy-repository.js";
+// Applies StoreEffects through the repositories of one store, inside the ledger's write transaction of
+// the entry they come with: one dispatch for every store (SQLite, PostgreSQL), each repository's
+// method doing the SQL of its engine.
+import { ArbiterError } from "../record/index.js";
+import type { ApprovalState, NewApprovalRequest } from "./contracts/approvals.js";
+import type { NewBreakGlassSession } from "./contracts/break-glass.js";
+import type { StoreEffect } from "./contracts/effects.js";
+import type { NewGrant } from "./contracts/grants.js";
+import type { IdentityEffect } from "./contracts/identities.js";
+import type { PolicyActivation } from "./contracts/policies.js";
+import type { RawValueSelector } from "./types.js";
 
+/** What applying an effect needs from a store: each method throws CONFLICT when the state moved on. */
 export interface EffectTargets {
-  grants: PgGrants;
-  approvals: PgApprovals;
-  breakGlass: PgBreakGlass;
-  policies: PgPolicies;
-  identities: PgIdentities;
-  outbox: PgNotifyOutbox;
+  grants: { insert(grant: NewGrant): void; consume(id: string, at: string): void; revoke(id: string): void };
+  approvals: {
+    insert(request: NewApprovalRequest): void;
+    decide(id: string, state: Exclude<ApprovalState, "pending">, at: string, approver: string | null, justification: string | null): void;
+  };
+  breakGlass: { open(session: NewBreakGlassSession): void; use(id: string): void; end(id: string, at: string): void; review(id: string, at: string, reviewer: string, note: string): void };
+  policies: { activate(activation: PolicyActivation): void };
+  identities: { apply(effect: IdentityEffect): void };
+  outbox: { finish(deliveryId: string, owner: string): void };
   eraseRawValues(selector: RawValueSelector): number;
 }
 
