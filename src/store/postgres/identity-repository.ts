@@ -25,7 +25,8 @@ import {
   type CredentialHolderRow,
   type HolderRow,
   type IdentityRow,
-} from "../sqlite/identity-rows.js";
+  toCredentialWithHolder,
+} from "../rows/identity-rows.js";
 import type { PgConnection, PgStatement } from "./connection.js";
 
 const CREDENTIAL_HOLDER_SQL = `${HOLDER_SELECT},
@@ -86,21 +87,7 @@ export class PgIdentities implements IdentityRepository {
 
   credentialWithHolder(id: string): CredentialWithHolder | undefined {
     const [row] = this.conn.query<CredentialHolderRow>(CREDENTIAL_HOLDER_SQL, [id]);
-    if (row === undefined) return undefined;
-    const credential: CredentialRow = {
-      id: row.c_id,
-      identity_id: row.c_identity_id,
-      kind: row.c_kind,
-      status: row.c_status,
-      created_at: row.c_created_at,
-      expires_at: row.c_expires_at,
-      rotated_at: row.c_rotated_at,
-      revoked_at: row.c_revoked_at,
-      replaced_by: row.c_replaced_by,
-      secret_hash: row.c_secret_hash,
-      task: row.c_task,
-    };
-    return { credential, holder: typeof row.id === "string" ? toHolder(row as HolderRow) : undefined, taskCompletedAt: row.c_task_completed_at };
+    return row && toCredentialWithHolder(row);
   }
 
   list(filter: IdentityFilter): Identity[] {

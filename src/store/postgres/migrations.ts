@@ -44,11 +44,14 @@ export function migratePostgres(conn: PgConnection, options: { create: boolean; 
       } else if (!options.create) {
         throw new ArbiterError("DATA_DIR_INVALID", `PostgreSQL schema ${schema} holds no Arbiter store; run \`arbiter init\` first`, { schema });
       }
+      const from = current;
       for (const migration of POSTGRES_MIGRATIONS) {
         if (migration.version <= current) continue;
         conn.batch(migration.statements.map((text) => ({ text })));
         current = migration.version;
       }
+      // An open of a store already up to date writes nothing.
+      if (current === from) return;
       conn.batch([
         { text: "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)" },
         { text: "INSERT INTO meta (key, value) VALUES ('format', $1) ON CONFLICT (key) DO NOTHING", values: [STORE_FORMAT] },

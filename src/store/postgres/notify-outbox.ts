@@ -2,17 +2,7 @@
 import type { NotifyOutboxRepository, OutboxDelivery, OutboxEntry } from "../contracts/notify-outbox.js";
 import type { PgConnection } from "./connection.js";
 import { inOneTransaction } from "./one-transaction.js";
-
-interface Row {
-  delivery_id: string;
-  webhook: string;
-  event: string;
-  body: string;
-  approval_request_id: string;
-  decision_id: string;
-  attempts: number;
-  created_at: string;
-}
+import { deliveryOf, type OutboxRow } from "../rows/outbox-row.js";
 
 /**
  * Serialises the writers of the outbox across replicas, so that two enqueues never both count the
@@ -59,7 +49,7 @@ export class PgNotifyOutbox implements NotifyOutboxRepository {
    */
   claimOrphans(webhooks: readonly string[], before: string, nowMs: number, leaseMs: number, owner: string, limit: number): OutboxDelivery[] {
     if (limit <= 0) return [];
-    return this.conn.query<Row>(TAKE_ORPHANS, [nowMs + leaseMs, owner, webhooks, before, nowMs, limit]).map(deliveryOf);
+    return this.conn.query<OutboxRow>(TAKE_ORPHANS, [nowMs + leaseMs, owner, webhooks, before, nowMs, limit]).map(deliveryOf);
   }
 
   /** Writes the deliveries while the outbox holds fewer than `capacity`; returns how many of them (from the first) it took. */
@@ -76,7 +66,7 @@ export class PgNotifyOutbox implements NotifyOutboxRepository {
   /** Takes up to `limit` due deliveries to `webhooks` nobody holds, each for `leaseMs`, counting the attempt. */
   claim(webhooks: readonly string[], nowMs: number, leaseMs: number, owner: string, limit: number): OutboxDelivery[] {
     if (webhooks.length === 0 || limit <= 0) return [];
-    return this.conn.query<Row>(TAKE_DUE, [nowMs + leaseMs, owner, webhooks, nowMs, limit]).map(deliveryOf);
+    return this.conn.query<OutboxRow>(TAKE_DUE, [nowMs + leaseMs, owner, webhooks, nowMs, limit]).map(deliveryOf);
   }
 
   /** Gives a held delivery back, due again at `nextAtMs`. A delivery whose lease another process took since is left alone. */
@@ -106,17 +96,4 @@ export class PgNotifyOutbox implements NotifyOutboxRepository {
     const [row] = this.conn.query<{ at: number | null }>("SELECT min(greatest(next_at_ms, lease_until_ms)) AS at FROM notify_outbox WHERE webhook = ANY($1::text[])", [webhooks]);
     return row?.at ?? undefined;
   }
-}
-
-function deliveryOf(row: Row): OutboxDelivery {
-  return {
-    deliveryId: row.delivery_id,
-    webhook: row.webhook,
-    event: row.event,
-    body: row.body,
-    approvalRequestId: row.approval_request_id,
-    decisionId: row.decision_id,
-    attempts: row.attempts,
-    createdAt: row.created_at,
-  };
 }

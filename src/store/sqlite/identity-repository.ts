@@ -30,7 +30,8 @@ import {
   type CredentialHolderRow,
   type HolderRow,
   type IdentityRow,
-} from "./identity-rows.js";
+  toCredentialWithHolder,
+} from "../rows/identity-rows.js";
 
 type Filter = Record<"type" | "status" | "owner" | "group", string | null>;
 
@@ -132,21 +133,7 @@ export class SqliteIdentities implements IdentityRepository {
 
   credentialWithHolder(id: string): CredentialWithHolder | undefined {
     const row = this.stmt.credentialHolder.get(id);
-    if (row === undefined) return undefined;
-    const credential: CredentialRow = {
-      id: row.c_id,
-      identity_id: row.c_identity_id,
-      kind: row.c_kind,
-      status: row.c_status,
-      created_at: row.c_created_at,
-      expires_at: row.c_expires_at,
-      rotated_at: row.c_rotated_at,
-      revoked_at: row.c_revoked_at,
-      replaced_by: row.c_replaced_by,
-      secret_hash: row.c_secret_hash,
-      task: row.c_task,
-    };
-    return { credential, holder: typeof row.id === "string" ? toHolder(row as HolderRow) : undefined, taskCompletedAt: row.c_task_completed_at };
+    return row && toCredentialWithHolder(row);
   }
 
   list(filter: IdentityFilter): Identity[] {

@@ -2,17 +2,7 @@
 import type { Statement, Transaction } from "better-sqlite3";
 import type { NotifyOutboxRepository, OutboxDelivery, OutboxEntry } from "../contracts/notify-outbox.js";
 import type { SqliteDatabase } from "./database.js";
-
-interface Row {
-  delivery_id: string;
-  webhook: string;
-  event: string;
-  body: string;
-  approval_request_id: string;
-  decision_id: string;
-  attempts: number;
-  created_at: string;
-}
+import { deliveryOf, type OutboxRow } from "../rows/outbox-row.js";
 
 export class SqliteNotifyOutbox implements NotifyOutboxRepository {
   private readonly insert: Statement<[string, string, string, string, string, string, number, string]>;
@@ -52,10 +42,10 @@ export class SqliteNotifyOutbox implements NotifyOutboxRepository {
       return taken.length;
     });
     this.take = db.transaction((webhooks: readonly string[], nowMs: number, leaseMs: number, owner: string, limit: number): OutboxDelivery[] =>
-      (this.takeDue.all({ lease: nowMs + leaseMs, owner, hooks: JSON.stringify(webhooks), now: nowMs, limit }) as Row[]).map(deliveryOf),
+      (this.takeDue.all({ lease: nowMs + leaseMs, owner, hooks: JSON.stringify(webhooks), now: nowMs, limit }) as OutboxRow[]).map(deliveryOf),
     );
     this.takeOrphaned = db.transaction((webhooks: readonly string[], before: string, nowMs: number, leaseMs: number, owner: string, limit: number): OutboxDelivery[] =>
-      (this.takeOrphans.all({ lease: nowMs + leaseMs, owner, hooks: JSON.stringify(webhooks), now: nowMs, before, limit }) as Row[]).map(deliveryOf),
+      (this.takeOrphans.all({ lease: nowMs + leaseMs, owner, hooks: JSON.stringify(webhooks), now: nowMs, before, limit }) as OutboxRow[]).map(deliveryOf),
     );
   }
 
@@ -107,17 +97,4 @@ export class SqliteNotifyOutbox implements NotifyOutboxRepository {
   nextDueMs(webhooks: readonly string[]): number | undefined {
     return webhooks.length === 0 ? undefined : (this.earliest.get(JSON.stringify(webhooks)) ?? undefined);
   }
-}
-
-function deliveryOf(row: Row): OutboxDelivery {
-  return {
-    deliveryId: row.delivery_id,
-    webhook: row.webhook,
-    event: row.event,
-    body: row.body,
-    approvalRequestId: row.approval_request_id,
-    decisionId: row.decision_id,
-    attempts: row.attempts,
-    createdAt: row.created_at,
-  };
 }

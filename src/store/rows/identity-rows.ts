@@ -1,6 +1,6 @@
-// The identity tables' rows as SQLite holds them (JSON arrays and objects as text) and their mapping to the contract's types.
+// The identity tables' rows as both stores hold them (JSON arrays and objects as text) and their mapping to the contract's types.
 import type { JsonObject } from "../../record/index.js";
-import type { ManagedType, AssertionScope, CredentialInfo, CredentialKind, Holder, Identity, IdentityStatus } from "../contracts/identities.js";
+import type { ManagedType, AssertionScope, CredentialInfo, CredentialKind, CredentialRow, CredentialWithHolder, Holder, Identity, IdentityStatus } from "../contracts/identities.js";
 
 export interface IdentityRow {
   id: string;
@@ -77,4 +77,22 @@ export function toIdentity(row: IdentityRow): Identity {
 
 export function scopeText(identity: Identity): string | null {
   return identity.assertion_scope === null ? null : JSON.stringify(identity.assertion_scope);
+}
+
+/** A credential read with its identity and that identity's owner in one row (c_ columns are the credential's). */
+export function toCredentialWithHolder(row: CredentialHolderRow): CredentialWithHolder {
+  const credential: CredentialRow = {
+    id: row.c_id,
+    identity_id: row.c_identity_id,
+    kind: row.c_kind,
+    status: row.c_status,
+    created_at: row.c_created_at,
+    expires_at: row.c_expires_at,
+    rotated_at: row.c_rotated_at,
+    revoked_at: row.c_revoked_at,
+    replaced_by: row.c_replaced_by,
+    secret_hash: row.c_secret_hash,
+    task: row.c_task,
+  };
+  return { credential, holder: typeof row.id === "string" ? toHolder(row as HolderRow) : undefined, taskCompletedAt: row.c_task_completed_at };
 }
