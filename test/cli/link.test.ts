@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initLedgerDir } from "../../src/ledger/index.js";
+import { initDataDir } from "../support/data-dir.js";
 import { loadPolicyDir } from "../../src/policy/index.js";
 import { openRuntime } from "../../src/runtime/index.js";
 import { arbiter, tempDir } from "../support/cli.js";
@@ -20,7 +20,7 @@ function run(args: string[]) {
 }
 
 beforeAll(async () => {
-  initLedgerDir(data, { origin: "test.arbiter.example/link-cli" });
+  initDataDir(data, { origin: "test.arbiter.example/link-cli" });
   const runtime = openRuntime(data, { checkpointIntervalMs: 0 });
   const seeder = { id: "seeder", type: "human" as const };
   try {

@@ -7,6 +7,7 @@ import { openCheckpoint } from "../../src/ledger/checkpoint.js";
 import { verifierFromVkey, verifyConsistencyProofText, verifyInclusionProofText } from "../../src/ledger/index.js";
 import { arbiter, tempDir } from "../support/cli.js";
 import { eventLine } from "../support/ledger.js";
+import { itOnSqlite } from "../support/data-dir.js";
 
 const SMALLEST = '{"kind":"event","source":"ci","subject":{"id":"deploy-bot","type":"pipeline"},"action":"deploy","resource":{"id":"prod"},"outcome":"allow"}';
 
@@ -220,7 +221,7 @@ describe("foreign and damaged data directories", () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
-  it("refuses a corrupt database file, without touching it", () => {
+  itOnSqlite("refuses a corrupt database file, without touching it", () => {
     const dir = join(work, "corrupt");
     expect(arbiter(["init", "--data", dir]).status).toBe(0);
     writeFileSync(join(dir, "arbiter.db"), Buffer.alloc(8192, 0x5a));
@@ -231,7 +232,7 @@ describe("foreign and damaged data directories", () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
-  it("refuses a SQLite database of another application, without touching it", async () => {
+  itOnSqlite("refuses a SQLite database of another application, without touching it", async () => {
     const dir = join(work, "other-sqlite");
     expect(arbiter(["init", "--data", dir]).status).toBe(0);
     const { default: Database } = await import("better-sqlite3");

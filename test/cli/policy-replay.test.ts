@@ -2,7 +2,7 @@
 // --with shows what a candidate set would change, --json gives the whole report.
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initLedgerDir } from "../../src/ledger/index.js";
+import { initDataDir } from "../support/data-dir.js";
 import { loadPolicyDir } from "../../src/policy/index.js";
 import type { DecisionRecord } from "../../src/record/index.js";
 import { openRuntime } from "../../src/runtime/index.js";
@@ -25,7 +25,7 @@ async function withRuntime(fn: (runtime: ReturnType<typeof openRuntime>) => Prom
 }
 
 beforeAll(async () => {
-  initLedgerDir(data, { origin: "test.arbiter.example/ledger" });
+  initDataDir(data, { origin: "test.arbiter.example/ledger" });
   await withRuntime(async (runtime) => {
     for (const identity of PEOPLE_AND_MACHINES) await runtime.identities.create(identity, seeder);
     await runtime.policies.activate(loadPolicyDir(EXAMPLES), seeder);

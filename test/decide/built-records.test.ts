@@ -6,7 +6,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DecisionLog, RecentDecisions, decisionRequestSchema, refusalRequestSchema } from "../../src/decide/index.js";
-import { initLedgerDir } from "../../src/ledger/index.js";
+import { initDataDir } from "../support/data-dir.js";
 import { loadPolicyDir } from "../../src/policy/index.js";
 import { ArbiterError, canonicalize, storedRecordSchema, type RecordInput } from "../../src/record/index.js";
 import { openRuntime, type Runtime } from "../../src/runtime/index.js";
@@ -20,7 +20,7 @@ const seeder = { id: "test-seeder", type: "human" as const };
 
 beforeAll(async () => {
   const dir = join(tempDir("arbiter-built-records-"), "data");
-  initLedgerDir(dir, { origin: "test.arbiter.example/ledger" });
+  initDataDir(dir, { origin: "test.arbiter.example/ledger" });
   runtime = openRuntime(dir, { checkpointIntervalMs: 0, now: clock.now });
   for (const identity of PEOPLE_AND_MACHINES) await runtime.identities.create(identity, seeder);
   await runtime.policies.activate(loadPolicyDir(policyDir({}, EXAMPLES)), seeder);

@@ -2,7 +2,7 @@
 // with the gates set aside, would be permitted; otherwise the denial is answered and no request opened.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initLedgerDir } from "../../src/ledger/index.js";
+import { initDataDir } from "../support/data-dir.js";
 import { loadPolicyDir } from "../../src/policy/index.js";
 import { openRuntime, type Runtime } from "../../src/runtime/index.js";
 import { tempDir } from "../support/cli.js";
@@ -30,7 +30,7 @@ const seeder = { id: "test-seeder", type: "human" as const };
 
 beforeAll(async () => {
   const dir = join(tempDir("arbiter-challenge-"), "data");
-  initLedgerDir(dir, { origin: "test.arbiter.example/ledger" });
+  initDataDir(dir, { origin: "test.arbiter.example/ledger" });
   runtime = openRuntime(dir, { checkpointIntervalMs: 0, now: clock.now });
   for (const identity of PEOPLE_AND_MACHINES) await runtime.identities.create(identity, seeder);
   await runtime.policies.activate(loadPolicyDir(policyDir({ "deploy.cedar": DEPLOY }, EXAMPLES)), seeder);

@@ -2,7 +2,7 @@
 // trace id, with values the detectors or the schema's @sensitive mark kept only as commitments.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initLedgerDir } from "../../src/ledger/index.js";
+import { initDataDir } from "../support/data-dir.js";
 import { loadPolicyDir } from "../../src/policy/index.js";
 import { canonicalBytes, decodeRecord, verifyCommitment, type DecisionRecord } from "../../src/record/index.js";
 import { openRuntime, type Runtime } from "../../src/runtime/index.js";
@@ -19,7 +19,7 @@ const SECRET = "AKIAIOSFODNN7EXAMPLE";
 
 beforeAll(async () => {
   const dir = join(tempDir("arbiter-evaluated-"), "data");
-  initLedgerDir(dir, { origin: "test.arbiter.example/ledger" });
+  initDataDir(dir, { origin: "test.arbiter.example/ledger" });
   runtime = openRuntime(dir, { checkpointIntervalMs: 0, now: clock.now });
   for (const identity of PEOPLE_AND_MACHINES) await runtime.identities.create(identity, seeder);
   await runtime.policies.activate(loadPolicyDir(policyDir({ "schema.cedarschema": TICKETS_SCHEMA, "tickets.cedar": TICKETS_POLICY }, EXAMPLES)), seeder);

@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LimitStoreUnavailable, type LimitStore } from "../../src/decide/index.js";
-import { initLedgerDir } from "../../src/ledger/index.js";
+import { initDataDir } from "../support/data-dir.js";
 import { loadPolicyDir } from "../../src/policy/index.js";
 import { openRuntime, type Runtime } from "../../src/runtime/index.js";
 import { DEMO_POLICIES } from "../../src/runtime/demo.js";
@@ -19,7 +19,7 @@ const unreachable: LimitStore = {
 
 beforeAll(async () => {
   const dir = join(tempDir("arbiter-limit-down-"), "data");
-  initLedgerDir(dir, { origin: "test.arbiter.example/ledger" });
+  initDataDir(dir, { origin: "test.arbiter.example/ledger" });
   runtime = openRuntime(dir, { checkpointIntervalMs: 0, now: new TestClock(TUESDAY_10).now, limits: unreachable });
   const seeder = { id: "test-seeder", type: "human" as const };
   for (const identity of PEOPLE_AND_MACHINES) await runtime.identities.create(identity, seeder);

@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Identity } from "../../src/identity/index.js";
-import { initLedgerDir } from "../../src/ledger/index.js";
+import { initDataDir } from "../support/data-dir.js";
 import { loadPolicyDir } from "../../src/policy/index.js";
 import { openRuntime, type Runtime } from "../../src/runtime/index.js";
 import { tempDir } from "../support/cli.js";
@@ -31,7 +31,7 @@ const seeder = { id: "test-seeder", type: "human" as const };
 
 beforeAll(async () => {
   const dir = join(tempDir("arbiter-quota-"), "data");
-  initLedgerDir(dir, { origin: "test.arbiter.example/ledger" });
+  initDataDir(dir, { origin: "test.arbiter.example/ledger" });
   runtime = openRuntime(dir, { checkpointIntervalMs: 0, now: clock.now });
   for (const identity of PEOPLE_AND_MACHINES) await runtime.identities.create(identity, seeder);
   const policies = policyDir({ "deploy.cedar": DEPLOY, "limits.yaml": (old) => old.replace("quota: 20/day", "quota: 2/day") }, EXAMPLES);

@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Replayer, NOT_REPLAYABLE } from "../../src/decide/index.js";
-import { initLedgerDir } from "../../src/ledger/index.js";
+import { initDataDir } from "../support/data-dir.js";
 import { loadPolicyDir } from "../../src/policy/index.js";
 import type { DecisionRecord } from "../../src/record/index.js";
 import { openRuntime, type Runtime } from "../../src/runtime/index.js";
@@ -23,7 +23,7 @@ let firstVersion = "";
 
 beforeAll(async () => {
   const dir = join(tempDir("arbiter-replay-"), "data");
-  initLedgerDir(dir, { origin: "test.arbiter.example/ledger" });
+  initDataDir(dir, { origin: "test.arbiter.example/ledger" });
   runtime = openRuntime(dir, { checkpointIntervalMs: 0, now: clock.now });
   for (const identity of PEOPLE_AND_MACHINES) await runtime.identities.create(identity, seeder);
   const first = loadPolicyDir(policyDir({ "schema.cedarschema": TICKETS_SCHEMA, "tickets.cedar": TICKETS_POLICY }, EXAMPLES));

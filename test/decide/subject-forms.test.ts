@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Decision, DecisionRequest } from "../../src/decide/index.js";
-import { initLedgerDir } from "../../src/ledger/index.js";
+import { initDataDir } from "../support/data-dir.js";
 import { loadPolicyDir } from "../../src/policy/index.js";
 import { DEMO_POLICIES } from "../../src/runtime/demo.js";
 import { openRuntime, type Runtime } from "../../src/runtime/index.js";
@@ -37,7 +37,7 @@ const idOf = (state: string): string => `agent-${state.replace(/ /g, "-")}`;
 
 beforeAll(async () => {
   const dir = join(tempDir("arbiter-subject-"), "data");
-  initLedgerDir(dir, { origin: "test.arbiter.example/subject" });
+  initDataDir(dir, { origin: "test.arbiter.example/subject" });
   runtime = openRuntime(dir, { checkpointIntervalMs: 0, now: clock.now });
   const ids = runtime.identities;
   await ids.create({ id: "olivia", type: "human" }, SEEDER);

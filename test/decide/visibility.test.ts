@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { visibleTo } from "../../src/decide/index.js";
 import { resourceCandidate, toolCandidate, toolRequest, type Caller } from "../../src/enforce/mcp/mapping.js";
 import type { Identity } from "../../src/identity/index.js";
-import { initLedgerDir } from "../../src/ledger/index.js";
+import { initDataDir } from "../support/data-dir.js";
 import { loadPolicyDir } from "../../src/policy/index.js";
 import { openRuntime, type Runtime } from "../../src/runtime/index.js";
 import { tempDir } from "../support/cli.js";
@@ -16,7 +16,7 @@ let runtime: Runtime;
 
 beforeAll(async () => {
   const dir = join(tempDir("arbiter-visibility-"), "data");
-  initLedgerDir(dir, { origin: "test.arbiter.example/visibility" });
+  initDataDir(dir, { origin: "test.arbiter.example/visibility" });
   runtime = openRuntime(dir, { checkpointIntervalMs: 0 });
   const seeder = { id: "test-seeder", type: "human" as const };
   for (const identity of IDENTITIES) await runtime.identities.create(identity, seeder);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { SignJWT, calculateJwkThumbprint, decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { IdentityDirectory, TOKEN_KEY_FILE, type AuthResult } from "../../src/identity/index.js";
-import { withStoreDatabase } from "../support/store.js";
+import { queryStore } from "../support/store.js";
 import { ADMIN, START, agent, freshDirectory } from "./fixture.js";
 
 const fx = freshDirectory({ leewaySeconds: 30 });
@@ -109,10 +109,7 @@ describe("identity state", () => {
     await agent(directory, "vanishing");
     const { key, credential } = await directory.issueApiKey("vanishing", ADMIN);
     // Identities are never deleted by Arbiter; this is someone editing the database behind its back.
-    withStoreDatabase(fx.dir, (other) => {
-      other.pragma("foreign_keys = OFF");
-      other.prepare("DELETE FROM identities WHERE id = 'vanishing'").run();
-    });
+    queryStore(fx.dir, "DELETE FROM identities WHERE id = 'vanishing'", [], { foreignKeys: false });
     expect(await directory.authenticate(key)).toMatchObject({ ok: false, reason: "UNKNOWN_PRINCIPAL", credentialId: credential.id });
   });
 });

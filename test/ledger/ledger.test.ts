@@ -9,6 +9,7 @@ import type { StoreEffect } from "../../src/store/index.js";
 import { eventLine, freshLedger } from "../support/ledger.js";
 import { readRow, writeRow } from "../support/rows.js";
 import { copyStoreFile } from "../support/store.js";
+import { itOnSqlite } from "../support/data-dir.js";
 
 describe("Ledger", () => {
   it("appends concurrently in one group commit and numbers entries in call order", async () => {
@@ -152,7 +153,7 @@ describe("Ledger", () => {
     await ledger.close();
   });
 
-  it("refuses to sign a checkpoint that is not consistent with the last one it signed", async () => {
+  itOnSqlite("refuses to sign a checkpoint that is not consistent with the last one it signed", async () => {
     const { ledger, dir } = freshLedger();
     await Promise.all(Array.from({ length: 3 }, (_, i) => ledger.append(eventLine(i))));
     ledger.checkpoint();
@@ -232,7 +233,7 @@ describe("Ledger", () => {
     await ledger.close();
   });
 
-  it("folds the WAL into the database on a background thread when asked to", async () => {
+  itOnSqlite("folds the WAL into the database on a background thread when asked to", async () => {
     const { ledger, dir } = freshLedger({ backgroundCheckpoints: true });
     await Promise.all(Array.from({ length: 3000 }, (_, i) => ledger.append(eventLine(i))));
     // The database file alone (without its -wal) holds only what a checkpoint has folded in, and
@@ -258,7 +259,7 @@ describe("Ledger", () => {
     await ledger.close();
   });
 
-  it("keeps the WAL bounded while appends keep coming (background checkpoints start it over)", async () => {
+  itOnSqlite("keeps the WAL bounded while appends keep coming (background checkpoints start it over)", async () => {
     const restartFrames = 64;
     const { ledger, dir } = freshLedger({ backgroundCheckpoints: { intervalMs: 5, restartFrames } });
     const walBytes = (): number => statSync(join(dir, "arbiter.db-wal"), { throwIfNoEntry: false })?.size ?? 0;

@@ -5,7 +5,7 @@ import { verifyLedger } from "../../src/ledger/index.js";
 import { prepareLinkRecord } from "../../src/linkage/link-leaf.js";
 import { decodeRecord } from "../../src/record/index.js";
 import { freshLedger } from "../support/ledger.js";
-import { storeFileBytes, withStoreDatabase } from "../support/store.js";
+import { queryStore, storeContents } from "../support/store.js";
 
 const AWS = "AKIAIOSFODNN7EXAMPLE";
 const CARD = "4111111111111111";
@@ -13,7 +13,7 @@ const RESOURCE = `file:///reports/q3.pdf?token=${AWS}&card=${CARD}`;
 const AWS_MARKER = /\[REDACTED:aws_access_key:[0-9a-f]{16}\]/;
 
 function expectNowhere(dir: string, ...values: string[]): void {
-  const bytes = storeFileBytes(dir);
+  const bytes = storeContents(dir);
   for (const value of values) expect(bytes.includes(value), `${value} in the database files`).toBe(false);
 }
 
@@ -56,7 +56,7 @@ describe("the ledger redacts before it hashes", () => {
     expect(leaf(first.index).correlation?.task_id).toMatch(/^close books, card \[REDACTED:payment_card:[0-9a-f]{16}\]$/);
     expect(leaf(first.index).subject?.owner).toBe("alice@example.com");
 
-    const rows = withStoreDatabase(dir, (db) => db.prepare<[], { resource_id: string; task_id: string | null }>("SELECT resource_id, task_id FROM record_index WHERE kind = 'decision' ORDER BY idx").all());
+    const rows = queryStore<{ resource_id: string; task_id: string | null }>(dir, "SELECT resource_id, task_id FROM record_index WHERE kind = 'decision' ORDER BY idx");
     expect(rows.map((r) => r.resource_id)).toEqual([stored, stored]);
     expectNowhere(dir, AWS, CARD);
 

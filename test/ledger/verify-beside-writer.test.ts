@@ -3,7 +3,8 @@
 // reading their index rows was reported as an index row gone missing (a false alarm that stopped serve).
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initLedgerDir, openLedger, verifyLedger, type Ledger } from "../../src/ledger/index.js";
+import { openLedger, verifyLedger, type Ledger } from "../../src/ledger/index.js";
+import { initDataDir } from "../support/data-dir.js";
 import type { LedgerStore } from "../../src/store/index.js";
 import { tempDir } from "../support/cli.js";
 import { eventLine } from "../support/ledger.js";
@@ -13,7 +14,7 @@ let writer: Ledger;
 let reader: Ledger;
 
 beforeAll(async () => {
-  initLedgerDir(dir, { origin: "verify-beside.arbiter.example/log" });
+  initDataDir(dir, { origin: "verify-beside.arbiter.example/log" });
   // Group commit off: each append commits at once, inside the call, so the test can commit mid-verify.
   writer = openLedger(dir, { checkpointIntervalMs: 0, groupCommit: false }).ledger;
   for (let i = 0; i < 40; i++) await writer.append(eventLine(i));

@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   dataDirCheckpoint,
-  initLedgerDir,
   leafHash,
   openLedger,
   verifyLedger,
@@ -14,6 +13,7 @@ import {
   type LedgerVerification,
   type ParallelVerifyOptions,
 } from "../../src/ledger/index.js";
+import { initDataDir } from "../support/data-dir.js";
 import { storeLocation, type LedgerStore } from "../../src/store/index.js";
 import { tempDir } from "../support/cli.js";
 import { eventLine, tamperedCopy } from "../support/ledger.js";
@@ -30,7 +30,7 @@ const line = (i: number): Record<string, unknown> =>
   eventLine(i, { policy: { set_version: "v1", determining: i % 3 ? ["deploy-window", "deploy-owners"] : ["deploy-window"] } });
 
 beforeAll(async () => {
-  initLedgerDir(pristine, { origin: "verify-parallel.arbiter.example/log" });
+  initDataDir(pristine, { origin: "verify-parallel.arbiter.example/log" });
   const { ledger } = openLedger(pristine, { checkpointIntervalMs: 0 });
   // Checkpoints inside spans, at a span's end (32, 64) and at the end.
   for (let i = 0; i < ENTRIES; i++) {
@@ -162,7 +162,7 @@ describe("the parallel verify beside a writer", () => {
   const dir = join(tempDir("arbiter-verify-parallel-beside-"), "data");
 
   it("checks the size it read first, whatever is committed while its threads run", async () => {
-    initLedgerDir(dir, { origin: "verify-parallel-beside.arbiter.example/log" });
+    initDataDir(dir, { origin: "verify-parallel-beside.arbiter.example/log" });
     const writer = openLedger(dir, { checkpointIntervalMs: 0, groupCommit: false }).ledger;
     for (let i = 0; i < 40; i++) await writer.append(line(i));
     const { ledger: reader, store: { location } } = openLedger(dir, { checkpointIntervalMs: 0 });

@@ -3,7 +3,7 @@
 // edited search index row (issue: verify covers every table a query answers from).
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initLedgerDir } from "../../src/ledger/index.js";
+import { initDataDir } from "../support/data-dir.js";
 import { syncDecisionKeys } from "../../src/linkage/index.js";
 import { loadPolicyDir } from "../../src/policy/index.js";
 import { openRuntime } from "../../src/runtime/index.js";
@@ -17,7 +17,7 @@ const pristine = join(work, "pristine");
 let decisionIndexes: number[] = [];
 
 beforeAll(async () => {
-  initLedgerDir(pristine, { origin: "tamper-keys.arbiter.example/log" });
+  initDataDir(pristine, { origin: "tamper-keys.arbiter.example/log" });
   const runtime = openRuntime(pristine, { checkpointIntervalMs: 0, now: new TestClock(TUESDAY_10).now });
   const seeder = { id: "test-seeder", type: "human" as const };
   for (const identity of PEOPLE_AND_MACHINES) await runtime.identities.create(identity, seeder);

@@ -5,7 +5,7 @@ import { afterAll } from "vitest";
 import type { Decision, DecisionRequest } from "../../src/decide/index.js";
 import { loadBindingKey } from "../../src/store/index.js";
 import type { CreateIdentityInput } from "../../src/identity/index.js";
-import { initLedgerDir } from "../../src/ledger/index.js";
+import { initDataDir } from "../support/data-dir.js";
 import { Linkage, type LinkageSummary, type LinkFormat, type Mapping } from "../../src/linkage/index.js";
 import { loadPolicyDir } from "../../src/policy/index.js";
 import type { StoredRecord } from "../../src/record/index.js";
@@ -43,7 +43,7 @@ export interface World {
 export async function makeWorld(): Promise<World> {
   const root = tempDir("arbiter-linkage-");
   const dir = join(root, "data");
-  initLedgerDir(dir, { origin: "test.arbiter.example/linkage" });
+  initDataDir(dir, { origin: "test.arbiter.example/linkage" });
   const clock = new TestClock(TUESDAY_10);
   const runtime = openRuntime(dir, { checkpointIntervalMs: 0, now: clock.now });
   afterAll(() => runtime.close());

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { diffHash, diffPolicySets, loadPolicyDir, PolicyStore } from "../../src/policy/index.js";
 import { openLedger } from "../../src/ledger/index.js";
 import { freshLedger } from "../support/ledger.js";
-import { withStoreDatabase } from "../support/store.js";
+import { queryStore } from "../support/store.js";
 import { EXAMPLES, MINIMAL, policyDir } from "./policy-dirs.js";
 
 const actor = { id: "dana", type: "human" } as const;
@@ -87,7 +87,7 @@ describe("PolicyStore", () => {
     await expect(store.activate(set, { id: "", type: "human" })).rejects.toMatchObject({ code: "INVALID_RECORD" });
     expect(ledger.size()).toBe(0);
     expect(store.activeVersion()).toBeNull();
-    expect(withStoreDatabase(dir, (db) => db.prepare("SELECT count(*) FROM policy_versions").pluck().get())).toBe(0);
+    expect(queryStore<{ n: number | string }>(dir, "SELECT count(*) AS n FROM policy_versions").map((r) => Number(r.n))).toEqual([0]);
   });
 
   it("refuses with CONFLICT when another process activated meanwhile, and writes nothing", async () => {
@@ -124,7 +124,7 @@ describe("PolicyStore", () => {
     const set = loadPolicyDir(MINIMAL);
     await new PolicyStore(tables.policies, ledger).activate(set, actor);
     const tampered = JSON.stringify(set.content).replace("Restricted documents are never deleted.", "Anything goes.");
-    withStoreDatabase(dir, (db) => db.prepare("UPDATE policy_versions SET content = ?").run(tampered));
+    queryStore(dir, "UPDATE policy_versions SET content = ?", [tampered]);
     expect(() => new PolicyStore(tables.policies, ledger).active()).toThrowError(expect.objectContaining({ code: "POLICY_INVALID", message: expect.stringMatching(/its content was altered/) as string }) as Error);
   });
 });

@@ -9,6 +9,7 @@ import { buildServer } from "../../src/server/index.js";
 import { CONSOLE_CSP } from "../../src/server/console.js";
 import { tempDir } from "../support/cli.js";
 import { call, startTestServer, type TestServer } from "../support/server.js";
+import { itOnSqlite } from "../support/data-dir.js";
 
 let server: TestServer;
 let auditor: Record<string, string>;
@@ -155,7 +156,7 @@ describe("verify now", () => {
 });
 
 describe("schema 9's backfill", () => {
-  it("fills the subject type and owner of existing decisions exactly as appends write them", async () => {
+  itOnSqlite("fills the subject type and owner of existing decisions exactly as appends write them", async () => {
     const Database = (await import("better-sqlite3")).default;
     const { SUBJECT_COLUMNS_BACKFILL } = await import("../../src/store/sqlite/migrations/009-console.js");
     // Enough entries that decisions sit at indexes with 0 to 3+ trailing one bits (leaves after 1 to 4+ stored hashes).

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { STATUS_OF } from "../../src/server/index.js";
 import { ERROR_CODES } from "../../src/record/index.js";
 import { call, startTestServer, type TestServer } from "../support/server.js";
+import { itOnSqlite } from "../support/data-dir.js";
 
 let server: TestServer;
 
@@ -64,7 +65,7 @@ describe("problem+json answers", () => {
 });
 
 describe("fail closed", () => {
-  it("answers DECISION_ERROR and allows nothing while the ledger cannot be written", async () => {
+  itOnSqlite("answers DECISION_ERROR and allows nothing while the ledger cannot be written", async () => {
     const valid = () => ({ subject: { credential: server.keys["research-agent"] }, action: "read_file", resource: { type: "Tool", id: "fs/read_file", attributes: { server: "fs", sensitivity: "internal" } }, args: { path: "/workspace/a.md" } });
     const before = server.runtime.ledger.size();
     const blocker = new Database(join(server.dir, "arbiter.db"));

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Decision } from "../../src/decide/index.js";
 import { arbiter } from "../support/cli.js";
 import { call, startTestServer, type TestServer } from "../support/server.js";
-import { storeFileBytes, withStoreDatabase } from "../support/store.js";
+import { queryStore, storeContents } from "../support/store.js";
 
 const AWS = "AKIAIOSFODNN7EXAMPLE";
 const CARD = "4111111111111111";
@@ -42,13 +42,13 @@ describe("secrets in a decision request", () => {
     expect(a.pep.id).toMatch(/^gateway\?token=\[REDACTED:aws_access_key:[0-9a-f]{16}\]&card=\[REDACTED/);
     expect(a.correlation.task_id).toMatch(/^reconcile card \[REDACTED:payment_card:[0-9a-f]{16}\]$/);
 
-    const indexed = withStoreDatabase(server.dir, (db) => db.prepare<[string], string>("SELECT resource_id FROM record_index WHERE record_id = ?").pluck().get(first.body.decision_id));
+    const indexed = queryStore<{ resource_id: string }>(server.dir, "SELECT resource_id FROM record_index WHERE record_id = ?", [first.body.decision_id])[0]?.resource_id;
     expect(indexed).toBe(a.resource.id);
     const listed = await call<{ decisions: { resource: { id: string } }[] }>(server, "GET", "/v1/decisions?limit=5", server.as.admin);
     expect(JSON.stringify(listed.body)).not.toContain(AWS);
 
     await server.runtime.ledger.drain();
-    const bytes = storeFileBytes(server.dir);
+    const bytes = storeContents(server.dir);
     expect(bytes.includes(AWS)).toBe(false);
     expect(bytes.includes(CARD)).toBe(false);
 
@@ -90,17 +90,15 @@ describe("secrets in a decision request", () => {
     expect(glass.status, JSON.stringify(glass.body)).toBe(201);
 
     await server.runtime.ledger.drain();
-    const rows = withStoreDatabase(server.dir, (db) =>
-      JSON.stringify([
-        db.prepare("SELECT resource_id, justification FROM approvals").all(),
-        db.prepare("SELECT resource_id FROM grants").all(),
-        db.prepare("SELECT justification FROM break_glass").all(),
-      ]),
-    );
+    const rows = JSON.stringify([
+      queryStore(server.dir, "SELECT resource_id, justification FROM approvals"),
+      queryStore(server.dir, "SELECT resource_id FROM grants"),
+      queryStore(server.dir, "SELECT justification FROM break_glass"),
+    ]);
     expect(rows).toContain("[REDACTED:aws_access_key:");
     expect(rows).not.toContain(token);
     expect(rows).not.toContain(CARD);
-    const bytes = storeFileBytes(server.dir);
+    const bytes = storeContents(server.dir);
     expect(bytes.includes(token)).toBe(false);
     expect(bytes.includes(CARD)).toBe(false);
   });

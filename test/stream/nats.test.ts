@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { connect, type NatsConnection } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initLedgerDir } from "../../src/ledger/index.js";
+import { initDataDir } from "../support/data-dir.js";
 import { openRuntime, type Runtime } from "../../src/runtime/index.js";
 import type { StreamingOptions } from "../../src/stream/index.js";
 import { tempDir } from "../support/cli.js";
@@ -81,7 +81,7 @@ async function readStream(client: NatsConnection): Promise<Received[]> {
 describe("publishing to NATS JetStream", () => {
   it("delivers every record once per index after NATS is stopped and restarted mid-run, and resumes after a restart of Arbiter", async () => {
     const dir = join(work, "data");
-    initLedgerDir(dir, { origin: "test.arbiter.example/stream" });
+    initDataDir(dir, { origin: "test.arbiter.example/stream" });
     let runtime = openRuntime(dir, { checkpointIntervalMs: 0, streaming: streaming(nats.url) });
     await append(runtime, 0, 100);
     await until("the first 100 are acknowledged", () => sinkOf(runtime).lastPublishedIndex === 99);

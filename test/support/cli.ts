@@ -2,8 +2,9 @@
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterAll } from "vitest";
+import { storeInitFlags } from "./data-dir.js";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
 export const CLI = join(ROOT, "dist", "cli", "main.js");
@@ -16,7 +17,8 @@ export interface CliResult {
 }
 
 export function arbiter(args: readonly string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliResult {
-  const result: SpawnSyncReturns<Buffer> = spawnSync(process.execPath, [CLI, ...args], {
+  const storeFlags = isInit(args) ? storeInitFlags(dataDirOf(args, { ...process.env, ...options.env }, options.cwd ?? ROOT)) : [];
+  const result: SpawnSyncReturns<Buffer> = spawnSync(process.execPath, [CLI, ...args, ...storeFlags], {
     input: options.input ?? "",
     env: { ...process.env, ...options.env },
     cwd: options.cwd ?? ROOT,
@@ -28,6 +30,18 @@ export function arbiter(args: readonly string[], options: { input?: string | Buf
     stderr: result.stderr.toString("utf8"),
     stdoutBytes: result.stdout,
   };
+}
+
+/** `arbiter init` without a store of its own, which makes its directory on the store under test (support/data-dir.ts). */
+function isInit(args: readonly string[]): boolean {
+  const command = args.find((arg, i) => !arg.startsWith("-") && args[i - 1] !== "--data");
+  return command === "init" && !args.includes("--store") && !args.includes("--help");
+}
+
+function dataDirOf(args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): string {
+  const flag = args.indexOf("--data");
+  const dir = flag >= 0 ? args[flag + 1] : env.ARBITER_DATA;
+  return resolve(cwd, dir ?? ".arbiter");
 }
 
 export function spawnArbiter(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
@@ -46,6 +60,11 @@ export interface DemoServer {
 
 /** `arbiter serve --demo` on a free port over `data`, resolved once it has printed its address and the demo keys. */
 export async function startDemoServe(data: string, env: NodeJS.ProcessEnv = {}): Promise<DemoServer> {
+  // serve --demo makes a missing directory on SQLite; on the store under test it is made first.
+  if (storeInitFlags(data).length > 0) {
+    const init = arbiter(["init", "--data", data, "--origin", "demo.arbiter.local/ledger"]);
+    if (init.status !== 0) throw new Error(`arbiter init failed:\n${init.stderr}`);
+  }
   const child = spawnArbiter(["serve", "--demo", "--port", "0", "--log-level", "warn", "--data", data], env);
   let out = "";
   let err = "";

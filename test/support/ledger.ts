@@ -2,7 +2,8 @@
 import { cpSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { initLedgerDir, openLedger, type OpenLedgerOptions, type OpenedLedger } from "../../src/ledger/index.js";
+import { openLedger, type OpenLedgerOptions, type OpenedLedger } from "../../src/ledger/index.js";
+import { initDataDir } from "./data-dir.js";
 import { tempDir } from "./cli.js";
 
 export function eventLine(i: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -19,7 +20,7 @@ export function eventLine(i: number, extra: Record<string, unknown> = {}): Recor
 
 export function freshLedger(options: OpenLedgerOptions = {}, origin = "test.arbiter.example/log"): OpenedLedger & { dir: string } {
   const dir = join(tempDir(), "data");
-  initLedgerDir(dir, { origin });
+  initDataDir(dir, { origin });
   return { dir, ...openLedger(dir, { checkpointIntervalMs: 0, ...options }) };
 }
 

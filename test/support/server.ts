@@ -5,7 +5,8 @@ import { afterAll, expect } from "vitest";
 import type { Decision } from "../../src/decide/index.js";
 import type { CreateIdentityInput } from "../../src/identity/index.js";
 import type { Caller } from "../../src/record/index.js";
-import { initLedgerDir, verifierFromVkey, verifyInclusionProofText } from "../../src/ledger/index.js";
+import { verifierFromVkey, verifyInclusionProofText } from "../../src/ledger/index.js";
+import { initDataDir } from "./data-dir.js";
 import { loadPolicyDir } from "../../src/policy/index.js";
 import { openGateways, openRuntime, type Gateways, type Runtime, type RuntimeOptions } from "../../src/runtime/index.js";
 import { SETTINGS_FILE, loadSettings } from "../../src/runtime/settings/index.js";
@@ -75,7 +76,7 @@ export interface SeededServer {
  * data directory's settings.yaml (the gateways' options come from it, as for `arbiter serve`).
  */
 export async function serveSeeded(dir: string, options: { origin: string; identities: readonly CreateIdentityInput[]; policies: string; runtime?: RuntimeOptions; server?: ServerOptions; settings?: string }): Promise<SeededServer> {
-  initLedgerDir(dir, { origin: options.origin });
+  initDataDir(dir, { origin: options.origin });
   if (options.settings !== undefined) writeFileSync(join(dir, SETTINGS_FILE), options.settings);
   const runtime = openRuntime(dir, { checkpointIntervalMs: 0, ...options.runtime });
   const seeder = { id: "test-seeder", type: "human" as const };
@@ -99,7 +100,7 @@ export async function serveSeeded(dir: string, options: { origin: string; identi
  * makes `decide`'s decisions on it with the real clock: recorded now, whatever day the test runs.
  */
 export async function decidedNow(dir: string, policies: string, decide: (runtime: Runtime) => Promise<void>): Promise<void> {
-  initLedgerDir(dir, { origin: "test.arbiter.example/ledger" });
+  initDataDir(dir, { origin: "test.arbiter.example/ledger" });
   const runtime = openRuntime(dir, { checkpointIntervalMs: 0 });
   try {
     const seeder = { id: "test-seeder", type: "human" as const };

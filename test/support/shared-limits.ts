@@ -3,7 +3,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { initLedgerDir } from "../../src/ledger/index.js";
+import { initDataDir } from "./data-dir.js";
 import { loadPolicyDir } from "../../src/policy/index.js";
 import { openRuntime } from "../../src/runtime/index.js";
 import { EXAMPLES, policyDir } from "../policy/policy-dirs.js";
@@ -18,7 +18,7 @@ export const FIVE_AN_HOUR = (old: string): string => old.replace("rate: 5/minute
 
 /** A data directory with the test identities and the sample policies (agent-search changed by `limits`); returns the gateway's key. */
 export async function seedDataDir(dir: string, settings?: string): Promise<{ pepKey: string }> {
-  initLedgerDir(dir, { origin: "test.arbiter.example/ledger" });
+  initDataDir(dir, { origin: "test.arbiter.example/ledger" });
   if (settings !== undefined) writeFileSync(join(dir, "settings.yaml"), settings);
   const runtime = openRuntime(dir, { checkpointIntervalMs: 0 });
   try {

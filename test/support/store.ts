@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { SqliteStore, storeLocation, type SqliteDatabase, type Store } from "../../src/store/index.js";
+import { PgConnection } from "../../src/store/postgres/connection.js";
 
 /**
  * Runs `fn` with a connection of its own to data directory `dir`'s database, closed afterwards: as
@@ -18,6 +19,50 @@ export function withStoreDatabase<T>(dir: string, fn: (db: SqliteDatabase) => T)
     return fn(db);
   } finally {
     db.close();
+  }
+}
+
+/**
+ * Runs one statement (placeholders `?`) on data directory `dir`'s store from a connection of its own,
+ * whichever engine keeps it, as someone with write access to the store would: the rows a query
+ * returns, none for a change. `foreignKeys: false` writes past the foreign keys (SQLite's pragma,
+ * PostgreSQL's replica role), as a hand-edit of the store could.
+ */
+export function queryStore<R = Record<string, unknown>>(dir: string, sql: string, params: readonly unknown[] = [], options: { foreignKeys?: boolean } = {}): R[] {
+  const location = storeLocation(dir);
+  if (location.engine === "sqlite") {
+    return withStoreDatabase(dir, (db) => {
+      if (options.foreignKeys === false) db.pragma("foreign_keys = OFF");
+      const statement = db.prepare(sql);
+      if (statement.reader) return statement.all(...params) as R[];
+      statement.run(...params);
+      return [];
+    });
+  }
+  const conn = PgConnection.open(location);
+  try {
+    if (options.foreignKeys === false) conn.query("SET session_replication_role = replica");
+    let n = 0;
+    return conn.query<R>(sql.replace(/\?/g, () => `$${++n}`), params);
+  } finally {
+    conn.close();
+  }
+}
+
+/**
+ * What an attacker who read data directory `dir`'s store would see: on SQLite the database files'
+ * bytes (storeFileBytes); on PostgreSQL every row of every table of its schema, as text.
+ */
+export function storeContents(dir: string): Buffer {
+  const location = storeLocation(dir);
+  if (location.engine === "sqlite") return storeFileBytes(dir);
+  const conn = PgConnection.open(location);
+  try {
+    const tables = conn.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename", [location.schema]);
+    const text = tables.map(({ tablename }) => conn.query<{ row: string }>(`SELECT t::text AS row FROM "${tablename}" t`).map((r) => r.row).join("\n"));
+    return Buffer.from(text.join("\n"), "utf8");
+  } finally {
+    conn.close();
   }
 }
 
