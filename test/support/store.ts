@@ -1,5 +1,6 @@
-// SQLite handles for the tests that read or damage the store's tables on purpose: the product hands out
-// repositories only (Store), so these open the data directory's database file themselves.
+// Handles for the tests that read or damage the store's tables on purpose: the product hands out
+// repositories only (Store), so these open the data directory's store themselves, on either engine
+// (queryStore, storeContents) or, for what holds only for SQLite's files, its database file.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
