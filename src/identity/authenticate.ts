@@ -1,6 +1,7 @@
 // The hot path: who is asking — a presented API key or token, or an identity a PEP asserts — or why they are refused.
 // The one place lifecycle is checked (status, credential, accountable owner, delegation links); state is read
-// from the database on every call (primary-key reads), so a change committed by any process takes effect at once.
+// from the database on every call here (primary-key reads), so a change committed by any process takes effect
+// at once. IdentityDirectory remembers successes only against the store's change counter (CredentialCache).
 import { looksLikeApiKey, parseApiKey, secretMatches } from "./api-key.js";
 import { linksOf, type DelegationLink } from "./delegation.js";
 import type { Holder, IdentityRepository } from "../store/index.js";
@@ -133,11 +134,17 @@ function rotatedAway(identity: Identity, issuedAt: string, now: Date): boolean {
  * Resolves either form with the same checks. An asserted identity has no credential Arbiter could
  * check, so only its own status and its accountable owner apply: the PEP vouches for how the caller
  * authenticated (docs/identities.md, "Who is asking"). To stop an identity in both forms, change the
- * identity (suspend, revoke), not one credential.
+ * identity (suspend, revoke), not one credential. `authenticate` checks a presented credential
+ * (authenticateCredential unless the caller remembers results, see CredentialCache).
  */
-export async function resolveSubject(ctx: AuthContext, ref: SubjectRef, now: Date): Promise<SubjectResult> {
+export async function resolveSubject(
+  ctx: AuthContext,
+  ref: SubjectRef,
+  now: Date,
+  authenticate: (credential: string, now: Date) => Promise<AuthResult> = (credential, at) => authenticateCredential(ctx, credential, at),
+): Promise<SubjectResult> {
   if ("credential" in ref) {
-    const result = await authenticateCredential(ctx, ref.credential, now);
+    const result = await authenticate(ref.credential, now);
     if (!result.ok) return result;
     const { auth } = result;
     return { ok: true, subject: { identity: auth.identity, auth, method: auth.credential.kind, acr: auth.credential.acr, authTime: auth.credential.auth_time } };

@@ -1,9 +1,11 @@
 // Credentials authenticated once and remembered until identity state changes, in this process or any other.
+// Both doors use it: the operator's bearer credential of an API request, and the caller's credential a
+// PEP passes for a decision (subject.credential), the hot path's largest store read.
 import { ChangeBoundCache } from "../store/index.js";
 import type { Authenticated, AuthResult } from "./authenticate.js";
 
 /** Bounds memory; an evicted credential is only authenticated again. */
-const MAX_ENTRIES = 1024;
+const DEFAULT_MAX_ENTRIES = 1024;
 
 /**
  * A remembered success is good while the identity tables' change counter has not moved (a revocation,
@@ -11,22 +13,25 @@ const MAX_ENTRIES = 1024;
  * credential's own clock runs out: a token's `exp`, a rotated key's grace, the grace of the
  * identity's last rotation. A delegated token is never remembered: its links have clocks of their own.
  * Refusals are never remembered, so a reactivated identity is accepted on its next request. A hit
- * returns the first lookup's answer whole, `auth_time` included: fit for operators, whose requests
- * no step-up reads.
+ * answers what the first lookup answered, except an API key's `auth_time`, which is the moment the key
+ * is presented (a step-up rule reads how long ago the caller authenticated); a token's is its own claim.
  */
 export class CredentialCache {
-  private readonly entries = new ChangeBoundCache<Authenticated>(MAX_ENTRIES);
+  private readonly entries: ChangeBoundCache<Authenticated>;
 
   constructor(
     private readonly version: () => number,
     private readonly authenticate: (credential: string, now: Date) => Promise<AuthResult>,
-  ) {}
+    maxEntries = DEFAULT_MAX_ENTRIES,
+  ) {
+    this.entries = new ChangeBoundCache<Authenticated>(maxEntries);
+  }
 
   async lookup(credential: string, now: Date): Promise<AuthResult> {
     // Read before the lookup: a change committed while it runs leaves the entry already stale.
     const version = this.version();
     const hit = this.entries.get(credential, version, now.getTime());
-    if (hit !== undefined) return { ok: true, auth: hit };
+    if (hit !== undefined) return { ok: true, auth: hit.credential.kind === "api_key" ? presentedAt(hit, now) : hit };
     const result = await this.authenticate(credential, now);
     if (!result.ok) {
       this.entries.delete(credential);
@@ -36,6 +41,10 @@ export class CredentialCache {
     if (until !== undefined) this.entries.set(credential, result.auth, version, until);
     return result;
   }
+}
+
+function presentedAt(auth: Authenticated, now: Date): Authenticated {
+  return { ...auth, credential: { ...auth.credential, auth_time: now.toISOString() } };
 }
 
 function rememberUntil(auth: Authenticated, now: Date): number | undefined {

@@ -47,6 +47,9 @@ export interface IdentityDirectoryOptions {
   tokens?: Partial<TokenSettings>;
 }
 
+/** Callers a decision names by credential (agents, service accounts behind a PEP): more of them than operators. */
+const CALLER_CACHE_ENTRIES = 4096;
+
 export class IdentityDirectory {
   readonly issuer: string;
   private readonly rows: IdentityRepository;
@@ -56,6 +59,7 @@ export class IdentityDirectory {
   private readonly tokenContext: TokenContext;
   private readonly authContext: AuthContext;
   private readonly operators: CredentialCache;
+  private readonly callers: CredentialCache;
   private key: TokenKey | undefined;
 
   constructor(options: IdentityDirectoryOptions) {
@@ -73,6 +77,7 @@ export class IdentityDirectory {
       tokenKey: () => (this.key ??= loadTokenKey(this.dataDir)),
     };
     this.operators = new CredentialCache(() => this.rows.changeVersion(), (credential, now) => this.authenticate(credential, now));
+    this.callers = new CredentialCache(() => this.rows.changeVersion(), (credential, now) => this.authenticate(credential, now), CALLER_CACHE_ENTRIES);
     this.tokenContext = {
       ...this.changeContext(),
       issuer: this.issuer,
@@ -257,9 +262,13 @@ export class IdentityDirectory {
     await this.ledger.append(assertionRefusalRecord(pep, operation, assertedId, note));
   }
 
-  /** Who is asking, in either form a PEP names the caller, with the same lifecycle checks; never throws. */
+  /**
+   * Who is asking, in either form a PEP names the caller, with the same lifecycle checks; never throws.
+   * A presented credential is remembered as an operator's is (CredentialCache): a revocation, suspension
+   * or rotation by any process is refused on the caller's next request.
+   */
   resolve(ref: SubjectRef, now?: Date): Promise<SubjectResult> {
-    return resolveSubject(this.authContext, ref, now ?? this.now());
+    return resolveSubject(this.authContext, ref, now ?? this.now(), (credential, at) => this.callers.lookup(credential, at));
   }
 
   /** The JWK Set (RFC 7517 §5) of the token signing key, creating the key on first use. */

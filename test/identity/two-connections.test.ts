@@ -30,6 +30,55 @@ describe("a second connection", () => {
     expect((await first.authenticate(rotated.key)).ok).toBe(true);
   });
 
+  it("a caller named by credential (subject.credential) is remembered only until the other connection changes it", async () => {
+    await agent(first, "caller-bot");
+    const key = await first.issueApiKey("caller-bot", ADMIN);
+    const { token, credential } = await first.issueToken("caller-bot", {}, ADMIN);
+    const caller = (credential: string) => first.resolve({ credential });
+    // Twice each: the second answer comes from what the directory remembered.
+    for (let i = 0; i < 2; i++) {
+      expect(await caller(key.key)).toMatchObject({ ok: true, subject: { identity: { id: "caller-bot" }, method: "api_key" } });
+      expect(await caller(token)).toMatchObject({ ok: true, subject: { identity: { id: "caller-bot" }, method: "token" } });
+    }
+
+    await second.revokeCredential(credential.id, ADMIN);
+    expect(await caller(token)).toMatchObject({ ok: false, reason: "CREDENTIAL_REVOKED" });
+    expect((await caller(key.key)).ok).toBe(true);
+
+    await second.suspend("caller-bot", ADMIN);
+    expect(await caller(key.key)).toMatchObject({ ok: false, reason: "IDENTITY_SUSPENDED" });
+    await second.reactivate("caller-bot", ADMIN);
+    expect((await caller(key.key)).ok).toBe(true);
+
+    // A change of what policy reads (groups, attributes) reaches the next decision too.
+    await second.update("caller-bot", { groups: ["finance"] }, ADMIN);
+    expect(await caller(key.key)).toMatchObject({ ok: true, subject: { identity: { groups: ["finance"] } } });
+
+    const rotated = await second.rotateApiKey("caller-bot", ADMIN);
+    expect(await caller(key.key)).toMatchObject({ ok: false, reason: "CREDENTIAL_ROTATED" });
+    expect((await caller(rotated.key)).ok).toBe(true);
+    // A wrong secret for a remembered key's id is not the remembered key.
+    const forged = `${rotated.key.slice(0, -4)}${rotated.key.endsWith("AAAA") ? "BBBB" : "AAAA"}`;
+    expect(await caller(forged)).toMatchObject({ ok: false, reason: "CREDENTIAL_INVALID" });
+  });
+
+  it("a remembered API key was authenticated when it is presented; a remembered token keeps its own auth_time", async () => {
+    await agent(first, "fresh-bot");
+    const key = await first.issueApiKey("fresh-bot", ADMIN);
+    const { token } = await first.issueToken("fresh-bot", {}, ADMIN);
+    const authTime = async (credential: string) => {
+      const resolved = await first.resolve({ credential });
+      if (!resolved.ok) throw new Error(resolved.message);
+      return resolved.subject.authTime;
+    };
+    const keyFirst = await authTime(key.key);
+    const tokenFirst = await authTime(token);
+    fx.advance(120);
+    expect(await authTime(key.key)).toBe(fx.now().toISOString());
+    expect(await authTime(key.key)).not.toBe(keyFirst);
+    expect(await authTime(token)).toBe(tokenFirst);
+  });
+
   it("sees tokens the other connection issued, and both ledgers stay one consistent log", async () => {
     const { token } = await second.issueToken("worker", {}, ADMIN);
     expect(await first.authenticate(token)).toMatchObject({ ok: true, auth: { identity: { id: "worker" } } });
