@@ -11,7 +11,13 @@ import { BenchFailure, measure, type LoadRequest, type LoadResult } from "./load
 import { fmt, machineLine } from "./machine.js";
 import { CALLERS, seed, startArbiter, startNginx, startUpstream, stopAll, type Keys, type Upstream } from "./proxy-setup.js";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/**
+ * Rounds through every setup, the order reversed every other round. This kind of machine (a VM on a
+ * shared host) speeds up and slows down by 30% or more within minutes, so a ratio between two setups
+ * measured a minute apart is mostly that drift; a ratio within each round, and their median, is not.
+ */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 /**
  * Which setups run, by their number in the table (1 to 5, comma-separated; all by default), for quick
  * iteration: BENCH_ROWS=1,3 compares the reverse proxy with POST /v1/decisions alone. Row 1 is the
@@ -125,17 +131,29 @@ function print({ setup, load, received }: Row): void {
   console.log(`   ${setup.name.padEnd(46)} ${fmt(result.requests.average, 0).padStart(7)} ${fmt(result.latency.p50).padStart(7)} ${fmt(result.latency.p99).padStart(7)}  ${String(result.non2xx).padStart(7)}  ${reached.padStart(26)}  ${share.join(" / ")}`);
 }
 
-function targets(rows: readonly Row[]): void {
-  const [alone] = rows;
-  if (!alone) return;
-  const base = alone.load.result;
-  console.log(`\n   against ${alone.setup.name} (${fmt(base.requests.average, 0)} req/s, p99 ${fmt(base.latency.p99)} ms):`);
-  for (const row of rows.slice(1)) {
-    const r = row.load.result;
-    const throughput = r.requests.average / base.requests.average;
-    const p99 = r.latency.p99 / base.latency.p99;
-    const target = row.setup.forwards === "decided" && row.setup.name !== NO_KEEPALIVE ? `   targets >= 0.90x: ${throughput >= 0.9 ? "met" : "MISSED"}, p99 <= 1.5x: ${p99 <= 1.5 ? "met" : "MISSED"}` : "";
-    console.log(`   ${row.setup.name.padEnd(46)} throughput ${fmt(throughput, 2)}x   p99 ${fmt(p99, 2)}x${target}`);
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Each setup against the first (POST /v1/decisions alone) of the same round; the verdict is on the median of the rounds. */
+function targets(rounds: readonly Row[][]): void {
+  const [first] = rounds;
+  if (!first || first.length < 2) return;
+  console.log(`\n   against ${first[0]?.setup.name} of the same round (ratio per round; the targets are read on the median):`);
+  for (let i = 1; i < first.length; i++) {
+    const setup = (first[i] as Row).setup;
+    const ratios = rounds.map((rows) => {
+      const base = (rows[0] as Row).load.result;
+      const r = (rows[i] as Row).load.result;
+      return { throughput: r.requests.average / base.requests.average, p99: r.latency.p99 / base.latency.p99 };
+    });
+    const throughput = median(ratios.map((r) => r.throughput));
+    const p99 = median(ratios.map((r) => r.p99));
+    const each = `throughput ${ratios.map((r) => fmt(r.throughput, 2)).join(" / ")}x, p99 ${ratios.map((r) => fmt(r.p99, 2)).join(" / ")}x`;
+    const target = setup.forwards === "decided" && setup.name !== NO_KEEPALIVE ? `; targets >= 0.90x: ${throughput >= 0.9 ? "met" : "MISSED"}, p99 <= 1.5x: ${p99 <= 1.5 ? "met" : "MISSED"}` : "";
+    console.log(`   ${setup.name.padEnd(46)} ${each}; median ${fmt(throughput, 2)}x, p99 ${fmt(p99, 2)}x${target}`);
   }
 }
 
@@ -143,7 +161,7 @@ const NO_KEEPALIVE = "nginx + forward-auth, no keepalive to Arbiter";
 
 async function main(): Promise<void> {
   console.log(`bench:proxy | ${machineLine()}`);
-  console.log(`${CALLERS} callers, 3 routes, ${DISTINCT.toLocaleString("en-US")} different paths per route; ${CONNECTIONS} connections, ${SECONDS} s after a ${WARMUP_SECONDS} s warm-up each (and a first ${PASS_SECONDS} s pass through every setup), load generator in this process; nginx with one worker`);
+  console.log(`${CALLERS} callers, 3 routes, ${DISTINCT.toLocaleString("en-US")} different paths per route; ${CONNECTIONS} connections, ${SECONDS} s after a ${WARMUP_SECONDS} s warm-up each, ${ROUNDS} rounds (and a first ${PASS_SECONDS} s pass through every setup), load generator in this process; nginx with one worker`);
   const work = mkdtempSync(join(tmpdir(), "arbiter-bench-proxy-"));
   try {
     const upstream = await startUpstream();
@@ -176,14 +194,20 @@ async function main(): Promise<void> {
     if (ROWS.length > 0) setups.splice(0, setups.length, ...setups.filter((_, i) => ROWS.includes(i + 1)));
     // Every path once before anything is measured, so that no setup pays for the JIT compiling code it shares with another.
     for (const setup of setups) await runSetup(setup, upstream, PASS_SECONDS, 0);
-    const rows: Row[] = [];
-    printHeader();
-    for (const setup of setups) {
-      const row = await runSetup(setup, upstream, SECONDS, WARMUP_SECONDS);
-      print(row);
-      rows.push(row);
+    const rounds: Row[][] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      console.log(`\n   round ${round + 1} of ${ROUNDS}`);
+      printHeader();
+      const order = round % 2 === 0 ? setups : [...setups].reverse();
+      const rows = new Map<Setup, Row>();
+      for (const setup of order) {
+        const row = await runSetup(setup, upstream, SECONDS, WARMUP_SECONDS);
+        print(row);
+        rows.set(setup, row);
+      }
+      rounds.push(setups.map((setup) => rows.get(setup) as Row));
     }
-    targets(rows);
+    targets(rounds);
     console.log("\n   every allowed request above was decided and its decision record fsync'd to the ledger before it was answered or forwarded");
   } finally {
     await stopAll();
