@@ -10,7 +10,7 @@ import { assertExtends, loadEdge } from "./tree-extends.js";
 import { GroupCommit } from "./group-commit.js";
 import { formatConsistencyProof, formatInclusionProof } from "./proof-text.js";
 import { indexFieldsOf } from "./record-index.js";
-import { INDEX_WITH_COMMIT_FROM, RecordIndexer } from "./record-indexer.js";
+import { RecordIndexer } from "./record-indexer.js";
 import { eraseRawValues } from "./erase.js";
 import { haltedError, unavailable } from "./ledger-errors.js";
 
@@ -50,7 +50,7 @@ export class Ledger {
       failure: unavailable,
     });
     this.indexer = new RecordIndexer(store);
-    this.indexer.flush(true);
+    this.indexer.catchUpNow();
     this.now = options.now ?? (() => new Date());
     this.onCheckpoint = options.onCheckpoint;
     this.loadRedactionKey = options.redactionKey;
@@ -62,7 +62,6 @@ export class Ledger {
 
   /** The store behind the ledger, for read-only queries by other capabilities; every acknowledged append is in its index. */
   get reader(): LedgerStore {
-    this.indexer.flush();
     return this.store;
   }
 
@@ -142,7 +141,6 @@ export class Ledger {
     if (this.halted !== undefined) return Promise.reject(haltedError(this.halted));
     const id = prepared.record.id;
     return this.appends.submit({ prepared, effects: options.effects?.length ? options.effects : undefined }, options.deferred ?? false).then((index) => {
-      this.indexer.schedule();
       // A follower's failure is its own: it never turns an acknowledged append into a rejected one.
       this.appended.emit(index + 1);
       return { index, id };
@@ -153,7 +151,6 @@ export class Ledger {
   private commit(batch: readonly AppendItem[]): number {
     let edge: CompactRange | undefined;
     let start = 0;
-    let committed: readonly EntryWrite[] = [];
     try {
       this.store.write((writer) => {
         this.indexer.catchUp(writer);
@@ -178,16 +175,14 @@ export class Ledger {
             effects,
           } satisfies EntryWrite;
         });
-        const indexNow = batch.length >= INDEX_WITH_COMMIT_FROM;
-        writer.insertEntries(start, writes, { withIndexRows: indexNow });
-        committed = indexNow ? [] : writes;
+        // The query-table rows go in the same transaction (see RecordIndexer): an acknowledged append is indexed.
+        writer.insertEntries(start, writes, { withIndexRows: true });
       }, { durable: !this.groupCommit });
     } catch (err) {
       this.edge = undefined;
       throw err;
     }
     this.edge = edge;
-    this.indexer.committed(start, committed);
     return start;
   }
 
@@ -291,7 +286,7 @@ export class Ledger {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.drain();
-    this.indexer.flush(true);
+    this.indexer.catchUpNow();
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.checkpointIfGrown();

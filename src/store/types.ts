@@ -146,7 +146,8 @@ export interface LedgerReader {
   latestCheckpoint(): StoredCheckpoint | undefined;
   /**
    * The query tables' high-water mark: entries below it have their rows. Entries at or above it (up
-   * to size()) are durable but not yet indexed: the index is written after the acknowledgement.
+   * to size()) are durable but not yet indexed: written without their rows (by an earlier version,
+   * which indexed after the acknowledgement), they are indexed by the next writer (RecordIndexer).
    */
   indexedSize(): number;
 }

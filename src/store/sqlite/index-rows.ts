@@ -1,8 +1,12 @@
-// The query tables' rows (record_index, record_policies): written after their entries are durable, with the high-water mark of how far they reach.
+// The query tables' rows (record_index, record_policies), written with their entries, with the high-water mark of how far they reach.
 import type { Statement } from "better-sqlite3";
 import { ArbiterError } from "../../record/errors.js";
 import type { IndexWrite } from "../types.js";
 import type { SqliteDatabase } from "./database.js";
+
+function idTaken(recordId: string): ArbiterError {
+  return new ArbiterError("LEDGER_UNAVAILABLE", `the ledger could not record the entry: record id ${JSON.stringify(recordId)} is already in the ledger (record ids are UNIQUE)`);
+}
 
 export class IndexRows {
   private readonly stmt: {
@@ -31,17 +35,15 @@ export class IndexRows {
 
   /**
    * Refuses entries from `start` whose record id is already in the ledger, or twice among them.
-   * record_index.record_id is UNIQUE too, but its rows are written after the acknowledgement: this
-   * runs in the append's own transaction, before anything is durable, on an index that reaches `start`.
+   * For entries written without their rows (insertEntries without `withIndexRows`), where
+   * record_index.record_id's UNIQUE constraint cannot refuse them: on an index that reaches `start`.
    */
   assertNew(start: number, writes: readonly { recordId: string }[]): void {
     const indexed = this.indexedSize();
     if (indexed !== start) throw new ArbiterError("LEDGER_CORRUPT", `append expected the record index to cover ${start} entries, it covers ${indexed}`, { index: indexed });
     const ids = new Set<string>();
     for (const { recordId } of writes) {
-      if (ids.has(recordId) || this.stmt.recordIdTaken.get(recordId) !== undefined) {
-        throw new ArbiterError("LEDGER_UNAVAILABLE", `the ledger could not record the entry: record id ${JSON.stringify(recordId)} is already in the ledger (record ids are UNIQUE)`);
-      }
+      if (ids.has(recordId) || this.stmt.recordIdTaken.get(recordId) !== undefined) throw idTaken(recordId);
       ids.add(recordId);
     }
   }
@@ -52,8 +54,14 @@ export class IndexRows {
     rows.forEach((row, offset) => {
       const index = start + offset;
       const f = row.fields;
-      this.stmt.insertLocation.run(row.recordId, index, row.kind, row.time, f.subjectId, f.action, f.resourceId,
-        f.outcome, f.reasonCode, f.control, f.policyVersion, f.traceId, f.taskId, f.decisionId, f.subjectType, f.subjectOwner);
+      try {
+        this.stmt.insertLocation.run(row.recordId, index, row.kind, row.time, f.subjectId, f.action, f.resourceId,
+          f.outcome, f.reasonCode, f.control, f.policyVersion, f.traceId, f.taskId, f.decisionId, f.subjectType, f.subjectOwner);
+      } catch (err) {
+        // record_index.record_id is UNIQUE: in an append's own transaction this refuses a known id before anything is durable.
+        if (err instanceof Error && "code" in err && err.code === "SQLITE_CONSTRAINT_UNIQUE" && err.message.includes("record_index.record_id")) throw idTaken(row.recordId);
+        throw err;
+      }
       for (const policyId of f.determining) this.stmt.insertPolicy.run(policyId, index);
     });
   }

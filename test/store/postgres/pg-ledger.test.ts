@@ -18,7 +18,7 @@ describe("Ledger on PgLedgerStore", () => {
     const pg = freshPgLedger();
     const { ledger } = pg;
     await Promise.all(Array.from({ length: 300 }, (_, i) => ledger.append(eventLine(i, { policy: { set_version: "v1", determining: ["p-a", "p-b"] } }))));
-    // 300 appends in one batch: their rows went in with the entries (INDEX_WITH_COMMIT_FROM), before the acknowledgement.
+    // 300 appends in one batch: their rows went in with the entries, before the acknowledgement.
     expect(pg.store.indexedSize()).toBe(300);
     const settled = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => ledger.append(eventLine(i, i === 50 ? { id: "twice" } : i === 70 ? { id: "twice" } : {}))));
     expect(settled.filter((s) => s.status === "rejected")).toHaveLength(1);

@@ -1,11 +1,11 @@
-// The search index off the acknowledgement path: an append is acknowledged once its leaf and tree edge are
-// durable, its record_index rows follow; a crash in between loses nothing and the next open indexes it all.
+// The search index is written with each append's commit: an acknowledged append is indexed, a crash right
+// after the acknowledgement loses no row, and entries without rows (left by a writer that indexed later and
+// crashed in between) are derived from their leaves by the next open or the next append.
 import Database from "better-sqlite3";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openLedger, verifyLedger } from "../../src/ledger/index.js";
-import { INDEX_WITH_COMMIT_FROM } from "../../src/ledger/record-indexer.js";
 import { ArbiterError } from "../../src/record/errors.js";
 import { DATA_FILES } from "../../src/store/index.js";
 import { ROOT } from "../support/cli.js";
@@ -25,8 +25,19 @@ function indexed(dir: string): { entries: number; rows: number; ids: string[] } 
   }
 }
 
-describe("the record index after the acknowledgement", () => {
-  it("loses nothing when the writer is killed (SIGKILL) after acknowledging and before indexing; the next open indexes it", async () => {
+/** Removes the rows of entries from `from` on, as a writer that indexed after acknowledging and then crashed would leave them. */
+function dropRowsFrom(dir: string, from: number): void {
+  const db = new Database(join(dir, DATA_FILES.database));
+  try {
+    db.prepare("DELETE FROM record_policies WHERE idx >= ?").run(from);
+    db.prepare("DELETE FROM record_index WHERE idx >= ?").run(from);
+  } finally {
+    db.close();
+  }
+}
+
+describe("the record index, written with each commit", () => {
+  it("holds every acknowledged append even when the writer is killed (SIGKILL) right after acknowledging", async () => {
     const { dir, ledger } = freshLedger();
     await Promise.all([0, 1, 2].map((i) => ledger.append(eventLine(i))));
     await ledger.close();
@@ -35,44 +46,51 @@ describe("the record index after the acknowledgement", () => {
     expect(child.signal).toBe("SIGKILL");
     const acked = child.stdout.trim().split("\n").map((line) => JSON.parse(line) as { id: string; index: number });
     expect(acked.map((a) => a.index).sort()).toEqual([3, 4, 5, 6, 7]);
-
-    // Every acknowledged leaf is on disk; its index rows are not (the crash came first).
-    const before = indexed(dir);
-    expect(before.entries).toBe(8);
-    expect(before.rows).toBe(3);
+    expect(indexed(dir)).toMatchObject({ entries: 8, rows: 8 });
 
     const reopened = openLedger(dir, { checkpointIntervalMs: 0 }).ledger;
-    const after = indexed(dir);
-    expect(after.rows).toBe(8);
     for (const a of acked) expect(reopened.reader.locateRecord(a.id)).toMatchObject({ recordId: a.id, index: a.index, kind: "event" });
-    expect(reopened.reader.queryRecords({ kind: "event", limit: 100 }).map((r) => r.index)).toEqual([7, 6, 5, 4, 3, 2, 1, 0]);
     expect(verifyLedger(reopened.reader, reopened.verifier, reopened.origin)).toMatchObject({ ok: true });
     await reopened.close();
   });
 
-  it("writes the rows after the acknowledgement, and every read of the index in the process sees them", async () => {
+  it("an acknowledged append's rows are visible to another connection at once", async () => {
     const { dir, ledger } = freshLedger();
-    const first = await ledger.append(eventLine(0));
-    // Acknowledged: durable leaf, no row yet (another connection's view).
-    expect(indexed(dir)).toMatchObject({ entries: 1, rows: 0 });
-    // A read in this process writes the held rows first.
-    expect(ledger.reader.locateRecord(first.id)?.index).toBe(0);
-    expect(indexed(dir).rows).toBe(1);
-
+    await ledger.append(eventLine(0));
+    expect(indexed(dir)).toMatchObject({ entries: 1, rows: 1 });
     await ledger.append(eventLine(1));
-    await new Promise<void>((resolve) => setImmediate(resolve));
     expect(indexed(dir)).toMatchObject({ entries: 2, rows: 2 });
     await ledger.close();
   });
 
-  it("verify does not report rows that are due as missing, and still reports a row removed below them", async () => {
+  it("derives the rows a crashed writer left out, at the next open and in the next append's transaction", async () => {
     const { dir, ledger } = freshLedger();
-    for (let i = 0; i < 4; i++) await ledger.append(eventLine(i));
-    const appended = await ledger.append(eventLine(4));
+    const appended = [];
+    for (let i = 0; i < 6; i++) appended.push(await ledger.append(eventLine(i)));
+    await ledger.close();
+    dropRowsFrom(dir, 3);
+    expect(indexed(dir)).toMatchObject({ entries: 6, rows: 3 });
+
+    const reopened = openLedger(dir, { checkpointIntervalMs: 0 }).ledger;
+    expect(indexed(dir)).toMatchObject({ entries: 6, rows: 6 });
+    expect(reopened.reader.locateRecord((appended[4] as { id: string }).id)?.index).toBe(4);
+
+    // Another writer's gap under a running ledger: its next append indexes the gap first, then itself.
+    dropRowsFrom(dir, 4);
+    const next = await reopened.append(eventLine(6));
+    expect(next.index).toBe(6);
+    expect(indexed(dir)).toMatchObject({ entries: 7, rows: 7 });
+    expect(reopened.reader.queryRecords({ kind: "event", limit: 100 }).map((r) => r.index)).toEqual([6, 5, 4, 3, 2, 1, 0]);
+    expect(verifyLedger(reopened.reader, reopened.verifier, reopened.origin)).toMatchObject({ ok: true });
+    await reopened.close();
+  });
+
+  it("verify does not report rows that are due (above the index's high-water mark) as missing, and reports a row removed below them", async () => {
+    const { dir, ledger } = freshLedger();
+    for (let i = 0; i < 5; i++) await ledger.append(eventLine(i));
     const store = (ledger as unknown as { store: Parameters<typeof verifyLedger>[0] }).store;
-    expect(indexed(dir).rows).toBe(4);
+    dropRowsFrom(dir, 4);
     expect(verifyLedger(store, ledger.verifier, ledger.origin)).toMatchObject({ ok: true });
-    expect(ledger.reader.locateRecord(appended.id)?.index).toBe(4);
 
     const db = new Database(join(dir, DATA_FILES.database));
     db.prepare("DELETE FROM record_index WHERE idx = 2").run();
@@ -81,38 +99,23 @@ describe("the record index after the acknowledgement", () => {
     await ledger.close();
   });
 
-  it("refuses a record id already in the ledger, including one acknowledged but not yet indexed, before anything is durable", async () => {
+  it("refuses a record id already in the ledger, or twice in one batch, before anything is durable", async () => {
     const { dir, ledger } = freshLedger();
     await ledger.append(eventLine(0, { id: "same-id" }));
-    expect(indexed(dir).rows).toBe(0);
     const again = ledger.append(eventLine(1, { id: "same-id" }));
     await expect(again).rejects.toBeInstanceOf(ArbiterError);
     await expect(again).rejects.toThrow(/record id "same-id" is already in the ledger/);
     const inBatch = await Promise.allSettled([ledger.append(eventLine(2, { id: "twin" })), ledger.append(eventLine(3, { id: "twin" }))]);
     expect(inBatch.map((s) => s.status)).toEqual(["fulfilled", "rejected"]);
     expect(ledger.size()).toBe(2);
-    await ledger.close();
-    expect(indexed(dir)).toMatchObject({ entries: 2, rows: 2, ids: ["same-id", "twin"] });
-  });
 
-  it("writes a bulk batch's rows in its own fsync'd transaction, and refuses a known id in one record by record", async () => {
-    const { dir, ledger } = freshLedger();
-    const first = await ledger.append(eventLine(0, { id: "known" }));
-    expect(indexed(dir).rows).toBe(0);
-    const bulk = Array.from({ length: INDEX_WITH_COMMIT_FROM }, (_, i) => eventLine(i + 1));
-    await Promise.all(bulk.map((line) => ledger.append(line)));
-    // Right after the acknowledgements, before the indexer's next turn: the bulk batch's rows are
-    // already committed (and the held row of the first append with them).
-    expect(indexed(dir)).toMatchObject({ entries: 1 + bulk.length, rows: 1 + bulk.length });
-    expect(ledger.reader.locateRecord(first.id)?.index).toBe(0);
-
-    const repeats = Array.from({ length: INDEX_WITH_COMMIT_FROM }, (_, i) => eventLine(100 + i, i === 5 ? { id: "known" } : i === 9 || i === 10 ? { id: "twin" } : {}));
-    const settled = await Promise.allSettled(repeats.map((line) => ledger.append(line)));
-    // The batch's UNIQUE failure rolled all of it back; retried record by record, only the two repeats are refused.
+    // A bulk batch with repeats: its UNIQUE failure rolls all of it back; retried record by record, only the repeats are refused.
+    const bulk = Array.from({ length: 64 }, (_, i) => eventLine(100 + i, i === 5 ? { id: "same-id" } : i === 9 || i === 10 ? { id: "bulk-twin" } : {}));
+    const settled = await Promise.allSettled(bulk.map((line) => ledger.append(line)));
     const refused = settled.flatMap((s, i) => (s.status === "rejected" ? [i] : []));
     expect(refused).toEqual([5, 10]);
     for (const i of refused) expect(String((settled[i] as PromiseRejectedResult).reason)).toMatch(/is already in the ledger/);
     await ledger.close();
-    expect(indexed(dir)).toMatchObject({ entries: 1 + bulk.length + repeats.length - 2, rows: 1 + bulk.length + repeats.length - 2 });
+    expect(indexed(dir)).toMatchObject({ entries: 2 + 62, rows: 2 + 62 });
   });
 });
