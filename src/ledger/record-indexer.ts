@@ -15,8 +15,9 @@ export function indexWriteOf(record: StoredRecord): IndexWrite {
  * Keeps record_index and record_policies level with the log where it is not: every entry below the log's
  * size that has no rows gets the rows derived from its leaf, at open, at close and at the start of every
  * append's transaction. The rows of this process's own appends go in with their commit (Ledger.commit):
- * written after the acknowledgement instead, in a second transaction per turn of the event loop, they
- * cost 17–24% more CPU per append in batches of 6 to 16 and gained no latency (BENCHMARKS.md).
+ * they were written after the acknowledgement for a while, in a second transaction per turn of the event
+ * loop, and putting them back cut an append's CPU by 8–20% for lone appends and the small groups a server
+ * commits, with no loss of latency (BENCHMARKS.md, "The search index back in the commit").
  */
 export class RecordIndexer {
   constructor(private readonly store: LedgerStore) {}
