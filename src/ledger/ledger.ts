@@ -176,7 +176,7 @@ export class Ledger {
           } satisfies EntryWrite;
         });
         // The query-table rows go in the same transaction (see RecordIndexer): an acknowledged append is indexed.
-        writer.insertEntries(start, writes, { withIndexRows: true });
+        writer.insertEntries(start, writes);
       }, { durable: !this.groupCommit });
     } catch (err) {
       this.edge = undefined;

@@ -154,13 +154,12 @@ export interface LedgerReader {
 
 export interface LedgerWriter extends LedgerReader {
   /**
-   * Inserts entries (leaf, tree hashes, raw values, effect) starting at `start`, which must equal
-   * size(); their query-table rows too when `withIndexRows`, else not (insertIndexRows, later).
-   * Refuses a record id already in the ledger, which requires indexedSize() === start: the caller
-   * indexes every earlier entry first.
+   * Inserts entries (leaf, tree hashes, raw values, effect) and their query-table rows starting at
+   * `start`, which must equal both size() and indexedSize(): the caller indexes every earlier entry
+   * first (insertIndexRows). Refuses a record id already in the ledger.
    */
-  insertEntries(start: number, writes: readonly EntryWrite[], options?: { withIndexRows?: boolean }): void;
-  /** Inserts the query-table rows of the entries from `start`, which must equal indexedSize(). */
+  insertEntries(start: number, writes: readonly EntryWrite[]): void;
+  /** Inserts the query-table rows of entries from `start`, which must equal indexedSize(): a gap an older version left. */
   insertIndexRows(start: number, rows: readonly IndexWrite[]): void;
   insertCheckpoint(checkpoint: StoredCheckpoint): void;
 }

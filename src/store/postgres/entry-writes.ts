@@ -16,11 +16,11 @@ export interface AppendCheck {
 }
 
 /**
- * The check, then the entries (and their index rows). A row whose index or record id is taken is
+ * The check, then the entries and their index rows. A row whose index or record id is taken is
  * skipped rather than failing its statement, so that the check's answer comes back: it refuses the
  * append (assertAppendable) and the transaction rolls back whatever the round trip wrote.
  */
-export function appendStatements(start: number, writes: readonly EntryWrite[], withIndexRows: boolean): PgStatement[] {
+export function appendStatements(start: number, writes: readonly EntryWrite[]): PgStatement[] {
   const bodies = writes.map((w) => Buffer.concat([w.hashes, w.data]));
   return [
     {
@@ -28,17 +28,17 @@ export function appendStatements(start: number, writes: readonly EntryWrite[], w
       values: [writes.map((w) => w.recordId)],
     },
     { text: "INSERT INTO entries (idx, body) SELECT * FROM unnest($1::bigint[], $2::bytea[]) ON CONFLICT (idx) DO NOTHING", values: [bodies.map((_, i) => start + i), bodies] },
-    ...(withIndexRows ? indexRowStatements(start, writes, "ON CONFLICT DO NOTHING") : []),
+    ...indexRowStatements(start, writes, "ON CONFLICT DO NOTHING"),
   ];
 }
 
 /** SQLite's refusals, in its order: an append not at the end, an index short of it, a record id taken. */
-export function assertAppendable(start: number, writes: readonly EntryWrite[], withIndexRows: boolean, check: AppendCheck | undefined): void {
+export function assertAppendable(start: number, writes: readonly EntryWrite[], check: AppendCheck | undefined): void {
   const size = check?.size ?? 0;
   if (size !== start) {
     throw new ArbiterError("LEDGER_CORRUPT", `append expected the ledger to hold ${start} entries, it holds ${size}`, { index: size });
   }
-  assertIndexedFrom(check?.indexed ?? 0, start, withIndexRows ? "indexing" : "append");
+  assertIndexedFrom(check?.indexed ?? 0, start);
   const taken = new Set(check?.taken ?? []);
   const duplicate = writes.find((w) => taken.has(w.recordId));
   if (duplicate) throw duplicateRecordId(duplicate.recordId);

@@ -60,6 +60,6 @@ export function repeatedId(writes: readonly { recordId: string }[]): string | un
   return undefined;
 }
 
-export function assertIndexedFrom(indexed: number, start: number, what: "append" | "indexing"): void {
-  if (indexed !== start) throw new ArbiterError("LEDGER_CORRUPT", `${what} expected the record index to cover ${start} entries, it covers ${indexed}`, { index: indexed });
+export function assertIndexedFrom(indexed: number, start: number): void {
+  if (indexed !== start) throw new ArbiterError("LEDGER_CORRUPT", `indexing expected the record index to cover ${start} entries, it covers ${indexed}`, { index: indexed });
 }

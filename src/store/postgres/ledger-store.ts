@@ -77,7 +77,7 @@ export class PgLedgerStore implements LedgerStore {
       readHashes: (addresses) => this.readHashes(addresses),
       latestCheckpoint: () => this.latestCheckpoint(),
       indexedSize: () => this.marksInWrite().indexed,
-      insertEntries: (start, writes, options) => this.insertEntries(start, writes, options?.withIndexRows ?? false),
+      insertEntries: (start, writes) => this.insertEntries(start, writes),
       insertIndexRows: (start, rows) => this.insertIndexRows(start, rows),
       insertCheckpoint: (cp) =>
         // Unique per size: a second checkpoint of a size is refused and the first kept, as SQLite's INSERT OR IGNORE.
@@ -160,24 +160,24 @@ export class PgLedgerStore implements LedgerStore {
   syncNow(): void {}
 
   /**
-   * Inserts the entries, their raw values and (withIndexRows) their index rows in one round trip that
+   * Inserts the entries, their raw values and their index rows in one round trip that
    * starts with the checks; when a check fails the transaction rolls back whatever the round trip
    * wrote. Effects run in entry order, each after the raw values of the entries before its own, as in
    * SQLite (an erasure counts those); an entry with effects splits the round trip there. Every entry
    * row of the append is in before the first effect runs: no effect reads the entries table.
    */
-  private insertEntries(start: number, writes: readonly EntryWrite[], withIndexRows: boolean): void {
+  private insertEntries(start: number, writes: readonly EntryWrite[]): void {
     const repeated = repeatedId(writes);
     if (repeated !== undefined) throw duplicateRecordId(repeated);
     this.marks = undefined;
-    const pending = appendStatements(start, writes, withIndexRows);
+    const pending = appendStatements(start, writes);
     let raws: RawValueRow[] = [];
     let checked = false;
     const flush = (): void => {
       if (raws.length > 0) pending.push(rawInsert(raws, !checked));
       raws = [];
       const results = this.conn.batch(pending.splice(0));
-      if (!checked) assertAppendable(start, writes, withIndexRows, (results[0] as AppendCheck[])[0]);
+      if (!checked) assertAppendable(start, writes, (results[0] as AppendCheck[])[0]);
       checked = true;
     };
     for (const write of writes) {
@@ -189,7 +189,7 @@ export class PgLedgerStore implements LedgerStore {
     }
     if (!checked || raws.length > 0) flush();
     const end = start + writes.length;
-    this.marks = { size: end, indexed: withIndexRows ? end : start };
+    this.marks = { size: end, indexed: end };
   }
 
   private insertIndexRows(start: number, rows: readonly IndexWrite[]): void {
@@ -198,7 +198,7 @@ export class PgLedgerStore implements LedgerStore {
     const [check] = this.conn.batch([{ text: `SELECT ${INDEXED_SIZE} AS indexed` }, ...indexRowStatements(start, rows, "ON CONFLICT (idx) DO NOTHING")]) as [
       { indexed: number | null }[],
     ];
-    assertIndexedFrom(check[0]?.indexed ?? 0, start, "indexing");
+    assertIndexedFrom(check[0]?.indexed ?? 0, start);
     if (marks) this.marks = { size: marks.size, indexed: start + rows.length };
   }
 

@@ -13,7 +13,6 @@ export class IndexRows {
     insertLocation: Statement<unknown[]>;
     insertPolicy: Statement<[string, number]>;
     indexedSize: Statement<[], number | null>;
-    recordIdTaken: Statement<[string], number | undefined>;
   };
 
   constructor(db: SqliteDatabase) {
@@ -24,28 +23,12 @@ export class IndexRows {
       ),
       insertPolicy: db.prepare("INSERT OR IGNORE INTO record_policies (policy_id, idx) VALUES (?, ?)"),
       indexedSize: db.prepare<[], number | null>("SELECT max(idx) + 1 FROM record_index").pluck(),
-      recordIdTaken: db.prepare<[string], number | undefined>("SELECT 1 FROM record_index WHERE record_id = ?").pluck(),
     };
   }
 
   /** idx is record_index's rowid: max() reads one page, and rows are only ever written in index order from the mark. */
   indexedSize(): number {
     return this.stmt.indexedSize.get() ?? 0;
-  }
-
-  /**
-   * Refuses entries from `start` whose record id is already in the ledger, or twice among them.
-   * For entries written without their rows (insertEntries without `withIndexRows`), where
-   * record_index.record_id's UNIQUE constraint cannot refuse them: on an index that reaches `start`.
-   */
-  assertNew(start: number, writes: readonly { recordId: string }[]): void {
-    const indexed = this.indexedSize();
-    if (indexed !== start) throw new ArbiterError("LEDGER_CORRUPT", `append expected the record index to cover ${start} entries, it covers ${indexed}`, { index: indexed });
-    const ids = new Set<string>();
-    for (const { recordId } of writes) {
-      if (ids.has(recordId) || this.stmt.recordIdTaken.get(recordId) !== undefined) throw idTaken(recordId);
-      ids.add(recordId);
-    }
   }
 
   insert(start: number, rows: readonly IndexWrite[]): void {

@@ -113,7 +113,7 @@ export class SqliteLedgerStore implements LedgerStore {
       readHashes: (addresses) => this.readHashes(addresses),
       latestCheckpoint: () => this.latestCheckpoint(),
       indexedSize: () => this.indexedSize(),
-      insertEntries: (start, writes, options) => this.insertEntries(start, writes, options?.withIndexRows ?? false),
+      insertEntries: (start, writes) => this.insertEntries(start, writes),
       insertIndexRows: (start, rows) => this.index.insert(start, rows),
       insertCheckpoint: (cp) => void this.stmt.insertCheckpoint.run(cp.size, cp.root, cp.note, cp.signedAt),
     };
@@ -191,14 +191,13 @@ export class SqliteLedgerStore implements LedgerStore {
     }
   }
 
-  private insertEntries(start: number, writes: readonly EntryWrite[], withIndexRows: boolean): void {
+  private insertEntries(start: number, writes: readonly EntryWrite[]): void {
     const size = this.size();
     if (size !== start) {
       throw new ArbiterError("LEDGER_CORRUPT", `append expected the ledger to hold ${start} entries, it holds ${size}`, { index: size });
     }
     // With the rows in this transaction record_index.record_id's UNIQUE constraint refuses a known id.
-    if (withIndexRows) this.index.insert(start, writes);
-    else this.index.assertNew(start, writes);
+    this.index.insert(start, writes);
     writes.forEach((write, offset) => {
       const index = start + offset;
       this.stmt.insertEntry.run(index, Buffer.concat([write.hashes, write.data]));
