@@ -15,7 +15,7 @@ import {
 } from "../contracts/linkage.js";
 import type { PgConnection } from "./connection.js";
 
-/** Rows per read when the stored table is compared with the ledger. */
+/** Rows per read of linkage_decisions (the join's load, the stored table compared with the ledger). */
 const CHUNK = 8192;
 
 /** linkage_decisions' columns in table order (DECISION_KEY_COLUMNS), with the array type each is sent as. */
@@ -48,15 +48,18 @@ const RESET_KEYS = `WITH emptied AS (DELETE FROM linkage_decisions)
   INSERT INTO linkage_meta (key, value) VALUES ('hash_version', $1), ('indexed_size', '0') ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
 
 /**
- * The join's load in one query and one value: the server builds every row as a JSON array, and one
- * JSON.parse here turns the text into exactly the arrays the loader reads, with no object per row
- * (bigints up to 2^53 are exact as JSON numbers).
+ * CHUNK rows from index $1 on, as one value: the server builds every row as a JSON array, and one
+ * JSON.parse here turns the text into exactly the arrays the reader wants, with no object per row
+ * (bigints up to 2^53 are exact as JSON numbers). Never all rows as one value: PostgreSQL caps a
+ * value at 1 GB and V8 a string at 512 MB, which millions of decisions' keys would pass.
  */
-const JOIN_KEYS = `SELECT coalesce(json_agg(json_build_array(idx, decision_id, engine, time_ms, outcome, h_id, h_source, h_trace, h_credential,
-  h_sar, h_action, h_resource, (grant_id IS NOT NULL OR approval_request_id IS NOT NULL)::int) ORDER BY idx), '[]')::text AS rows FROM linkage_decisions`;
-
-const STORED_CHUNK = `SELECT coalesce(json_agg(json_build_array(${DECISION_KEY_COLUMNS.map((c) => `d.${c}`).join(", ")}) ORDER BY d.idx), '[]')::text AS rows
+const chunkOf = (columns: readonly string[]): string => `SELECT coalesce(json_agg(json_build_array(${columns.join(", ")}) ORDER BY d.idx), '[]')::text AS rows
   FROM (SELECT * FROM linkage_decisions WHERE idx >= $1 ORDER BY idx LIMIT ${CHUNK}) AS d`;
+
+const JOIN_CHUNK = chunkOf(["d.idx", "d.decision_id", "d.engine", "d.time_ms", "d.outcome", "d.h_id", "d.h_source", "d.h_trace", "d.h_credential",
+  "d.h_sar", "d.h_action", "d.h_resource", "(d.grant_id IS NOT NULL OR d.approval_request_id IS NOT NULL)::int"]);
+
+const STORED_CHUNK = chunkOf(DECISION_KEY_COLUMNS.map((c) => `d.${c}`));
 
 export class PgLinkage implements LinkageRepository {
   constructor(private readonly conn: PgConnection) {}
@@ -135,12 +138,17 @@ export class PgLinkage implements LinkageRepository {
   }
 
   joinKeys(): IterableIterator<JoinKeyRow> {
-    return (JSON.parse(this.conn.query<{ rows: string }>(JOIN_KEYS)[0]?.rows ?? "[]") as JoinKeyRow[])[Symbol.iterator]();
+    return this.inChunks(JOIN_CHUNK) as IterableIterator<JoinKeyRow>;
   }
 
-  *storedDecisionKeys(): IterableIterator<unknown[]> {
+  storedDecisionKeys(): IterableIterator<unknown[]> {
+    return this.inChunks(STORED_CHUNK);
+  }
+
+  /** Every row of `chunk` in index order, one chunk a round trip (each row's first column is its idx). */
+  private *inChunks(chunk: string): IterableIterator<unknown[]> {
     for (let from = 0; ; ) {
-      const batch = JSON.parse(this.conn.query<{ rows: string }>(STORED_CHUNK, [from])[0]?.rows ?? "[]") as unknown[][];
+      const batch = JSON.parse(this.conn.query<{ rows: string }>(chunk, [from])[0]?.rows ?? "[]") as unknown[][];
       yield* batch;
       if (batch.length < CHUNK) return;
       from = (batch[batch.length - 1]?.[0] as number) + 1;
