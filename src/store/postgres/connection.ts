@@ -40,13 +40,30 @@ export function isUniqueViolation(err: unknown): err is PgError {
  * (57), system errors (58). Arbiter refuses the action (LEDGER_UNAVAILABLE) rather than crash.
  */
 const UNAVAILABLE_CLASSES = new Set(["08", "53", "57", "58"]);
+/** lock_timeout ended a wait for a lock (SESSION_BOUNDS). */
+const LOCK_NOT_AVAILABLE = "55P03";
+/** statement_timeout (or a cancel) ended a statement: the session itself is still good. */
+const QUERY_CANCELED = "57014";
 
 export function isUnavailable(err: unknown): boolean {
-  return err instanceof PgError && (UNAVAILABLE_CLASSES.has(err.code.slice(0, 2)) || /^E[A-Z]+$/.test(err.code));
+  return err instanceof PgError && (UNAVAILABLE_CLASSES.has(err.code.slice(0, 2)) || err.code === LOCK_NOT_AVAILABLE || /^E[A-Z]+$/.test(err.code));
 }
 
 /** How long one call may wait for the server before the store reports itself unavailable. */
 const CALL_TIMEOUT_MS = 30_000;
+
+/**
+ * Every session's bounds, enforced by the server and below CALL_TIMEOUT_MS, so that a long wait ends
+ * with the server's own error and this session intact rather than with this thread's timeout, which
+ * stops the worker and every connection it holds: a wait for a lock another process holds (lock_timeout),
+ * a statement that runs too long (statement_timeout), and a transaction left idle
+ * (idle_in_transaction_session_timeout): a process frozen while it holds the ledger's lock would
+ * otherwise hold it, and stop every other replica's appends, until its connection died. Arbiter's own
+ * transactions never wait between statements: they are synchronous, with nothing awaited inside.
+ */
+export const SESSION_BOUNDS = { lock_timeout: "20s", statement_timeout: "25s", idle_in_transaction_session_timeout: "60s" } as const;
+
+const SET_SESSION_BOUNDS = `SELECT ${Object.entries(SESSION_BOUNDS).map(([name, value]) => `set_config('${name}', '${value}', false)`).join(", ")}`;
 
 function call(request: PgRequest): PgResponse {
   let response: PgResponse;
@@ -57,6 +74,13 @@ function call(request: PgRequest): PgResponse {
     throw new ArbiterError("LEDGER_UNAVAILABLE", `PostgreSQL did not answer: ${message}`);
   }
   return response;
+}
+
+/** Which of SESSION_BOUNDS ended a statement, said in the refusal: the server's own words do not name the limit. */
+function boundNamed(code: string, message: string): string {
+  if (code === LOCK_NOT_AVAILABLE) return ` (another session held a lock of the store for longer than lock_timeout, ${SESSION_BOUNDS.lock_timeout} unless changed)`;
+  if (code === QUERY_CANCELED && /statement timeout/.test(message)) return ` (the statement ran for longer than statement_timeout, ${SESSION_BOUNDS.statement_timeout} unless changed)`;
+  return "";
 }
 
 /** A value read back from the worker: a bytea column arrives as a Uint8Array and leaves as a Buffer. */
@@ -90,7 +114,14 @@ export class PgConnection {
       // The driver's text may quote the URL it was given, and the URL may hold a password.
       throw new ArbiterError("LEDGER_UNAVAILABLE", `cannot connect to the PostgreSQL store at ${redactUrl(location.url)} (schema ${location.schema}): ${scrubPassword(response.message, location.url)}`);
     }
-    return new PgConnection(response.id as number, location);
+    const conn = new PgConnection(response.id as number, location);
+    try {
+      conn.setting(SET_SESSION_BOUNDS);
+    } catch (err) {
+      conn.close();
+      throw err;
+    }
+    return conn;
   }
 
   /** Rows of one statement. */
@@ -114,8 +145,8 @@ export class PgConnection {
       const err = new PgError(response.code, response.message, response.constraint);
       // The server is gone or cannot write: not a bug in the statement, and never a 500.
       if (isUnavailable(err)) {
-        if (err.code.startsWith("08") || err.code.startsWith("57")) this.lost = true;
-        throw new ArbiterError("LEDGER_UNAVAILABLE", `PostgreSQL cannot serve the store: ${scrubPassword(response.message, this.location.url)}`);
+        if (err.code.startsWith("08") || (err.code.startsWith("57") && err.code !== QUERY_CANCELED)) this.lost = true;
+        throw new ArbiterError("LEDGER_UNAVAILABLE", `PostgreSQL cannot serve the store: ${scrubPassword(response.message, this.location.url)}${boundNamed(err.code, response.message)}`);
       }
       throw err;
     }

@@ -1,10 +1,30 @@
 // The synchronous PostgreSQL connection against the real server: values both ways, errors with their
 // SQLSTATE, transactions that commit or roll back, and a refusal for a foreign schema.
+import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { ArbiterError } from "../../../src/record/errors.js";
-import { PgConnection, PgError, isUniqueViolation } from "../../../src/store/postgres/connection.js";
+import { PgConnection, PgError, SESSION_BOUNDS, isUniqueViolation } from "../../../src/store/postgres/connection.js";
 import { migratePostgres } from "../../../src/store/postgres/migrations.js";
-import { freshPgConnection, freshPgLocation } from "../../support/postgres.js";
+import { PG_URL, freshPgConnection, freshPgLocation } from "../../support/postgres.js";
+
+function refusalOf(fn: () => unknown): ArbiterError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ArbiterError) return err;
+    throw err;
+  }
+  throw new Error("expected a refusal");
+}
+
+/** Another session, on this thread's event loop (the synchronous connection's worker serves one call at a time). */
+async function otherSession(): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  client.on("error", () => undefined);
+  await client.connect();
+  return client;
+}
 
 describe("PgConnection", () => {
   it("reads and writes text, numbers beyond 32 bits and bytes, synchronously", () => {
@@ -112,5 +132,73 @@ describe("PgConnection", () => {
     })();
     expect(err).toBeInstanceOf(ArbiterError);
     expect((err as ArbiterError).code).toBe("LEDGER_UNAVAILABLE");
+  });
+
+  it("bounds every session on the server's side, below the call's own timeout", () => {
+    const conn = freshPgConnection();
+    try {
+      const shown = conn.query<Record<string, string>>(
+        "SELECT current_setting('lock_timeout') AS lock_timeout, current_setting('statement_timeout') AS statement_timeout, current_setting('idle_in_transaction_session_timeout') AS idle",
+      );
+      expect(shown).toEqual([{ lock_timeout: "20s", statement_timeout: "25s", idle: "1min" }]);
+      expect(SESSION_BOUNDS).toEqual({ lock_timeout: "20s", statement_timeout: "25s", idle_in_transaction_session_timeout: "60s" });
+    } finally {
+      conn.close();
+    }
+  });
+
+  it("ends a wait for a lock another session holds with a clear refusal, and keeps its session", async () => {
+    const holder = await otherSession();
+    const conn = freshPgConnection();
+    try {
+      conn.setting("SET lock_timeout = '300ms'");
+      const pid = conn.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")[0]?.pid;
+      await holder.query("BEGIN");
+      await holder.query("SELECT pg_advisory_xact_lock(hashtext('arbiter-test-lock'))");
+      const refused = refusalOf(() => conn.transaction(() => conn.query("SELECT pg_advisory_xact_lock(hashtext('arbiter-test-lock'))")));
+      expect(refused.code).toBe("LEDGER_UNAVAILABLE");
+      expect(refused.message).toMatch(/lock timeout.*another session held a lock of the store for longer than lock_timeout/);
+      expect(conn.inTransaction).toBe(false);
+      expect(conn.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")[0]?.pid).toBe(pid);
+      await holder.query("ROLLBACK");
+      expect(conn.transaction(() => conn.query("SELECT pg_advisory_xact_lock(hashtext('arbiter-test-lock'))"))).toHaveLength(1);
+    } finally {
+      conn.close();
+      await holder.end();
+    }
+  });
+
+  it("ends a statement that runs too long with a clear refusal, and keeps its session", () => {
+    const conn = freshPgConnection();
+    try {
+      conn.setting("SET statement_timeout = '200ms'");
+      const pid = conn.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")[0]?.pid;
+      const refused = refusalOf(() => conn.query("SELECT pg_sleep(2)"));
+      expect(refused.code).toBe("LEDGER_UNAVAILABLE");
+      expect(refused.message).toMatch(/statement timeout.*longer than statement_timeout/);
+      expect(conn.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")[0]?.pid).toBe(pid);
+    } finally {
+      conn.close();
+    }
+  });
+
+  it("has the server end a session left idle inside a transaction, freeing the locks it held for other sessions", async () => {
+    const other = await otherSession();
+    const frozen = freshPgConnection();
+    try {
+      frozen.setting("SET idle_in_transaction_session_timeout = '300ms'");
+      // As a process stopped while it holds the ledger's lock: the transaction opened, then nothing more.
+      frozen.batch([{ text: "BEGIN" }, { text: "SELECT pg_advisory_xact_lock(hashtext('arbiter-test-frozen'))" }]);
+      const tryLock = async () => (await other.query<{ got: boolean }>("SELECT pg_try_advisory_lock(hashtext('arbiter-test-frozen')) AS got")).rows[0]?.got;
+      expect(await tryLock()).toBe(false);
+      await sleep(1000);
+      expect(await tryLock()).toBe(true);
+      // The frozen session's next call learns it is gone; the one after works on a new session.
+      expect(refusalOf(() => frozen.query("SELECT 1")).code).toBe("LEDGER_UNAVAILABLE");
+      expect(frozen.query<{ one: number }>("SELECT 1 AS one")).toEqual([{ one: 1 }]);
+    } finally {
+      frozen.close();
+      await other.end();
+    }
   });
 });
