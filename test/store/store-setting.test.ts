@@ -3,11 +3,11 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ArbiterError } from "../../src/record/errors.js";
 import { DATA_FORMAT, createDataDir, initStore, openStore, openStoreReader, readConfig, redactUrl, storeLocation, type DataDirConfig } from "../../src/store/index.js";
 import { PgConnection } from "../../src/store/postgres/connection.js";
 import { scrubPassword } from "../../src/store/postgres/location.js";
 import { tempDir } from "../support/cli.js";
+import { refusalOf } from "../support/errors.js";
 
 const PASSWORD = "s3cr%40t-Pa55";
 const URL_WITH_PASSWORD = `postgres://alice:${PASSWORD}@127.0.0.1:5432/test`;
@@ -20,16 +20,6 @@ function dirWith(content: Record<string, unknown>): string {
   const dir = tempDir("arbiter-store-setting-");
   writeFileSync(join(dir, "config.json"), JSON.stringify(content));
   return dir;
-}
-
-function refusal(fn: () => unknown): ArbiterError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ArbiterError) return err;
-    throw err;
-  }
-  throw new Error("expected a refusal");
 }
 
 describe("config.json's store setting", () => {
@@ -64,7 +54,7 @@ describe("config.json's store setting", () => {
       [{ engine: "postgres", url: URL_WITH_PASSWORD, schema: "arbiter", password: "x" }, /store/],
     ];
     for (const [store, message] of cases) {
-      const err = refusal(() => readConfig(dirWith(config(store))));
+      const err = refusalOf(() => readConfig(dirWith(config(store))));
       expect(err.code).toBe("DATA_DIR_INVALID");
       expect(err.message).toMatch(message);
       expect(err.message).not.toContain(PASSWORD);
@@ -90,7 +80,7 @@ describe("config.json's store setting", () => {
     const dir = dirWith(config({ engine: "postgres", url: URL_WITH_PASSWORD, schema: "arbiter" }));
     const location = storeLocation(dir);
     for (const attempt of [() => initStore(dir, { create: true }), () => initStore(dir, { create: false }), () => openStore(dir), () => openStoreReader(location)]) {
-      const err = refusal(attempt);
+      const err = refusalOf(attempt);
       // The machine's server has no role alice: each attempt reaches the server and is refused there.
       expect(err.code).toBe("LEDGER_UNAVAILABLE");
       expect(err.message).toMatch(/^cannot connect to the PostgreSQL store at postgres:\/\/alice:\*\*\*@127\.0\.0\.1:5432\/test \(schema arbiter\): /);
@@ -118,7 +108,7 @@ describe("a store URL in messages", () => {
   });
 
   it("stays out of the refusal when the server cannot be reached", () => {
-    const err = refusal(() => PgConnection.open({ engine: "postgres", url: `postgres://alice:${PASSWORD}@127.0.0.1:1/test`, schema: "arbiter" }));
+    const err = refusalOf(() => PgConnection.open({ engine: "postgres", url: `postgres://alice:${PASSWORD}@127.0.0.1:1/test`, schema: "arbiter" }));
     expect(err.code).toBe("LEDGER_UNAVAILABLE");
     expect(err.message).toContain("postgres://alice:***@127.0.0.1:1/test");
     expect(err.message).not.toContain(PASSWORD);

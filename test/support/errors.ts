@@ -13,6 +13,17 @@ export function codeOf(fn: () => unknown): string | undefined {
   return undefined;
 }
 
+/** The ArbiterError `fn` throws (its code and message); fails when it returns, and rethrows any other error. */
+export function refusalOf(fn: () => unknown): ArbiterError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ArbiterError) return err;
+    throw err;
+  }
+  throw new Error("expected an ArbiterError, and the call returned");
+}
+
 /** Fails unless `fn` throws an ArbiterError with `code`. */
 export function expectCode(fn: () => unknown, code: string): void {
   expect(codeOf(fn), `expected ArbiterError ${code}`).toBe(code);

@@ -7,16 +7,7 @@ import { ArbiterError } from "../../../src/record/errors.js";
 import { PgConnection, PgError, SESSION_BOUNDS, isUniqueViolation } from "../../../src/store/postgres/connection.js";
 import { migratePostgres } from "../../../src/store/postgres/migrations.js";
 import { PG_URL, freshPgConnection, freshPgLocation } from "../../support/postgres.js";
-
-function refusalOf(fn: () => unknown): ArbiterError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ArbiterError) return err;
-    throw err;
-  }
-  throw new Error("expected a refusal");
-}
+import { refusalOf } from "../../support/errors.js";
 
 /** Another session, on this thread's event loop (the synchronous connection's worker serves one call at a time). */
 async function otherSession(): Promise<pg.Client> {

@@ -7,6 +7,7 @@ import { completedHashCount, type EntryWrite, type IndexWrite, type StoreEffect 
 import { PgConnection } from "../../../src/store/postgres/connection.js";
 import { PgLedgerStore } from "../../../src/store/postgres/ledger-store.js";
 import { freshPgConnection } from "../../support/postgres.js";
+import { refusalOf } from "../../support/errors.js";
 
 const noFields = {
   subjectId: null, action: null, resourceId: null, outcome: null, reasonCode: null, control: null, policyVersion: null,
@@ -45,16 +46,6 @@ function unindex(conn: PgConnection, from: number): void {
   conn.query("DELETE FROM record_index WHERE idx >= $1", [from]);
 }
 
-function refusal(fn: () => unknown): ArbiterError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ArbiterError) return err;
-    throw err;
-  }
-  throw new Error("expected a refusal");
-}
-
 describe("PgLedgerStore", () => {
   it("numbers entries from 0, reads leaves and hashes back, and reads what is not there as undefined", withStore((store, conn) => {
     expect([store.size(), store.indexedSize()]).toEqual([0, 0]);
@@ -69,7 +60,7 @@ describe("PgLedgerStore", () => {
     // Entry 3 completed the subtree of level 2 index 0: its third hash; entry 1 that of level 1.
     expect(store.readHashes([{ level: 2, index: 0 }, { level: 0, index: 2 }, { level: 1, index: 0 }])).toEqual([Buffer.alloc(32, 5), Buffer.alloc(32, 2), Buffer.alloc(32, 2)]);
     expect(store.readHashes([])).toEqual([]);
-    const missing = refusal(() => store.readHashes([{ level: 0, index: 0 }, { level: 1, index: 2 }]));
+    const missing = refusalOf(() => store.readHashes([{ level: 0, index: 0 }, { level: 1, index: 2 }]));
     expect([missing.code, missing.message]).toEqual(["LEDGER_CORRUPT", "stored hash of subtree level 1 index 2 is missing (entry 5)"]);
     expect([...store.entries(1, 3)].map((e) => [e.index, e.data.toString(), e.hashes.length])).toEqual([[1, '{"n":1}', 64], [2, '{"n":2}', 32]]);
   }));
@@ -90,15 +81,15 @@ describe("PgLedgerStore", () => {
 
   it("refuses an append that does not start at the end, or before the index reaches it, writing nothing", withStore((store, conn) => {
     append(store, 0, [entry(0)]);
-    const ahead = refusal(() => append(store, 2, [entry(2)]));
+    const ahead = refusalOf(() => append(store, 2, [entry(2)]));
     expect([ahead.code, ahead.message]).toEqual(["LEDGER_CORRUPT", "append expected the ledger to hold 2 entries, it holds 1"]);
-    expect(refusal(() => append(store, 0, [entry(0, { recordId: "other" })])).code).toBe("LEDGER_CORRUPT");
+    expect(refusalOf(() => append(store, 0, [entry(0, { recordId: "other" })])).code).toBe("LEDGER_CORRUPT");
     append(store, 1, [entry(1)]);
     unindex(conn, 1);
-    const unindexed = refusal(() => append(store, 2, [entry(2)]));
+    const unindexed = refusalOf(() => append(store, 2, [entry(2)]));
     expect([unindexed.code, unindexed.message]).toEqual(["LEDGER_CORRUPT", "indexing expected the record index to cover 2 entries, it covers 1"]);
     expect([store.size(), store.indexedSize()]).toEqual([2, 1]);
-    expect(refusal(() => store.write((w) => w.insertIndexRows(2, [row(2)]))).code).toBe("LEDGER_CORRUPT");
+    expect(refusalOf(() => store.write((w) => w.insertIndexRows(2, [row(2)]))).code).toBe("LEDGER_CORRUPT");
     store.write((w) => w.insertIndexRows(1, [row(1)]));
     expect([store.size(), store.indexedSize()]).toEqual([2, 2]);
   }));
@@ -106,9 +97,9 @@ describe("PgLedgerStore", () => {
   it("refuses a record id already in the ledger or twice in one append", withStore((store) => {
     append(store, 0, [entry(0, { raw: [{ commitment: "c0", recordId: "rec-0", subjectId: "s", field: "arguments", salt: "x", value: "1" }] })]);
     const again = { ...entry(1, { raw: [{ commitment: "c1", recordId: "rec-0", subjectId: "s", field: "arguments", salt: "y", value: "2" }] }), recordId: "rec-0" };
-    const taken = refusal(() => append(store, 1, [entry(1), again]));
+    const taken = refusalOf(() => append(store, 1, [entry(1), again]));
     expect([taken.code, taken.message]).toEqual(["LEDGER_UNAVAILABLE", 'the ledger could not record the entry: record id "rec-0" is already in the ledger (record ids are UNIQUE)']);
-    const twice = refusal(() => append(store, 1, [entry(1), { ...entry(2), recordId: "rec-1" }]));
+    const twice = refusalOf(() => append(store, 1, [entry(1), { ...entry(2), recordId: "rec-1" }]));
     expect(twice.message).toMatch(/record id "rec-1" is already in the ledger/);
     expect([store.size(), store.indexedSize()]).toEqual([1, 1]);
     expect(store.rawValuesOf("rec-0").map((r) => r.value)).toEqual(["1"]);
@@ -130,13 +121,13 @@ describe("PgLedgerStore", () => {
       expect(store.countRawValues({ subjectId: "s" })).toBe(3);
       append(store, 3, [entry(3)]);
       expect(applyEffects).toHaveBeenCalledTimes(1);
-      expect(refusal(() => append(store, 4, [entry(4, { raw: raw(4), effects: [{ type: "grant.revoke", id: "g" }] })])).code).toBe("CONFLICT");
+      expect(refusalOf(() => append(store, 4, [entry(4, { raw: raw(4), effects: [{ type: "grant.revoke", id: "g" }] })])).code).toBe("CONFLICT");
       expect([store.size(), store.countRawValues({ subjectId: "s" })]).toEqual([4, 3]);
     }, { applyEffects })();
   });
 
   it("refuses an entry with effects when no dispatcher was given", withStore((store) => {
-    expect(refusal(() => append(store, 0, [entry(0, { effects: [{ type: "grant.revoke", id: "g" }] })])).code).toBe("LEDGER_UNAVAILABLE");
+    expect(refusalOf(() => append(store, 0, [entry(0, { effects: [{ type: "grant.revoke", id: "g" }] })])).code).toBe("LEDGER_UNAVAILABLE");
     expect(store.size()).toBe(0);
   }));
 
