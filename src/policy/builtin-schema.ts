@@ -55,12 +55,20 @@ export const RESERVED_CONTEXT: Readonly<Record<string, Type<string>>> = {
   args_digest: string,
 };
 
-function builtinNamespace(): NamespaceDefinition<string> {
+function parseBuiltinNamespace(): NamespaceDefinition<string> {
   const answer = schemaToJsonWithResolvedTypes(`${BUILTIN_SCHEMA_TEXT}\n${EMPTY_IDENTITY_ATTRIBUTES_TEXT}`);
   const ns = answer.type === "success" ? answer.json[""] : undefined;
   if (!ns) throw new Error("the built-in policy schema does not parse");
   return ns;
 }
 
-/** The built-in entity types and actions in Cedar's JSON schema form (common types left to the user). */
-export const BUILTIN_NAMESPACE: Readonly<NamespaceDefinition<string>> = builtinNamespace();
+let builtin: Readonly<NamespaceDefinition<string>> | undefined;
+
+/**
+ * The built-in entity types and actions in Cedar's JSON schema form (common types left to the user).
+ * Parsed on first use, not when the module loads: the first call into Cedar's WebAssembly costs
+ * ≈ 200 ms, which every CLI command paid, the ones that read no policy included.
+ */
+export function builtinNamespace(): Readonly<NamespaceDefinition<string>> {
+  return (builtin ??= parseBuiltinNamespace());
+}

@@ -1,7 +1,7 @@
 // The user's Cedar schema: parsed with the built-in fragment, reduced to its own JSON form, and merged back for validation.
 import { schemaToJsonWithResolvedTypes, type ActionType, type DetailedError, type NamespaceDefinition, type SchemaJson, type Type } from "./cedar.js";
 import {
-  BUILTIN_NAMESPACE,
+  builtinNamespace,
   BUILTIN_SCHEMA_TEXT,
   EMPTY_IDENTITY_ATTRIBUTES_TEXT,
   IDENTITY_ATTRIBUTES_TYPE,
@@ -48,7 +48,7 @@ function cedarProblem(error: DetailedError, userText: string): PolicyProblem {
   const start = error.sourceLocations?.[0]?.start;
   const message = error.help ? `${error.message} (${error.help})` : error.message;
   const builtinName = /`(\w+)` is declared twice/.exec(error.message)?.[1];
-  const hint = builtinName !== undefined && (builtinName in BUILTIN_NAMESPACE.entityTypes || builtinName in BUILTIN_NAMESPACE.actions)
+  const hint = builtinName !== undefined && (builtinName in builtinNamespace().entityTypes || builtinName in builtinNamespace().actions)
     ? `${message}: ${builtinName} is built in, remove it from ${SCHEMA_FILE}`
     : message;
   if (start === undefined) return { file: SCHEMA_FILE, message: hint };
@@ -89,8 +89,8 @@ export function userSchemaFromText(text: string): { schema: SchemaJsonForm | und
   }
   const ns = answer.json[""];
   if (!ns) return { schema: undefined, problems: [...problems, { file: SCHEMA_FILE, message: "the schema declares nothing" }] };
-  for (const name of Object.keys(BUILTIN_NAMESPACE.entityTypes)) delete ns.entityTypes[name];
-  for (const name of Object.keys(BUILTIN_NAMESPACE.actions)) delete ns.actions[name];
+  for (const name of Object.keys(builtinNamespace().entityTypes)) delete ns.entityTypes[name];
+  for (const name of Object.keys(builtinNamespace().actions)) delete ns.actions[name];
   if (!declared) delete ns.commonTypes?.[IDENTITY_ATTRIBUTES_TYPE];
   if (ns.commonTypes && Object.keys(ns.commonTypes).length === 0) delete ns.commonTypes;
   normalize(ns);
@@ -141,7 +141,7 @@ export function mergeSchema(user: SchemaJsonForm): { merged: SchemaJsonForm; inf
   const problems: PolicyProblem[] = [];
   const source = user[""] ?? { entityTypes: {}, actions: {} };
   const ns = structuredClone(source);
-  const builtin = structuredClone(BUILTIN_NAMESPACE);
+  const builtin = structuredClone(builtinNamespace());
   ns.commonTypes = { [IDENTITY_ATTRIBUTES_TYPE]: { type: "Record", attributes: {} }, ...ns.commonTypes };
   for (const [name, entity] of Object.entries(builtin.entityTypes)) {
     if (name in ns.entityTypes) problems.push({ file: SCHEMA_FILE, message: `entity type ${name} is built in; remove it from ${SCHEMA_FILE}` });

@@ -1,6 +1,8 @@
 // Rate limits and quotas counted in Redis, for replicas with data directories of their own: every
 // take and refund is one Lua script, so no other replica's command runs between its read and write.
-import { Redis } from "ioredis";
+import { createRequire } from "node:module";
+import type * as IoRedis from "ioredis";
+import type { Redis } from "ioredis";
 import { limitKey, LimitStoreUnavailable, type LimitCheck, type LimitSpec, type LimitStore } from "../decide/index.js";
 import { REFUND_SCRIPT, TAKE_SCRIPT } from "./limit-scripts.js";
 
@@ -15,6 +17,10 @@ export interface RedisLimitsOptions {
 }
 
 type Reply = (number | string)[];
+
+// Required when a RedisLimits is made, not imported: every process that opens a data directory (each
+// CLI command) reaches this module, and loading ioredis costs ≈ 70 ms whether or not it counts in Redis.
+const requireLazily = createRequire(import.meta.url);
 
 interface ScriptedRedis extends Redis {
   arbiterTake(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<Reply>;
@@ -34,7 +40,8 @@ export class RedisLimits implements LimitStore {
   private connectionError = "";
 
   constructor(private readonly options: RedisLimitsOptions) {
-    this.redis = new Redis(options.url, {
+    const { Redis: RedisClient } = requireLazily("ioredis") as typeof IoRedis;
+    this.redis = new RedisClient(options.url, {
       ...(options.password !== undefined ? { password: options.password } : {}),
       lazyConnect: true,
       connectTimeout: options.timeoutMs,

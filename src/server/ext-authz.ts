@@ -1,6 +1,6 @@
 // Envoy's gRPC ext_authz on a port of its own (gRPC needs HTTP/2; the API server speaks HTTP/1.1), over the same checks as forward-auth.
-import { Server, ServerCredentials, status as grpcStatus, type Metadata, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
-import { HeaderView, PEP_METADATA_KEY, authorizationService, checkResponse, envoyRequest, originalRequest, type EnvoyCheckRequest } from "../enforce/http/index.js";
+import type { Metadata, sendUnaryData, ServerUnaryCall } from "@grpc/grpc-js";
+import { HeaderView, PEP_METADATA_KEY, authorizationService, checkResponse, envoyRequest, grpcJs, originalRequest, type EnvoyCheckRequest } from "../enforce/http/index.js";
 import type { Gateways } from "../runtime/index.js";
 import { pepOf } from "./routes/forward-auth.js";
 
@@ -24,6 +24,7 @@ function metadataView(metadata: Metadata): HeaderView {
 }
 
 export async function listenExtAuthz({ runtime, http }: Gateways, listen: ExtAuthzListen, log: (line: string) => void): Promise<ExtAuthzServer> {
+  const { Server, ServerCredentials, status: grpcStatus } = grpcJs();
   const server = new Server({ "grpc.max_receive_message_length": MAX_MESSAGE_BYTES });
   server.addService(authorizationService(), {
     Check: (call: ServerUnaryCall<EnvoyCheckRequest, unknown>, callback: sendUnaryData<unknown>) => {

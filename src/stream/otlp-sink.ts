@@ -1,9 +1,12 @@
 // OpenTelemetry logs sink: each ledger entry as one OTLP log record (OTLP/HTTP, JSON) whose body is
 // an OCSF API Activity event, exported by the OpenTelemetry SDK's own exporter.
 import { SeverityNumber, type AnyValueMap, type Logger } from "@opentelemetry/api-logs";
-import { OTLPLogExporter } from "@opentelemetry/exporter-logs-otlp-http";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { LoggerProvider, type LogRecordProcessor, type ReadableLogRecord, type SdkLogRecord } from "@opentelemetry/sdk-logs";
+import { createRequire } from "node:module";
+import type * as LogsExporter from "@opentelemetry/exporter-logs-otlp-http";
+import type { OTLPLogExporter } from "@opentelemetry/exporter-logs-otlp-http";
+import type * as Resources from "@opentelemetry/resources";
+import type * as SdkLogs from "@opentelemetry/sdk-logs";
+import type { LoggerProvider, LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from "@opentelemetry/sdk-logs";
 import type { OutgoingEntry } from "./entry.js";
 import type { Sink } from "./follower.js";
 import { ocsfApiActivity } from "./ocsf.js";
@@ -17,6 +20,10 @@ export interface OtlpSinkOptions {
   /** How long one export may take, its own retries included. */
   timeoutMs: number;
 }
+
+// Required when the sink opens, not imported: every process that opens a data directory reaches this
+// module, and loading the SDK and its exporter costs ≈ 150 ms whether or not an OTLP sink is configured.
+const requireLazily = createRequire(import.meta.url);
 
 /** Records per export request: keeps a request well under collectors' default size limits (4 MiB in the OpenTelemetry Collector). */
 const EXPORT_BATCH = 200;
@@ -55,8 +62,11 @@ export class OtlpSink implements Sink {
   open(): Promise<void> {
     if (this.exporter === undefined) {
       const { endpoint, headers, timeoutMs, origin } = this.options;
-      this.exporter = new OTLPLogExporter({ url: endpoint, headers, timeoutMillis: timeoutMs });
-      this.provider = new LoggerProvider({ resource: resourceFromAttributes({ "service.name": "arbiter", "arbiter.ledger.origin": origin }), processors: [this.captured] });
+      const { OTLPLogExporter: Exporter } = requireLazily("@opentelemetry/exporter-logs-otlp-http") as typeof LogsExporter;
+      const { LoggerProvider: Provider } = requireLazily("@opentelemetry/sdk-logs") as typeof SdkLogs;
+      const { resourceFromAttributes } = requireLazily("@opentelemetry/resources") as typeof Resources;
+      this.exporter = new Exporter({ url: endpoint, headers, timeoutMillis: timeoutMs });
+      this.provider = new Provider({ resource: resourceFromAttributes({ "service.name": "arbiter", "arbiter.ledger.origin": origin }), processors: [this.captured] });
       this.logger = this.provider.getLogger("arbiter.ledger");
     }
     return Promise.resolve();

@@ -1,8 +1,10 @@
 // Envoy's gRPC ext_authz (envoy.service.auth.v3.Authorization/Check): the CheckRequest read into a check,
 // the answer written back as the CheckResponse Envoy acts on. The messages are in proto/ at the repository root.
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { loadPackageDefinition, type ServiceDefinition } from "@grpc/grpc-js";
-import { loadSync } from "@grpc/proto-loader";
+import type * as GrpcJs from "@grpc/grpc-js";
+import type { ServiceDefinition } from "@grpc/grpc-js";
+import type * as ProtoLoader from "@grpc/proto-loader";
 import { ANSWER_HEADERS, type CheckAnswer } from "./answer.js";
 import { HeaderView } from "./headers.js";
 
@@ -16,9 +18,19 @@ const PARTIAL_BODY_HEADER = "x-envoy-auth-partial-body";
 /** Reading options: field names as in the .proto, int64 as text, bytes as Buffer, unset fields absent. */
 export const PROTO_OPTIONS = { keepCase: true, longs: String, enums: Number, bytes: Buffer, defaults: false, oneofs: true, includeDirs: [EXT_AUTHZ_PROTO_ROOT] };
 
+// Required when the service is made, not imported: every process that opens a data directory reaches
+// this module, and loading grpc-js and the proto loader costs ≈ 110 ms; only `serve --ext-authz-port` needs them.
+const requireLazily = createRequire(import.meta.url);
+
+/** grpc-js, loaded on first use (see above). */
+export function grpcJs(): typeof GrpcJs {
+  return requireLazily("@grpc/grpc-js") as typeof GrpcJs;
+}
+
 /** The Authorization service as grpc-js serves it. */
 export function authorizationService(): ServiceDefinition {
-  const definition = loadPackageDefinition(loadSync(EXT_AUTHZ_PROTO, PROTO_OPTIONS));
+  const { loadSync } = requireLazily("@grpc/proto-loader") as typeof ProtoLoader;
+  const definition = grpcJs().loadPackageDefinition(loadSync(EXT_AUTHZ_PROTO, PROTO_OPTIONS));
   const auth = (definition.envoy as Record<string, Record<string, Record<string, Record<string, { service: ServiceDefinition }>>>>).service?.auth?.v3?.Authorization;
   if (!auth) throw new Error(`${EXT_AUTHZ_PROTO} defines no envoy.service.auth.v3.Authorization`);
   return auth.service;

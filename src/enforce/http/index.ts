@@ -9,7 +9,7 @@ export { ROUTES_FILE, compileRoutes, routesFileSchema, type RouteTable, type Rou
 export { DEFAULT_RELOAD_MS, RoutesSource, type RoutesChange, type RoutesSourceOptions, type RoutesStatus } from "./routes-source.js";
 export { MAX_TARGET_BYTES, canonicalTarget, type Target } from "./target.js";
 export { openHttpEnforcement, type HttpEnforcementDeps, type HttpEnforcementOptions } from "./open.js";
-export { EXT_AUTHZ_PROTO, EXT_AUTHZ_PROTO_ROOT, PEP_METADATA_KEY, PROTO_OPTIONS, authorizationService, checkResponse, envoyRequest, type EnvoyCheckRequest, type EnvoyRequest } from "./envoy-grpc.js";
+export { EXT_AUTHZ_PROTO, EXT_AUTHZ_PROTO_ROOT, PEP_METADATA_KEY, PROTO_OPTIONS, authorizationService, checkResponse, grpcJs, envoyRequest, type EnvoyCheckRequest, type EnvoyRequest } from "./envoy-grpc.js";
 export { EVALUATIONS_SEMANTICS, MAX_EVALUATIONS, answerOf, decisionRequestOf, errorAnswer, evaluationSchema, evaluationsSchema, expandEvaluations, stopsAfter, type Evaluation, type EvaluationAnswer, type Evaluations, type EvaluationsSemantic } from "./authzen.js";
 export { PROXY_PEP, ReverseProxy, type ProxyLimits } from "./proxy.js";
 export { EnforcementReports, type EnforcementRecordsStatus } from "./reports.js";
