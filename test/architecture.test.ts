@@ -57,10 +57,12 @@ const KNOWN: Record<string, string> = {};
 
 /**
  * A room may reach into another's file past its index.ts only here: the error type every room throws
- * (errors.ts imports nothing, so the lowest rooms take it without the record schemas), and the demo, which
- * `serve --demo` loads lazily so that a plain `serve` never loads the sample data's code.
+ * (errors.ts imports nothing, so the lowest rooms take it without the record schemas), the demo, which
+ * `serve --demo` loads lazily so that a plain `serve` never loads the sample data's code, and the
+ * gateways, which only a serving process loads (the MCP SDK and the HTTP enforcement with them), so
+ * that a CLI command opening a data directory does not.
  */
-const DEEP_IMPORTS_ALLOWED = new Set(["record/errors.ts", "runtime/demo.ts"]);
+const DEEP_IMPORTS_ALLOWED = new Set(["record/errors.ts", "runtime/demo.ts", "runtime/gateways.ts"]);
 
 /**
  * What only store/ may name: the SQLite driver's connection, opening it, and preparing SQL on it.

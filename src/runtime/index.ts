@@ -22,7 +22,9 @@ export { ACTOR_ENV } from "../identity/index.js";
 export { streamingOptions } from "./streaming.js";
 export type { SinkStatus } from "../stream/index.js";
 export { approverNotifier, startNotifications, type NotificationOptions, type Notifications } from "./notifications.js";
-export { openGateways, type DecisionObserver, type GatewayLog, type GatewayOptions, type Gateways } from "./gateways.js";
+// Types only: the gateways load the MCP SDK and the HTTP enforcement, which a command that opens a
+// data directory (every CLI command) does not need; the serving process imports ./gateways.js itself.
+export type { DecisionObserver, GatewayLog, GatewayOptions, Gateways } from "./gateways.js";
 
 export interface RuntimeOptions {
   /** Overrides the configured checkpoint interval; 0 signs only on demand and on close. */

@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Decision } from "../../src/decide/index.js";
-import { openGateways } from "../../src/runtime/index.js";
+import { openGateways } from "../../src/runtime/gateways.js";
 import { loadSettings } from "../../src/runtime/settings/index.js";
 import { buildServer } from "../../src/server/index.js";
 import { CONSOLE_CSP } from "../../src/server/console.js";

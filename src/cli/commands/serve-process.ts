@@ -42,7 +42,11 @@ export interface Serving {
  * interval and streams records out. One process does that work; with several, it is the primary's.
  */
 export async function startServing(dir: string, loaded: LoadedSettings, background: boolean): Promise<Serving> {
-  const [{ openGateways, openRuntime, streamingOptions }, { buildServer, listenExtAuthz, listenProxy }] = await Promise.all([import("../../runtime/index.js"), import("../../server/index.js")]);
+  const [{ openRuntime, streamingOptions }, { openGateways }, { buildServer, listenExtAuthz, listenProxy }] = await Promise.all([
+    import("../../runtime/index.js"),
+    import("../../runtime/gateways.js"),
+    import("../../server/index.js"),
+  ]);
   const { server, ledger, stream } = loaded.settings;
   const streaming = background ? streamingOptions(stream, (line) => process.stderr.write(human`arbiter ${line}\n`)) : undefined;
   const runtime = openRuntime(dir, {
