@@ -1,6 +1,7 @@
 // Access tokens: EdDSA-signed JWTs (RFC 9068 `at+jwt`) with RFC 8693 delegation claims.
 import { randomBytes } from "node:crypto";
-import { SignJWT, errors, jwtVerify, type JWTPayload } from "jose";
+import type * as Jose from "jose";
+import type { JWTPayload } from "jose";
 import { chainOfClaims, claimsOfChain } from "./delegation.js";
 import type { TokenKey } from "./signing-key.js";
 import { identityIdSchema, taskIdSchema } from "./schema.js";
@@ -11,6 +12,11 @@ const TOKEN_TYPE = "at+jwt";
 const JTI_PATTERN = /^tok_[0-9a-f]{24}$/;
 /** A compact JWS is three base64url parts; anything else is not worth handing to jose. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+// Imported on first use, not when this module loads: every CLI command reaches it, and loading jose
+// costs ≈ 100 ms, which only the commands and servers that sign or verify a token need.
+let jose: Promise<typeof Jose> | undefined;
+const loadJose = (): Promise<typeof Jose> => (jose ??= import("jose"));
 
 export function newTokenId(): string {
   return `tok_${randomBytes(12).toString("hex")}`;
@@ -42,6 +48,7 @@ export async function signToken(key: TokenKey, issuer: string, spec: TokenSpec):
   if (spec.intent !== undefined) claims.intent = spec.intent;
   if (spec.task !== undefined) claims.task = spec.task;
   if (spec.scope !== undefined && spec.scope.length > 0) claims.scope = spec.scope.join(" ");
+  const { SignJWT } = await loadJose();
   return new SignJWT(claims)
     .setProtectedHeader({ alg: "EdDSA", typ: TOKEN_TYPE, kid: key.jwk.kid })
     .setIssuer(issuer)
@@ -69,6 +76,7 @@ export type VerifiedToken = TokenSpec & { expired: boolean };
 export async function verifyToken(key: TokenKey, token: string, options: VerifyOptions): Promise<VerifiedToken | undefined> {
   let payload: JWTPayload;
   let expired = false;
+  const { errors, jwtVerify } = await loadJose();
   try {
     ({ payload } = await jwtVerify(token, key.publicKey, {
       issuer: options.issuer,
