@@ -13,6 +13,7 @@ import {
   type ReasonCode,
 } from "../../src/record/index.js";
 import { EXAMPLES } from "./examples.js";
+import { refusalOf } from "../support/errors.js";
 
 const NOW = new Date("2026-11-25T10:00:00.000Z");
 
@@ -59,16 +60,6 @@ const decisionInput = fc.record(
   { requiredKeys: ["kind", "subject", "action", "resource", "outcome", "control", "reason_code", "note", "policy"] },
 );
 
-function errorOf(fn: () => unknown): ArbiterError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ArbiterError) return err;
-    throw err;
-  }
-  throw new Error("expected an ArbiterError");
-}
-
 describe("decodeRecord", () => {
   it("round-trips prepare → decode → canonicalize byte for byte", () => {
     fc.assert(
@@ -97,7 +88,7 @@ describe("decodeRecord", () => {
     ["a byte-order mark", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), leaf.bytes]), "INVALID_JSON", ""],
     ["bytes beyond the leaf limit", bytesOf({ ...stored, note: "x".repeat(65536) }), "RECORD_TOO_LARGE", ""],
   ])("refuses %s", (_, bytes, code, message) => {
-    const err = errorOf(() => decodeRecord(bytes));
+    const err = refusalOf(() => decodeRecord(bytes));
     expect(err.code).toBe(code);
     if (message !== "") expect(err.message).toBe(message);
   });

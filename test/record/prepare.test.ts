@@ -11,20 +11,11 @@ import {
   verifyCommitment,
 } from "../../src/record/index.js";
 import { EXAMPLES, SMALLEST_LINE } from "./examples.js";
+import { refusalOf } from "../support/errors.js";
 
 const NOW = new Date("2026-11-25T10:00:00.000Z");
 const fixed = { now: NOW, newId: () => "rec-1" };
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-function errorOf(fn: () => unknown): ArbiterError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ArbiterError) return err;
-    throw err;
-  }
-  throw new Error("expected an ArbiterError");
-}
 
 describe("prepareRecord: valid records", () => {
   it("has an example for every kind", () => {
@@ -103,7 +94,7 @@ describe("prepareRecord: invalid records", () => {
     ["a lone surrogate in a note", { ...event, note: "bad \ud800" }, "note: contains a lone surrogate, which is not valid Unicode"],
     ["a sensitive field that is also committed", { ...event, commitments: { prompt: `sha256:${"e".repeat(64)}` }, sensitive: { prompt: "hi" } }, "sensitive.prompt: commitments.prompt is already given; commit a field once"],
   ])("refuses %s", (_, input, message) => {
-    const err = errorOf(() => prepareRecord(input, fixed));
+    const err = refusalOf(() => prepareRecord(input, fixed));
     expect(err.code).toBe("INVALID_RECORD");
     expect(err.message).toBe(message);
   });
@@ -111,17 +102,17 @@ describe("prepareRecord: invalid records", () => {
   it("refuses attributes nested deeper than 32 levels", () => {
     let deep: unknown = 1;
     for (let i = 0; i < 33; i++) deep = [deep];
-    const err = errorOf(() => prepareRecord({ ...event, attributes: { deep } }, fixed));
+    const err = refusalOf(() => prepareRecord({ ...event, attributes: { deep } }, fixed));
     expect(err.message).toBe(`attributes.deep${"[0]".repeat(31)}: nested deeper than 32 levels`);
   });
 
   it("refuses an invalid id from options.newId", () => {
-    const err = errorOf(() => prepareRecord(event, { newId: () => "has space" }));
+    const err = refusalOf(() => prepareRecord(event, { newId: () => "has space" }));
     expect(err.code).toBe("USAGE");
   });
 
   it("lists every problem in details", () => {
-    const err = errorOf(() => prepareRecord({ kind: "event", source: "ci" }, fixed));
+    const err = refusalOf(() => prepareRecord({ kind: "event", source: "ci" }, fixed));
     expect(err.details.problems).toEqual([
       { path: "subject", problem: "required" },
       { path: "action", problem: "required" },
@@ -184,14 +175,14 @@ describe("prepareRecord: leaf size limit", () => {
   });
 
   it("refuses one byte more, naming size and limit", () => {
-    const err = errorOf(() => prepareRecord(withNoteOf(LEAF_LIMIT_BYTES + 1), fixed));
+    const err = refusalOf(() => prepareRecord(withNoteOf(LEAF_LIMIT_BYTES + 1), fixed));
     expect(err.code).toBe("RECORD_TOO_LARGE");
     expect(err.message).toBe("record is 65537 bytes as canonical JSON, over the 65536-byte leaf limit");
   });
 
   it("counts UTF-8 bytes, not characters", () => {
     const euros = Math.ceil((LEAF_LIMIT_BYTES - base) / 3) + 1;
-    const err = errorOf(() => prepareRecord({ ...EXAMPLES.event, note: "€".repeat(euros) }, fixed));
+    const err = refusalOf(() => prepareRecord({ ...EXAMPLES.event, note: "€".repeat(euros) }, fixed));
     expect(err.code).toBe("RECORD_TOO_LARGE");
   });
 });
