@@ -69,7 +69,9 @@ export async function runLinkage(deps: LinkageDeps, input: LinkInput, options: R
     const syncStart = Date.now();
     const synced = await syncDecisionKeys(deps.tables, deps.ledger);
     const loadStart = Date.now();
-    const table = loadDecisionTable(deps.tables);
+    // One snapshot, as checkDecisionKeys reads: the count and every chunk of rows from the same state,
+    // whatever another process adds or resets meanwhile.
+    const table = deps.ledger.reader.readConsistent(() => loadDecisionTable(deps.tables));
     const loaded = Date.now();
     const run = new Run(deps, runId, options, { windowMs: windowSeconds * 1000, skewMs: skewSeconds * 1000 }, table, loadIdentityState(deps.identities));
     const facts = await run.read(input);

@@ -26,7 +26,7 @@ const skippedRow = (seq: number): SkippedRow => ({ seq, file: "a.jsonl", line: s
 const rows = (fields: Partial<RunRows>): RunRows => ({ records: [], traces: [], findings: [], skipped: [], ...fields });
 
 /** A decision's keys; the hashes sit near 2^52, the largest the join's keys take, to show they come back exact. */
-function keyRow(idx: number, engine = "arbiter", sourceId: string | null = null, bound: { grantId?: string; approvalId?: string } = {}): DecisionKeyRow {
+export function keyRow(idx: number, engine = "arbiter", sourceId: string | null = null, bound: { grantId?: string; approvalId?: string } = {}): DecisionKeyRow {
   const h = 2 ** 52 - 1000 * (idx + 1);
   return [
     idx, `dec_${idx}`, sourceId, engine, Date.parse(T0) + idx * 1000, "allow", "POLICY_PERMIT", "bot", `key_${idx}`, "deploy", "service",

@@ -1,9 +1,11 @@
 // The linkage repository on PostgreSQL: the store conformance suite's linkage part against the real
 // server, and the indexes the SQLite schema has.
 import { describe, expect, it } from "vitest";
+import { PgConnection } from "../../../src/store/postgres/connection.js";
+import { PgLedgerStore } from "../../../src/store/postgres/ledger-store.js";
 import { PgLinkage } from "../../../src/store/postgres/linkage-repository.js";
 import { freshPgConnection } from "../../support/postgres.js";
-import { linkageConformance } from "../linkage-conformance.js";
+import { keyRow, linkageConformance } from "../linkage-conformance.js";
 
 linkageConformance("PostgreSQL", () => {
   const conn = freshPgConnection();
@@ -11,6 +13,29 @@ linkageConformance("PostgreSQL", () => {
 });
 
 describe("PgLinkage", () => {
+  it("reads the join's keys, chunk after chunk, from one snapshot inside a consistent read while another session empties the table", () => {
+    const conn = freshPgConnection();
+    const other = PgConnection.open(conn.location);
+    try {
+      const linkage = new PgLinkage(conn);
+      linkage.resetDecisionKeys("v1");
+      // More rows than one chunk (8,192): the second chunk is read after the other session's delete.
+      linkage.addDecisionKeys(Array.from({ length: 9000 }, (_, i) => keyRow(i)), 9000);
+      let read = 0;
+      new PgLedgerStore(conn).readConsistent(() => {
+        for (const row of linkage.joinKeys()) {
+          if (read === 0) other.query("DELETE FROM linkage_decisions");
+          expect(row[0]).toBe(read++);
+        }
+      });
+      expect(read).toBe(9000);
+      expect(linkage.decisionKeyCount()).toBe(0);
+    } finally {
+      other.close();
+      conn.close();
+    }
+  });
+
   it("keeps the SQLite schema's indexes", () => {
     const conn = freshPgConnection();
     try {
