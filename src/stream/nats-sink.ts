@@ -31,8 +31,7 @@ const HEADER_SAFE = /^[\x20-\x7e]{1,512}$/;
 // Required when the sink opens, not imported: every process that opens a data directory reaches this
 // module, and loading the NATS client costs ≈ 50 ms whether or not a NATS sink is configured.
 const requireLazily = createRequire(import.meta.url);
-let nats: typeof Nats | undefined;
-const natsClient = (): typeof Nats => (nats ??= requireLazily("nats") as typeof Nats);
+const natsClient = (): typeof Nats => requireLazily("nats") as typeof Nats;
 
 function isStreamNotFound(err: unknown): boolean {
   return (err as { api_error?: { err_code?: number } } | undefined)?.api_error?.err_code === STREAM_NOT_FOUND;
