@@ -26,6 +26,32 @@ async function decide(server: DemoServer, body: unknown, key = server.keys["mcp-
   return JSON.parse(text) as Decision;
 }
 
+/**
+ * A decision that must be answered within `ms`, or the test fails saying a connection was left open
+ * unanswered (what Node's round-robin handoff does to a connection given to a process that just
+ * died). A connection the killed process held is reset; it is retried on a new one, as a PEP does.
+ */
+async function decideAnswered(server: DemoServer, body: unknown, ms = 15_000): Promise<Decision> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const answer = await fetch(`${server.url}/v1/decisions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${server.keys["mcp-gateway"] ?? ""}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(ms),
+      });
+      const text = await answer.text();
+      if (answer.status !== 200) throw new Error(`${answer.status}: ${text}`);
+      return JSON.parse(text) as Decision;
+    } catch (err) {
+      if (err instanceof Error && err.name === "TimeoutError") throw new Error(`no answer within ${ms} ms: a connection was left open and unanswered`, { cause: err });
+      // fetch rejects a reset connection with a TypeError ("fetch failed").
+      if (attempt < 2 && err instanceof TypeError) continue;
+      throw err;
+    }
+  }
+}
+
 /** The deciding processes the primary forked (its children), by pid. */
 function children(server: DemoServer): number[] {
   let out = "";
@@ -129,19 +155,28 @@ describe("arbiter serve --workers 3: state shared by the processes", () => {
       const before = children(server);
       expect(before).toHaveLength(2);
       const victim = before[0] as number;
+      // Killed while a burst of new connections is being handed out: none may be left hanging.
+      let answered = 0;
+      const burst = Promise.all(Array.from({ length: 48 }, (_, i) => decideAnswered(server, query(2000 + i)).finally(() => answered++)));
+      while (answered === 0) await new Promise((r) => setImmediate(r));
       process.kill(victim, "SIGKILL");
-      const decisions: Decision[] = [];
+      const decisions: Decision[] = await burst;
       // Decisions keep being answered by the survivor while the primary forks a replacement.
       const said = `deciding process ${victim} exited (SIGKILL); starting another`;
-      for (let i = 0; i < 400 && (children(server).length < 2 || children(server).includes(victim) || !server.printed().includes(said)); i++) {
-        decisions.push(await decide(server, query(i)));
+      const replaced = (): boolean => {
+        if (!server.printed().includes(said)) return false;
+        const now = children(server);
+        return now.length === 2 && !now.includes(victim);
+      };
+      for (let i = 0; i < 400 && !replaced(); i++) {
+        decisions.push(await decideAnswered(server, query(i)));
         await new Promise((r) => setTimeout(r, 25));
       }
       const after = children(server);
       expect(after).toHaveLength(2);
       expect(after).not.toContain(victim);
       expect(server.printed()).toContain(said);
-      decisions.push(...(await Promise.all(Array.from({ length: 20 }, (_, i) => decide(server, query(1000 + i))))));
+      decisions.push(...(await Promise.all(Array.from({ length: 20 }, (_, i) => decideAnswered(server, query(1000 + i))))));
       await stop(server);
       expect(children(server)).toEqual([]);
       expectEachOnce(data, decisions);

@@ -51,6 +51,12 @@ export async function runPrimary(dir: string, loaded: LoadedSettings, workers: n
   let settle: { resolve: (serving: WorkerMessage & { kind: "listening" }) => void; reject: (err: Error) => void } | undefined;
   const ready = new Set<number>();
 
+  // The workers accept connections on the shared sockets themselves (SCHED_NONE), not through the
+  // primary (Node's default round robin): a connection the primary hands to a worker that has just
+  // died is never closed, so its client waits forever. With shared sockets the kernel resets a dead
+  // worker's connections at once, the others accept what is queued, and no connection waits on the
+  // primary's background work. NODE_CLUSTER_SCHED_POLICY=rr, Node's own switch, still chooses the other.
+  if (process.env.NODE_CLUSTER_SCHED_POLICY === undefined) cluster.schedulingPolicy = cluster.SCHED_NONE;
   const fork = (slot: number): void => {
     const worker = cluster.fork({ ARBITER_WORKER_SLOT: String(slot) });
     const bornAt = Date.now();
