@@ -155,7 +155,13 @@ export function storeConformance(name: string, open: () => Promise<StoreUnderTes
       expect(s.policies.version("sha256:none")).toBeUndefined();
       const activation = (version: string, previous: string | null, seconds: number): PolicyActivation =>
         ({ version, content: `{"v":"${version}"}`, sources: "{}", previous, actor: '{"id":"dana","type":"human"}', at: later(seconds), recordId: `rec-${version}-${seconds}` });
+      // An activation moves the change counter (what remembers the active version checks it); a refused one does not.
+      const unactivated = s.identities.changeVersion();
       await commit(s, 0, [{ type: "policy.activate", activation: activation("v1", null, 0) }]);
+      const activated = s.identities.changeVersion();
+      expect(activated).not.toBe(unactivated);
+      expect(await refusedCode(commit(s, 0, [{ type: "policy.activate", activation: activation("v2", "v0", 1) }]))).toBe("CONFLICT");
+      expect(s.identities.changeVersion()).toBe(activated);
       const results = await Promise.allSettled([
         commit(s, 1, [{ type: "policy.activate", activation: activation("v2", "v1", 1) }]),
         commit(s, 2, [{ type: "policy.activate", activation: activation("v3", "v1", 1) }]),

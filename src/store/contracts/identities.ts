@@ -107,9 +107,12 @@ export interface IdentityFilter {
  */
 export interface IdentityRepository {
   /**
-   * A number that differs from every earlier answer once identity state may have changed, by this
-   * process or another one: what caches of authentication results are checked against (a revoked
-   * credential is refused on its next use). Read it before the lookup whose result is kept.
+   * A number that differs from every earlier answer once identity state may have changed, or a policy
+   * set was activated, by this process or another one: what caches of authentication results, of
+   * identities named by id and of the active policy version are checked against (a revoked credential
+   * is refused on its next use, a new policy set decides the next decision). Read it before the lookup
+   * whose result is kept. A policy.activate effect must move it in its own transaction, as identity
+   * effects do; a refused activation must not.
    */
   changeVersion(): number;
   identity(id: string): Identity | undefined;

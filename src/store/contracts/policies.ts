@@ -19,10 +19,10 @@ export interface StoredActivation {
 }
 
 /**
- * Reads of the policy versions and activations. activeVersion is synchronous and cheap (asked on
- * every decision to see whether the active set changed); a PostgreSQL store serves it from a view
- * kept current by notifications. Writes are the StoreEffect policy.activate, committed with the
- * policy_change record.
+ * Reads of the policy versions and activations. activeVersion is synchronous and cheap: PolicyStore
+ * asks it when the store's change counter (IdentityRepository.changeVersion) moved since it last
+ * asked, which every activation makes happen. Writes are the StoreEffect policy.activate,
+ * committed with the policy_change record.
  */
 export interface PolicyRepository {
   /** The version activated last, or null when none ever was. */

@@ -41,14 +41,14 @@ const LIVE_OWNED = "SELECT id FROM identities WHERE owner = $1 AND type != 'huma
 
 /**
  * changeVersion() reads a table-backed counter (identity_changes, one row) that every identity-writing
- * effect raises in the transaction that writes, so the raise commits or rolls back with the change and
+ * effect and every policy activation raises in the transaction that writes, so the raise commits or rolls back with the change and
  * a reader on any replica sees it on its first call after the commit, never before. LISTEN/NOTIFY
  * would save that read but cannot promise as much: a notification reaches a listener some time after
  * the commit, so a credential revoked on one replica could pass another's cache in between. A
  * sequence (nextval) would not do either: it moves before the commit, so a reader could cache the old
  * state under the new number. The read is one primary-key lookup, one round trip per authentication.
  */
-const BUMP: PgStatement = { text: "UPDATE identity_changes SET version = version + 1 WHERE id = 1" };
+export const RAISE_CHANGE_COUNTER: PgStatement = { text: "UPDATE identity_changes SET version = version + 1 WHERE id = 1" };
 
 function conflict(message: string, details: Record<string, unknown>): ArbiterError {
   return new ArbiterError("CONFLICT", message, details);
@@ -181,7 +181,7 @@ export class PgIdentities implements IdentityRepository {
 
   /** Raises the change counter and runs `statement` in the same round trip; the statement's rows. */
   private write(statement: PgStatement): unknown[] {
-    return this.conn.batch([BUMP, statement])[1] ?? [];
+    return this.conn.batch([RAISE_CHANGE_COUNTER, statement])[1] ?? [];
   }
 
   private insertIdentity(identity: Identity): void {

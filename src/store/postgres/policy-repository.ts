@@ -2,9 +2,16 @@
 import { ArbiterError } from "../../record/index.js";
 import type { PolicyActivation, PolicyRepository, StoredActivation, StoredPolicyVersion } from "../contracts/policies.js";
 import { isUniqueViolation, type PgConnection } from "./connection.js";
+import { RAISE_CHANGE_COUNTER } from "./identity-repository.js";
 
 const VERSION_COLUMNS = `version, content, sources, created_at AS "createdAt"`;
 const ACTIVE = "SELECT version FROM policy_activations ORDER BY seq DESC LIMIT 1";
+
+/** What the activation statement answers: the version it found active, and whether it inserted the activation. */
+interface ActivationCheck {
+  current: string | null;
+  activated: number;
+}
 
 export class PgPolicies implements PolicyRepository {
   constructor(private readonly conn: PgConnection) {}
@@ -37,10 +44,14 @@ export class PgPolicies implements PolicyRepository {
    * same seq; the second's unique violation is the same refusal as a stale `previous`.
    */
   activate(a: PolicyActivation): void {
-    let row: { current: string | null; activated: number } | undefined;
+    let row: ActivationCheck | undefined;
     try {
-      [row] = this.conn.query<{ current: string | null; activated: number }>(
-        `WITH current AS (${ACTIVE}),
+      // The change counter is raised in the same round trip, so whoever remembers the active version
+      // (PolicyStore) sees it move on any replica once this commits; a refusal rolls both back.
+      const [, rows] = this.conn.batch([
+        RAISE_CHANGE_COUNTER,
+        {
+          text: `WITH current AS (${ACTIVE}),
          ok AS (SELECT 1 WHERE (SELECT version FROM current) IS NOT DISTINCT FROM $5::text),
          stored AS (INSERT INTO policy_versions (version, content, sources, created_at) SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM ok)
                     ON CONFLICT (version) DO NOTHING),
@@ -48,8 +59,10 @@ export class PgPolicies implements PolicyRepository {
                        SELECT coalesce((SELECT max(seq) FROM policy_activations), 0) + 1, $1, $5, $6, $4, $7 WHERE EXISTS (SELECT 1 FROM ok)
                        RETURNING seq)
          SELECT (SELECT version FROM current) AS current, (SELECT count(*) FROM activated)::int AS activated`,
-        [a.version, a.content, a.sources, a.at, a.previous, a.actor, a.recordId],
-      );
+          values: [a.version, a.content, a.sources, a.at, a.previous, a.actor, a.recordId],
+        },
+      ]);
+      row = (rows as ActivationCheck[] | undefined)?.[0];
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       throw new ArbiterError("CONFLICT", "another policy set was activated meanwhile; activate again", {});

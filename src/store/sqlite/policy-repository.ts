@@ -2,6 +2,7 @@
 import type { Statement } from "better-sqlite3";
 import { ArbiterError } from "../../record/index.js";
 import type { PolicyActivation, PolicyRepository, StoredActivation, StoredPolicyVersion } from "../contracts/policies.js";
+import { changeCounterOf, type ChangeCounter } from "./change-counter.js";
 import type { SqliteDatabase } from "./database.js";
 
 const VERSION_COLUMNS = "version, content, sources, created_at AS createdAt";
@@ -15,8 +16,10 @@ export class SqlitePolicies implements PolicyRepository {
     insertVersion: Statement<[string, string, string, string]>;
     insertActivation: Statement<[string, string | null, string, string, string]>;
   };
+  private readonly changes: ChangeCounter;
 
   constructor(db: SqliteDatabase) {
+    this.changes = changeCounterOf(db);
     this.stmt = {
       active: db.prepare<[], string | undefined>("SELECT version FROM policy_activations ORDER BY seq DESC LIMIT 1").pluck(),
       version: db.prepare(`SELECT ${VERSION_COLUMNS} FROM policy_versions WHERE version = ?`),
@@ -53,5 +56,7 @@ export class SqlitePolicies implements PolicyRepository {
     }
     this.stmt.insertVersion.run(a.version, a.content, a.sources, a.at);
     this.stmt.insertActivation.run(a.version, a.previous, a.actor, a.at, a.recordId);
+    // What remembers the active version checks the change counter; other connections see data_version move.
+    this.changes.bump();
   }
 }
