@@ -68,8 +68,8 @@ export class DecisionEngine {
   }
 
   /** The active policy set and its compiled, sliced engine (rebuilt when another process activates a new version). */
-  policy(): { set: PolicySet; engine: PolicyEngine } {
-    const set = this.deps.policies.active();
+  policy(state?: number): { set: PolicySet; engine: PolicyEngine } {
+    const set = this.deps.policies.active(state);
     if (!set) throw new ArbiterError("NO_ACTIVE_POLICY", "no policy set is active; run `arbiter policy activate DIR`");
     if (this.compiled?.set.version !== set.version) {
       this.compiled?.dispose();
@@ -101,8 +101,10 @@ export class DecisionEngine {
   private async decideOnce(request: DecisionRequest, caller: Caller, asserter?: Asserter): Promise<Decision> {
     const now = this.now();
     const decisionId = newRecordId(now.getTime());
-    const { set, engine } = this.policy();
-    const resolved = await resolveSubject(this.deps.identities, request.subject, now);
+    // One read of the change counter serves the policy and identity lookups of this decision.
+    const state = this.deps.identities.changeVersion();
+    const { set, engine } = this.policy(state);
+    const resolved = await resolveSubject(this.deps.identities, request.subject, now, state);
     const digest = argsDigest(this.deps.bindingKey, request.args);
     const outOfScope = scopeVerdict(asserter, request.subject, resolved, request.confirmation);
     const subject = outOfScope ? unresolved(request.subject, resolved) : resolved;

@@ -30,8 +30,8 @@ export function secondsSince(iso: string | undefined, now: Date): number {
   return Math.max(0, Math.floor((now.getTime() - Date.parse(iso)) / 1000));
 }
 
-export async function resolveSubject(identities: IdentityDirectory, ref: SubjectRef, now: Date): Promise<ResolvedSubject> {
-  const result = await identities.resolve(ref, now);
+export async function resolveSubject(identities: IdentityDirectory, ref: SubjectRef, now: Date, state?: number): Promise<ResolvedSubject> {
+  const result = await identities.resolve(ref, now, state);
   if (!result.ok) {
     const { reason, message } = result;
     const failure = verdict({ outcome: "deny", control: REASON_CODES[reason].control, reason, note: message });

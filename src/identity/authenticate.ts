@@ -142,6 +142,7 @@ export async function resolveSubject(
   ref: SubjectRef,
   now: Date,
   authenticate: (credential: string, now: Date) => Promise<AuthResult> = (credential, at) => authenticateCredential(ctx, credential, at),
+  holderOf: (id: string) => Holder | undefined = (id) => ctx.rows.holder(id),
 ): Promise<SubjectResult> {
   if ("credential" in ref) {
     const result = await authenticate(ref.credential, now);
@@ -149,7 +150,7 @@ export async function resolveSubject(
     const { auth } = result;
     return { ok: true, subject: { identity: auth.identity, auth, method: auth.credential.kind, acr: auth.credential.acr, authTime: auth.credential.auth_time } };
   }
-  const holder = ctx.rows.holder(ref.id);
+  const holder = holderOf(ref.id);
   if (holder === undefined) return fail("UNKNOWN_PRINCIPAL", `no identity ${JSON.stringify(ref.id)} exists`);
   const problem = statusProblem(holder, "identity") ?? noOwner(holder, "identity");
   if (problem !== undefined) return fail(problem.reason, problem.message, holder.identity);

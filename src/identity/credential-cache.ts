@@ -27,9 +27,11 @@ export class CredentialCache {
     this.entries = new ChangeBoundCache<Authenticated>(maxEntries);
   }
 
-  async lookup(credential: string, now: Date): Promise<AuthResult> {
-    // Read before the lookup: a change committed while it runs leaves the entry already stale.
-    const version = this.version();
+  /**
+   * `version` is the change counter as read before the lookup (a change committed while it runs then
+   * leaves the entry already stale); a decision passes the value it read once for all its lookups.
+   */
+  async lookup(credential: string, now: Date, version = this.version()): Promise<AuthResult> {
     const hit = this.entries.get(credential, version, now.getTime());
     if (hit !== undefined) return { ok: true, auth: hit.credential.kind === "api_key" ? presentedAt(hit, now) : hit };
     const result = await this.authenticate(credential, now);

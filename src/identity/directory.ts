@@ -1,7 +1,7 @@
 // The identity directory: identities and their owners, lifecycle, credentials and authentication, on the shared store.
 import type { Ledger } from "../ledger/index.js";
 import { ArbiterError } from "../record/index.js";
-import type { IdentityRepository, StoreEffect, TaskRow as TaskInfo } from "../store/index.js";
+import { ChangeBoundCache, type Holder, type IdentityRepository, type StoreEffect, type TaskRow as TaskInfo } from "../store/index.js";
 import { authenticateCredential, resolveSubject, type AuthContext, type AuthResult, type Authenticated, type SubjectRef, type SubjectResult } from "./authenticate.js";
 import { CredentialCache } from "./credential-cache.js";
 import { parseInput, requireIdentity, requireNothingOwned, requireOwner, unchanged, type ChangeContext } from "./changes.js";
@@ -47,7 +47,7 @@ export interface IdentityDirectoryOptions {
   tokens?: Partial<TokenSettings>;
 }
 
-/** Callers a decision names by credential (agents, service accounts behind a PEP): more of them than operators. */
+/** Callers a decision names by credential or id (agents, service accounts behind a PEP): more of them than operators. */
 const CALLER_CACHE_ENTRIES = 4096;
 
 export class IdentityDirectory {
@@ -60,6 +60,8 @@ export class IdentityDirectory {
   private readonly authContext: AuthContext;
   private readonly operators: CredentialCache;
   private readonly callers: CredentialCache;
+  /** Identities a PEP names by id, with their owners; no clock bounds them, only the change counter. */
+  private readonly holders = new ChangeBoundCache<Holder>(CALLER_CACHE_ENTRIES);
   private key: TokenKey | undefined;
 
   constructor(options: IdentityDirectoryOptions) {
@@ -264,11 +266,30 @@ export class IdentityDirectory {
 
   /**
    * Who is asking, in either form a PEP names the caller, with the same lifecycle checks; never throws.
-   * A presented credential is remembered as an operator's is (CredentialCache): a revocation, suspension
-   * or rotation by any process is refused on the caller's next request.
+   * A presented credential is remembered as an operator's is (CredentialCache), and an identity named
+   * by id with its owner likewise: a revocation, suspension, rotation or regrouping by any process is
+   * seen on the caller's next request. `state` is the change counter as the caller read it first.
    */
-  resolve(ref: SubjectRef, now?: Date): Promise<SubjectResult> {
-    return resolveSubject(this.authContext, ref, now ?? this.now(), (credential, at) => this.callers.lookup(credential, at));
+  resolve(ref: SubjectRef, now?: Date, state = this.rows.changeVersion()): Promise<SubjectResult> {
+    return resolveSubject(this.authContext, ref, now ?? this.now(), (credential, at) => this.callers.lookup(credential, at, state), (id) => this.holderAt(id, state));
+  }
+
+  /**
+   * The store's change counter (IdentityRepository.changeVersion), which moves on any identity change
+   * and on a policy activation, by any process. A decision reads it once and gives it to resolve()
+   * and to PolicyStore.active(), so one read serves every lookup the decision makes.
+   */
+  changeVersion(): number {
+    return this.rows.changeVersion();
+  }
+
+  private holderAt(id: string, state: number): Holder | undefined {
+    const remembered = this.holders.get(id, state, 0);
+    if (remembered !== undefined) return remembered;
+    const holder = this.rows.holder(id);
+    // An unknown id is not kept: a PEP spraying made-up names cannot push the real callers out.
+    if (holder !== undefined) this.holders.set(id, holder, state);
+    return holder;
   }
 
   /** The JWK Set (RFC 7517 §5) of the token signing key, creating the key on first use. */

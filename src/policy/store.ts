@@ -46,19 +46,30 @@ export class PolicyStore {
   private readonly repo: PolicyRepository;
   private readonly ledger: Ledger;
   private readonly cache = new Map<string, PolicySet>();
+  /** The active version as read under one value of the store's change counter, which an activation moves. */
+  private remembered: { state: number; version: string | null } | undefined;
 
   constructor(repo: PolicyRepository, ledger: Ledger) {
     this.repo = repo;
     this.ledger = ledger;
   }
 
-  /** The active version; cheap enough to check per request (PolicyRepository.activeVersion). */
-  activeVersion(): string | null {
-    return this.repo.activeVersion();
+  /**
+   * The active version (PolicyRepository.activeVersion). Given `state`, the store's change counter
+   * as a decision read it before anything else (IdentityDirectory.changeVersion), the version read
+   * under the same value is answered without reading again: every activation, by any process, moves
+   * the counter in its own transaction.
+   */
+  activeVersion(state?: number): string | null {
+    if (state === undefined) return this.repo.activeVersion();
+    if (this.remembered?.state === state) return this.remembered.version;
+    const version = this.repo.activeVersion();
+    this.remembered = { state, version };
+    return version;
   }
 
-  active(): PolicySet | undefined {
-    const version = this.activeVersion();
+  active(state?: number): PolicySet | undefined {
+    const version = this.activeVersion(state);
     return version === null ? undefined : this.get(version);
   }
 

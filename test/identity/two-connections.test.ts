@@ -62,6 +62,28 @@ describe("a second connection", () => {
     expect(await caller(forged)).toMatchObject({ ok: false, reason: "CREDENTIAL_INVALID" });
   });
 
+  it("a caller named by id (subject.id) is remembered with its owner only until the other connection changes either", async () => {
+    await agent(first, "named-bot", "nora");
+    const named = () => first.resolve({ id: "named-bot" });
+    for (let i = 0; i < 2; i++) expect(await named()).toMatchObject({ ok: true, subject: { identity: { id: "named-bot", groups: [] }, method: "asserted" } });
+
+    await second.update("named-bot", { groups: ["finance"] }, ADMIN);
+    expect(await named()).toMatchObject({ ok: true, subject: { identity: { groups: ["finance"] } } });
+    await second.suspend("named-bot", ADMIN);
+    expect(await named()).toMatchObject({ ok: false, reason: "IDENTITY_SUSPENDED" });
+    await second.reactivate("named-bot", ADMIN);
+    expect((await named()).ok).toBe(true);
+    // Its owner leaving is seen too (nobody is accountable for it any more), and so is a new owner.
+    await second.revoke("nora", ADMIN);
+    expect(await named()).toMatchObject({ ok: false, reason: "NO_OWNER" });
+    await second.update("named-bot", { owner: "olivia" }, ADMIN);
+    expect(await named()).toMatchObject({ ok: true, subject: { identity: { owner: "olivia" } } });
+    await second.revoke("named-bot", ADMIN);
+    expect(await named()).toMatchObject({ ok: false, reason: "IDENTITY_REVOKED" });
+    // An id nobody holds is refused every time, and not kept.
+    for (let i = 0; i < 2; i++) expect(await first.resolve({ id: "no-such-bot" })).toMatchObject({ ok: false, reason: "UNKNOWN_PRINCIPAL" });
+  });
+
   it("a remembered API key was authenticated when it is presented; a remembered token keeps its own auth_time", async () => {
     await agent(first, "fresh-bot");
     const key = await first.issueApiKey("fresh-bot", ADMIN);

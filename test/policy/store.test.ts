@@ -1,5 +1,5 @@
 // The policy store: activation writes its version and a policy_change record in one transaction, once.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { diffHash, diffPolicySets, loadPolicyDir, PolicyStore } from "../../src/policy/index.js";
 import { openLedger } from "../../src/ledger/index.js";
 import { freshLedger } from "../support/ledger.js";
@@ -104,6 +104,42 @@ describe("PolicyStore", () => {
     expect(store.activeVersion()).toBe(b.version);
     expect(ledger.size()).toBe(1);
     await other.ledger.close();
+  });
+
+  it("reads the active version once per value of the change counter, and sees an activation by this connection and by another", async () => {
+    const { ledger, store: tables, dir } = freshLedger();
+    const store = new PolicyStore(tables.policies, ledger);
+    const a = loadPolicyDir(MINIMAL);
+    const b = loadPolicyDir(EXAMPLES);
+    await store.activate(a, actor);
+    const reads = vi.spyOn(tables.policies, "activeVersion");
+    /** Asked twice under one counter value: read from the store once. */
+    const activeUnder = (state: number): string | undefined => {
+      reads.mockClear();
+      const version = store.activeVersion(state);
+      expect(store.active(state)?.version).toBe(version);
+      expect(reads).toHaveBeenCalledTimes(1);
+      return version ?? undefined;
+    };
+    const first = tables.identities.changeVersion();
+    expect(activeUnder(first)).toBe(a.version);
+
+    await store.activate(b, actor);
+    const second = tables.identities.changeVersion();
+    expect(second).not.toBe(first);
+    expect(activeUnder(second)).toBe(b.version);
+
+    const other = openLedger(dir, { checkpointIntervalMs: 0 });
+    await new PolicyStore(other.store.policies, other.ledger).activate(a, { id: "erin", type: "human" });
+    await other.ledger.close();
+    const third = tables.identities.changeVersion();
+    expect(third).not.toBe(second);
+    expect(activeUnder(third)).toBe(a.version);
+    // Without a counter value it always reads.
+    reads.mockClear();
+    expect(store.activeVersion()).toBe(a.version);
+    expect(store.activeVersion()).toBe(a.version);
+    expect(reads).toHaveBeenCalledTimes(2);
   });
 
   it("a reopened store compiles the active version from stored content, with its sources", async () => {

@@ -6,8 +6,10 @@ import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { Decision } from "../../src/decide/index.js";
+import { EXAMPLES, policyDir } from "../policy/policy-dirs.js";
 import { ROOT, arbiter } from "../support/cli.js";
-import { call, startTestServer, type TestServer } from "../support/server.js";
+import { call, expectRecorded, startTestServer, type TestServer } from "../support/server.js";
 
 let server: TestServer;
 
@@ -87,5 +89,22 @@ describe("operator credentials stop working at once", () => {
     expect((await listIdentities(wendy.headers)).status).toBe(200);
     expect(arbiter(["identity", "update", "wendy", "--role", "auditor", "--data", server.dir, "--actor", "carol"]).status).toBe(0);
     expect(await call(server, "POST", "/v1/identities", wendy.headers, { id: "wendy-2", type: "human" })).toMatchObject({ status: 403 });
+  });
+});
+
+describe("a policy set activated by another process", () => {
+  it("decides the very next decision, and its record names the new set (the real CLI beside the running server)", async () => {
+    const read = { subject: { credential: server.keys["research-agent"] }, action: "read_file", resource: { type: "Tool", id: "filesystem/read_file", attributes: { server: "filesystem", sensitivity: "internal" } }, args: { path: "/workspace/drafts/plan.md" } };
+    const decide = async (): Promise<Decision> => (await call<Decision>(server, "POST", "/v1/decisions", server.as.pep, read)).body;
+    const before = await decide();
+    expect(before).toMatchObject({ outcome: "allow" });
+    const drafts = policyDir({ "drafts.cedar": '@id("no-drafts")\n@note("Drafts are off limits.")\nforbid (principal, action == Action::"read_file", resource)\nwhen { context.paths.path.normal like "/workspace/drafts/*" };\n' }, EXAMPLES);
+    const activated = arbiter(["policy", "activate", drafts, "--data", server.dir, "--actor", "carol", "--json"]);
+    expect(activated.status, activated.stderr).toBe(0);
+    const to = (JSON.parse(activated.stdout) as { to: string }).to;
+    expect(to).not.toBe(before.policy.set_version);
+    const after = await decide();
+    expect(after).toMatchObject({ outcome: "deny", policy: { set_version: to, determining: ["no-drafts"] } });
+    expect(await expectRecorded(server, after)).toMatchObject({ policy: { set_version: to } });
   });
 });
