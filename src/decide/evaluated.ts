@@ -1,6 +1,6 @@
 // The inputs a decision was evaluated on, as its record keeps them: enough to evaluate it again, sensitive values committed.
 import type { EntityRef, PolicySet, RequestInput } from "../policy/index.js";
-import { markerOf, sensitiveKind, type DecisionRecord, type JsonValue } from "../record/index.js";
+import { SIZE_MARKER, markerOf, sensitiveKind, type DecisionRecord, type JsonObject, type JsonValue } from "../record/index.js";
 
 type Evaluated = NonNullable<DecisionRecord["evaluated"]>;
 
@@ -14,8 +14,6 @@ export interface EvaluatedPart {
 export const EVALUATED_PREFIX = "evaluated";
 /** A value the schema marks `@sensitive` is shown as this in the record. */
 export const SCHEMA_MARKER = "[MASKED:schema]";
-/** A free-form object committed whole because the inputs would not fit the leaf. */
-export const SIZE_MARKER = "[MASKED:size]";
 const FIELD_NAME = /^[A-Za-z0-9_.$[\]-]{1,128}$/;
 /**
  * Past this many characters of JSON the inputs would crowd the 64 KiB leaf: the free-form objects
@@ -34,11 +32,16 @@ function fieldName(path: Path, position: number): string {
   return FIELD_NAME.test(name) ? name : `${EVALUATED_PREFIX}.$${position}`;
 }
 
-/** `{ value }` replaces the node (and its children are not visited); undefined visits the children. */
-type Visitor = (value: unknown, field: string, path: Path) => { value: unknown } | undefined;
+/**
+ * `{ value }` replaces the node (and its children are not visited); undefined visits the children.
+ * `field` names the node's commitment field; it is a function because a decision commits few of
+ * the nodes it visits, and naming each one (a string built and checked) was most of the walk.
+ */
+type Visitor = (value: unknown, field: () => string, path: Path) => { value: unknown } | undefined;
 
 function walk(value: unknown, path: Path, counter: { n: number }, visit: Visitor): unknown {
-  const hit = visit(value, fieldName(path, ++counter.n), path);
+  const position = ++counter.n;
+  const hit = visit(value, () => fieldName(path, position), path);
   if (hit) return hit.value;
   if (Array.isArray(value)) return value.map((item, i) => walk(item, [...path, i], counter, visit));
   if (value !== null && typeof value === "object") {
@@ -71,6 +74,12 @@ function walkSections(evaluated: Record<string, unknown>, visit: Visitor): Recor
   return out;
 }
 
+/** The section a member belongs to, for the sections whose members the schema may mark (principal.attributes, resource.attributes, context). */
+function sectionOf(path: Path): string | undefined {
+  if (path.length === 2) return String(path[0]);
+  return path.length === 3 ? `${String(path[0])}.${String(path[1])}` : undefined;
+}
+
 const nonEmpty = (o: Readonly<Record<string, unknown>> | undefined) => (o && Object.keys(o).length > 0 ? o : undefined);
 
 /** The `evaluated` part of a decision: the request policy saw, detected and schema-marked values committed. */
@@ -92,15 +101,14 @@ export function evaluatedPart(set: PolicySet, input: RequestInput, traceId: stri
   };
   const commit = (whole: boolean): EvaluatedPart => {
     const sensitive: Record<string, JsonValue> = {};
-    const committed = (value: unknown, field: string, marker: string) => {
-      sensitive[field] = value as JsonValue;
+    const committed = (value: unknown, field: () => string, marker: string) => {
+      sensitive[field()] = value as JsonValue;
       return { value: marker };
     };
     const evaluated = walkSections(plain, (value, field, path) => {
-      const section = path.slice(0, -1).join(".");
       if (whole && WHOLE.has(path.join("."))) return committed(value, field, SIZE_MARKER);
       const name = path[path.length - 1];
-      if (typeof name === "string" && marked[section]?.has(name)) return committed(value, field, SCHEMA_MARKER);
+      if (typeof name === "string" && marked[sectionOf(path) ?? ""]?.has(name)) return committed(value, field, SCHEMA_MARKER);
       if (typeof value !== "string") return undefined;
       const kind = sensitiveKind(value);
       return kind ? committed(value, field, markerOf(kind)) : undefined;
@@ -129,18 +137,27 @@ export function restoreInputs(record: DecisionRecord, raw: (field: string) => Js
     if (value === undefined) missing.push(field);
     return { value };
   };
-  const plain = walkSections(evaluated, (_, field) => restore(field)) as Evaluated;
+  const plain = walkSections(evaluated, (_, field) => restore(field())) as Evaluated;
   let args: unknown;
   if (Object.hasOwn(commitments, "args")) args = restore("args")?.value;
+  // A part committed whole is its raw value once restored; a size marker with no commitment under it cannot be.
+  const whole = (value: JsonObject | typeof SIZE_MARKER | undefined, field: string): JsonObject | undefined => {
+    if (value !== SIZE_MARKER) return value;
+    missing.push(field);
+    return undefined;
+  };
+  const principalAttributes = whole(plain.principal.attributes, "evaluated.principal.attributes");
+  const resourceAttributes = whole(plain.resource?.attributes, "evaluated.resource.attributes");
+  const context = whole(plain.context, "evaluated.context");
   if (missing.length > 0) return { ok: false, missing };
   const subject = record.subject;
   return {
     ok: true,
     input: {
-      principal: { id: subject.id, type: subject.type, owner: subject.owner ?? "", status: evaluated.principal.status, groups: subject.groups ?? [], ...(plain.principal.attributes ? { attributes: plain.principal.attributes } : {}) },
+      principal: { id: subject.id, type: subject.type, owner: subject.owner ?? "", status: evaluated.principal.status, groups: subject.groups ?? [], ...(principalAttributes ? { attributes: principalAttributes } : {}) },
       action: record.action,
-      resource: { type: record.resource.type ?? "", id: record.resource.id, ...(plain.resource?.attributes ? { attributes: plain.resource.attributes } : {}), ...(plain.resource?.parents ? { parents: plain.resource.parents } : {}) },
-      ...(plain.context ? { context: plain.context } : {}),
+      resource: { type: record.resource.type ?? "", id: record.resource.id, ...(resourceAttributes ? { attributes: resourceAttributes } : {}), ...(plain.resource?.parents ? { parents: plain.resource.parents } : {}) },
+      ...(context ? { context } : {}),
       now: new Date(record.time),
       intent: plain.intent ?? "",
       auth: evaluated.auth,

@@ -58,6 +58,7 @@ export { findJsonProblem, type JsonObject, type JsonValue } from "./json-value.j
 export { argsDigestSchema, callerSchema, correlationSchema, isSensitivity, pepSchema, SENSITIVITY_LEVELS, sensitivitySchema, type Sensitivity } from "./parts.js";
 export { checkBuilt, prepareBuilt, prepareRecord, redactPrepared, type PrepareOptions, type PreparedRecord, type RawValue } from "./prepare.js";
 export { REDACTION_MARKER, redactRecord, redactText, redactionMarker } from "./redact.js";
+export { SIZE_MARKER } from "./kinds.js";
 export { LEAF_LIMIT_BYTES, decodeRecord, isCanonical } from "./leaf.js";
 export { canonicalBytes, canonicalize } from "./canonical.js";
 export { commitValue, verifyCommitment, type Commitment } from "./commitment.js";

@@ -26,14 +26,19 @@ import { decisionReasonCodeSchema, isFinding, REASON_CODES, type FindingCode } f
 import { timestampSchema } from "./time.js";
 import { controlSchema, outcomeSchema } from "./vocabulary.js";
 
+/** In `evaluated`: a free-form part committed whole, because the inputs would have crowded the leaf. */
+export const SIZE_MARKER = "[MASKED:size]";
+/** An attributes or context object as policy saw it, or the marker that stands for it whole. */
+const freeFormSchema = z.union([jsonObjectSchema, z.literal(SIZE_MARKER)]);
+
 /**
  * What policy was evaluated on, so the decision can be replayed: values the detectors or the
  * schema's `@sensitive` mark are markers here, their salted commitments in `commitments`.
  */
 const evaluatedSchema = z.strictObject({
-  principal: z.strictObject({ status: textSchema, attributes: jsonObjectSchema.optional() }),
-  resource: z.strictObject({ attributes: jsonObjectSchema.optional(), parents: z.array(z.strictObject({ type: textSchema, id: textSchema })).optional() }).optional(),
-  context: jsonObjectSchema.optional(),
+  principal: z.strictObject({ status: textSchema, attributes: freeFormSchema.optional() }),
+  resource: z.strictObject({ attributes: freeFormSchema.optional(), parents: z.array(z.strictObject({ type: textSchema, id: textSchema })).optional() }).optional(),
+  context: freeFormSchema.optional(),
   intent: textSchema.optional(),
   auth: z.strictObject({ method: textSchema, age_seconds: countSchema, acr: z.string() }),
   trace_id: textSchema.optional(),

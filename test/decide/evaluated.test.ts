@@ -10,6 +10,7 @@ import { tempDir } from "../support/cli.js";
 import { PEOPLE_AND_MACHINES, TEST_CALLER, TestClock, TUESDAY_10 } from "../support/server.js";
 import { EXAMPLES, policyDir } from "../policy/policy-dirs.js";
 import { TICKETS_POLICY, TICKETS_SCHEMA } from "./tickets.js";
+import { restoreInputs } from "../../src/decide/evaluated.js";
 
 
 let runtime: Runtime;
@@ -75,6 +76,34 @@ describe("the evaluated inputs of a decision", () => {
       expect(row, field).toBeDefined();
       expect(verifyCommitment(commitments[field] ?? "", row?.salt ?? "", value)).toBe(true);
     }
+  });
+
+  it("names a commitment by its position where its path is no field name, commits the free-form parts whole past the leaf's budget, and gets both back to replay", async () => {
+    const raw = (id: string) => {
+      const rows = new Map(runtime.ledger.reader.rawValuesOf(id).map((row) => [row.field, JSON.parse(row.value) as unknown]));
+      return (field: string) => rows.get(field) as never;
+    };
+    const decide = (attributes: Record<string, string>) =>
+      runtime.engine.decide({ subject: { id: "support-agent" }, action: "search_docs", resource: { type: "Tool", id: "docs/search", attributes } }, TEST_CALLER);
+
+    const odd = await decide({ "seen in": `rotated ${SECRET} yesterday` });
+    const { record, leaf } = recordOf(odd.decision_id);
+    expect(leaf).not.toContain(SECRET);
+    const fields = Object.keys(record.commitments ?? {}).filter((f) => f.startsWith("evaluated."));
+    expect(fields).toHaveLength(1);
+    expect(fields[0]).toMatch(/^evaluated\.\$\d+$/);
+    const restored = restoreInputs(record, raw(record.id));
+    expect(restored).toMatchObject({ ok: true, input: { resource: { attributes: { "seen in": `rotated ${SECRET} yesterday` } } } });
+
+    const padding = "p".repeat(20_000);
+    const big = await decide({ sensitivity: "public", padding });
+    const whole = recordOf(big.decision_id);
+    expect(whole.leaf).not.toContain(padding);
+    expect(whole.record.evaluated?.resource?.attributes).toBe("[MASKED:size]");
+    expect(restoreInputs(whole.record, raw(whole.record.id))).toMatchObject({ ok: true, input: { resource: { attributes: { sensitivity: "public", padding } } } });
+    // A marker that no commitment stands behind is not replayable, never replayed as no attributes.
+    const { "evaluated.resource.attributes": _dropped, ...others } = whole.record.commitments ?? {};
+    expect(restoreInputs({ ...whole.record, commitments: others }, raw(whole.record.id))).toEqual({ ok: false, missing: ["evaluated.resource.attributes"] });
   });
 
   it("records policy's own verdict when a rate limit changed the answer", async () => {
