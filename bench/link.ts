@@ -15,6 +15,8 @@ const DECISIONS = Number(process.env.BENCH_DECISIONS ?? 1_000_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const WINDOW = 4096;
 const TARGET_EPS = 50_000;
+/** Raised once the first target was met: end to end, index load included, on a million events. */
+const RAISED_END_TO_END = 100_000;
 const TARGET_RSS = 2 ** 30;
 const BASE = Date.parse("2026-11-24T00:00:00Z");
 const SUBJECTS = 1000;
@@ -127,7 +129,8 @@ async function main(): Promise<void> {
     console.log(`  linked ${fmt(s.linked, 0)} of ${fmt(s.events, 0)} (coverage ${fmt((s.coverage ?? 0) * 100, 1)}%): ${Object.entries(s.by_key).map(([k, n]) => `${k} ${fmt(n, 0)}`).join(", ")}`);
     console.log(`  findings: ${Object.entries(s.findings).map(([k, n]) => `${k} ${fmt(n, 0)}`).join(", ")}; records: ${fmt(s.records.link, 0)} link, ${fmt(s.records.finding, 0)} finding`);
     console.log(`  events linked per second (join loop, records and rows included): ${fmt(s.events_per_second, 0)} /s — target ≥ ${fmt(TARGET_EPS, 0)} /s: ${s.events_per_second >= TARGET_EPS ? "met" : "NOT met"}`);
-    console.log(`  end to end (index load and run summary included): ${fmt(endToEnd, 0)} /s in ${fmt(result.seconds, 1)} s`);
+    const raised = EVENTS < 1_000_000 ? "not measured (fewer than 1M events)" : endToEnd >= RAISED_END_TO_END ? "met" : "NOT met";
+    console.log(`  end to end (index load and run summary included): ${fmt(endToEnd, 0)} /s in ${fmt(result.seconds, 1)} s — raised target ≥ ${fmt(RAISED_END_TO_END, 0)} /s: ${raised}`);
     console.log(`  peak RSS of the linkage process (VmHWM): ${fmt(result.peak_rss / 2 ** 20, 0)} MiB — target < 1024 MiB: ${result.peak_rss < TARGET_RSS ? "met" : "NOT met"}`);
   } finally {
     rmSync(root, { recursive: true, force: true });
