@@ -14,6 +14,7 @@ import {
   type ServerCapabilities,
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
+import { sessionScopedFetch } from "./session-fetch.js";
 
 export type UpstreamSpec =
   | { kind: "stdio"; command: string; args: string[]; env?: Record<string, string>; cwd?: string }
@@ -73,7 +74,7 @@ export class Upstream {
 
   private transport(): StdioClientTransport | StreamableHTTPClientTransport {
     if (this.spec.kind === "http") {
-      return new StreamableHTTPClientTransport(new URL(this.spec.url), this.spec.headers ? { requestInit: { headers: this.spec.headers } } : {});
+      return new StreamableHTTPClientTransport(new URL(this.spec.url), { fetch: sessionScopedFetch(), ...(this.spec.headers ? { requestInit: { headers: this.spec.headers } } : {}) });
     }
     const transport = new StdioClientTransport({
       command: this.spec.command,
