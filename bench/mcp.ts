@@ -10,6 +10,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { DecisionPoint } from "../src/enforce/decision-point/index.js";
 import { DEFAULT_LIMITS, addUpstream, runWrap } from "../src/enforce/mcp/index.js";
+import { sessionScopedFetch } from "../src/enforce/mcp/session-fetch.js";
 import { initLedgerDir } from "../src/ledger/index.js";
 import { loadPolicyDir } from "../src/policy/index.js";
 import { openRuntime } from "../src/runtime/index.js";
@@ -124,12 +125,14 @@ async function measureHttp(dir: string, key: string, children: ChildProcess[]): 
   addUpstream(dir, "everything-stdio", { command: process.execPath, args: [EVERYTHING, "stdio"] });
   const arbiterPort = await freePort();
   children.push(await startChild(process.execPath, [...profileFlags(), CLI, "serve", "--data", dir, "--port", String(arbiterPort), "--log-level", "error", "--checkpoint-interval", "1000"], /arbiter serving/));
-  const arbiter = (name: string) => new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${arbiterPort}/mcp/${name}`), { requestInit: { headers: { authorization: `Bearer ${key}` } } });
-  const rows: Row[] = [{ path: "Streamable HTTP, HTTP upstream (`arbiter serve` /mcp/everything)", ...(await measure(new StreamableHTTPClientTransport(new URL(upstreamUrl)), arbiter("everything"))) }];
+  // Every client as the gateway's own upstream client is made: the SDK's one session signal per request otherwise piles listeners up (src/enforce/mcp/session-fetch.ts).
+  const http = (url: string, headers?: Record<string, string>) => new StreamableHTTPClientTransport(new URL(url), { fetch: sessionScopedFetch(), ...(headers ? { requestInit: { headers } } : {}) });
+  const arbiter = (name: string) => http(`http://127.0.0.1:${arbiterPort}/mcp/${name}`, { authorization: `Bearer ${key}` });
+  const rows: Row[] = [{ path: "Streamable HTTP, HTTP upstream (`arbiter serve` /mcp/everything)", ...(await measure(http(upstreamUrl), arbiter("everything"))) }];
   const relayPort = await freePort();
   const relayArgs = [SUPERGATEWAY, "--stdio", `${JSON.stringify(process.execPath)} ${JSON.stringify(EVERYTHING)} stdio`, "--outputTransport", "streamableHttp", "--stateful", "--port", String(relayPort), "--logLevel", "info"];
   children.push(await startChild(process.execPath, relayArgs, /Listening on port/));
-  rows.push({ path: RELAY_ROW, ...(await measure(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${relayPort}/mcp`)), arbiter("everything-stdio"))) });
+  rows.push({ path: RELAY_ROW, ...(await measure(http(`http://127.0.0.1:${relayPort}/mcp`), arbiter("everything-stdio"))) });
   return rows;
 }
 
