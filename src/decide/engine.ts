@@ -152,15 +152,17 @@ export class DecisionEngine {
   async refuse(request: RefusalRequest, caller: Caller | undefined, asserter?: Asserter): Promise<Decision> {
     const now = this.now();
     const id = newRecordId(now.getTime());
+    // One read of the change counter, as for a decision: a flood of refusals costs no more reads.
+    const state = this.deps.identities.changeVersion();
     // The subject is resolved for the record only: whatever it is, the answer stays the PEP's refusal.
     const resolved: ResolvedSubject = request.subject
-      ? await resolveSubject(this.deps.identities, request.subject, now)
+      ? await resolveSubject(this.deps.identities, request.subject, now, state)
       : { identity: undefined, auth: undefined, method: "asserted", authAgeSeconds: UNKNOWN_AUTH_AGE, acr: "", label: request.label ?? "anonymous" };
     // A refusal naming a caller outside the PEP's scope would still put that name in the record.
     const outOfScope = request.subject ? scopeVerdict(asserter, request.subject, resolved, undefined) : undefined;
     const subject = outOfScope && request.subject ? unresolved(request.subject, resolved) : resolved;
     const { action, resource, pep, correlation, observed } = request;
-    const args = { id, now, request: { action, resource, pep, ...(correlation ? { correlation } : {}), ...(observed ? { observed } : {}) }, ...(caller ? { caller } : {}), subject, setVersion: this.deps.policies.activeVersion() ?? "none", argsDigest: "", verdict: outOfScope ?? refusalVerdict(request) };
+    const args = { id, now, request: { action, resource, pep, ...(correlation ? { correlation } : {}), ...(observed ? { observed } : {}) }, ...(caller ? { caller } : {}), subject, setVersion: this.deps.policies.activeVersion(state) ?? "none", argsDigest: "", verdict: outOfScope ?? refusalVerdict(request) };
     const record = decisionRecord(args);
     const appended = await this.deps.ledger.appendBuilt(record);
     return answerOf(record, appended.index);
@@ -174,8 +176,9 @@ export class DecisionEngine {
    */
   async whatIf(request: DecisionRequest, at: Date): Promise<WhatIf> {
     const now = this.now();
-    const { set, engine } = this.policy();
-    const subject = await resolveSubject(this.deps.identities, request.subject, now);
+    const state = this.deps.identities.changeVersion();
+    const { set, engine } = this.policy(state);
+    const subject = await resolveSubject(this.deps.identities, request.subject, now, state);
     const digest = argsDigest(this.deps.bindingKey, request.args);
     let v = subject.failure;
     if (!v) {

@@ -19,8 +19,8 @@ const query = (i: number) => ({
   resource: { type: "Dataset", id: `crm-${i}`, attributes: { classification: i % 3 === 0 ? "restricted" : "internal" } },
 });
 
-async function decide(server: DemoServer, body: unknown, key = server.keys["mcp-gateway"] as string): Promise<Decision> {
-  const answer = await fetch(`${server.url}/v1/decisions`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+async function decide(server: DemoServer, body: unknown, key = server.keys["mcp-gateway"] as string, signal?: AbortSignal): Promise<Decision> {
+  const answer = await fetch(`${server.url}/v1/decisions`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify(body), ...(signal ? { signal } : {}) });
   const text = await answer.text();
   if (answer.status !== 200) throw new Error(`${answer.status}: ${text}`);
   return JSON.parse(text) as Decision;
@@ -34,15 +34,7 @@ async function decide(server: DemoServer, body: unknown, key = server.keys["mcp-
 async function decideAnswered(server: DemoServer, body: unknown, ms = 15_000): Promise<Decision> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const answer = await fetch(`${server.url}/v1/decisions`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${server.keys["mcp-gateway"] ?? ""}`, "content-type": "application/json" },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(ms),
-      });
-      const text = await answer.text();
-      if (answer.status !== 200) throw new Error(`${answer.status}: ${text}`);
-      return JSON.parse(text) as Decision;
+      return await decide(server, body, undefined, AbortSignal.timeout(ms));
     } catch (err) {
       if (err instanceof Error && err.name === "TimeoutError") throw new Error(`no answer within ${ms} ms: a connection was left open and unanswered`, { cause: err });
       // fetch rejects a reset connection with a TypeError ("fetch failed").

@@ -41,8 +41,9 @@ const LIVE_OWNED = "SELECT id FROM identities WHERE owner = $1 AND type != 'huma
 
 /**
  * changeVersion() reads a table-backed counter (identity_changes, one row) that every identity-writing
- * effect and every policy activation raises in the transaction that writes, so the raise commits or rolls back with the change and
- * a reader on any replica sees it on its first call after the commit, never before. LISTEN/NOTIFY
+ * effect and every policy activation raises in the transaction that writes, so the raise commits or
+ * rolls back with the change and a reader on any replica sees it on its first call after the commit,
+ * never before. LISTEN/NOTIFY
  * would save that read but cannot promise as much: a notification reaches a listener some time after
  * the commit, so a credential revoked on one replica could pass another's cache in between. A
  * sequence (nextval) would not do either: it moves before the commit, so a reader could cache the old
