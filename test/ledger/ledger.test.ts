@@ -266,14 +266,16 @@ describe("Ledger", () => {
     let largest = 0;
     // One append after another, as an agent's calls come: the writer never pauses long enough for
     // a passive checkpoint alone to catch up, so without a restart every frame would stay in the file.
-    for (let i = 0; i < 2000; i++) {
+    for (let i = 0; i < 4000; i++) {
       await ledger.append(eventLine(i));
       if (i % 100 === 0) largest = Math.max(largest, walBytes());
     }
     const frame = 4096 + 24;
     expect(largest).toBeGreaterThan(0);
-    // 2,000 appends write well over 10,000 frames; restarts keep the file to a small multiple of restartFrames.
-    expect(largest).toBeLessThan(16 * restartFrames * frame);
+    // Without restarts the file grows to 11,000-12,500 frames over these 4,000 appends; with them it
+    // stayed at 220-380 frames here and reached 1,150 once in a loaded CI run, when the checkpoint
+    // thread waited for a core. The bound sits between, so only a WAL that is never restarted fails.
+    expect(largest).toBeLessThan(40 * restartFrames * frame);
     expect(verifyLedger(ledger.reader, ledger.verifier, ledger.origin).ok).toBe(true);
     await ledger.close();
   });
